@@ -1,0 +1,2 @@
+web_instance_type = "m4.large"
+web_count         = 3

@@ -1,0 +1,1 @@
+"""Prices for IaC resources: the shipped snapshot, lookups, estimators and refresh."""

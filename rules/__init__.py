@@ -1,0 +1,1 @@
+"""Rule tables and the engine that applies them."""

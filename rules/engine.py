@@ -1,0 +1,588 @@
+"""Applies the rule tables to priced resources.
+
+Each rule row names a `kind`; the kind's check finds candidate values at the row's target paths,
+builds the suggested configuration, and prices both with the catalog. A suggestion that is not
+cheaper in the resource's region is dropped. Fixes are text edits on the value's origin, so a value
+set through a variable default or a tfvars entry is fixed there.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources as importlib_resources
+from typing import Any
+
+from advisor.config import Config
+from advisor.model import Block, Finding, Resource, Span, TextEdit, Value
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DOCS_BASE = "https://github.com/advisor-iac/advisor/blob/main/docs/rules/"
+SIZE_ATTRIBUTES = ("size", "volume_size", "allocated_storage", "disk_size")
+TAG_KEYS_ENVIRONMENT = ("environment", "env", "stage", "tier")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    kind: str
+    severity: str
+    title: str
+    rationale: str
+    safe: bool
+    targets: tuple[tuple[str, tuple[str, ...], bool], ...]  # (resource type, path, each element)
+    params: dict[str, Any]
+
+    @property
+    def doc_url(self) -> str:
+        return f"{DOCS_BASE}{self.id}.md"
+
+
+@functools.lru_cache(maxsize=1)
+def load_rules() -> tuple[Rule, ...]:
+    data = tomllib.loads(importlib_resources.files("advisor.rules").joinpath("tables/rules.toml").read_text("utf-8"))
+    out: list[Rule] = []
+    for row in data["rule"]:
+        targets = []
+        for t in row.get("targets", []):
+            rtype, _, path = t.partition(":")
+            each = path.endswith("[]")
+            targets.append((rtype, tuple(path.removesuffix("[]").split(".")), each))
+        params = {k: v for k, v in row.items() if k not in {"id", "kind", "severity", "title", "rationale", "safe", "targets"}}
+        out.append(
+            Rule(row["id"], row["kind"], row["severity"], row["title"], row["rationale"], row["safe"], tuple(targets), params)
+        )
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1)
+def families() -> dict[str, dict[str, list[str]]]:
+    text = importlib_resources.files("advisor.rules").joinpath("tables/families.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def known_rule_ids() -> set[str]:
+    return {r.id for r in load_rules()}
+
+
+@dataclass(slots=True)
+class RuleContext:
+    config: Config
+    texts: dict[str, str]
+    costs: dict[str, Any] = field(default_factory=dict)
+    catalog: Any = None
+
+    def get_catalog(self) -> Any:
+        if self.catalog is None:
+            from advisor.pricing.catalog import Catalog
+
+            self.catalog = Catalog.default()
+        return self.catalog
+
+    def price(self, resource: Resource) -> float | None:
+        """Monthly cost of a resource configuration (None when unknown or not priced)."""
+        from advisor.pricing.estimators import estimate
+
+        cost = estimate(resource, self.get_catalog(), self.config.usage_for(resource.address, resource.type))
+        return None if cost is None else cost.monthly_cost
+
+
+@dataclass(slots=True)
+class Target:
+    """One place a rule looks at: the attribute `name` of `block` (a body inside `resource`)."""
+
+    resource: Resource
+    block: Block
+    chain: tuple[int, ...]  # indexes of nested blocks from the resource body down to `block`
+    name: str
+    value: Value | None
+    element: int | None = None
+
+
+def iter_targets(resource: Resource, path: tuple[str, ...], each: bool) -> Iterator[Target]:
+    def walk(block: Block, steps: tuple[str, ...], chain: tuple[int, ...]) -> Iterator[Target]:
+        if len(steps) == 1:
+            value = block.attributes.get(steps[0])
+            if each and value is not None and isinstance(value.elements, list):
+                for i, el in enumerate(value.elements):
+                    yield Target(resource, block, chain, steps[0], el, i)
+            elif not each:
+                yield Target(resource, block, chain, steps[0], value)
+            return
+        for i, child in enumerate(block.blocks):
+            if child.type == steps[0]:
+                yield from walk(child, steps[1:], (*chain, i))
+
+    yield from walk(resource.body, path, ())
+
+
+def with_changes(resource: Resource, chain: tuple[int, ...], changes: dict[str, Any], element: int | None = None) -> Resource:
+    """A copy of the resource with attributes of one (nested) block replaced by literal values."""
+    clone = copy.copy(resource)
+    clone.body = _copy_block(resource.body)
+    block = clone.body
+    for i in chain:
+        block.blocks = list(block.blocks)
+        block.blocks[i] = _copy_block(block.blocks[i])
+        block = block.blocks[i]
+    for name, new in changes.items():
+        if element is not None and name in block.attributes and isinstance(block.attributes[name].value, list):
+            items = list(block.attributes[name].value)
+            items[element] = new
+            block.attributes[name] = Value(items, "literal")
+        else:
+            block.attributes[name] = Value(new, "literal")
+    return clone
+
+
+def _copy_block(b: Block) -> Block:
+    nb = copy.copy(b)
+    nb.attributes = dict(b.attributes)
+    nb.blocks = list(b.blocks)
+    return nb
+
+
+# -- figures and text ------------------------------------------------------------------------------------
+def money(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def figures(before: float | None, after: float | None) -> str:
+    if before is None or after is None:
+        return "price unknown in the catalog"
+    if after >= before:
+        return f"{money(before)} → {money(after)}/mo (same price)" if after == before else f"{money(before)} → {money(after)}/mo"
+    saving = before - after
+    pct = round(saving / before * 100) if before else 0
+    return f"{money(before)} → {money(after)}/mo, saves {money(saving)} (−{pct}%)"
+
+
+def literal_text(texts: dict[str, str], span: Span | None, value: Any) -> str:
+    """`value` written the way the original literal was (quoted or bare)."""
+    quoted = True
+    if span is not None and span.start >= 0:
+        original = texts.get(span.path, "")[span.start : span.end]
+        quoted = original.startswith(('"', "'")) or original == ""
+        if original.startswith("'"):
+            return f"'{value}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(literal_text(texts, span, v) for v in value) + "]"
+    return f'"{value}"' if quoted else str(value)
+
+
+def header_span(resource: Resource, texts: dict[str, str]) -> Span:
+    """The first line of a resource block (`resource "type" "name" {`), where resource-level findings go."""
+    s = resource.span
+    text = texts.get(s.path, "")
+    if s.start >= 0 and text:
+        end = text.find("\n", s.start)
+        end = s.end if end < 0 or end > s.end else end
+        line_text = text[s.start : end].rstrip("{ \r")
+        return Span(s.path, s.line, s.column, s.line, s.column + len(line_text), s.start, s.start + len(line_text))
+    return Span(s.path, s.line, s.column, s.line, s.column)
+
+
+def insert_attribute(block: Block, texts: dict[str, str], name: str, value_text: str) -> TextEdit | None:
+    """An edit adding `name = value` as the last line of an HCL block, in the block's indentation."""
+    s = block.span
+    text = texts.get(s.path)
+    if text is None or s.end <= 0 or s.path.endswith(".json") or text[s.end - 1 : s.end] != "}":
+        return None
+    close = s.end - 1
+    line_start = text.rfind("\n", 0, close) + 1
+    before_brace = text[line_start:close]
+    if before_brace.strip() == "":
+        # closing brace on its own line: insert a new line above it
+        indent = block.body_indent if block.attributes or block.blocks else before_brace + "  "
+        pos = line_start
+        new_text = f"{indent}{name} = {value_text}\n"
+    else:
+        outer = len(text[text.rfind("\n", 0, s.start) + 1 : s.start]) - len(text[text.rfind("\n", 0, s.start) + 1 : s.start].lstrip())
+        pad = " " * outer
+        pos = close
+        new_text = f"\n{pad}  {name} = {value_text}\n{pad}"
+    line = text.count("\n", 0, pos)
+    col = pos - (text.rfind("\n", 0, pos) + 1)
+    return TextEdit(Span(s.path, line, col, line, col, pos, pos), new_text)
+
+
+def replace_value(texts: dict[str, str], value: Value, new: Any) -> TextEdit | None:
+    span = value.editable
+    if span is None or span.start < 0:
+        return None
+    return TextEdit(span, literal_text(texts, span, new))
+
+
+def _num(v: Value | None) -> float | None:
+    if v is None or not v.known:
+        return None
+    try:
+        return float(v.value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _origin_note(value: Value | None) -> str:
+    if value is None or not value.origin_note or value.kind == "literal":
+        return ""
+    return f" (value from {value.origin_note})"
+
+
+# -- checks ------------------------------------------------------------------------------------------------
+Check = Callable[[Rule, Target, RuleContext], Finding | None]
+
+
+def _finding(rule: Rule, t: Target, ctx: RuleContext, message: str, current: Any, suggested: Any,
+             before: float | None, after: float | None, edits: list[TextEdit | None], span: Span | None = None,
+             attribute: str | None = None) -> Finding:
+    fix = [e for e in edits if e is not None]
+    if len(fix) != len([e for e in edits]):
+        fix = []  # a partial fix would leave a wrong configuration: offer none
+    if span is None:
+        span = t.value.span if t.value is not None and t.value.span is not None else header_span(t.resource, ctx.texts)
+    return Finding(
+        rule=rule.id,
+        severity=ctx.config.severity.get(rule.id, rule.severity),  # type: ignore[arg-type]
+        message=message,
+        span=span,
+        resource=t.resource.address,
+        attribute=attribute if attribute is not None else _attr_path(t),
+        current=current,
+        suggested=suggested,
+        monthly_cost=None if before is None else round(before, 2),
+        monthly_cost_after=None if after is None else round(after, 2),
+        fix=fix,
+        fix_safe=rule.safe,
+        fix_title=f"Change {current} to {suggested}" if suggested is not None else "",
+        doc_url=rule.doc_url,
+    )
+
+
+def _attr_path(t: Target) -> str:
+    names = []
+    block = t.resource.body
+    for i in t.chain:
+        block = block.blocks[i]
+        names.append(block.type)
+    names.append(t.name)
+    if t.element is not None:
+        names[-1] += f"[{t.element}]"
+    return ".".join(names)
+
+
+def check_volume_type(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None:
+    p = rule.params
+    defaults = p.get("defaults", {})
+    if t.value is None:
+        key = f"{t.resource.type}:{'.'.join(_attr_path(t).split('.'))}"
+        current = defaults.get(key)
+        if current is None:
+            return None
+    elif not t.value.known:
+        return None
+    else:
+        current = str(t.value.value).lower()
+    if current not in p["from"]:
+        return None
+    attrs = t.block.attributes
+    size = next((_num(attrs.get(a)) for a in SIZE_ATTRIBUTES if a in attrs), None)
+    iops = _num(attrs.get("iops"))
+    throughput = _num(attrs.get("throughput"))
+    to = p["to"]
+    changes: dict[str, Any] = {t.name: to}
+    extra_note = ""
+    edits: list[TextEdit | None] = []
+    if p.get("carry_iops"):
+        if iops is None or size is None:
+            return None  # cannot prove the volume fits gp3's limits
+        if iops > p["max_iops"] or iops > p["max_iops_per_gib"] * size or (throughput or 0) > p["max_throughput"]:
+            return None
+        new_iops = int(max(iops, 3000))
+        changes["iops"] = new_iops
+        extra_note = f" keeps {int(iops)} IOPS" if iops > 3000 else ""
+        edits.append(_set_attr(t, ctx, "iops", new_iops))
+    if "only_beyond_iops" in p:
+        if iops is None or size is None:
+            return None
+        if not (iops > p["only_beyond_iops"] or iops > p["only_beyond_iops_per_gib"] * size):
+            return None
+    if p.get("keep_baseline_iops") and size is not None:
+        baseline = int(min(max(3 * size, 100), 16000))
+        if baseline > 3000 and iops is None:
+            changes["iops"] = baseline
+            extra_note = f" keeps its {baseline} baseline IOPS"
+            edits.append(_set_attr(t, ctx, "iops", baseline))
+    before = ctx.price(t.resource)
+    after = ctx.price(with_changes(t.resource, t.chain, changes))
+    if before is not None and after is not None:
+        if after > before or (after == before and not p.get("allow_equal_price")):
+            return None
+    if t.value is None:
+        edits.insert(0, insert_attribute(t.block, ctx.texts, t.name, f'"{to}"'))
+        span = header_span(t.resource, ctx.texts)
+        note = f" ({t.name} is not set and defaults to {current})"
+    else:
+        edits.insert(0, replace_value(ctx.texts, t.value, to))
+        span = None
+        note = _origin_note(t.value)
+    msg = f"{current} → {to}{extra_note}: {figures(before, after)}{note}"
+    return _finding(rule, t, ctx, msg, current, to, before, after, edits, span)
+
+
+def _set_attr(t: Target, ctx: RuleContext, name: str, value: Any) -> TextEdit | None:
+    existing = t.block.attributes.get(name)
+    if existing is not None:
+        return replace_value(ctx.texts, existing, value)
+    return insert_attribute(t.block, ctx.texts, name, str(value))
+
+
+def check_instance_family(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None:
+    if t.value is None or not t.value.known or not isinstance(t.value.value, str):
+        return None
+    current = t.value.value.strip()
+    prefix = rule.params.get("catalog_prefix", "")
+    if not current.startswith(prefix):
+        return None
+    family, dot, size = current[len(prefix) :].partition(".")
+    if not dot:
+        return None
+    table = families().get(rule.params["successors"], {})
+    candidates = table.get(family)
+    if not candidates:
+        return None
+    catalog = ctx.get_catalog()
+    info = catalog.instance_type(current)
+    generation = getattr(info, "generation", None)
+    if rule.params.get("only_previous_generation") and generation == "current":
+        return None
+    if rule.params.get("only_current_generation") and generation != "current":
+        return None
+    before = ctx.price(t.resource)
+    best: tuple[float | None, str] | None = None
+    for fam in candidates:
+        candidate = f"{prefix}{fam}.{size}"
+        if catalog.instance_type(candidate) is None:
+            continue
+        after = ctx.price(with_changes(t.resource, t.chain, {t.name: candidate}, t.element))
+        if before is not None and (after is None or after >= before):
+            continue
+        if best is None or (after is not None and (best[0] is None or after < best[0])):
+            best = (after, candidate)
+        if before is None:
+            break  # no figures to compare: the first real successor is the suggestion
+    if best is None:
+        return None
+    after, suggested = best
+    note = _origin_note(t.value)
+    msg = f"{current} → {suggested}: {figures(before, after)}{note}"
+    if rule.id.endswith("graviton"):
+        msg += " — needs arm64 builds"
+    return _finding(rule, t, ctx, msg, current, suggested, before, after, [replace_value(ctx.texts, t.value, suggested)])
+
+
+def check_lambda_arch(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None:
+    value = t.value
+    if value is not None:
+        if not value.known or not isinstance(value.value, list) or value.value != ["x86_64"]:
+            return None
+    before = ctx.price(t.resource)
+    after = ctx.price(with_changes(t.resource, t.chain, {t.name: ["arm64"]}))
+    catalog = ctx.get_catalog()
+    x86 = catalog.price("lambda.x86_64.duration", t.resource.region)
+    arm = catalog.price("lambda.arm64.duration", t.resource.region)
+    if before is not None and after is not None and before > 0:
+        figure = figures(before, after)
+    elif x86 is not None and arm is not None and x86.value > 0:
+        pct = round((x86.value - arm.value) / x86.value * 100)
+        figure = f"duration ${x86.value:.10f} → ${arm.value:.10f} per GB-s (−{pct}%); monthly figure depends on usage"
+        before = after = None
+    else:
+        figure = "price unknown in the catalog"
+        before = after = None
+    if before is not None and after is not None and after > before:
+        return None
+    if value is None:
+        edits = [insert_attribute(t.block, ctx.texts, "architectures", '["arm64"]')]
+        span = header_span(t.resource, ctx.texts)
+        msg = f"x86_64 (default) → arm64: {figure}"
+    else:
+        target = value.elements[0] if isinstance(value.elements, list) and value.elements else value
+        edits = [replace_value(ctx.texts, target, "arm64")]
+        span = None
+        msg = f"x86_64 → arm64: {figure}"
+    f = _finding(rule, t, ctx, msg, "x86_64", "arm64", before, after, edits, span)
+    return f
+
+
+def check_missing_attribute(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None:
+    value = t.value
+    p = rule.params
+    if value is not None:
+        if not value.known:
+            return None
+        if not (p.get("zero_means_missing") and value.value in (0, "0")):
+            return None
+        edits = [replace_value(ctx.texts, value, int(p["insert"]))]
+        span = None
+        msg = f"{p['attribute']} = 0 keeps logs forever; set a retention (e.g. {p['insert']} days)"
+    else:
+        edits = [insert_attribute(t.block, ctx.texts, p["attribute"], p["insert"])]
+        span = header_span(t.resource, ctx.texts)
+        msg = f"no {p['attribute']}: logs are kept forever and storage grows every month; set a retention (e.g. {p['insert']} days)"
+    cost = ctx.costs.get(t.resource.address)
+    before = cost.monthly_cost if cost is not None else None
+    f = _finding(rule, t, ctx, msg, None, int(p["insert"]), None, None, edits, span)
+    f.fix_title = f"Set {p['attribute']} = {p['insert']}"
+    if before:
+        f.monthly_cost = round(before, 2)
+    return f
+
+
+def check_eip_unattached(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None:
+    r = t.resource
+    attrs = r.body.attributes
+    if any(a in attrs for a in rule.params["attach_attributes"]) or r.referenced_by:
+        return None
+    cost = ctx.costs.get(r.address)
+    before = cost.monthly_cost if cost is not None else None
+    fig = f"{money(before)}/mo for an address nothing uses" if before is not None else "billed hourly; price unknown"
+    msg = f"{r.address} is not associated with an instance, network interface or NAT gateway here: {fig}"
+    f = _finding(rule, t, ctx, msg, None, None, before, 0.0 if before is not None else None, [], header_span(r, ctx.texts), "")
+    return f
+
+
+def environment_of(resource: Resource, ctx: RuleContext) -> tuple[str | None, str]:
+    """('production'|'non-production'|None, how it was decided) from config names, tags, workspace, paths."""
+    non_prod = ctx.config.non_production
+    prod = ctx.config.production
+    tags = resource.body.attributes.get("tags")
+    merged: dict[str, Any] = dict(resource.provider_tags)
+    if tags is not None and isinstance(tags.value, dict):
+        merged.update(tags.value)
+    for key, val in merged.items():
+        if str(key).lower() in TAG_KEYS_ENVIRONMENT and isinstance(val, str):
+            v = val.lower()
+            if v in non_prod:
+                return "non-production", f"tag {key} = {val!r}"
+            if v in prod:
+                return "production", f"tag {key} = {val!r}"
+    import os
+
+    parts = [p.lower() for p in os.path.normpath(resource.path).split(os.sep)[:-1]]
+    for part in reversed(parts):
+        for name in non_prod:
+            if part == name or part.startswith(name + "-") or part.endswith("-" + name) or part.endswith("_" + name):
+                return "non-production", f"path segment {part!r}"
+        if part in prod:
+            return "production", f"path segment {part!r}"
+    return None, ""
+
+
+def check_nat_per_az(rule: Rule, t: Target, ctx: RuleContext, group: list[Resource]) -> Finding | None:
+    if len(group) < 2 or t.resource is not group[0]:
+        return None
+    env, how = environment_of(t.resource, ctx)
+    if env != "non-production":
+        return None
+    costs = [ctx.costs.get(r.address) for r in group]
+    each = [c.monthly_cost for c in costs if c is not None and c.monthly_cost is not None]
+    before = sum(each) if len(each) == len(group) else None
+    after = (before / len(group)) if before is not None else None
+    msg = (
+        f"{len(group)} NAT gateways in a non-production environment ({how}): one shared gateway "
+        f"{figures(before, after)}"
+    )
+    return _finding(rule, t, ctx, msg, len(group), 1, before, after, [], header_span(t.resource, ctx.texts), "")
+
+
+def check_tags_missing(rule: Rule, r: Resource, ctx: RuleContext) -> Finding | None:
+    required = ctx.config.required_tags
+    if not required or r.address not in ctx.costs:
+        return None
+    tags = r.body.attributes.get("tags")
+    if tags is not None and not tags.known:
+        return None
+    present = set(r.provider_tags)
+    if tags is not None and isinstance(tags.value, dict):
+        present |= {k for k, v in tags.value.items() if v not in (None, "")}
+    missing = [t for t in required if t not in present]
+    if not missing:
+        return None
+    t = Target(r, r.body, (), "tags", tags)
+    msg = f"missing required tag{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
+    f = _finding(rule, t, ctx, msg, sorted(present), missing, None, None, [], header_span(r, ctx.texts), "tags")
+    return f
+
+
+CHECKS: dict[str, Check] = {
+    "volume_type": check_volume_type,
+    "instance_family": check_instance_family,
+    "lambda_arch": check_lambda_arch,
+    "missing_attribute": check_missing_attribute,
+    "eip_unattached": check_eip_unattached,
+}
+
+
+def check_resources(resources: list[Resource], ctx: RuleContext) -> list[Finding]:
+    """Every finding of every enabled rule on these resources, merged across count/for_each instances."""
+    findings: list[Finding] = []
+    rules = [r for r in load_rules() if r.id not in ctx.config.disabled_rules]
+    by_type: dict[str, list[Resource]] = {}
+    for res in resources:
+        by_type.setdefault(res.type, []).append(res)
+    for rule in rules:
+        if rule.kind == "tags_missing":
+            findings.extend(f for r in resources if (f := check_tags_missing(rule, r, ctx)) is not None)
+            continue
+        for rtype, path, each in rule.targets:
+            for res in by_type.get(rtype, []):
+                for target in iter_targets(res, path, each):
+                    if rule.kind == "nat_per_az":
+                        group = [r for r in by_type[rtype] if r.module_path == res.module_path]
+                        f = check_nat_per_az(rule, target, ctx, group)
+                    else:
+                        check = CHECKS.get(rule.kind)
+                        f = check(rule, target, ctx) if check else None
+                    if f is not None:
+                        findings.append(f)
+    return _merge_instances(findings)
+
+
+def _merge_instances(findings: list[Finding]) -> list[Finding]:
+    """One finding per place in the text: instances of a counted resource add their figures up."""
+    merged: dict[tuple[Any, ...], tuple[Finding, int]] = {}
+    order: list[tuple[Any, ...]] = []
+    for f in findings:
+        key = (f.rule, f.span.path, f.span.start, f.span.line, f.span.column, str(f.current), str(f.suggested))
+        if key not in merged:
+            merged[key] = (f, 1)
+            order.append(key)
+            continue
+        first, n = merged[key]
+        if first.monthly_cost is not None and f.monthly_cost is not None:
+            first.monthly_cost = round(first.monthly_cost + f.monthly_cost, 2)
+        if first.monthly_cost_after is not None and f.monthly_cost_after is not None:
+            first.monthly_cost_after = round(first.monthly_cost_after + f.monthly_cost_after, 2)
+        merged[key] = (first, n + 1)
+    out = []
+    for key in order:
+        f, n = merged[key]
+        if n > 1:
+            base = f.resource.split("[")[0]
+            f.resource = base
+            if f.monthly_cost is not None and f.monthly_cost_after is not None and "→" in f.message:
+                head = f.message.split(": ", 1)[0]
+                f.message = f"{head}: {figures(f.monthly_cost, f.monthly_cost_after)} for {n} instances"
+        out.append(f)
+    return out

@@ -1,0 +1,301 @@
+"""The `advisor` command line. Imports are lazy so `advisor --version` and `serve` start fast."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from advisor import __version__
+
+if TYPE_CHECKING:
+    from advisor.config import Config
+    from advisor.engine import Options
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit 2, message on stderr)."""
+
+
+def _csv(value: str) -> set[str]:
+    return {p.strip() for p in value.split(",") if p.strip()}
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", default=[], metavar="PATH", help="files or folders (default: .)")
+    p.add_argument("--region", help="AWS region when the provider does not say (default from config, else us-east-1)")
+    p.add_argument("--config", help="path of .advisor.toml (default: found by walking up from the first PATH)")
+    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="set a Terraform variable")
+    p.add_argument("--var-file", action="append", default=[], metavar="FILE", help="read variables from a .tfvars file")
+    p.add_argument("--workspace", default=None, help="Terraform workspace name (default: TF_WORKSPACE or 'default')")
+    p.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: CPU count)")
+    p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="advisor", description="Cost-aware Infrastructure-as-Code advisor.")
+    parser.add_argument("--version", action="version", version=f"advisor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    lint = sub.add_parser("lint", help="check IaC files and report findings with their savings")
+    _add_common(lint)
+    lint.add_argument("--format", "-f", choices=["text", "json", "sarif", "github"], default="text")
+    lint.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default=None)
+    lint.add_argument("--select", type=_csv, default=set(), metavar="RULE,...", help="only these rules")
+    lint.add_argument("--ignore", type=_csv, default=set(), metavar="RULE,...", help="skip these rules")
+    lint.add_argument("--explain", action="store_true", help="add LLM explanations (needs [explain] in config)")
+
+    cost = sub.add_parser("cost", help="monthly cost breakdown per resource and total")
+    _add_common(cost)
+    cost.add_argument("--format", "-f", choices=["text", "json"], default="text")
+
+    serve = sub.add_parser("serve", help="run the language server on stdio")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead (for debugging)")
+    serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for editor clients)")
+    serve.add_argument("--log-file", help="also write the server log to this file")
+
+    pricing = sub.add_parser("pricing", help="price snapshot status and refresh")
+    psub = pricing.add_subparsers(dest="pricing_command", metavar="ACTION")
+    status = psub.add_parser("status", help="snapshot source, date and coverage")
+    status.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    refresh = psub.add_parser("refresh", help="update prices from the AWS Price List API (needs AWS credentials)")
+    refresh.add_argument("--region", action="append", default=[], help="regions to refresh (repeatable; default us-east-1)")
+    refresh.add_argument("--service", action="append", default=[], help="services to refresh (default: all)")
+
+    rules = sub.add_parser("rules", help="list rules with ids, severities and descriptions")
+    rules.add_argument("--format", "-f", choices=["text", "json"], default="text")
+
+    explain = sub.add_parser("explain", help="LLM explanation of the finding at FILE:LINE")
+    explain.add_argument("location", nargs="?", metavar="FILE:LINE")
+    explain.add_argument("--config", help="path of .advisor.toml")
+    explain.add_argument("--region")
+    explain.add_argument("--stats", action="store_true", help="show token and cost counters")
+
+    diff = sub.add_parser("diff", help="cost and findings delta against a git ref")
+    diff.add_argument("paths", nargs="*", default=[], metavar="PATH")
+    diff.add_argument("--base", required=True, help="git ref to compare against")
+    diff.add_argument("--format", "-f", choices=["text", "json", "markdown"], default="text")
+    diff.add_argument("--config")
+    diff.add_argument("--region")
+    diff.add_argument("--output", "-o")
+    return parser
+
+
+def _parse_vars(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            raise UsageError(f"--var expects NAME=VALUE, got {item!r}")
+        out[name.strip()] = value
+    return out
+
+
+def load_config_for(args: argparse.Namespace) -> Config:
+    from advisor.config import find_config, load_config
+    from advisor.rules.engine import known_rule_ids
+
+    path = args.config
+    if path is None:
+        paths = getattr(args, "paths", None) or ["."]
+        path = find_config(paths[0])
+    elif not os.path.isfile(path):
+        raise UsageError(f"config file not found: {path}")
+    return load_config(path, known_rule_ids())
+
+
+def options_for(args: argparse.Namespace, config: Config) -> Options:
+    from advisor.engine import Options
+    from advisor.rules.engine import known_rule_ids
+
+    known = known_rule_ids()
+    for flag in ("select", "ignore"):
+        unknown = sorted(getattr(args, flag, set()) - known)
+        if unknown:
+            raise UsageError(f"--{flag}: unknown rule id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
+    for vf in args.var_file:
+        if not os.path.isfile(vf):
+            raise UsageError(f"--var-file not found: {vf}")
+    return Options(
+        region=args.region,
+        config=config,
+        cli_vars=_parse_vars(args.var),
+        var_files=list(args.var_file),
+        select=set(getattr(args, "select", set())),
+        ignore=set(getattr(args, "ignore", set())),
+        workspace=args.workspace or os.environ.get("TF_WORKSPACE") or "default",
+        jobs=args.jobs,
+    )
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from advisor.engine import analyze_paths
+    from advisor.report.common import at_or_above
+
+    config = load_config_for(args)
+    options = options_for(args, config)
+    analysis = analyze_paths(args.paths, options)
+    if args.explain:
+        from advisor.explain.runner import explain_findings
+
+        explain_findings(analysis, config)
+    unit = (config.unit_name, config.unit_monthly_volume) if config.unit_name and config.unit_monthly_volume else None
+    region = options.settings().default_region
+    if args.format == "json":
+        from advisor.report import json_report
+
+        text = json_report.render(analysis, region, unit)
+    elif args.format == "sarif":
+        from advisor.report import sarif
+
+        text = sarif.render(analysis)
+    elif args.format == "github":
+        from advisor.report import github
+
+        text = github.render(analysis)
+    else:
+        from advisor.report import text as text_report
+
+        text = text_report.render(analysis, sys.stdout if not args.output else open(os.devnull, "w"), unit)
+    _write(text, args.output)
+    fail_on = args.fail_on or config.fail_on
+    if any(at_or_above(f, fail_on) for f in analysis.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from advisor.engine import analyze_paths
+    from advisor.report import cost_report
+
+    config = load_config_for(args)
+    options = options_for(args, config)
+    options.select = {"parse-error"}
+    analysis = analyze_paths(args.paths, options)
+    unit = (config.unit_name, config.unit_monthly_volume) if config.unit_name and config.unit_monthly_volume else None
+    region = options.settings().default_region
+    if args.format == "json":
+        text = cost_report.render_json(analysis, region, unit)
+    else:
+        text = cost_report.render_text(analysis, unit)
+    _write(text, args.output)
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from advisor.rules.engine import load_rules
+
+    rules = load_rules()
+    if args.format == "json":
+        import json
+
+        doc = [
+            {"id": r.id, "severity": r.severity, "title": r.title, "rationale": r.rationale,
+             "fix_safe": r.safe, "doc_url": r.doc_url}
+            for r in rules
+        ]
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    width = max(len(r.id) for r in rules)
+    for r in rules:
+        sys.stdout.write(f"{r.id:<{width}}  {r.severity:<7}  {r.title}\n")
+    return EXIT_OK
+
+
+def cmd_pricing(args: argparse.Namespace) -> int:
+    if args.pricing_command == "refresh":
+        from advisor.pricing.refresh import run_refresh
+
+        return run_refresh(regions=args.region or ["us-east-1"], services=args.service or None)
+    from advisor.pricing.catalog import Catalog
+
+    status = Catalog.default().status()
+    if getattr(args, "format", "text") == "json":
+        import json
+
+        sys.stdout.write(json.dumps(status, indent=2, default=str) + "\n")
+    else:
+        for key, value in status.items():
+            if isinstance(value, dict):
+                sys.stdout.write(f"{key}:\n")
+                for k, v in value.items():
+                    sys.stdout.write(f"  {k}: {v}\n")
+            else:
+                sys.stdout.write(f"{key}: {value}\n")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from advisor.lsp.server import run
+
+    return run(tcp=args.tcp, log_file=args.log_file)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from advisor.explain.runner import cli_explain
+
+    return cli_explain(args)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from advisor.diff import cli_diff
+
+    return cli_diff(args)
+
+
+COMMANDS: dict[str, Any] = {
+    "lint": cmd_lint,
+    "cost": cmd_cost,
+    "rules": cmd_rules,
+    "pricing": cmd_pricing,
+    "serve": cmd_serve,
+    "explain": cmd_explain,
+    "diff": cmd_diff,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    if args.command == "pricing" and args.pricing_command is None:
+        args.pricing_command = "status"
+    try:
+        return int(COMMANDS[args.command](args))
+    except UsageError as exc:
+        sys.stderr.write(f"advisor: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("advisor: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        from advisor.config import ConfigError
+
+        if isinstance(exc, ConfigError):
+            sys.stderr.write(f"advisor: {exc}\n")
+            return EXIT_ERROR
+        import traceback
+
+        sys.stderr.write(f"advisor: internal error: {exc}\n")
+        if os.environ.get("ADVISOR_DEBUG"):
+            traceback.print_exc()
+        return EXIT_ERROR

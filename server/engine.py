@@ -1,0 +1,352 @@
+"""One engine for the CLI and the language server: files in, priced resources and findings out.
+
+parse → model → price → rules → findings. Work is split by root module; many modules run in a
+process pool. Nothing here knows about LSP or output formats.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from advisor.config import Config
+from advisor.iac.terraform import Settings, evaluate_root, is_terraform_file, is_tfvars_file
+from advisor.model import Finding, ParseError, Resource, Span
+
+if TYPE_CHECKING:
+    from advisor.pricing.costs import ResourceCost
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+SKIP_DIRS = {".terraform", ".git", ".hg", ".svn", "node_modules", "__pycache__", ".terragrunt-cache"}
+PARSE_ERROR = "parse-error"
+PARALLEL_MIN_MODULES = 8
+
+
+@dataclass(slots=True)
+class Options:
+    region: str | None = None
+    config: Config = field(default_factory=Config)
+    cli_vars: dict[str, str] = field(default_factory=dict)
+    var_files: list[str] = field(default_factory=list)
+    select: set[str] = field(default_factory=set)
+    ignore: set[str] = field(default_factory=set)
+    workspace: str = "default"
+    jobs: int = 0
+
+    def settings(self) -> Settings:
+        region = self.region or self.config.region or "us-east-1"
+        return Settings(region, dict(self.cli_vars), list(self.var_files), self.workspace)
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The outcome for a set of files: every field sorted for deterministic output."""
+
+    files: list[str] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    costs: list[ResourceCost] = field(default_factory=list)
+    not_priced: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def monthly_cost(self) -> float:
+        return round(sum(c.monthly_cost or 0.0 for c in self.costs), 2)
+
+    @property
+    def monthly_savings(self) -> float:
+        return round(sum(f.monthly_savings or 0.0 for f in self.findings if (f.monthly_savings or 0) > 0), 2)
+
+
+# -- discovering files ---------------------------------------------------------------------------------
+class _GitIgnore:
+    """The subset of .gitignore that matters for finding IaC files: globs, `dir/`, anchors, negation."""
+
+    def __init__(self) -> None:
+        self.rules: list[tuple[str, str, bool, bool]] = []  # (base dir, pattern, negate, dir_only)
+
+    def add_file(self, directory: str) -> None:
+        path = os.path.join(directory, ".gitignore")
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            return
+        for raw in lines:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            negate = line.startswith("!")
+            line = line.lstrip("!")
+            dir_only = line.endswith("/")
+            self.rules.append((directory, line.strip("/") if "/" in line.rstrip("/") else line.rstrip("/"), negate, dir_only))
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        result = False
+        for base, pattern, negate, dir_only in self.rules:
+            if dir_only and not is_dir:
+                continue
+            if not path.startswith(base.rstrip(os.sep) + os.sep):
+                continue
+            rel = os.path.relpath(path, base).replace(os.sep, "/")
+            if "/" in pattern:
+                hit = fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern.replace("**/", ""))
+            else:
+                hit = fnmatch.fnmatchcase(os.path.basename(path), pattern)
+            if hit:
+                result = not negate
+        return result
+
+
+def discover(paths: Iterable[str]) -> tuple[list[str], list[ParseError]]:
+    """IaC files under the given files and folders: skips .terraform/, .git/ and what .gitignore lists."""
+    found: list[str] = []
+    errors: list[ParseError] = []
+    for p in paths:
+        if os.path.isfile(p):
+            found.append(os.path.normpath(p))
+            continue
+        if not os.path.isdir(p):
+            errors.append(ParseError(p, "no such file or folder"))
+            continue
+        ignore = _GitIgnore()
+        seen: set[tuple[int, int]] = set()
+        for root, dirs, files in os.walk(p, followlinks=False):
+            try:
+                st = os.stat(root)
+                if (st.st_dev, st.st_ino) in seen:
+                    dirs[:] = []
+                    continue
+                seen.add((st.st_dev, st.st_ino))
+            except OSError:
+                continue
+            ignore.add_file(root)
+            dirs[:] = sorted(
+                d for d in dirs if d not in SKIP_DIRS and not ignore.ignored(os.path.join(root, d), True)
+            )
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                if (is_terraform_file(name) or is_tfvars_file(name) or _maybe_cloudformation(name)) and not (
+                    ignore.ignored(full, False)
+                ):
+                    found.append(os.path.normpath(full))
+    return sorted(dict.fromkeys(found)), errors
+
+
+def _maybe_cloudformation(name: str) -> bool:
+    return name.endswith((".yaml", ".yml", ".template", ".json")) and not name.endswith(".tf.json")
+
+
+# -- reading files safely -------------------------------------------------------------------------------
+def read_text(path: str) -> tuple[str | None, str | None]:
+    """(text, None) or (None, reason) — never raises for a bad file."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            return None, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB ({size} bytes); skipped"
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror or exc}"
+    if b"\0" in data[:8192]:
+        return None, "binary file; skipped"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, f"invalid UTF-8 at byte {exc.start} (line {line})"
+    return text, None
+
+
+@dataclass(slots=True)
+class ModuleJob:
+    directory: str
+    options: Options
+    overlay: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ModuleOutcome:
+    directory: str
+    resources: list[Resource]
+    costs: list[Any]
+    not_priced: list[str]
+    findings: list[Finding]
+    errors: list[ParseError]
+    notes: list[str]
+    files: list[str]
+    read_errors: list[ParseError]
+
+
+def analyze_module(job: ModuleJob) -> ModuleOutcome:
+    """The whole pipeline for one root module (runs in a worker process for big trees)."""
+    read_errors: list[ParseError] = []
+    texts: dict[str, str] = {}
+
+    def read(path: str) -> str | None:
+        norm = os.path.normpath(path)
+        if norm in job.overlay:
+            texts[norm] = job.overlay[norm]
+            return job.overlay[norm]
+        text, err = read_text(norm)
+        if err is not None:
+            if is_terraform_file(norm) or is_tfvars_file(norm):
+                read_errors.append(ParseError(norm, err))
+            return None
+        assert text is not None
+        texts[norm] = text
+        return text
+
+    result = evaluate_root(job.directory, job.options.settings(), read)
+    costs, not_priced = price_resources(result.resources, job.options.config)
+    findings = [
+        Finding(PARSE_ERROR, "error", e.message, e.span, fix_safe=False) for e in result.errors if e.span is not None
+    ]
+    from advisor.rules.engine import RuleContext, check_resources
+
+    ctx = RuleContext(config=job.options.config, texts=texts, costs={c.address: c for c in costs})
+    findings.extend(check_resources(result.resources, ctx))
+    findings = _apply_filters(findings, texts, result.resources, job.options)
+    return ModuleOutcome(
+        job.directory,
+        result.resources,
+        costs,
+        not_priced,
+        findings,
+        result.errors,
+        result.notes,
+        result.files,
+        read_errors,
+    )
+
+
+def price_resources(resources: list[Resource], config: Config) -> tuple[list[ResourceCost], list[str]]:
+    from advisor.pricing.catalog import Catalog
+    from advisor.pricing.estimators import estimate
+
+    catalog = Catalog.default()
+    costs: list[ResourceCost] = []
+    not_priced: list[str] = []
+    for r in resources:
+        cost = estimate(r, catalog, config.usage_for(r.address, r.type))
+        if cost is None:
+            not_priced.append(r.address)
+        else:
+            costs.append(cost)
+    return costs, not_priced
+
+
+def _apply_filters(findings: list[Finding], texts: dict[str, str], resources: list[Resource], opts: Options) -> list[Finding]:
+    from advisor.ignores import UNUSED_IGNORE, apply_ignores, find_ignores
+    from advisor.rules.engine import known_rule_ids
+
+    cfg = opts.config
+    out = []
+    for f in findings:
+        if f.rule in cfg.disabled_rules or f.rule in opts.ignore:
+            continue
+        if opts.select and f.rule not in opts.select:
+            continue
+        if f.rule in cfg.severity:
+            f.severity = cfg.severity[f.rule]  # type: ignore[assignment]
+        out.append(f)
+    ignores = {p: find_ignores(p, t) for p, t in texts.items()}
+    lines = {r.address: r.span.line for r in resources}
+    kept = apply_ignores(out, {p: i for p, i in ignores.items() if i}, lines, known_rule_ids())
+    if opts.select and UNUSED_IGNORE not in opts.select:
+        kept = [f for f in kept if f.rule != UNUSED_IGNORE]
+    return [f for f in kept if f.rule not in opts.ignore and f.rule not in cfg.disabled_rules]
+
+
+# -- many modules ----------------------------------------------------------------------------------------
+def module_roots(files: list[str]) -> list[str]:
+    """Directories holding Terraform files: each is evaluated as a root module."""
+    return sorted({os.path.dirname(f) or "." for f in files if is_terraform_file(f)})
+
+
+def analyze_paths(paths: list[str], options: Options, on_module: Callable[[str], None] | None = None) -> Analysis:
+    files, errors = discover(paths or ["."])
+    analysis = Analysis(files=files, errors=errors)
+    roots = module_roots(files)
+    # tfvars-only folders still need reading errors reported
+    jobs = [ModuleJob(d, options) for d in roots]
+    outcomes = _run(jobs, options.jobs, on_module)
+    child_dirs: set[str] = set()
+    for o in outcomes:
+        for f in o.files:
+            d = os.path.dirname(f) or "."
+            if d != o.directory:
+                child_dirs.add(d)
+    seen_findings: set[tuple[Any, ...]] = set()
+    seen_errors: set[tuple[Any, ...]] = set()
+    for o in outcomes:
+        if o.directory in child_dirs:
+            continue  # analysed through the module call that uses it, with its real inputs
+        analysis.resources.extend(o.resources)
+        analysis.costs.extend(o.costs)
+        analysis.not_priced.extend(o.not_priced)
+        analysis.notes.extend(o.notes)
+        for f in o.findings:
+            key = (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, f.message)
+            if key not in seen_findings:
+                seen_findings.add(key)
+                analysis.findings.append(f)
+        for e in [*o.errors, *o.read_errors]:
+            ekey = (e.path, e.message, e.span.line if e.span else -1)
+            if ekey not in seen_errors:
+                seen_errors.add(ekey)
+                analysis.errors.append(e)
+    analysis.findings.sort(key=Finding.sort_key)
+    analysis.errors.sort(key=lambda e: (e.path, e.span.line if e.span else -1, e.message))
+    analysis.costs.sort(key=lambda c: (c.path, c.line, c.address))
+    analysis.resources.sort(key=lambda r: (r.path, r.span.line, r.address))
+    analysis.not_priced.sort()
+    return analysis
+
+
+def _run(jobs: list[ModuleJob], max_jobs: int, on_module: Callable[[str], None] | None) -> list[ModuleOutcome]:
+    workers = max_jobs or min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_MIN_MODULES or workers <= 1:
+        out = []
+        for j in jobs:
+            out.append(_safe_analyze(j))
+            if on_module:
+                on_module(j.directory)
+        return out
+    import concurrent.futures as cf
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        results = []
+        for outcome in pool.map(_safe_analyze, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+            results.append(outcome)
+            if on_module:
+                on_module(outcome.directory)
+        return results
+
+
+def _safe_analyze(job: ModuleJob) -> ModuleOutcome:
+    """A bug on one module is reported as an error on that module; the run goes on."""
+    try:
+        return analyze_module(job)
+    except Exception as exc:  # the last line of defence for a whole-tree run
+        import traceback
+
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        err = ParseError(job.directory, f"internal error while analysing this module: {detail}")
+        return ModuleOutcome(job.directory, [], [], [], [], [], [], [], [err])
+
+
+def analyze_buffer(path: str, overlay: dict[str, str], options: Options) -> ModuleOutcome:
+    """The analysis of the module holding `path`, with unsaved editor buffers in `overlay`."""
+    directory = os.path.dirname(os.path.normpath(path)) or "."
+    return analyze_module(ModuleJob(directory, options, {os.path.normpath(k): v for k, v in overlay.items()}))
+
+
+def span_at(path: str, line: int) -> Span:
+    return Span(path, line, 0, line, 0)

@@ -1,0 +1,1 @@
+"""Optional LLM explanations of findings (off by default)."""

@@ -1,0 +1,1 @@
+"""IaC front-ends: text in, the neutral model out."""

@@ -1,0 +1,411 @@
+"""Evaluate HCL expressions to `Value`s that remember where they came from.
+
+Only what can be known before `terraform plan` is evaluated: literals, variables, locals, string
+templates, conditionals, arithmetic and a set of pure functions. Anything else is unknown and says
+why; nothing is guessed. A value traced to a single literal keeps that literal's span as `origin`,
+so a fix on `instance_type = var.size` can edit the variable's default or tfvars entry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.iac.hcl_ast import (
+    BinOp,
+    Call,
+    Cond,
+    Expr,
+    Index,
+    Lit,
+    ObjectExpr,
+    Opaque,
+    Ref,
+    Template,
+    TupleExpr,
+    Unary,
+)
+from advisor.iac.hcl_parse import Locator
+from advisor.model import Value
+
+
+def unknown(reason: str, at: Locator | None = None, expr: Expr | None = None) -> Value:
+    span = at.span(expr.pos) if at is not None and expr is not None else None
+    return Value(None, "unknown", span=span, reason=reason)
+
+
+@dataclass(slots=True)
+class Scope:
+    """Names an expression can see. `lookup_root` resolves `var`, `local`, `each`, `count`, …"""
+
+    roots: Mapping[str, Callable[[tuple[Any, ...], Ref, Locator], Value]]
+    depth: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+MAX_DEPTH = 64
+
+
+class Evaluator:
+    """Evaluates expressions of one file position (`Locator`) in a `Scope`."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def eval(self, expr: Expr, at: Locator) -> Value:
+        self.scope.depth += 1
+        try:
+            if self.scope.depth > MAX_DEPTH:
+                return unknown("expression nested too deeply", at, expr)
+            return self._eval(expr, at)
+        except RecursionError:
+            return unknown("expression nested too deeply", at, expr)
+        finally:
+            self.scope.depth -= 1
+
+    def _eval(self, expr: Expr, at: Locator) -> Value:
+        span = at.span(expr.pos)
+        if isinstance(expr, Lit):
+            return Value(expr.value, "literal", span=span, origin=span)
+        if isinstance(expr, Template):
+            out: list[str] = []
+            for part in expr.parts:
+                if isinstance(part, str):
+                    out.append(part)
+                    continue
+                v = self.eval(part, at)
+                if not v.known:
+                    return Value(None, "unknown", span=span, reason=v.reason)
+                out.append(_to_str(v.value))
+            return Value("".join(out), "resolved", span=span)
+        if isinstance(expr, Ref):
+            return self._ref(expr, at, span)
+        if isinstance(expr, Cond):
+            c = self.eval(expr.cond, at)
+            if not c.known:
+                return Value(None, "unknown", span=span, reason=f"condition is unknown: {c.reason}")
+            chosen = self.eval(expr.then if _truthy(c.value) else expr.other, at)
+            return _rebase(chosen, span)
+        if isinstance(expr, BinOp):
+            return self._binop(expr, at, span)
+        if isinstance(expr, Unary):
+            v = self.eval(expr.operand, at)
+            if not v.known:
+                return Value(None, "unknown", span=span, reason=v.reason)
+            try:
+                result = (not _truthy(v.value)) if expr.op == "!" else -_num(v.value)
+            except (TypeError, ValueError):
+                return Value(None, "unknown", span=span, reason=f"cannot apply {expr.op} to {v.value!r}")
+            # a negative literal is still a literal that a fix can edit
+            return Value(result, "resolved", span=span, origin=span if v.kind == "literal" else None)
+        if isinstance(expr, TupleExpr):
+            items = [self.eval(i, at) for i in expr.items]
+            if any(not i.known for i in items):
+                first = next(i for i in items if not i.known)
+                v = Value(None, "unknown", span=span, reason=first.reason)
+                return v
+            value = Value([i.value for i in items], "resolved", span=span)
+            value.elements = items
+            return value
+        if isinstance(expr, ObjectExpr):
+            result: dict[str, Any] = {}
+            elements: dict[str, Value] = {}
+            for key_expr, val_expr in expr.items:
+                if isinstance(key_expr, str):
+                    key = key_expr
+                else:
+                    k = self.eval(key_expr, at)
+                    if not k.known:
+                        return Value(None, "unknown", span=span, reason=f"object key is unknown: {k.reason}")
+                    key = _to_str(k.value)
+                v = self.eval(val_expr, at)
+                result[key] = v.value
+                elements[key] = v
+            if any(not v.known for v in elements.values()):
+                # a partly known map is still useful (tags): keep known entries, mark the whole resolved
+                pass
+            value = Value(result, "resolved", span=span)
+            value.elements = elements
+            return value
+        if isinstance(expr, Index):
+            target = self.eval(expr.target, at)
+            key = self.eval(expr.key, at).value if not isinstance(expr.key, (str, int)) else expr.key
+            return _rebase(_index(target, key), span)
+        if isinstance(expr, Call):
+            return self._call(expr, at, span)
+        if isinstance(expr, Opaque):
+            return Value(None, "unknown", span=span, reason=f"{expr.kind} is not evaluated")
+        return Value(None, "unknown", span=span, reason="unsupported expression")
+
+    def _ref(self, expr: Ref, at: Locator, span: Any) -> Value:
+        root = expr.parts[0]
+        resolver = self.scope.roots.get(root) if isinstance(root, str) else None
+        rest: list[Any] = []
+        for p in expr.parts[1:]:
+            if isinstance(p, (str, int)):
+                rest.append(p)
+            else:
+                k = self.eval(p, at)
+                if not k.known:
+                    return Value(None, "unknown", span=span, reason=f"index is unknown: {k.reason}")
+                rest.append(k.value)
+        if resolver is None:
+            return Value(None, "unknown", span=span, reason=f"{expr.dotted()} is known only after apply")
+        return _rebase(resolver(tuple(rest), expr, at), span)
+
+    def _binop(self, expr: BinOp, at: Locator, span: Any) -> Value:
+        left = self.eval(expr.left, at)
+        if expr.op in ("&&", "||") and left.known:
+            if expr.op == "&&" and not _truthy(left.value):
+                return Value(False, "resolved", span=span)
+            if expr.op == "||" and _truthy(left.value):
+                return Value(True, "resolved", span=span)
+        right = self.eval(expr.right, at)
+        if not left.known or not right.known:
+            bad = left if not left.known else right
+            return Value(None, "unknown", span=span, reason=bad.reason)
+        a, b = left.value, right.value
+        try:
+            result: Any
+            op = expr.op
+            if op == "==":
+                result = _norm(a) == _norm(b)
+            elif op == "!=":
+                result = _norm(a) != _norm(b)
+            elif op in ("&&", "||"):
+                result = _truthy(b)
+            elif op == "<":
+                result = _num(a) < _num(b)
+            elif op == ">":
+                result = _num(a) > _num(b)
+            elif op == "<=":
+                result = _num(a) <= _num(b)
+            elif op == ">=":
+                result = _num(a) >= _num(b)
+            elif op == "+":
+                result = _num(a) + _num(b)
+            elif op == "-":
+                result = _num(a) - _num(b)
+            elif op == "*":
+                result = _num(a) * _num(b)
+            elif op == "/":
+                result = _num(a) / _num(b)
+            elif op == "%":
+                result = _num(a) % _num(b)
+            else:
+                return Value(None, "unknown", span=span, reason=f"operator {op} is not supported")
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+            return Value(None, "unknown", span=span, reason=f"cannot evaluate {expr.op}: {exc}")
+        if isinstance(result, float) and result.is_integer() and expr.op != "/":
+            result = int(result)
+        return Value(result, "resolved", span=span)
+
+    def _call(self, expr: Call, at: Locator, span: Any) -> Value:
+        name = expr.name.removeprefix("provider::terraform::")
+        if name == "try":
+            reasons = []
+            for a in expr.args:
+                v = self.eval(a, at)
+                if v.known:
+                    return _rebase(v, span)
+                reasons.append(v.reason)
+            return Value(None, "unknown", span=span, reason="; ".join(reasons) or "try() of nothing")
+        if name == "coalesce":
+            for a in expr.args:
+                v = self.eval(a, at)
+                if not v.known:
+                    return Value(None, "unknown", span=span, reason=v.reason)
+                if v.value not in (None, ""):
+                    return _rebase(v, span)
+            return Value(None, "unknown", span=span, reason="coalesce() found no value")
+        fn = _FUNCTIONS.get(name)
+        if fn is None:
+            return Value(None, "unknown", span=span, reason=f"function {name}() is not evaluated")
+        args = [self.eval(a, at) for a in expr.args]
+        for a in args:
+            if not a.known:
+                return Value(None, "unknown", span=span, reason=a.reason)
+        values = [a.value for a in args]
+        if expr.expand_last and values and isinstance(values[-1], list):
+            values = values[:-1] + list(values[-1])
+        try:
+            result = fn(*values)
+        except Exception as exc:  # a bad argument to a pure function is a user error, not a crash
+            return Value(None, "unknown", span=span, reason=f"{name}() failed: {exc}")
+        # lookup() of a literal map entry keeps the entry as origin
+        if name == "lookup" and args and isinstance(args[0].elements, dict) and len(values) > 1:
+            entry = args[0].elements.get(_to_str(values[1]))
+            if entry is not None:
+                return _rebase(entry, span)
+        return Value(result, "resolved", span=span)
+
+
+def _rebase(v: Value, span: Any) -> Value:
+    """The value seen at a new place: same value and origin, span of the expression written here."""
+    kind = v.kind if v.kind == "unknown" else "resolved"
+    out = Value(v.value, kind, span=span, origin=v.origin, origin_note=v.origin_note, reason=v.reason)
+    out.elements = v.elements
+    return out
+
+
+def _index(target: Value, key: Any) -> Value:
+    if not target.known:
+        return target
+    container = target.value
+    try:
+        if isinstance(container, dict):
+            k = _to_str(key)
+            if k not in container:
+                return Value(None, "unknown", reason=f"key {k!r} is not in the map")
+            if isinstance(target.elements, dict) and k in target.elements:
+                return target.elements[k]
+            return Value(container[k], "resolved")
+        if isinstance(container, (list, tuple)):
+            i = int(key)
+            if isinstance(target.elements, list) and -len(target.elements) <= i < len(target.elements):
+                return target.elements[i]
+            return Value(container[i], "resolved")
+    except (ValueError, TypeError, IndexError):
+        pass
+    return Value(None, "unknown", reason=f"cannot index {type(container).__name__} with {key!r}")
+
+
+def _truthy(v: Any) -> bool:
+    if isinstance(v, str):
+        return v.lower() == "true"
+    return bool(v)
+
+
+def _num(v: Any) -> float | int:
+    if isinstance(v, bool):
+        raise TypeError("a bool is not a number")
+    if isinstance(v, (int, float)):
+        return v
+    if isinstance(v, str):
+        f = float(v)
+        return int(f) if f.is_integer() and "." not in v and "e" not in v.lower() else f
+    raise TypeError(f"{v!r} is not a number")
+
+
+def _norm(v: Any) -> Any:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return float(v)
+    return v
+
+
+def _to_str(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if v is None:
+        return ""
+    return str(v)
+
+
+def _format(fmt: str, *args: Any) -> str:
+    out: list[str] = []
+    i = 0
+    arg_i = 0
+    while i < len(fmt):
+        c = fmt[i]
+        if c == "%" and i + 1 < len(fmt):
+            j = i + 1
+            while j < len(fmt) and fmt[j] in "0123456789.-+# ":
+                j += 1
+            verb = fmt[j] if j < len(fmt) else ""
+            if verb == "%":
+                out.append("%")
+            elif verb in "sdvqft":
+                a = args[arg_i]
+                arg_i += 1
+                if verb == "d":
+                    out.append(str(int(_num(a))))
+                elif verb == "f":
+                    out.append(("%" + fmt[i + 1 : j] + "f") % float(_num(a)))
+                elif verb == "q":
+                    out.append('"' + _to_str(a) + '"')
+                else:
+                    out.append(_to_str(a))
+            else:
+                raise ValueError(f"unsupported format verb %{verb}")
+            i = j + 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _merge(*maps: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for m in maps:
+        if m is None:
+            continue
+        if not isinstance(m, dict):
+            raise TypeError("merge() takes maps")
+        out.update(m)
+    return out
+
+
+def _lookup(m: Any, key: Any, *default: Any) -> Any:
+    k = _to_str(key)
+    if isinstance(m, dict) and k in m:
+        return m[k]
+    if default:
+        return default[0]
+    raise KeyError(k)
+
+
+def _flatten(v: Any) -> list[Any]:
+    out: list[Any] = []
+    for x in v:
+        if isinstance(x, list):
+            out.extend(_flatten(x))
+        else:
+            out.append(x)
+    return out
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "lookup": _lookup,
+    "merge": _merge,
+    "concat": lambda *ls: [x for lst in ls for x in lst],
+    "lower": lambda s: _to_str(s).lower(),
+    "upper": lambda s: _to_str(s).upper(),
+    "title": lambda s: _to_str(s).title(),
+    "trimspace": lambda s: _to_str(s).strip(),
+    "format": _format,
+    "min": lambda *a: min(_num(x) for x in a),
+    "max": lambda *a: max(_num(x) for x in a),
+    "abs": lambda x: abs(_num(x)),
+    "ceil": lambda x: math.ceil(_num(x)),
+    "floor": lambda x: math.floor(_num(x)),
+    "tostring": _to_str,
+    "tonumber": _num,
+    "tobool": _truthy,
+    "length": len,
+    "element": lambda lst, i: lst[int(_num(i)) % len(lst)],
+    "contains": lambda lst, v: v in lst,
+    "join": lambda sep, lst: _to_str(sep).join(_to_str(x) for x in lst),
+    "split": lambda sep, s: _to_str(s).split(_to_str(sep)),
+    "replace": lambda s, a, b: _to_str(s).replace(_to_str(a), _to_str(b)),
+    "substr": lambda s, off, n: _to_str(s)[int(off) : (int(off) + int(n)) if int(n) >= 0 else None],
+    "startswith": lambda s, p: _to_str(s).startswith(_to_str(p)),
+    "endswith": lambda s, p: _to_str(s).endswith(_to_str(p)),
+    "keys": lambda m: sorted(m.keys()),
+    "values": lambda m: [m[k] for k in sorted(m.keys())],
+    "toset": lambda lst: sorted(set(lst), key=_to_str),
+    "tolist": list,
+    "tomap": dict,
+    "distinct": lambda lst: list(dict.fromkeys(lst)),
+    "flatten": _flatten,
+    "zipmap": lambda ks, vs: dict(zip((_to_str(k) for k in ks), vs)),
+    "range": lambda *a: list(range(*(int(_num(x)) for x in a))),
+    "compact": lambda lst: [x for x in lst if x not in (None, "")],
+    "one": lambda lst: (lst[0] if lst else None) if len(lst) <= 1 else (_ for _ in ()).throw(ValueError("more than one")),
+    "sum": lambda lst: sum(_num(x) for x in lst),
+}

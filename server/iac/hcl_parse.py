@@ -1,0 +1,153 @@
+"""Tolerant, incremental parsing of one HCL file (`.tf`, `.tfvars`).
+
+The text is split into top-level chunks, each parsed on its own by python-hcl2 and cached by its
+exact text: an edit re-parses only the chunk it touched, and a syntax error costs only its chunk,
+reported as a `ParseError` at the real position.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from advisor.iac.hcl_ast import Item, Pos, convert
+from advisor.iac.hcl_scanner import Chunk, split_top_level
+from advisor.model import ParseError, Span
+
+_CACHE_LIMIT = 20_000
+_cache: OrderedDict[str, tuple[tuple[Item, ...], tuple[int, int, str] | None]] = OrderedDict()
+_parser: Any = None
+MAX_NESTING = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Locator:
+    """Turns chunk-relative positions into absolute spans of one file."""
+
+    path: str
+    chunk: Chunk
+
+    def span(self, pos: Pos) -> Span:
+        line, col, end_line, end_col, start, end = pos
+        c = self.chunk
+        return Span(
+            self.path,
+            c.line + line,
+            col + (c.column if line == 0 else 0),
+            c.line + end_line,
+            end_col + (c.column if end_line == 0 else 0),
+            c.start + start,
+            c.start + end,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedItem:
+    item: Item
+    at: Locator
+
+
+@dataclass(slots=True)
+class HclFile:
+    path: str
+    text: str
+    items: list[ParsedItem]
+    errors: list[ParseError]
+
+
+def _get_parser() -> Any:
+    global _parser
+    if _parser is None:
+        from hcl2.parser import parser as hcl_parser
+
+        _parser = hcl_parser()
+    return _parser
+
+
+def _nesting_depth(text: str) -> int:
+    depth = peak = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            if depth > peak:
+                peak = depth
+        elif ch in ")]}":
+            depth -= 1
+    return peak
+
+
+def _describe(exc: Exception) -> tuple[int, int, str]:
+    """(line, column, message) from a lark error, 0-based, in words a user can act on."""
+    line = max(int(getattr(exc, "line", 1) or 1) - 1, 0)
+    col = max(int(getattr(exc, "column", 1) or 1) - 1, 0)
+    token = getattr(exc, "token", None)
+    if token is not None:
+        ttype = getattr(token, "type", "")
+        value = str(token).strip()
+        if ttype == "$END" or not value:
+            what = "unexpected end of block"
+        else:
+            first = value.splitlines()[0][:30]
+            what = f"unexpected {first!r}"
+        expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or set()
+        if {"NAME", "DBLQUOTE"} <= set(expected):
+            what += " (expected an expression)"
+        elif "RBRACE" in expected:
+            what += " (expected '}')"
+        elif "DBLQUOTE" in expected:
+            what += ' (unterminated string: expected \'"\')'
+        return line, col, what
+    char = getattr(exc, "char", None)
+    if char is not None:
+        return line, col, f"unexpected character {char!r}"
+    return line, col, str(exc).splitlines()[0][:200]
+
+
+def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | None]:
+    """Parse one chunk (cached by text): its items, or a relative (line, column, message) error."""
+    hit = _cache.get(text)
+    if hit is not None:
+        _cache.move_to_end(text)
+        return hit
+    result: tuple[tuple[Item, ...], tuple[int, int, str] | None]
+    if _nesting_depth(text) > MAX_NESTING:
+        result = ((), (0, 0, f"nesting deeper than {MAX_NESTING} levels"))
+    else:
+        try:
+            tree = _get_parser().parse(text + "\n")
+            result = (tuple(convert(tree, text)), None)
+        except RecursionError:
+            result = ((), (0, 0, "expression nested too deeply"))
+        except Exception as exc:  # lark raises many error types; each is a parse error here
+            result = ((), _describe(exc))
+    _cache[text] = result
+    if len(_cache) > _CACHE_LIMIT:
+        _cache.popitem(last=False)
+    return result
+
+
+def parse_hcl(path: str, text: str) -> HclFile:
+    """Parse a whole file tolerantly: good chunks become items, broken ones become errors."""
+    items: list[ParsedItem] = []
+    errors: list[ParseError] = []
+    for chunk in split_top_level(text):
+        parsed, err = parse_chunk(chunk.text)
+        at = Locator(path, chunk)
+        if err is not None:
+            line, col, message = err
+            span = at.span((line, col, line, col + 1, 0, 0))
+            # offsets of an error position are approximate; recompute from line/column
+            errors.append(ParseError(path, message, _fix_offsets(text, span)))
+            continue
+        items.extend(ParsedItem(item, at) for item in parsed)
+    return HclFile(path, text, items, errors)
+
+
+def _fix_offsets(text: str, span: Span) -> Span:
+    lines = text.split("\n")
+    line = min(span.line, max(len(lines) - 1, 0))
+    col = min(span.column, len(lines[line]) if lines else 0)
+    start = sum(len(ln) + 1 for ln in lines[:line]) + col
+    end_col = min(col + 1, len(lines[line]) if lines else 0)
+    return Span(span.path, line, col, line, max(end_col, col), start, start + max(end_col - col, 0))

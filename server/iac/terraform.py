@@ -1,0 +1,613 @@
+"""The Terraform front-end: a module directory's files in, resource instances out.
+
+Within a module it evaluates variables (defaults, terraform.tfvars, *.auto.tfvars, --var-file,
+--var), locals, count / for_each multiplicity, the aws provider's region, and local module calls
+(arguments flow into the child's variables; remote modules are read from .terraform/modules when
+present). Anything it cannot know before apply stays unknown with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.iac.hcl_ast import (
+    Attribute,
+    BinOp,
+    BlockNode,
+    Call,
+    Cond,
+    Expr,
+    Index,
+    ObjectExpr,
+    Ref,
+    Template,
+    TupleExpr,
+    Unary,
+)
+from advisor.iac.hcl_eval import Evaluator, Scope
+from advisor.iac.hcl_parse import HclFile, Locator, ParsedItem, parse_hcl
+from advisor.model import Block, ParseError, Resource, Value
+
+MAX_INSTANCES = 1000
+MAX_MODULE_DEPTH = 12
+META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle", "providers", "source", "version"}
+
+
+def is_terraform_file(path: str) -> bool:
+    return path.endswith((".tf", ".tf.json"))
+
+
+def is_tfvars_file(path: str) -> bool:
+    return path.endswith((".tfvars", ".tfvars.json"))
+
+
+def parse_file(path: str, text: str) -> HclFile:
+    """Parse a `.tf`, `.tfvars` or their `.json` forms into items with positions."""
+    if path.endswith(".json"):
+        from advisor.iac.tf_json import parse_tf_json
+
+        return parse_tf_json(path, text)
+    return parse_hcl(path, text)
+
+
+@dataclass(slots=True)
+class ModuleResult:
+    """Resources of a module tree, and what went wrong or was skipped while reading it."""
+
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    sensitive_variables: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Settings:
+    default_region: str = "us-east-1"
+    cli_vars: dict[str, str] = field(default_factory=dict)
+    var_files: list[str] = field(default_factory=list)
+    workspace: str = "default"
+
+
+Reader = Callable[[str], str | None]
+
+
+def read_disk(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def iter_refs(expr: Expr) -> Iterator[Ref]:
+    """Every traversal inside an expression."""
+    stack: list[Any] = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Ref):
+            yield e
+            stack.extend(p for p in e.parts if not isinstance(p, (str, int)))
+        elif isinstance(e, Template):
+            stack.extend(p for p in e.parts if not isinstance(p, str))
+        elif isinstance(e, Call):
+            stack.extend(e.args)
+        elif isinstance(e, Cond):
+            stack.extend((e.cond, e.then, e.other))
+        elif isinstance(e, BinOp):
+            stack.extend((e.left, e.right))
+        elif isinstance(e, Unary):
+            stack.append(e.operand)
+        elif isinstance(e, TupleExpr):
+            stack.extend(e.items)
+        elif isinstance(e, ObjectExpr):
+            for k, v in e.items:
+                stack.append(v)
+                if not isinstance(k, str):
+                    stack.append(k)
+        elif isinstance(e, Index):
+            stack.append(e.target)
+            if not isinstance(e.key, (str, int)):
+                stack.append(e.key)
+
+
+def _block_refs(block: BlockNode) -> Iterator[Ref]:
+    for a in block.attributes:
+        yield from iter_refs(a.expr)
+    for b in block.blocks:
+        yield from _block_refs(b)
+
+
+class ModuleEvaluator:
+    """Evaluates one module directory (and, recursively, the local modules it calls)."""
+
+    def __init__(
+        self,
+        directory: str,
+        files: list[HclFile],
+        settings: Settings,
+        read: Reader,
+        *,
+        address_prefix: str = "",
+        inputs: dict[str, Value] | None = None,
+        tfvars: list[HclFile] | None = None,
+        region: Value | None = None,
+        depth: int = 0,
+        root_dir: str | None = None,
+    ) -> None:
+        self.dir = directory
+        self.files = files
+        self.settings = settings
+        self.read = read
+        self.prefix = address_prefix
+        self.inputs = inputs
+        self.tfvars = tfvars or []
+        self.depth = depth
+        self.root_dir = root_dir or directory
+        self.result = ModuleResult(files=[f.path for f in files])
+        self.variables: dict[str, ParsedItem] = {}
+        self.local_exprs: dict[str, tuple[Attribute, Locator]] = {}
+        self.resources: list[ParsedItem] = []
+        self.modules: list[ParsedItem] = []
+        self.providers: list[ParsedItem] = []
+        for f in files:
+            self.result.errors.extend(f.errors)
+            for pi in f.items:
+                item = pi.item
+                if not isinstance(item, BlockNode):
+                    continue
+                if item.type == "variable" and item.labels:
+                    self.variables[item.labels[0]] = pi
+                elif item.type == "locals":
+                    for a in item.attributes:
+                        self.local_exprs[a.name] = (a, pi.at)
+                elif item.type == "resource" and len(item.labels) >= 2:
+                    self.resources.append(pi)
+                elif item.type == "module" and item.labels:
+                    self.modules.append(pi)
+                elif item.type == "provider" and item.labels and item.labels[0] == "aws":
+                    self.providers.append(pi)
+        self._targets: dict[str, list[str]] = {}
+        self._var_cache: dict[str, Value] = {}
+        self._local_cache: dict[str, Value] = {}
+        self._locals_busy: set[str] = set()
+        self._base = Evaluator(self._scope({}))
+        self.region = region or self._provider_region(None)
+
+    # -- scope ---------------------------------------------------------------------------------------
+    def _scope(self, extra: dict[str, Callable[[tuple[Any, ...], Ref, Locator], Value]]) -> Scope:
+        roots: dict[str, Callable[[tuple[Any, ...], Ref, Locator], Value]] = {
+            "var": self._resolve_var,
+            "local": self._resolve_local,
+            "path": self._resolve_path,
+            "terraform": self._resolve_terraform,
+        }
+        roots.update(extra)
+        return Scope(roots)
+
+    def _resolve_path(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
+        where = {"module": self.dir, "root": self.root_dir, "cwd": os.getcwd()}.get(str(rest[0]) if rest else "")
+        if where is None:
+            return Value(None, "unknown", reason=f"{ref.dotted()} is not known")
+        return Value(where, "resolved")
+
+    def _resolve_terraform(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
+        if rest and rest[0] == "workspace":
+            return Value(self.settings.workspace, "resolved")
+        return Value(None, "unknown", reason=f"{ref.dotted()} is not known")
+
+    def _resolve_var(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
+        if not rest:
+            return Value(None, "unknown", reason="`var` needs a name")
+        value = self.variable(str(rest[0]))
+        return _traverse(value, rest[1:])
+
+    def _resolve_local(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
+        if not rest:
+            return Value(None, "unknown", reason="`local` needs a name")
+        name = str(rest[0])
+        if name not in self._local_cache:
+            entry = self.local_exprs.get(name)
+            if entry is None:
+                return Value(None, "unknown", reason=f"local.{name} is not defined")
+            if name in self._locals_busy:
+                return Value(None, "unknown", reason=f"local.{name} refers to itself")
+            self._locals_busy.add(name)
+            try:
+                self._local_cache[name] = self._base.eval(entry[0].expr, entry[1])
+            finally:
+                self._locals_busy.discard(name)
+        return _traverse(self._local_cache[name], rest[1:])
+
+    def variable(self, name: str) -> Value:
+        cached = self._var_cache.get(name)
+        if cached is not None:
+            return cached
+        value = self._variable_uncached(name)
+        self._var_cache[name] = value
+        return value
+
+    def _variable_uncached(self, name: str) -> Value:
+        decl = self.variables.get(name)
+        var_type = ""
+        if decl is not None:
+            assert isinstance(decl.item, BlockNode)
+            t = decl.item.attr("type")
+            if t is not None:
+                var_type = _type_name(t.expr)
+            sensitive = decl.item.attr("sensitive")
+            if sensitive is not None and self._base.eval(sensitive.expr, decl.at).value is True:
+                self.result.sensitive_variables.add(name)
+        if self.inputs is not None:
+            if name in self.inputs:
+                return self.inputs[name]
+        else:
+            if name in self.settings.cli_vars:
+                return Value(_coerce(self.settings.cli_vars[name], var_type), "resolved", origin_note=f"--var {name}")
+            for tf in reversed(self.tfvars):
+                for pi in tf.items:
+                    if isinstance(pi.item, Attribute) and pi.item.name == name:
+                        v = Evaluator(Scope({})).eval(pi.item.expr, pi.at)
+                        v.kind = "resolved" if v.known else "unknown"
+                        v.origin_note = f"set in {os.path.basename(tf.path)}"
+                        return v
+        if decl is None:
+            return Value(None, "unknown", reason=f"variable {name!r} is not declared")
+        assert isinstance(decl.item, BlockNode)
+        default = decl.item.attr("default")
+        if default is None:
+            how = "the module call" if self.inputs is not None else "--var or a .tfvars file"
+            return Value(None, "unknown", reason=f"variable {name!r} has no default and is not set ({how})")
+        v = self._base.eval(default.expr, decl.at)
+        if v.known:
+            v.kind = "resolved"
+            v.origin_note = f"default of variable {name!r}"
+        return v
+
+    # -- provider region -----------------------------------------------------------------------------
+    def _provider_region(self, alias: str | None) -> Value:
+        for pi in self.providers:
+            assert isinstance(pi.item, BlockNode)
+            a = pi.item.attr("alias")
+            this_alias = self._base.eval(a.expr, pi.at).value if a is not None else None
+            if this_alias != alias:
+                continue
+            r = pi.item.attr("region")
+            if r is not None:
+                v = self._base.eval(r.expr, pi.at)
+                if v.known and isinstance(v.value, str):
+                    v.origin_note = "aws provider region"
+                    return v
+        return Value(self.settings.default_region, "resolved", origin_note="default region")
+
+    def _provider_tags(self) -> dict[str, Any]:
+        for pi in self.providers:
+            assert isinstance(pi.item, BlockNode)
+            for b in pi.item.blocks:
+                if b.type == "default_tags":
+                    tags = b.attr("tags")
+                    if tags is not None:
+                        v = self._base.eval(tags.expr, pi.at)
+                        if isinstance(v.value, dict):
+                            return v.value
+        return {}
+
+    # -- evaluation ----------------------------------------------------------------------------------
+    def _all_blocks(self) -> Iterator[ParsedItem]:
+        for f in self.files:
+            for pi in f.items:
+                if isinstance(pi.item, BlockNode) and pi.item.type != "variable":
+                    yield pi
+
+    def evaluate(self) -> ModuleResult:
+        referrers: dict[str, list[str]] = {}
+        for pi in self._all_blocks():
+            assert isinstance(pi.item, BlockNode)
+            if pi.item.type == "resource" and len(pi.item.labels) >= 2:
+                me = f"{pi.item.labels[0]}.{pi.item.labels[1]}"
+            else:
+                me = ".".join((pi.item.type, *pi.item.labels))
+            for ref in _block_refs(pi.item):
+                parts = ref.parts
+                if len(parts) >= 2 and isinstance(parts[0], str) and isinstance(parts[1], str) and "_" in parts[0]:
+                    target = f"{parts[0]}.{parts[1]}"
+                    if target != me:
+                        referrers.setdefault(target, []).append(me)
+                        self._targets.setdefault(me, []).append(target)
+        provider_tags = self._provider_tags()
+        for pi in self.resources:
+            self._expand_resource(pi, referrers, provider_tags)
+        for pi in self.modules:
+            self._call_module(pi)
+        _link_launch_templates(self.result.resources)
+        return self.result
+
+    def _instances(self, block: BlockNode, at: Locator) -> list[tuple[str, dict[str, Any]]]:
+        """(address suffix, extra scope roots) for each instance that count / for_each creates."""
+        count_attr = block.attr("count")
+        each_attr = block.attr("for_each")
+        if count_attr is not None:
+            v = self._base.eval(count_attr.expr, at)
+            if not v.known:
+                self.result.notes.append(f"{_where(at, count_attr)}: count is unknown ({v.reason}); counted once")
+                return [("", {})]
+            try:
+                n = int(v.value)
+            except (TypeError, ValueError):
+                self.result.notes.append(f"{_where(at, count_attr)}: count {v.value!r} is not a number; counted once")
+                return [("", {})]
+            if n > MAX_INSTANCES:
+                self.result.notes.append(f"{_where(at, count_attr)}: count {n} capped at {MAX_INSTANCES}")
+                n = MAX_INSTANCES
+            return [(f"[{i}]", {"count": _const_root({"index": i})}) for i in range(max(n, 0))]
+        if each_attr is not None:
+            v = self._base.eval(each_attr.expr, at)
+            if not v.known:
+                self.result.notes.append(f"{_where(at, each_attr)}: for_each is unknown ({v.reason}); counted once")
+                return [("", {})]
+            items: list[tuple[str, Any]]
+            if isinstance(v.value, dict):
+                items = [(str(k), val) for k, val in v.value.items()]
+            elif isinstance(v.value, (list, tuple)):
+                items = [(_key_str(x), x) for x in v.value]
+            else:
+                self.result.notes.append(f"{_where(at, each_attr)}: for_each is not a map or set; counted once")
+                return [("", {})]
+            return [(f'["{k}"]', {"each": _const_root({"key": k, "value": val})}) for k, val in items[:MAX_INSTANCES]]
+        return [("", {})]
+
+    def _expand_resource(self, pi: ParsedItem, referrers: dict[str, list[str]], tags: dict[str, Any]) -> None:
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        rtype, name = block.labels[0], block.labels[1]
+        region = self.region
+        provider = block.attr("provider")
+        if provider is not None and isinstance(provider.expr, Ref) and len(provider.expr.parts) == 2:
+            region = self._provider_region(str(provider.expr.parts[1]))
+        for suffix, roots in self._instances(block, pi.at):
+            evaluator = Evaluator(self._scope(roots)) if roots else self._base
+            body = self._build_block(block, pi.at, evaluator)
+            self.result.resources.append(
+                Resource(
+                    type=rtype,
+                    address=f"{self.prefix}{rtype}.{name}{suffix}",
+                    body=body,
+                    path=pi.at.path,
+                    module_path=self.prefix.rstrip("."),
+                    region=str(region.value),
+                    region_note=region.origin_note,
+                    provider_tags=dict(tags),
+                    references=sorted(set(self._targets.get(f"{rtype}.{name}", []))),
+                    referenced_by=sorted(set(referrers.get(f"{rtype}.{name}", []))),
+                )
+            )
+
+    def _build_block(self, node: BlockNode, at: Locator, ev: Evaluator) -> Block:
+        block = Block(type=node.type, span=at.span(node.pos), labels=list(node.labels), body_indent=node.body_indent)
+        for a in node.attributes:
+            if a.name in META_ARGUMENTS:
+                continue
+            block.attributes[a.name] = ev.eval(a.expr, at)
+            block.attribute_spans[a.name] = at.span(a.pos)
+        for child in node.blocks:
+            if child.type == "dynamic" and child.labels:
+                block.blocks.extend(self._expand_dynamic(child, at, ev))
+            elif child.type != "lifecycle":
+                block.blocks.append(self._build_block(child, at, ev))
+        return block
+
+    def _expand_dynamic(self, node: BlockNode, at: Locator, ev: Evaluator) -> list[Block]:
+        label = node.labels[0]
+        content = next((b for b in node.blocks if b.type == "content"), None)
+        each = node.attr("for_each")
+        if content is None or each is None:
+            return []
+        iterator = label
+        it_attr = node.attr("iterator")
+        if it_attr is not None and isinstance(it_attr.expr, Ref):
+            iterator = str(it_attr.expr.parts[0])
+        coll = ev.eval(each.expr, at)
+        if not coll.known:
+            return []
+        pairs = list(coll.value.items()) if isinstance(coll.value, dict) else list(enumerate(coll.value or []))
+        out: list[Block] = []
+        for k, v in pairs[:MAX_INSTANCES]:
+            roots = dict(ev.scope.roots)
+            roots[iterator] = _const_root({"key": k, "value": v})
+            inner = Evaluator(Scope(roots))
+            b = self._build_block(content, at, inner)
+            b.type = label
+            out.append(b)
+        return out
+
+    # -- module calls --------------------------------------------------------------------------------
+    def _call_module(self, pi: ParsedItem) -> None:
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        name = block.labels[0]
+        src_attr = block.attr("source")
+        source = self._base.eval(src_attr.expr, pi.at).value if src_attr is not None else None
+        if not isinstance(source, str):
+            self.result.notes.append(f"module.{name}: source is not a literal string; skipped")
+            return
+        child_dir = self._module_dir(name, source)
+        if child_dir is None:
+            self.result.notes.append(f"module.{name}: remote source {source!r} not found in .terraform/modules; skipped")
+            return
+        if self.depth >= MAX_MODULE_DEPTH:
+            self.result.notes.append(f"module.{name}: modules nested deeper than {MAX_MODULE_DEPTH}; skipped")
+            return
+        files = load_module_files(child_dir, self.read)
+        if not files:
+            self.result.notes.append(f"module.{name}: no Terraform files in {child_dir}; skipped")
+            return
+        for suffix, roots in self._instances(block, pi.at):
+            ev = Evaluator(self._scope(roots)) if roots else self._base
+            inputs = {a.name: ev.eval(a.expr, pi.at) for a in block.attributes if a.name not in META_ARGUMENTS}
+            child = ModuleEvaluator(
+                child_dir,
+                files,
+                self.settings,
+                self.read,
+                address_prefix=f"{self.prefix}module.{name}{suffix}.",
+                inputs=inputs,
+                region=self.region,
+                depth=self.depth + 1,
+                root_dir=self.root_dir,
+            )
+            sub = child.evaluate()
+            self.result.resources.extend(sub.resources)
+            self.result.notes.extend(sub.notes)
+            self.result.sensitive_variables |= sub.sensitive_variables
+            for e in sub.errors:
+                if e not in self.result.errors:
+                    self.result.errors.append(e)
+            for f in sub.files:
+                if f not in self.result.files:
+                    self.result.files.append(f)
+
+    def _module_dir(self, name: str, source: str) -> str | None:
+        if source.startswith(("./", "../")) or source in (".", ".."):
+            path = os.path.normpath(os.path.join(self.dir, source))
+            return path if os.path.isdir(path) else None
+        manifest = os.path.join(self.root_dir, ".terraform", "modules", "modules.json")
+        text = self.read(manifest)
+        if not text:
+            return None
+        try:
+            entries = json.loads(text).get("Modules", [])
+        except (ValueError, AttributeError):
+            return None
+        key_parts = [p.split("[")[0] for p in self.prefix.split(".") if p and p != "module"]
+        key = ".".join([*key_parts, name])
+        for e in entries:
+            if isinstance(e, dict) and e.get("Key") == key and isinstance(e.get("Dir"), str):
+                path = os.path.normpath(os.path.join(self.root_dir, e["Dir"]))
+                return path if os.path.isdir(path) else None
+        return None
+
+
+def _where(at: Locator, attr: Attribute) -> str:
+    span = at.span(attr.pos)
+    return f"{span.path}:{span.line + 1}"
+
+
+def _const_root(values: dict[str, Any]) -> Callable[[tuple[Any, ...], Ref, Locator], Value]:
+    def resolve(rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
+        if not rest or str(rest[0]) not in values:
+            return Value(None, "unknown", reason=f"{ref.dotted()} is not known")
+        return _traverse(Value(values[str(rest[0])], "resolved"), rest[1:])
+
+    return resolve
+
+
+def _traverse(value: Value, rest: tuple[Any, ...]) -> Value:
+    from advisor.iac.hcl_eval import _index
+
+    for key in rest:
+        value = _index(value, key)
+        if not value.known:
+            break
+    return value
+
+
+def _key_str(x: Any) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    return str(x)
+
+
+def _type_name(expr: Expr) -> str:
+    if isinstance(expr, Ref):
+        return str(expr.parts[0])
+    if isinstance(expr, Call):
+        return expr.name
+    return ""
+
+
+def _coerce(raw: str, var_type: str) -> Any:
+    """A `--var` string as the variable's declared type."""
+    if var_type == "number":
+        try:
+            f = float(raw)
+            return int(f) if f.is_integer() else f
+        except ValueError:
+            return raw
+    if var_type == "bool":
+        return raw.lower() == "true"
+    if var_type in ("list", "set", "map", "object", "tuple"):
+        parsed = parse_hcl("<--var>", f"v = {raw}\n")
+        if parsed.items and isinstance(parsed.items[0].item, Attribute):
+            v = Evaluator(Scope({})).eval(parsed.items[0].item.expr, parsed.items[0].at)
+            if v.known:
+                return v.value
+    return raw
+
+
+def _link_launch_templates(resources: list[Resource]) -> None:
+    """Give autoscaling groups the instance type of the launch template they use (same module)."""
+    templates = {
+        r.address.split("[")[0]: r for r in resources if r.type in ("aws_launch_template", "aws_launch_configuration")
+    }
+    for r in resources:
+        if r.type != "aws_autoscaling_group":
+            continue
+        for ref in r.references:
+            target = templates.get(f"{r.module_path + '.' if r.module_path else ''}{ref}")
+            if target is not None:
+                it = target.body.attributes.get("instance_type")
+                if it is not None:
+                    r.body.attributes["_launch_instance_type"] = it
+                    r.launch_template = target.address
+                break
+
+
+def load_module_files(directory: str, read: Reader) -> list[HclFile]:
+    """Parse every `.tf` / `.tf.json` file of a directory (not recursive), in name order."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    files: list[HclFile] = []
+    for name in names:
+        if not is_terraform_file(name):
+            continue
+        path = os.path.join(directory, name)
+        text = read(path)
+        if text is None:
+            continue
+        files.append(parse_file(path, text))
+    return files
+
+
+def load_tfvars(directory: str, read: Reader, extra: list[str]) -> list[HclFile]:
+    """terraform.tfvars(.json), then *.auto.tfvars in name order, then --var-file files (later wins)."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        names = []
+    ordered = [n for n in ("terraform.tfvars.json", "terraform.tfvars") if n in names]
+    ordered += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+    paths = [os.path.join(directory, n) for n in ordered] + list(extra)
+    out: list[HclFile] = []
+    for p in paths:
+        text = read(p)
+        if text is not None:
+            out.append(parse_file(p, text))
+    return out
+
+
+def evaluate_root(directory: str, settings: Settings, read: Reader = read_disk) -> ModuleResult:
+    """Evaluate a root module directory with its tfvars and the CLI's variables."""
+    files = load_module_files(directory, read)
+    tfvars = load_tfvars(directory, read, settings.var_files)
+    ev = ModuleEvaluator(directory, files, settings, read, tfvars=tfvars)
+    result = ev.evaluate()
+    for tf in tfvars:
+        result.errors.extend(tf.errors)
+        result.files.append(tf.path)
+    return result

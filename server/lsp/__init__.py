@@ -1,0 +1,1 @@
+"""The language server (pygls): a thin protocol layer over the engine."""

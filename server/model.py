@@ -1,0 +1,179 @@
+"""The neutral model every front-end produces and every consumer reads.
+
+Front-ends (Terraform, CloudFormation) turn text into a `Document` of `Resource`s whose attribute
+values carry exact `Span`s; pricing and rules read only this model, so they never re-parse text.
+Positions are 0-based inside the program; writers convert to 1-based output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info", "hint"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info", "hint")
+HOURS_PER_MONTH = 730.0
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A range in one file: 0-based lines, columns in Unicode code points, end exclusive.
+
+    `start`/`end` are code-point offsets into the file text, so edits can splice text directly.
+    """
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int = -1
+    end: int = -1
+
+    def contains(self, line: int, column: int) -> bool:
+        if (line, column) < (self.line, self.column):
+            return False
+        return (line, column) <= (self.end_line, self.end_column)
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """Replace the text at `span` with `new_text` (an insertion when the span is empty)."""
+
+    span: Span
+    new_text: str
+
+
+ValueKind = Literal["literal", "resolved", "unknown"]
+
+
+@dataclass(slots=True)
+class Value:
+    """An attribute's value after evaluation.
+
+    `kind` says whether it was written as a literal, resolved from an expression, or is unknown.
+    `span` is where the expression is written in the resource; `origin` is where the value really
+    comes from (the literal itself, a variable default, a tfvars entry) and is where a fix edits.
+    `reason` explains an unknown value.
+    """
+
+    value: Any
+    kind: ValueKind
+    span: Span | None = None
+    origin: Span | None = None
+    origin_note: str = ""
+    reason: str = ""
+    elements: list[Value] | dict[str, Value] | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.kind != "unknown"
+
+    @property
+    def editable(self) -> Span | None:
+        """Where to edit to change this value, or None when no single literal decides it."""
+        return self.origin if self.known else None
+
+
+@dataclass(slots=True)
+class Block:
+    """A block's body: attributes by name and nested blocks by type, in source order."""
+
+    type: str
+    span: Span
+    labels: list[str] = field(default_factory=list)
+    attributes: dict[str, Value] = field(default_factory=dict)
+    attribute_spans: dict[str, Span] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+    body_indent: str = "  "
+
+    def nested(self, block_type: str) -> list[Block]:
+        return [b for b in self.blocks if b.type == block_type]
+
+    def get(self, name: str) -> Value | None:
+        return self.attributes.get(name)
+
+
+@dataclass(slots=True)
+class Resource:
+    """One priced unit: a resource instance (a `count = 3` resource yields three)."""
+
+    type: str
+    address: str
+    body: Block
+    path: str
+    module_path: str = ""
+    region: str = "us-east-1"
+    region_note: str = ""
+    provider_tags: dict[str, Any] = field(default_factory=dict)
+    references: list[str] = field(default_factory=list)
+    referenced_by: list[str] = field(default_factory=list)
+    launch_template: str = ""
+
+    @property
+    def span(self) -> Span:
+        return self.body.span
+
+    def attr(self, path: str) -> Value | None:
+        """Look up a dotted attribute path; nested blocks take their first instance."""
+        node: Block | None = self.body
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            if node is None:
+                return None
+            if i == len(parts) - 1:
+                return node.attributes.get(part)
+            children = node.nested(part)
+            node = children[0] if children else None
+        return None
+
+
+@dataclass(slots=True)
+class ParseError:
+    """A file or a block that could not be read; the rest of the file is still analysed."""
+
+    path: str
+    message: str
+    span: Span | None = None
+
+
+@dataclass(slots=True)
+class Document:
+    """Everything a front-end extracted from one file."""
+
+    path: str
+    text: str
+    kind: Literal["terraform", "terraform-json", "tfvars", "cloudformation", "unknown"]
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Finding:
+    """A rule's verdict on one resource, with computed figures and a fix."""
+
+    rule: str
+    severity: Severity
+    message: str
+    span: Span
+    resource: str = ""
+    attribute: str = ""
+    current: Any = None
+    suggested: Any = None
+    monthly_cost: float | None = None
+    monthly_cost_after: float | None = None
+    fix: list[TextEdit] = field(default_factory=list)
+    fix_safe: bool = True
+    fix_title: str = ""
+    doc_url: str = ""
+    explanation: str = ""
+
+    @property
+    def monthly_savings(self) -> float | None:
+        if self.monthly_cost is None or self.monthly_cost_after is None:
+            return None
+        return round(self.monthly_cost - self.monthly_cost_after, 2)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.span.path, self.span.line, self.span.column, self.rule)

@@ -1,0 +1,1 @@
+"""Report writers: text, JSON, SARIF, GitHub annotations."""

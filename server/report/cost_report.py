@@ -1,0 +1,94 @@
+"""`advisor cost`: a bill-like breakdown per resource, text table or the JSON of DESIGN §4."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from advisor.engine import Analysis
+from advisor.report.common import rel
+
+
+def _num(x: float | None, places: int = 2) -> float | None:
+    return None if x is None else round(x, places)
+
+
+def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None = None) -> str:
+    from advisor.report.json_report import pricing_info
+
+    resources: list[dict[str, Any]] = []
+    for c in analysis.costs:
+        resources.append(
+            {
+                "address": c.address,
+                "type": c.type,
+                "path": rel(c.path),
+                "line": c.line + 1,
+                "monthly_cost": _num(c.monthly_cost),
+                "estimate": c.estimate,
+                "components": [
+                    {
+                        "name": comp.name,
+                        "quantity": comp.quantity,
+                        "unit": comp.unit,
+                        "unit_price": comp.unit_price,
+                        "monthly_cost": _num(comp.monthly_cost) if comp.quantity is not None else None,
+                        "source": comp.source,
+                        "as_of": comp.as_of,
+                        **({"note": comp.note} if comp.note else {}),
+                    }
+                    for comp in c.components
+                ],
+                **({"notes": c.notes} if c.notes else {}),
+            }
+        )
+    doc: dict[str, Any] = {
+        "version": 1,
+        "pricing": pricing_info(region),
+        "resources": resources,
+        "not_priced": analysis.not_priced,
+        "total": analysis.monthly_cost,
+    }
+    if unit is not None and unit[1] > 0:
+        doc["unit"] = {"name": unit[0], "monthly_volume": unit[1], "cost_per_unit": analysis.monthly_cost / unit[1]}
+    if analysis.errors:
+        doc["errors"] = [{"path": rel(e.path), "message": e.message} for e in analysis.errors]
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _money(x: float | None) -> str:
+    return "unknown" if x is None else f"${x:,.2f}"
+
+
+def render_text(analysis: Analysis, unit: tuple[str, float] | None = None) -> str:
+    rows: list[tuple[str, str, str, str]] = []
+    for c in analysis.costs:
+        est = " (estimate)" if c.estimate else ""
+        rows.append((c.address, "", "", _money(c.monthly_cost) + est))
+        for comp in c.components:
+            if comp.quantity is None:
+                qty, cost = "depends on usage", ""
+            else:
+                qty = f"{comp.quantity:,.4g} {comp.unit}"
+                cost = _money(comp.monthly_cost)
+            price = "unknown" if comp.unit_price is None else f"${comp.unit_price:.6g}/{comp.unit}"
+            rows.append(("  " + comp.name, qty, price, cost))
+    header = ("Resource", "Monthly qty", "Unit price", "Monthly cost")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = ["  ".join(h.ljust(w) if i < 3 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
+    lines.append("  ".join("─" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(v.ljust(w) if i < 3 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
+    lines.append("  ".join("─" * w for w in widths))
+    total = f"${analysis.monthly_cost:,.2f}"
+    lines.append(f"{'Total'.ljust(sum(widths[:3]) + 4)}  {total.rjust(widths[3])}")
+    if unit is not None and unit[1] > 0:
+        lines.append(f"Cost per {unit[0]}: ${analysis.monthly_cost / unit[1]:.6f} ({unit[1]:,.0f} per month)")
+    unknown = [c.address for c in analysis.costs if c.monthly_cost is None]
+    if unknown:
+        lines.append(f"Price unknown for {len(unknown)} resource(s): {', '.join(unknown)} (not included in the total)")
+    if analysis.not_priced:
+        lines.append(f"Not priced ({len(analysis.not_priced)}): {', '.join(analysis.not_priced)}")
+    for e in analysis.errors:
+        lines.append(f"error: {rel(e.path)}: {e.message}")
+    return "\n".join(lines) + "\n"

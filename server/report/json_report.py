@@ -1,0 +1,77 @@
+"""`--format json`: the contract of DESIGN §4, version 1."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from advisor import __version__
+from advisor.engine import Analysis
+from advisor.model import Finding
+from advisor.report.common import edit_json, position, rel
+
+
+def pricing_info(region: str) -> dict[str, Any]:
+    from advisor.pricing.catalog import Catalog
+
+    status = Catalog.default().status()
+    return {
+        "source": status.get("source", "snapshot"),
+        "as_of": status.get("as_of", ""),
+        "default_region": region,
+    }
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {"rule": f.rule, "severity": f.severity, "message": f.message, "path": rel(f.span.path)}
+    out.update(position(f.span))
+    out.update(
+        {
+            "resource": f.resource,
+            "attribute": f.attribute,
+            "current": f.current,
+            "suggested": f.suggested,
+            "monthly_cost": f.monthly_cost,
+            "monthly_cost_after": f.monthly_cost_after,
+            "monthly_savings": f.monthly_savings,
+            "currency": "USD",
+            "fix": [edit_json(e) for e in f.fix],
+            "fix_safe": f.fix_safe,
+            "doc_url": f.doc_url,
+        }
+    )
+    if f.explanation:
+        out["explanation"] = f.explanation
+    return out
+
+
+def render(analysis: Analysis, region: str, unit: tuple[str, float] | None = None) -> str:
+    summary: dict[str, Any] = {
+        "files": len(analysis.files),
+        "resources": len(analysis.resources),
+        "findings": len(analysis.findings),
+        "parse_errors": len(analysis.errors),
+        "monthly_cost": analysis.monthly_cost,
+        "monthly_savings": analysis.monthly_savings,
+    }
+    if unit is not None and unit[1] > 0:
+        summary["unit"] = {"name": unit[0], "monthly_volume": unit[1],
+                           "cost_per_unit": analysis.monthly_cost / unit[1]}
+    doc = {
+        "version": 1,
+        "tool": {"name": "advisor", "version": __version__},
+        "pricing": pricing_info(region),
+        "summary": summary,
+        "findings": [finding_json(f) for f in analysis.findings],
+        "errors": [
+            {
+                "path": rel(e.path),
+                "line": (e.span.line + 1) if e.span else None,
+                "column": (e.span.column + 1) if e.span else None,
+                "message": e.message,
+            }
+            for e in analysis.errors
+        ],
+        "notes": analysis.notes,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

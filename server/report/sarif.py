@@ -1,0 +1,109 @@
+"""`--format sarif`: SARIF 2.1.0 with one reportingDescriptor per rule and fixes as replacements."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from advisor import __version__
+from advisor.engine import Analysis
+from advisor.model import Span
+from advisor.report.common import rel
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
+
+
+def _region(span: Span) -> dict[str, int]:
+    region = {"startLine": span.line + 1, "startColumn": span.column + 1}
+    if (span.end_line, span.end_column) > (span.line, span.column):
+        region["endLine"] = span.end_line + 1
+        region["endColumn"] = span.end_column + 1
+    return region
+
+
+def render(analysis: Analysis) -> str:
+    from advisor.rules.engine import load_rules
+
+    rules = load_rules()
+    index = {r.id: i for i, r in enumerate(rules)}
+    results: list[dict[str, Any]] = []
+    for f in analysis.findings:
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "ruleIndex": index.get(f.rule, 0),
+            "level": _LEVEL[f.severity],
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": rel(f.span.path), "uriBaseId": "%SRCROOT%"},
+                        "region": _region(f.span),
+                    },
+                    **({"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]} if f.resource else {}),
+                }
+            ],
+            "properties": {
+                "monthlyCost": f.monthly_cost,
+                "monthlyCostAfter": f.monthly_cost_after,
+                "monthlySavings": f.monthly_savings,
+                "currency": "USD",
+                "current": f.current if isinstance(f.current, (str, int, float)) else str(f.current),
+                "suggested": f.suggested if isinstance(f.suggested, (str, int, float)) else str(f.suggested),
+            },
+        }
+        if f.fix:
+            by_file: dict[str, list[dict[str, Any]]] = {}
+            for e in f.fix:
+                by_file.setdefault(e.span.path, []).append(
+                    {"deletedRegion": _region(e.span) | {"endLine": e.span.end_line + 1, "endColumn": e.span.end_column + 1},
+                     "insertedContent": {"text": e.new_text}}
+                )
+            result["fixes"] = [
+                {
+                    "description": {"text": f.fix_title or f"Apply the {f.rule} fix"},
+                    "artifactChanges": [
+                        {"artifactLocation": {"uri": rel(p), "uriBaseId": "%SRCROOT%"}, "replacements": reps}
+                        for p, reps in by_file.items()
+                    ],
+                }
+            ]
+        if f.explanation:
+            result["message"]["markdown"] = f.message + "\n\n" + f.explanation
+        results.append(result)
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": e.message},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": rel(e.path)}}}],
+        }
+        for e in analysis.errors
+        if e.span is None
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "advisor",
+                "version": __version__,
+                "informationUri": "https://github.com/advisor-iac/advisor",
+                "rules": [
+                    {
+                        "id": r.id,
+                        "name": "".join(p.capitalize() for p in r.id.split("-")),
+                        "shortDescription": {"text": r.title},
+                        "fullDescription": {"text": r.rationale},
+                        "helpUri": r.doc_url,
+                        "defaultConfiguration": {"level": _LEVEL[r.severity]},
+                        "properties": {"tags": ["cost"], "fixSafe": r.safe},
+                    }
+                    for r in rules
+                ],
+            }
+        },
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
+        "results": results,
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+    }
+    doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
