@@ -86,12 +86,49 @@ class RuleContext:
             self.catalog = Catalog.default()
         return self.catalog
 
-    def price(self, resource: Resource) -> float | None:
-        """Monthly cost of a resource configuration (None when unknown or not priced)."""
+    def estimate(self, resource: Resource) -> Any:
         from advisor.pricing.estimators import estimate
 
-        cost = estimate(resource, self.get_catalog(), self.config.usage_for(resource.address, resource.type))
+        return estimate(resource, self.get_catalog(), self.config.usage_for(resource.address, resource.type))
+
+    def price(self, resource: Resource) -> float | None:
+        """Monthly cost of a resource configuration (None when unknown or not priced)."""
+        cost = self.estimate(resource)
         return None if cost is None else cost.monthly_cost
+
+    def compare(self, current: Resource, suggested: Resource) -> tuple[float | None, float | None]:
+        """Monthly cost of what the change touches, before and after.
+
+        Line items identical in both configurations (the instance hours when only a disk changes) are
+        left out, so the figures and the percentage speak of the part that changes.
+        """
+        a, b = self.estimate(current), self.estimate(suggested)
+        if a is None or b is None:
+            return None, None
+        def key(c: Any) -> tuple[Any, ...]:
+            return (c.name, c.unit, c.quantity, c.unit_price)
+        common = [key(c) for c in a.components]
+        after_keys = [key(c) for c in b.components]
+        shared = []
+        for k in common:
+            if k in after_keys:
+                after_keys.remove(k)
+                shared.append(k)
+        def total(cost: Any) -> float | None:
+            remaining = list(shared)
+            out = 0.0
+            for c in cost.components:
+                k = key(c)
+                if k in remaining:
+                    remaining.remove(k)
+                    continue
+                if c.quantity is None:
+                    continue
+                if c.monthly_cost is None:
+                    return None
+                out += c.monthly_cost
+            return out
+        return total(a), total(b)
 
 
 @dataclass(slots=True)
@@ -323,10 +360,12 @@ def check_volume_type(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
             changes["iops"] = baseline
             extra_note = f" keeps its {baseline} baseline IOPS"
             edits.append(_set_attr(t, ctx, "iops", baseline))
-    before = ctx.price(t.resource)
-    after = ctx.price(with_changes(t.resource, t.chain, changes))
+    before, after = ctx.compare(t.resource, with_changes(t.resource, t.chain, changes))
+    dearer_note = ""
     if before is not None and after is not None:
-        if after > before or (after == before and not p.get("allow_equal_price")):
+        if after > before and p.get("report_even_if_dearer"):
+            dearer_note = f" — {p['report_even_if_dearer']}"
+        elif after > before or (after == before and not p.get("allow_equal_price")):
             return None
     if t.value is None:
         edits.insert(0, insert_attribute(t.block, ctx.texts, t.name, f'"{to}"'))
@@ -336,7 +375,7 @@ def check_volume_type(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
         edits.insert(0, replace_value(ctx.texts, t.value, to))
         span = None
         note = _origin_note(t.value)
-    msg = f"{current} → {to}{extra_note}: {figures(before, after)}{note}"
+    msg = f"{current} → {to}{extra_note}: {figures(before, after)}{note}{dearer_note}"
     return _finding(rule, t, ctx, msg, current, to, before, after, edits, span)
 
 
@@ -368,22 +407,21 @@ def check_instance_family(rule: Rule, t: Target, ctx: RuleContext) -> Finding | 
         return None
     if rule.params.get("only_current_generation") and generation != "current":
         return None
-    before = ctx.price(t.resource)
-    best: tuple[float | None, str] | None = None
+    best: tuple[float | None, float | None, str] | None = None
     for fam in candidates:
         candidate = f"{prefix}{fam}.{size}"
         if catalog.instance_type(candidate) is None:
             continue
-        after = ctx.price(with_changes(t.resource, t.chain, {t.name: candidate}, t.element))
+        before, after = ctx.compare(t.resource, with_changes(t.resource, t.chain, {t.name: candidate}, t.element))
         if before is not None and (after is None or after >= before):
             continue
-        if best is None or (after is not None and (best[0] is None or after < best[0])):
-            best = (after, candidate)
+        if best is None or (after is not None and (best[1] is None or after < best[1])):
+            best = (before, after, candidate)
         if before is None:
             break  # no figures to compare: the first real successor is the suggestion
     if best is None:
         return None
-    after, suggested = best
+    before, after, suggested = best
     note = _origin_note(t.value)
     msg = f"{current} → {suggested}: {figures(before, after)}{note}"
     if rule.id.endswith("graviton"):
@@ -396,8 +434,7 @@ def check_lambda_arch(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
     if value is not None:
         if not value.known or not isinstance(value.value, list) or value.value != ["x86_64"]:
             return None
-    before = ctx.price(t.resource)
-    after = ctx.price(with_changes(t.resource, t.chain, {t.name: ["arm64"]}))
+    before, after = ctx.compare(t.resource, with_changes(t.resource, t.chain, {t.name: ["arm64"]}))
     catalog = ctx.get_catalog()
     x86 = catalog.price("lambda.x86_64.duration", t.resource.region)
     arm = catalog.price("lambda.arm64.duration", t.resource.region)
@@ -516,6 +553,10 @@ def check_tags_missing(rule: Rule, r: Resource, ctx: RuleContext) -> Finding | N
     present = set(r.provider_tags)
     if tags is not None and isinstance(tags.value, dict):
         present |= {k for k, v in tags.value.items() if v not in (None, "")}
+    for block in r.body.nested("tag"):  # aws_autoscaling_group's `tag { key = … }` blocks
+        key = block.attributes.get("key")
+        if key is not None and key.known:
+            present.add(str(key.value))
     missing = [t for t in required if t not in present]
     if not missing:
         return None
@@ -556,7 +597,43 @@ def check_resources(resources: list[Resource], ctx: RuleContext) -> list[Finding
                         f = check(rule, target, ctx) if check else None
                     if f is not None:
                         findings.append(f)
+    _scale_templates(findings, resources)
     return _merge_instances(findings)
+
+
+def launched_by(resources: list[Resource]) -> dict[str, tuple[int, list[str]]]:
+    """Launch template address → (instances its autoscaling groups run, the groups' addresses)."""
+    out: dict[str, tuple[int, list[str]]] = {}
+    for r in resources:
+        if r.type != "aws_autoscaling_group" or not r.launch_template:
+            continue
+        n = None
+        for attr in ("desired_capacity", "min_size"):
+            v = _num(r.body.attributes.get(attr))
+            if v is not None:
+                n = int(v)
+                break
+        count, groups = out.get(r.launch_template, (0, []))
+        out[r.launch_template] = (count + (n if n is not None else 1), [*groups, r.address])
+    return out
+
+
+def _scale_templates(findings: list[Finding], resources: list[Resource]) -> None:
+    """A finding on a launch template counts once per instance its autoscaling groups launch."""
+    launched = launched_by(resources)
+    for f in findings:
+        if f.resource not in launched or f.monthly_cost is None:
+            continue
+        n, groups = launched[f.resource]
+        if n <= 1:
+            continue
+        f.monthly_cost = round(f.monthly_cost * n, 2)
+        if f.monthly_cost_after is not None:
+            f.monthly_cost_after = round(f.monthly_cost_after * n, 2)
+        head, _, tail = f.message.partition(": ")
+        rest = tail.split(" (value from", 1)
+        note = f" (value from{rest[1]}" if len(rest) > 1 else ""
+        f.message = f"{head}: {figures(f.monthly_cost, f.monthly_cost_after)} for {n} instances of {', '.join(groups)}{note}"
 
 
 def _merge_instances(findings: list[Finding]) -> list[Finding]:

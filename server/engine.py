@@ -23,6 +23,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 SKIP_DIRS = {".terraform", ".git", ".hg", ".svn", "node_modules", "__pycache__", ".terragrunt-cache"}
 PARSE_ERROR = "parse-error"
 PARALLEL_MIN_MODULES = 8
+TEMPLATE_TYPES = {"aws_launch_template", "aws_launch_configuration"}
 
 
 @dataclass(slots=True)
@@ -232,6 +233,8 @@ def price_resources(resources: list[Resource], config: Config) -> tuple[list[Res
     costs: list[ResourceCost] = []
     not_priced: list[str] = []
     for r in resources:
+        if r.type in TEMPLATE_TYPES:
+            continue  # a template launches nothing by itself: its instances are priced where it is used
         cost = estimate(r, catalog, config.usage_for(r.address, r.type))
         if cost is None:
             not_priced.append(r.address)

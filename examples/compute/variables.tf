@@ -11,5 +11,5 @@ variable "web_count" {
 
 variable "worker_instance_type" {
   type    = string
-  default = "c4.xlarge"
+  default = "c3.xlarge"
 }

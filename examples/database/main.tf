@@ -15,7 +15,7 @@ module "orders_db" {
 resource "aws_elasticache_cluster" "sessions" {
   cluster_id      = "sessions"
   engine          = "redis"
-  node_type       = "cache.m4.large"
+  node_type       = "cache.m3.large"
   num_cache_nodes = 1
 }
 

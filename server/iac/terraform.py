@@ -136,6 +136,7 @@ class ModuleEvaluator:
         inputs: dict[str, Value] | None = None,
         tfvars: list[HclFile] | None = None,
         region: Value | None = None,
+        provider_tags: dict[str, Any] | None = None,
         depth: int = 0,
         root_dir: str | None = None,
     ) -> None:
@@ -177,6 +178,7 @@ class ModuleEvaluator:
         self._locals_busy: set[str] = set()
         self._base = Evaluator(self._scope({}))
         self.region = region or self._provider_region(None)
+        self.inherited_tags = provider_tags
 
     # -- scope ---------------------------------------------------------------------------------------
     def _scope(self, extra: dict[str, Callable[[tuple[Any, ...], Ref, Locator], Value]]) -> Scope:
@@ -318,7 +320,8 @@ class ModuleEvaluator:
                     if target != me:
                         referrers.setdefault(target, []).append(me)
                         self._targets.setdefault(me, []).append(target)
-        provider_tags = self._provider_tags()
+        provider_tags = self.inherited_tags if self.inherited_tags is not None else self._provider_tags()
+        self.inherited_tags = provider_tags
         for pi in self.resources:
             self._expand_resource(pi, referrers, provider_tags)
         for pi in self.modules:
@@ -456,6 +459,7 @@ class ModuleEvaluator:
                 address_prefix=f"{self.prefix}module.{name}{suffix}.",
                 inputs=inputs,
                 region=self.region,
+                provider_tags=self.inherited_tags,
                 depth=self.depth + 1,
                 root_dir=self.root_dir,
             )

@@ -60,18 +60,30 @@ def _money(x: float | None) -> str:
     return "unknown" if x is None else f"${x:,.2f}"
 
 
+def _unit_price(p: float) -> str:
+    if p >= 0.01:
+        text = f"{p:,.4f}".rstrip("0")
+        return "$" + (text + "0" if text.endswith(".") or len(text.split(".")[-1]) < 2 else text)
+    return f"${p:.10f}".rstrip("0")
+
+
+def _quantity(q: float) -> str:
+    return f"{q:,.0f}" if q >= 100 or float(q).is_integer() else f"{q:,.4g}"
+
+
 def render_text(analysis: Analysis, unit: tuple[str, float] | None = None) -> str:
     rows: list[tuple[str, str, str, str]] = []
     for c in analysis.costs:
         est = " (estimate)" if c.estimate else ""
-        rows.append((c.address, "", "", _money(c.monthly_cost) + est))
+        usage_only = bool(c.components) and all(comp.quantity is None for comp in c.components)
+        rows.append((c.address, "", "", ("depends on usage" if usage_only else _money(c.monthly_cost)) + est))
         for comp in c.components:
             if comp.quantity is None:
                 qty, cost = "depends on usage", ""
             else:
-                qty = f"{comp.quantity:,.4g} {comp.unit}"
+                qty = f"{_quantity(comp.quantity)} {comp.unit}"
                 cost = _money(comp.monthly_cost)
-            price = "unknown" if comp.unit_price is None else f"${comp.unit_price:.6g}/{comp.unit}"
+            price = "unknown" if comp.unit_price is None else f"{_unit_price(comp.unit_price)} per {comp.unit}"
             rows.append(("  " + comp.name, qty, price, cost))
     header = ("Resource", "Monthly qty", "Unit price", "Monthly cost")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]

@@ -1,0 +1,1232 @@
+"""Monthly cost estimators: one function per resource type, turning attributes into bill lines.
+
+`estimate(resource, catalog, usage)` returns a `ResourceCost` whose components read like an AWS bill
+(instance hours, GB-months, IOPS-months...), or None when the type has no estimator ("not priced").
+
+Principles, because users act on these numbers:
+- A price the catalog lacks is unknown (`unit_price=None`), never 0.
+- An attribute we cannot read (unresolved variable, nonsense value) leaves that line's quantity
+  unknown with a note; nothing is guessed. Where AWS itself applies a default (8 GB root volume, gp2,
+  one node) we use it and say so in the note.
+- Usage-priced lines (requests, GB processed, storage) have `quantity=None` unless the `usage` mapping
+  gives a figure; they then add nothing and read "depends on usage".
+Usage keys are documented in `pricing/data/README.md`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from advisor.model import HOURS_PER_MONTH, Block, Resource, Value
+
+from .catalog import Catalog, Price, Tier
+from .costs import CostComponent, ResourceCost
+
+Usage = Mapping[str, Any]
+
+DEFAULT_ROOT_GB = 8.0  # AWS AMIs' usual root volume; infracost's default too
+DEFAULT_VOLUME_TYPE = "gp2"  # the provider's default for volumes and block devices
+DEFAULT_NODE_DISK_GB = 20.0  # aws_eks_node_group disk_size default
+DEFAULT_NODE_TYPE = "t3.medium"  # aws_eks_node_group instance_types default
+DEFAULT_LAMBDA_MB = 128.0
+
+# (min GiB, max GiB, max IOPS, max IOPS per GiB, max MiB/s) per EBS volume type, from the EBS user guide.
+EBS_LIMITS: dict[str, tuple[float, float, float | None, float | None, float | None]] = {
+    "gp2": (1, 16384, None, None, None),
+    "gp3": (1, 16384, 16000, 500, 1000),
+    "io1": (4, 16384, 64000, 50, None),
+    "io2": (4, 65536, 256000, 1000, None),
+    "st1": (125, 16384, None, None, None),
+    "sc1": (125, 16384, None, None, None),
+    "standard": (1, 1024, None, None, None),
+}
+GP3_FREE_IOPS = 3000.0
+GP3_FREE_MIBPS = 125.0
+RDS_STORAGE_TYPES = ("standard", "gp2", "gp3", "io1", "io2")
+RDS_MAX_GB = 65536.0
+RDS_ENGINES = {
+    "mysql": "mysql",
+    "postgres": "postgres",
+    "mariadb": "mariadb",
+    "aurora": "aurora-mysql",
+    "aurora-mysql": "aurora-mysql",
+    "aurora-postgresql": "aurora-postgresql",
+}
+CACHE_ENGINES = ("redis", "valkey", "memcached")
+MAX_COUNT = 10000.0  # more nodes/instances than this in one resource is a typo, not a plan
+
+# Types AWS never bills by themselves: priced as $0 rather than reported as "not priced".
+FREE_TYPES = frozenset(
+    {
+        "aws_vpc",
+        "aws_subnet",
+        "aws_route_table",
+        "aws_route",
+        "aws_route_table_association",
+        "aws_internet_gateway",
+        "aws_egress_only_internet_gateway",
+        "aws_security_group",
+        "aws_security_group_rule",
+        "aws_vpc_security_group_ingress_rule",
+        "aws_vpc_security_group_egress_rule",
+        "aws_network_acl",
+        "aws_network_acl_rule",
+        "aws_default_security_group",
+        "aws_default_route_table",
+        "aws_default_network_acl",
+        "aws_main_route_table_association",
+        "aws_eip_association",
+        "aws_iam_role",
+        "aws_iam_policy",
+        "aws_iam_role_policy",
+        "aws_iam_role_policy_attachment",
+        "aws_iam_policy_attachment",
+        "aws_iam_instance_profile",
+        "aws_iam_user",
+        "aws_iam_group",
+        "aws_iam_user_policy",
+        "aws_iam_group_policy",
+        "aws_iam_user_policy_attachment",
+        "aws_iam_group_policy_attachment",
+        "aws_iam_openid_connect_provider",
+        "aws_key_pair",
+        "aws_db_subnet_group",
+        "aws_db_parameter_group",
+        "aws_rds_cluster_parameter_group",
+        "aws_db_option_group",
+        "aws_elasticache_subnet_group",
+        "aws_elasticache_parameter_group",
+        "aws_lb_target_group",
+        "aws_lb_listener",
+        "aws_lb_listener_rule",
+        "aws_lb_target_group_attachment",
+        "aws_alb_target_group",
+        "aws_alb_listener",
+        "aws_alb_listener_rule",
+        "aws_alb_target_group_attachment",
+        "aws_autoscaling_policy",
+        "aws_autoscaling_attachment",
+        "aws_s3_bucket_policy",
+        "aws_s3_bucket_versioning",
+        "aws_s3_bucket_public_access_block",
+        "aws_s3_bucket_acl",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_s3_bucket_cors_configuration",
+        "aws_lambda_permission",
+        "aws_cloudwatch_log_stream",
+        "aws_volume_attachment",
+        "aws_placement_group",
+    }
+)
+
+_DISPLAY_UNIT = {
+    "hour": "hours",
+    "GB-month": "GB",
+    "IOPS-month": "IOPS",
+    "MiBps-month": "MiBps",
+    "GB": "GB",
+    "1M requests": "1M requests",
+    "1k requests": "1k requests",
+    "GB-second": "GB-seconds",
+    "LCU-hour": "LCU-hours",
+    "ACU-hour": "ACU-hours",
+    "WCU-hour": "WCU-hours",
+    "RCU-hour": "RCU-hours",
+    "write request unit": "write request units",
+    "read request unit": "read request units",
+    "1k objects-month": "1k objects",
+    "DSU-hour": "DSU-hours",
+}
+
+
+class _Missing:
+    """Marks an attribute that is not written at all (so a default applies)."""
+
+
+MISSING = _Missing()
+
+
+@dataclass(slots=True)
+class _Number:
+    value: float | None
+    note: str = ""
+    given: bool = True  # False when the attribute was absent and `value` is the default
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+def _qualify(name: str, detail: str) -> str:
+    """ "Duration (arm64)" + "first 7.5B" -> "Duration (arm64, first 7.5B)"."""
+    return f"{name[:-1]}, {detail})" if name.endswith(")") else f"{name} ({detail})"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if abs(x) < 1e15 else f"{x:.3e}"
+
+
+def _as_float(raw: Any) -> float | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return float(raw)
+    if isinstance(raw, str):
+        try:
+            return float(raw.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _as_bool(raw: Any) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    return None
+
+
+class _Ctx:
+    """Everything one estimator needs, and the ResourceCost it fills."""
+
+    def __init__(self, resource: Resource, catalog: Catalog, usage: Usage | None) -> None:
+        self.resource = resource
+        self.catalog = catalog
+        self.usage: Usage = usage or {}
+        self.region = resource.region or "us-east-1"
+        self.cost = ResourceCost(
+            address=resource.address, type=resource.type, path=resource.path, line=resource.span.line
+        )
+
+    # -- reading attributes ----------------------------------------------------------------------
+
+    def raw(self, block: Block | None, name: str) -> Value | _Missing:
+        if block is None:
+            return MISSING
+        value = block.get(name)
+        return MISSING if value is None else value
+
+    def text(self, block: Block | None, name: str) -> tuple[str | None, str]:
+        """(lower-cased string or None, note). None + empty note means "not written"."""
+        v = self.raw(block, name)
+        if isinstance(v, _Missing):
+            return None, ""
+        if not v.known:
+            return None, f"{name} is unknown ({v.reason or 'not resolvable'})"
+        if v.value is None:
+            return None, ""
+        if isinstance(v.value, str):
+            return v.value.strip().lower(), ""
+        return None, f"{name} = {v.value!r} is not a string"
+
+    def number(
+        self,
+        block: Block | None,
+        name: str,
+        *,
+        default: float | None = None,
+        minimum: float = 0.0,
+        maximum: float | None = None,
+        what: str = "",
+    ) -> _Number:
+        """Read a numeric attribute; absurd values come back as None with a note saying why."""
+        label = what or name
+        v = self.raw(block, name)
+        if isinstance(v, _Missing) or (v.known and v.value is None):
+            return _Number(default, given=False)
+        if not v.known:
+            return _Number(None, f"{label} is unknown ({v.reason or 'not resolvable'})")
+        num = _as_float(v.value)
+        if num is None:
+            return _Number(None, f"{label} = {v.value!r} is not a number")
+        if num < minimum:
+            return _Number(None, f"{label} = {_fmt(num)} is below the minimum of {_fmt(minimum)}")
+        if maximum is not None and num > maximum:
+            return _Number(None, f"{label} = {_fmt(num)} is above the maximum of {_fmt(maximum)}")
+        return _Number(num)
+
+    def flag(self, block: Block | None, name: str) -> bool | None:
+        v = self.raw(block, name)
+        if isinstance(v, _Missing) or not v.known:
+            return None
+        return _as_bool(v.value)
+
+    def first_block(self, name: str, block: Block | None = None) -> Block | None:
+        found = (block or self.resource.body).nested(name)
+        return found[0] if found else None
+
+    def usage_number(self, *names: str) -> _Number:
+        """A usage figure (first of `names` present); negative or non-numeric values are refused."""
+        for name in names:
+            if name in self.usage:
+                raw = self.usage[name]
+                num = _as_float(raw)
+                if num is None:
+                    return _Number(None, f"usage {name} = {raw!r} is not a number")
+                if num < 0:
+                    return _Number(None, f"usage {name} = {_fmt(num)} is negative")
+                return _Number(num)
+        return _Number(None, given=False)
+
+    # -- adding lines ----------------------------------------------------------------------------
+
+    def add(
+        self,
+        name: str,
+        key: str | None,
+        quantity: float | None,
+        *,
+        unit: str | None = None,
+        note: str = "",
+        price: Price | None = None,
+        missing_note: str = "",
+    ) -> CostComponent:
+        """Append a bill line priced from `key` (or an already looked-up `price`)."""
+        found = price if price is not None else (self.catalog.price(key, self.region) if key else None)
+        if found is None:
+            why = missing_note or (f"no price for {key} in {self.region}" if key else "")
+            component = CostComponent(name, unit or "", quantity, None, note=_join(note, why))
+        else:
+            fallback = (
+                f"{found.region} price: none for {self.region} in the catalog" if found.estimate else ""
+            )
+            component = CostComponent(
+                name,
+                unit or _DISPLAY_UNIT.get(found.unit, found.unit),
+                quantity,
+                found.value,
+                source=found.source,
+                as_of=found.as_of,
+                estimate=found.estimate,
+                note=_join(note, fallback),
+            )
+        self.cost.components.append(component)
+        return component
+
+    def add_tiered(
+        self,
+        name: str,
+        group: str,
+        quantity: float | None,
+        label: Callable[[float, float | None], str],
+        *,
+        note: str = "",
+    ) -> None:
+        """One line per volume tier the quantity reaches (Lambda GB-seconds, io2 IOPS, S3 GB)."""
+        ladder: list[Tier] = self.catalog.tiers(group, self.region)
+        if not ladder:
+            self.add(name, None, quantity, note=note, missing_note=f"no price for {group} in {self.region}")
+            return
+        if quantity is None:
+            self.add(
+                name, None, None, price=ladder[0][2], note=_join(note, f"{label(*ladder[0][:2])} tier price")
+            )
+            return
+        used = [(b, e, p) for b, e, p in ladder if quantity > b or b == 0]
+        for begin, end, price in used:
+            amount = (min(quantity, end) if end is not None else quantity) - begin
+            title = name if len(used) == 1 else _qualify(name, label(begin, end))
+            self.add(title, None, max(amount, 0.0), price=price, note=note)
+
+    def note(self, text: str) -> None:
+        if text and text not in self.cost.notes:
+            self.cost.notes.append(text)
+
+
+# -- shared pieces ---------------------------------------------------------------------------------
+
+
+def _instance_note(ctx: _Ctx, name: str, key: str) -> str:
+    """Why an instance/class/node price is missing: a typo (with a suggestion) or a regional gap."""
+    if ctx.catalog.instance_type(name) is None:
+        suggestion = ctx.catalog.suggest_instance_type(name)
+        hint = f" (did you mean {suggestion}?)" if suggestion and suggestion != name else ""
+        return f"unknown instance type '{name}'{hint}"
+    return f"no price for {key} in {ctx.region}"
+
+
+def _type_name(ctx: _Ctx, value: Value | _Missing, attr: str) -> tuple[str | None, str]:
+    if isinstance(value, _Missing):
+        return None, f"{attr} is not set"
+    if not value.known:
+        return None, f"{attr} is unknown ({value.reason or 'not resolvable'})"
+    if isinstance(value.value, str) and value.value.strip():
+        return value.value.strip(), ""
+    return None, f"{attr} = {value.value!r} is not an instance type"
+
+
+def _compute_hours(
+    ctx: _Ctx,
+    type_value: Value | _Missing,
+    count: float | None,
+    attr: str = "instance_type",
+    count_note: str = "",
+) -> None:
+    """EC2 instance hours: count × monthly hours × the Linux on-demand price."""
+    hours = ctx.usage_number("monthly_hours", "monthly_hrs")
+    per_instance = HOURS_PER_MONTH if hours.value is None else min(hours.value, HOURS_PER_MONTH)
+    quantity = None if count is None else count * per_instance
+    name, why = _type_name(ctx, type_value, attr)
+    os_name = str(ctx.usage.get("operating_system", "linux")).lower()
+    label = f"Instance usage (Linux, on-demand, {name or '?'})"
+    if name is None:
+        ctx.add(label, None, quantity, unit="hours", note=_join(count_note, hours.note), missing_note=why)
+        return
+    key = f"ec2.{name}"
+    if os_name != "linux":
+        ctx.add(
+            label,
+            None,
+            quantity,
+            unit="hours",
+            note=count_note,
+            missing_note=f"only Linux prices are in the catalog (usage operating_system = {os_name})",
+        )
+        return
+    price = ctx.catalog.price(key, ctx.region)
+    ctx.add(
+        label,
+        key,
+        quantity,
+        unit="hours",
+        price=price,
+        note=_join(count_note, hours.note),
+        missing_note="" if price else _instance_note(ctx, name, key),
+    )
+
+
+def _ebs_volume(
+    ctx: _Ctx,
+    block: Block | None,
+    *,
+    prefix: str,
+    type_attr: str,
+    size_attr: str,
+    default_size: float | None,
+) -> None:
+    """Storage, IOPS and throughput lines for one EBS volume."""
+    vtype, type_note = ctx.text(block, type_attr)
+    notes: list[str] = []
+    if vtype is None and not type_note:
+        vtype = DEFAULT_VOLUME_TYPE
+        notes.append(f"{type_attr} not set: {DEFAULT_VOLUME_TYPE} assumed")
+    limits = EBS_LIMITS.get(vtype or "")
+    size = ctx.number(block, size_attr, default=default_size, what=size_attr)
+    if not size.given and size.value is not None:
+        notes.append(f"{size_attr} not set: {_fmt(size.value)} GB assumed")
+    elif not size.given:
+        notes.append(f"{size_attr} not set (taken from the snapshot or AMI): storage not counted")
+    gb = size.value
+    if gb is not None and limits:
+        if gb == 0 or gb > limits[1]:
+            size = _Number(
+                None,
+                f"{size_attr} = {_fmt(gb)} GB is outside {vtype}'s "
+                f"{_fmt(limits[0])}–{_fmt(limits[1])} GB range",
+            )
+        elif gb < limits[0]:
+            notes.append(f"{vtype} volumes must be at least {_fmt(limits[0])} GB; priced as written")
+    if vtype is None or limits is None:
+        why = type_note or f"unknown volume type '{vtype}'"
+        ctx.add(
+            f"{prefix}Storage", None, size.value, unit="GB", note=_join(*notes, size.note), missing_note=why
+        )
+        return
+    ctx.add(f"{prefix}Storage ({vtype})", f"ebs.{vtype}.storage", size.value, note=_join(*notes, size.note))
+
+    _, _, max_iops, max_ratio, max_mibps = limits
+    if vtype in ("gp3", "io1", "io2"):
+        iops = ctx.number(block, "iops", default=GP3_FREE_IOPS if vtype == "gp3" else None, what="iops")
+        limit_notes: list[str] = []
+        if iops.value is not None:
+            if max_iops is not None and iops.value > max_iops:
+                limit_notes.append(f"iops {_fmt(iops.value)} exceeds {vtype}'s maximum of {_fmt(max_iops)}")
+            if max_ratio and size.value and iops.value > max_ratio * size.value:
+                limit_notes.append(
+                    f"iops {_fmt(iops.value)} exceeds {_fmt(max_ratio)} IOPS per GB "
+                    f"for a {_fmt(size.value)} GB {vtype} volume"
+                )
+            if vtype == "gp3" and iops.value < GP3_FREE_IOPS:
+                limit_notes.append(f"gp3 iops cannot be below {_fmt(GP3_FREE_IOPS)}")
+        if vtype == "gp3":
+            if iops.value is None:
+                ctx.add(f"{prefix}Provisioned IOPS (above 3000)", "ebs.gp3.iops", None, note=iops.note)
+            elif iops.value > GP3_FREE_IOPS:
+                ctx.add(
+                    f"{prefix}Provisioned IOPS (above 3000)",
+                    "ebs.gp3.iops",
+                    iops.value - GP3_FREE_IOPS,
+                    note=_join(*limit_notes),
+                )
+            elif limit_notes:
+                ctx.note(f"{prefix}{_join(*limit_notes)}")
+            mibps = ctx.number(block, "throughput", default=GP3_FREE_MIBPS, what="throughput")
+            mib_note = ""
+            if mibps.value is not None and max_mibps is not None and mibps.value > max_mibps:
+                mib_note = f"throughput {_fmt(mibps.value)} MiB/s exceeds gp3's maximum of {_fmt(max_mibps)}"
+            if mibps.value is None:
+                ctx.add(
+                    f"{prefix}Provisioned throughput (above 125 MiB/s)",
+                    "ebs.gp3.throughput",
+                    None,
+                    note=mibps.note,
+                )
+            elif mibps.value > GP3_FREE_MIBPS:
+                ctx.add(
+                    f"{prefix}Provisioned throughput (above 125 MiB/s)",
+                    "ebs.gp3.throughput",
+                    mibps.value - GP3_FREE_MIBPS,
+                    note=mib_note,
+                )
+        else:
+            if iops.value is None and not iops.note:
+                iops = _Number(None, f"iops is required for {vtype} volumes")
+            if vtype == "io1":
+                ctx.add(
+                    f"{prefix}Provisioned IOPS (io1)",
+                    "ebs.io1.iops",
+                    iops.value,
+                    note=_join(iops.note, *limit_notes),
+                )
+            else:
+                ctx.add_tiered(
+                    f"{prefix}Provisioned IOPS (io2)",
+                    "ebs.io2.iops",
+                    iops.value,
+                    _iops_tier_label,
+                    note=_join(iops.note, *limit_notes),
+                )
+    if vtype == "standard":
+        ios = ctx.usage_number("monthly_standard_io_requests")
+        ctx.add(
+            f"{prefix}I/O requests",
+            "ebs.standard.io",
+            None if ios.value is None else ios.value / 1e6,
+            note=ios.note,
+        )
+
+
+def _block_devices(ctx: _Ctx, body: Block) -> None:
+    """root_block_device + ebs_block_device blocks of aws_instance / aws_launch_configuration."""
+    root = ctx.first_block("root_block_device", body)
+    _ebs_volume(
+        ctx,
+        root,
+        prefix="root_block_device: ",
+        type_attr="volume_type",
+        size_attr="volume_size",
+        default_size=DEFAULT_ROOT_GB,
+    )
+    for i, dev in enumerate(body.nested("ebs_block_device")):
+        _ebs_volume(
+            ctx,
+            dev,
+            prefix=f"ebs_block_device[{i}]: ",
+            type_attr="volume_type",
+            size_attr="volume_size",
+            default_size=None,
+        )
+
+
+def _count(ctx: _Ctx, value: _Number, default: float, what: str) -> tuple[float | None, str]:
+    """Instance/node counts, with usage `instances` taking precedence."""
+    override = ctx.usage_number("instances")
+    if override.value is not None:
+        return override.value, "instance count from usage"
+    if override.note:
+        return None, override.note
+    if value.note:
+        return None, value.note
+    if value.value is None:
+        return default, f"{what} not set: {_fmt(default)} assumed"
+    if value.value > MAX_COUNT:
+        return None, f"{what} = {_fmt(value.value)} is not a plausible count"
+    return value.value, ""
+
+
+# -- estimators per type ---------------------------------------------------------------------------
+
+
+def _aws_instance(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    tenancy, _ = ctx.text(body, "tenancy")
+    if tenancy in ("dedicated", "host"):
+        ctx.add(
+            "Instance usage (dedicated tenancy)",
+            None,
+            HOURS_PER_MONTH,
+            unit="hours",
+            missing_note=f"tenancy {tenancy}: only shared-tenancy prices are in the catalog",
+        )
+    else:
+        _compute_hours(ctx, ctx.raw(body, "instance_type"), 1.0)
+    _block_devices(ctx, body)
+    if ctx.flag(body, "associate_public_ip_address"):
+        ctx.add("Public IPv4 address", "vpc.public_ipv4.hour", HOURS_PER_MONTH, unit="hours")
+
+
+def _aws_launch_configuration(ctx: _Ctx) -> None:
+    ctx.note("shown as one instance; the autoscaling group that uses it multiplies it")
+    _compute_hours(ctx, ctx.raw(ctx.resource.body, "instance_type"), 1.0)
+    _block_devices(ctx, ctx.resource.body)
+
+
+def _aws_launch_template(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    ctx.note("shown as one instance; the autoscaling group or node group that uses it multiplies it")
+    _compute_hours(ctx, ctx.raw(body, "instance_type"), 1.0)
+    for i, mapping in enumerate(body.nested("block_device_mappings")):
+        ebs = ctx.first_block("ebs", mapping)
+        if ebs is None:
+            continue
+        _ebs_volume(
+            ctx,
+            ebs,
+            prefix=f"block_device_mappings[{i}]: ",
+            type_attr="volume_type",
+            size_attr="volume_size",
+            default_size=None,
+        )
+
+
+def _aws_autoscaling_group(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    desired = ctx.number(body, "desired_capacity", maximum=MAX_COUNT)
+    if desired.value is None and not desired.note:
+        desired = ctx.number(body, "min_size", maximum=MAX_COUNT, what="min_size (no desired_capacity)")
+    count, note = _count(ctx, desired, 0.0, "desired_capacity and min_size")
+    hint = ctx.raw(body, "_launch_instance_type")
+    if isinstance(hint, _Missing):
+        ctx.add(
+            "Instance usage (from launch template)",
+            None,
+            None if count is None else count * HOURS_PER_MONTH,
+            unit="hours",
+            note=note,
+            missing_note="instance type comes from a launch template or configuration that was not resolved",
+        )
+        return
+    ctx.note("volumes of the launch template are not included")
+    _compute_hours(ctx, hint, count, attr="launch template instance_type", count_note=note)
+
+
+def _aws_ebs_volume(ctx: _Ctx) -> None:
+    _ebs_volume(ctx, ctx.resource.body, prefix="", type_attr="type", size_attr="size", default_size=None)
+
+
+def _aws_ebs_snapshot(ctx: _Ctx) -> None:
+    stored = ctx.usage_number("storage_gb", "monthly_storage_gb")
+    ctx.add("Snapshot storage", "ebs.snapshot.storage", stored.value, note=stored.note)
+
+
+def _rds_instance_line(
+    ctx: _Ctx,
+    engine: str | None,
+    engine_note: str,
+    deployment: str,
+    cls: Value | _Missing,
+    attr: str,
+    count: float = 1.0,
+    label_extra: str = "",
+) -> None:
+    name, why = _type_name(ctx, cls, attr)
+    dep_label = {"single-az": "Single-AZ", "multi-az": "Multi-AZ", "multi-az-cluster": "Multi-AZ DB cluster"}
+    label = f"Database instance ({engine or '?'}, {dep_label[deployment]}, {name or '?'}){label_extra}"
+    quantity = count * HOURS_PER_MONTH
+    if name is None or engine is None:
+        ctx.add(label, None, quantity, unit="hours", missing_note=_join(why, engine_note))
+        return
+    mapped = RDS_ENGINES.get(engine)
+    if mapped is None:
+        ctx.add(
+            label,
+            None,
+            quantity,
+            unit="hours",
+            missing_note=f"engine '{engine}' is not in the catalog (MySQL, PostgreSQL, MariaDB, Aurora)",
+        )
+        return
+    key = f"rds.{mapped}.{deployment}.{name}"
+    price = ctx.catalog.price(key, ctx.region)
+    note = ""
+    if price is not None and price.as_of < "2022":
+        note = f"price list of {price.as_of}: Aurora prices may have changed since"
+    ctx.add(
+        label,
+        key,
+        quantity,
+        unit="hours",
+        price=price,
+        note=note,
+        missing_note="" if price else _instance_note(ctx, name, key),
+    )
+
+
+def _rds_storage(ctx: _Ctx, body: Block, deployment: str) -> None:
+    """allocated_storage / storage_type / iops / storage_throughput of a non-Aurora database."""
+    iops = ctx.number(body, "iops", what="iops")
+    stype, type_note = ctx.text(body, "storage_type")
+    notes = []
+    if stype is None and not type_note:
+        stype = "io1" if iops.value else "gp2"
+        notes.append(f"storage_type not set: {stype} assumed")
+    size = ctx.number(body, "allocated_storage", minimum=1, maximum=RDS_MAX_GB)
+    if not size.given:
+        source = ctx.raw(body, "replicate_source_db")
+        size = _Number(
+            None,
+            "allocated_storage not set"
+            + (" (a replica takes its source's size)" if not isinstance(source, _Missing) else ""),
+        )
+    if stype not in RDS_STORAGE_TYPES:
+        ctx.add(
+            "Storage",
+            None,
+            size.value,
+            unit="GB",
+            note=size.note,
+            missing_note=type_note or f"unknown storage_type '{stype}'",
+        )
+        return
+    label_dep = "Multi-AZ" if deployment != "single-az" else "Single-AZ"
+    ctx.add(
+        f"Storage ({stype}, {label_dep})",
+        f"rds.storage.{stype}.{deployment}",
+        size.value,
+        note=_join(*notes, size.note),
+    )
+    if stype in ("io1", "io2"):
+        if iops.value is None and not iops.note:
+            iops = _Number(None, f"iops is required for {stype} storage")
+        ctx.add(f"Provisioned IOPS ({stype})", f"rds.iops.{stype}.{deployment}", iops.value, note=iops.note)
+    elif stype == "gp3":
+        large = size.value is not None and size.value >= 400
+        free_iops, free_mibps = (12000.0, 500.0) if large else (3000.0, 125.0)
+        if iops.value is not None and iops.value > free_iops:
+            ctx.add(
+                f"Provisioned IOPS (gp3, above {free_iops:,.0f})",
+                f"rds.iops.gp3.{deployment}",
+                iops.value - free_iops,
+            )
+        elif iops.note:
+            ctx.add("Provisioned IOPS (gp3)", f"rds.iops.gp3.{deployment}", None, note=iops.note)
+        mibps = ctx.number(body, "storage_throughput", what="storage_throughput")
+        if mibps.value is not None and mibps.value > free_mibps:
+            ctx.add(
+                f"Provisioned throughput (gp3, above {free_mibps:g} MiB/s)",
+                f"rds.throughput.gp3.{deployment}",
+                mibps.value - free_mibps,
+            )
+    elif stype == "standard":
+        ios = ctx.usage_number("monthly_standard_io_requests")
+        ctx.add(
+            "I/O requests", "rds.standard.io", None if ios.value is None else ios.value / 1e6, note=ios.note
+        )
+
+
+def _aws_db_instance(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    engine, engine_note = ctx.text(body, "engine")
+    if engine is None and not engine_note:
+        engine_note = "engine not set" + (
+            " (a replica uses its source's engine)"
+            if not isinstance(ctx.raw(body, "replicate_source_db"), _Missing)
+            else ""
+        )
+    multi_az = bool(ctx.flag(body, "multi_az"))
+    aurora = engine is not None and engine.startswith("aurora")
+    deployment = "multi-az" if multi_az and not aurora else "single-az"
+    _rds_instance_line(
+        ctx, engine, engine_note, deployment, ctx.raw(body, "instance_class"), "instance_class"
+    )
+    if aurora:
+        ctx.note("Aurora storage is billed on the cluster (aws_rds_cluster)")
+        return
+    _rds_storage(ctx, body, deployment)
+    backup = ctx.usage_number("additional_backup_storage_gb")
+    ctx.add("Additional backup storage", "rds.backup.storage", backup.value, note=backup.note)
+
+
+def _aurora_engine(ctx: _Ctx, body: Block) -> tuple[str | None, str]:
+    engine, note = ctx.text(body, "engine")
+    if engine is None and not note:
+        return "aurora-mysql", "engine not set: aurora-mysql (the provider default) assumed"
+    return engine, note
+
+
+def _aws_rds_cluster(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    engine, engine_note = _aurora_engine(ctx, body)
+    if engine is not None and not engine.startswith("aurora"):
+        # Multi-AZ DB cluster (one writer, two readable standbys): priced per deployment
+        _rds_instance_line(
+            ctx,
+            engine,
+            engine_note,
+            "multi-az-cluster",
+            ctx.raw(body, "db_cluster_instance_class"),
+            "db_cluster_instance_class",
+        )
+        _rds_storage(ctx, body, "multi-az-cluster")
+        backup = ctx.usage_number("additional_backup_storage_gb")
+        ctx.add("Additional backup storage", "rds.backup.storage", backup.value, note=backup.note)
+        return
+    if engine_note:
+        ctx.note(engine_note)
+    mode, _ = ctx.text(body, "engine_mode")
+    if mode == "serverless":
+        acu = ctx.usage_number("capacity_units_per_hour")
+        ctx.add(
+            "Aurora Serverless v1 capacity",
+            "rds.aurora.serverless.acu",
+            None if acu.value is None else acu.value * HOURS_PER_MONTH,
+            note=acu.note,
+        )
+    stype, _ = ctx.text(body, "storage_type")
+    optimized = stype == "aurora-iopt1"
+    storage = ctx.usage_number("storage_gb")
+    if optimized:
+        ctx.add("Storage (I/O-optimized)", "rds.aurora.iopt.storage", storage.value, note=storage.note)
+        ctx.note("I/O-optimized: instance prices are about 30% higher than the standard prices shown")
+    else:
+        ctx.add("Storage", "rds.aurora.storage", storage.value, note=storage.note)
+        ios = ctx.usage_number("monthly_io_requests")
+        ctx.add(
+            "I/O requests", "rds.aurora.io", None if ios.value is None else ios.value / 1e6, note=ios.note
+        )
+    backup = ctx.usage_number("backup_storage_gb", "additional_backup_storage_gb")
+    ctx.add("Backup storage", "rds.aurora.backup.storage", backup.value, note=backup.note)
+
+
+def _aws_rds_cluster_instance(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    engine, engine_note = _aurora_engine(ctx, body)
+    cls, _ = ctx.text(body, "instance_class")
+    if cls == "db.serverless":
+        acu = ctx.usage_number("capacity_units_per_hour")
+        ctx.add(
+            "Aurora Serverless v2 capacity",
+            "rds.aurora.serverless_v2.acu",
+            None if acu.value is None else acu.value * HOURS_PER_MONTH,
+            note=_join(acu.note, engine_note),
+        )
+        return
+    if engine_note:
+        ctx.note(engine_note)
+    _rds_instance_line(ctx, engine, "", "single-az", ctx.raw(body, "instance_class"), "instance_class")
+
+
+def _cache_nodes(
+    ctx: _Ctx, engine: str | None, engine_note: str, count: float | None, count_note: str
+) -> None:
+    body = ctx.resource.body
+    name, why = _type_name(ctx, ctx.raw(body, "node_type"), "node_type")
+    label = f"Cache nodes ({engine or '?'}, {name or '?'})"
+    quantity = None if count is None else count * HOURS_PER_MONTH
+    if name is None or engine is None or engine not in CACHE_ENGINES:
+        reason = why or engine_note or f"engine '{engine}' is not in the catalog"
+        ctx.add(label, None, quantity, unit="hours", note=count_note, missing_note=reason)
+        return
+    key = f"elasticache.{engine}.{name}"
+    price = ctx.catalog.price(key, ctx.region)
+    ctx.add(
+        label,
+        key,
+        quantity,
+        unit="hours",
+        price=price,
+        note=count_note,
+        missing_note="" if price else _instance_note(ctx, name, key),
+    )
+    retention = ctx.number(body, "snapshot_retention_limit")
+    if retention.value:
+        stored = ctx.usage_number("snapshot_storage_size_gb")
+        ctx.add("Backup storage", "elasticache.backup.storage", stored.value, note=stored.note)
+
+
+def _aws_elasticache_cluster(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    engine, engine_note = ctx.text(body, "engine")
+    if engine is None and not engine_note:
+        if not isinstance(ctx.raw(body, "replication_group_id"), _Missing):
+            ctx.note("member of a replication group: its nodes are priced on the group")
+            return
+        engine_note = "engine not set"
+    nodes = ctx.number(body, "num_cache_nodes", minimum=1)
+    count, note = _count(ctx, nodes, 1.0, "num_cache_nodes")
+    _cache_nodes(ctx, engine, engine_note, count, note)
+
+
+def _aws_elasticache_replication_group(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    engine, engine_note = ctx.text(body, "engine")
+    if engine is None and not engine_note:
+        engine = "redis"
+    clusters = ctx.number(body, "num_cache_clusters", minimum=1)
+    if not clusters.given:
+        clusters = ctx.number(body, "number_cache_clusters", minimum=1)
+    legacy = ctx.first_block("cluster_mode")
+    groups = ctx.number(legacy or body, "num_node_groups", minimum=1)
+    replicas = ctx.number(legacy or body, "replicas_per_node_group", default=0.0)
+    if clusters.given:
+        nodes = clusters
+    elif groups.given or groups.note:
+        total = (
+            None if groups.value is None or replicas.value is None else groups.value * (replicas.value + 1)
+        )
+        nodes = _Number(total, _join(groups.note, replicas.note))
+    else:
+        nodes = _Number(None, given=False)
+    count, note = _count(ctx, nodes, 1.0, "num_cache_clusters / num_node_groups")
+    _cache_nodes(ctx, engine, engine_note, count, note)
+
+
+def _aws_nat_gateway(ctx: _Ctx) -> None:
+    ctx.add("NAT gateway", "nat.hour", HOURS_PER_MONTH, unit="hours")
+    data = ctx.usage_number("monthly_data_processed_gb")
+    ctx.add("Data processed", "nat.data", data.value, note=data.note)
+
+
+def _aws_lb(ctx: _Ctx) -> None:
+    kind, note = ctx.text(ctx.resource.body, "load_balancer_type")
+    kind = kind or ("application" if not note else None)
+    short = {"application": "alb", "network": "nlb"}.get(kind or "")
+    if short is None:
+        ctx.add(
+            "Load balancer",
+            None,
+            HOURS_PER_MONTH,
+            unit="hours",
+            missing_note=note or f"load_balancer_type '{kind}' is not in the catalog",
+        )
+        return
+    ctx.add(
+        f"{kind.capitalize() if kind else ''} load balancer",
+        f"elb.{short}.hour",
+        HOURS_PER_MONTH,
+        unit="hours",
+    )
+    lcu = ctx.usage_number("capacity_units")
+    how = ""
+    if lcu.value is None and not lcu.note:
+        processed = ctx.usage_number("monthly_data_processed_gb")
+        if processed.value is not None:
+            lcu = _Number(processed.value / HOURS_PER_MONTH)
+            how = "capacity units from processed bytes only (1 GB per hour per LCU)"
+        else:
+            lcu = _Number(None, processed.note)
+    ctx.add(
+        "Load balancer capacity units",
+        f"elb.{short}.lcu",
+        None if lcu.value is None else lcu.value * HOURS_PER_MONTH,
+        note=_join(lcu.note, how),
+    )
+
+
+def _aws_elb(ctx: _Ctx) -> None:
+    ctx.add("Classic load balancer", "elb.clb.hour", HOURS_PER_MONTH, unit="hours")
+    data = ctx.usage_number("monthly_data_processed_gb")
+    ctx.add("Data processed", "elb.clb.data", data.value, note=data.note)
+
+
+def _aws_eip(ctx: _Ctx) -> None:
+    ctx.add(
+        "Public IPv4 address",
+        "vpc.public_ipv4.hour",
+        HOURS_PER_MONTH,
+        unit="hours",
+        note="AWS bills every public IPv4 address, attached or idle",
+    )
+
+
+def _iops_tier_label(begin: float, end: float | None) -> str:
+    if begin == 0 and end is not None:
+        return f"first {end:,.0f}"
+    if end is None:
+        return f"over {begin:,.0f}"
+    return f"next {end - begin:,.0f}"
+
+
+def _lambda_tier_label(begin: float, end: float | None) -> str:
+    def billions(x: float) -> str:
+        return f"{x / 1e9:g}B"
+
+    if begin == 0 and end is not None:
+        return f"first {billions(end)} GB-seconds"
+    if end is None:
+        return f"over {billions(begin)} GB-seconds"
+    return f"next {billions(end - begin)} GB-seconds"
+
+
+def _aws_lambda_function(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    arch = "x86_64"
+    raw = ctx.raw(body, "architectures")
+    if not isinstance(raw, _Missing):
+        if not raw.known:
+            ctx.note(f"architectures is unknown ({raw.reason or 'not resolvable'}): x86_64 assumed")
+        elif isinstance(raw.value, list | tuple) and raw.value and str(raw.value[0]).lower() == "arm64":
+            arch = "arm64"
+    memory = ctx.number(
+        body, "memory_size", default=DEFAULT_LAMBDA_MB, minimum=128, maximum=10240, what="memory_size"
+    )
+    requests = ctx.usage_number("monthly_requests")
+    duration = ctx.usage_number("average_duration_ms", "request_duration_ms")
+    ctx.add(
+        "Requests",
+        "lambda.requests",
+        None if requests.value is None else requests.value / 1e6,
+        note=requests.note,
+    )
+    gb_seconds = None
+    if requests.value is not None and duration.value is not None and memory.value is not None:
+        gb_seconds = requests.value * (duration.value / 1000.0) * (memory.value / 1024.0)
+    ctx.add_tiered(
+        f"Duration ({arch})",
+        f"lambda.{arch}.duration",
+        gb_seconds,
+        _lambda_tier_label,
+        note=_join(memory.note, duration.note),
+    )
+
+
+_S3_CLASSES = (
+    ("standard_ia_storage_gb", "Standard-IA storage", "s3.standard_ia.storage"),
+    ("onezone_ia_storage_gb", "One Zone-IA storage", "s3.onezone_ia.storage"),
+    ("glacier_ir_storage_gb", "Glacier Instant Retrieval storage", "s3.glacier_ir.storage"),
+    ("glacier_storage_gb", "Glacier Flexible Retrieval storage", "s3.glacier.storage"),
+    ("deep_archive_storage_gb", "Glacier Deep Archive storage", "s3.deep_archive.storage"),
+    (
+        "intelligent_tiering_storage_gb",
+        "Intelligent-Tiering storage (frequent access)",
+        "s3.intelligent_tiering.storage",
+    ),
+    (
+        "intelligent_tiering_infrequent_storage_gb",
+        "Intelligent-Tiering storage (infrequent access)",
+        "s3.intelligent_tiering.infrequent.storage",
+    ),
+)
+
+
+def _s3_tier_label(begin: float, end: float | None) -> str:
+    if begin == 0 and end is not None:
+        return f"first {end / 1024:g} TB"
+    if end is None:
+        return f"over {begin / 1024:g} TB"
+    return f"next {(end - begin) / 1024:g} TB"
+
+
+def _aws_s3_bucket(ctx: _Ctx) -> None:
+    stored = ctx.usage_number("storage_gb", "standard_storage_gb")
+    ctx.add_tiered("Standard storage", "s3.standard.storage", stored.value, _s3_tier_label, note=stored.note)
+    for usage_key, label, key in _S3_CLASSES:
+        amount = ctx.usage_number(usage_key)
+        if amount.given:
+            ctx.add(label, key, amount.value, note=amount.note)
+    objects = ctx.usage_number("intelligent_tiering_objects")
+    if objects.given:
+        ctx.add(
+            "Intelligent-Tiering monitoring",
+            "s3.intelligent_tiering.monitoring",
+            None if objects.value is None else objects.value / 1000,
+            note=objects.note,
+        )
+    tier1 = ctx.usage_number("monthly_tier_1_requests")
+    ctx.add(
+        "PUT, COPY, POST, LIST requests",
+        "s3.requests.tier1",
+        None if tier1.value is None else tier1.value / 1000,
+        note=tier1.note,
+    )
+    tier2 = ctx.usage_number("monthly_tier_2_requests")
+    ctx.add(
+        "GET, SELECT and other requests",
+        "s3.requests.tier2",
+        None if tier2.value is None else tier2.value / 1000,
+        note=tier2.note,
+    )
+
+
+def _aws_dynamodb_table(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    mode, mode_note = ctx.text(body, "billing_mode")
+    table_class, _ = ctx.text(body, "table_class")
+    if table_class == "standard_infrequent_access":
+        ctx.note("Standard-IA table class: prices shown are for the Standard class")
+    if mode == "pay_per_request":
+        writes = ctx.usage_number("monthly_write_request_units")
+        ctx.add("Write request units (on-demand)", "dynamodb.ondemand.write", writes.value, note=writes.note)
+        reads = ctx.usage_number("monthly_read_request_units")
+        ctx.add("Read request units (on-demand)", "dynamodb.ondemand.read", reads.value, note=reads.note)
+    else:
+        if mode_note:
+            ctx.note(f"{mode_note}: PROVISIONED assumed")
+        for attr, label, key in (
+            ("write_capacity", "Write capacity (provisioned)", "dynamodb.provisioned.wcu"),
+            ("read_capacity", "Read capacity (provisioned)", "dynamodb.provisioned.rcu"),
+        ):
+            units = ctx.number(body, attr, maximum=1e7)
+            if not units.given:
+                units = _Number(None, f"{attr} is not set (required for PROVISIONED tables)")
+            ctx.add(
+                label, key, None if units.value is None else units.value * HOURS_PER_MONTH, note=units.note
+            )
+    storage = ctx.usage_number("storage_gb")
+    ctx.add("Data storage", "dynamodb.storage", storage.value, note=storage.note)
+    pitr = ctx.first_block("point_in_time_recovery")
+    if pitr is not None and ctx.flag(pitr, "enabled"):
+        backup = ctx.usage_number("pitr_backup_storage_gb")
+        ctx.add("Point-in-time recovery storage", "dynamodb.backup.pitr", backup.value, note=backup.note)
+    on_demand = ctx.usage_number("on_demand_backup_storage_gb")
+    if on_demand.given:
+        ctx.add("On-demand backup storage", "dynamodb.backup.ondemand", on_demand.value, note=on_demand.note)
+    if ctx.resource.body.nested("replica"):
+        ctx.note("global table replicas are not priced")
+
+
+def _aws_cloudwatch_log_group(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    klass, _ = ctx.text(body, "log_group_class")
+    ingested = ctx.usage_number("monthly_ingested_gb", "monthly_data_ingested_gb")
+    if klass == "infrequent_access":
+        ctx.add(
+            "Data ingested (Infrequent Access)",
+            None,
+            ingested.value,
+            unit="GB",
+            note=ingested.note,
+            missing_note="Infrequent Access ingestion price is not in the catalog",
+        )
+    else:
+        ctx.add("Data ingested", "cloudwatch.logs.ingest", ingested.value, note=ingested.note)
+    stored = ctx.usage_number("storage_gb")
+    ctx.add("Storage", "cloudwatch.logs.storage", stored.value, note=stored.note)
+    scanned = ctx.usage_number("monthly_data_scanned_gb")
+    ctx.add("Insights queries data scanned", "cloudwatch.logs.insights", scanned.value, note=scanned.note)
+
+
+def _aws_eks_cluster(ctx: _Ctx) -> None:
+    ctx.add(
+        "EKS cluster",
+        "eks.cluster.hour",
+        HOURS_PER_MONTH,
+        unit="hours",
+        note="standard support; versions in extended support cost eks.cluster.extended_support.hour",
+    )
+
+
+def _aws_eks_node_group(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    scaling = ctx.first_block("scaling_config")
+    desired = ctx.number(scaling, "desired_size", maximum=MAX_COUNT)
+    count, count_note = _count(ctx, desired, 1.0, "scaling_config.desired_size")
+    capacity, _ = ctx.text(body, "capacity_type")
+    template = ctx.first_block("launch_template")
+    raw = ctx.raw(body, "instance_types")
+    type_value: Value | _Missing
+    if isinstance(raw, _Missing):
+        if template is not None:
+            ctx.add(
+                "Instance usage (from launch template)",
+                None,
+                None if count is None else count * HOURS_PER_MONTH,
+                unit="hours",
+                note=count_note,
+                missing_note="instance type comes from the launch template",
+            )
+            return
+        type_value = Value(DEFAULT_NODE_TYPE, "literal")
+        count_note = _join(count_note, f"instance_types not set: {DEFAULT_NODE_TYPE} assumed")
+    elif raw.known and isinstance(raw.value, list | tuple) and raw.value:
+        type_value = Value(raw.value[0], raw.kind)
+        if len(raw.value) > 1:
+            count_note = _join(count_note, "priced as the first of instance_types")
+    else:
+        type_value = raw if not raw.known else Value(None, "unknown", reason="instance_types is empty")
+    if capacity == "spot":
+        ctx.add(
+            "Instance usage (spot)",
+            None,
+            None if count is None else count * HOURS_PER_MONTH,
+            unit="hours",
+            note=count_note,
+            missing_note="spot prices are not in the catalog",
+        )
+    else:
+        _compute_hours(ctx, type_value, count, attr="instance_types", count_note=count_note)
+    if template is None:
+        disk = ctx.number(body, "disk_size", default=DEFAULT_NODE_DISK_GB, minimum=1, maximum=16384)
+        note = disk.note or (
+            "" if disk.given else f"disk_size not set: {_fmt(DEFAULT_NODE_DISK_GB)} GB assumed"
+        )
+        qty = None if disk.value is None or count is None else disk.value * count
+        ctx.add("Node disks (gp2)", "ebs.gp2.storage", qty, note=note)
+
+
+ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
+    "aws_instance": _aws_instance,
+    "aws_launch_template": _aws_launch_template,
+    "aws_launch_configuration": _aws_launch_configuration,
+    "aws_autoscaling_group": _aws_autoscaling_group,
+    "aws_ebs_volume": _aws_ebs_volume,
+    "aws_ebs_snapshot": _aws_ebs_snapshot,
+    "aws_db_instance": _aws_db_instance,
+    "aws_rds_cluster": _aws_rds_cluster,
+    "aws_rds_cluster_instance": _aws_rds_cluster_instance,
+    "aws_elasticache_cluster": _aws_elasticache_cluster,
+    "aws_elasticache_replication_group": _aws_elasticache_replication_group,
+    "aws_nat_gateway": _aws_nat_gateway,
+    "aws_lb": _aws_lb,
+    "aws_alb": _aws_lb,
+    "aws_elb": _aws_elb,
+    "aws_eip": _aws_eip,
+    "aws_lambda_function": _aws_lambda_function,
+    "aws_s3_bucket": _aws_s3_bucket,
+    "aws_dynamodb_table": _aws_dynamodb_table,
+    "aws_cloudwatch_log_group": _aws_cloudwatch_log_group,
+    "aws_eks_cluster": _aws_eks_cluster,
+    "aws_eks_node_group": _aws_eks_node_group,
+}
+
+PRICED_TYPES = frozenset(ESTIMATORS) | FREE_TYPES
+
+
+def supports(resource_type: str) -> bool:
+    """Whether `estimate` prices this type (including types that are free by nature)."""
+    return resource_type in PRICED_TYPES
+
+
+def estimate(resource: Resource, catalog: Catalog, usage: Usage | None = None) -> ResourceCost | None:
+    """The monthly cost of one resource instance, or None when the type has no estimator."""
+    estimator = ESTIMATORS.get(resource.type)
+    if estimator is None:
+        if resource.type in FREE_TYPES:
+            ctx = _Ctx(resource, catalog, usage)
+            ctx.note("no charge for this resource type")
+            return ctx.cost
+        return None
+    ctx = _Ctx(resource, catalog, usage)
+    estimator(ctx)
+    return ctx.cost
+
+
+def monthly_total(costs: Iterable[ResourceCost | None], *, strict: bool = False) -> float | None:
+    """Sum of resource totals, rounded to cents. Unknown resources are skipped, or make the whole
+    total None with `strict=True` (for places that must not understate)."""
+    total = 0.0
+    for cost in costs:
+        if cost is None:
+            continue
+        monthly = cost.monthly_cost
+        if monthly is None:
+            if strict:
+                return None
+            continue
+        total += monthly
+    return round(total, 2)
