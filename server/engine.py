@@ -294,7 +294,7 @@ def analyze_paths(paths: list[str], options: Options, on_module: Callable[[str],
         analysis.not_priced.extend(o.not_priced)
         analysis.notes.extend(o.notes)
         for f in o.findings:
-            key = (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, f.message)
+            key = (f.rule, f.span.path, f.span.start, f.span.end, f.span.line)
             if key not in seen_findings:
                 seen_findings.add(key)
                 analysis.findings.append(f)
@@ -322,6 +322,10 @@ def _run(jobs: list[ModuleJob], max_jobs: int, on_module: Callable[[str], None] 
         return out
     import concurrent.futures as cf
     import multiprocessing
+
+    from advisor.iac.hcl_parse import get_parser
+
+    get_parser()  # build (or load) the parser tables once, before the workers fork
 
     ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:

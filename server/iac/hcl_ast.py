@@ -95,10 +95,14 @@ class Index:
 
 @dataclass(frozen=True, slots=True)
 class Opaque:
-    """An expression we do not evaluate (for-expressions, splats); `kind` says which."""
+    """An expression we do not evaluate (for-expressions, splats); `kind` says which.
+
+    `inner` keeps the sub-expressions so that references inside (`aws_eip.nat[*].id`) still count.
+    """
 
     kind: str
     pos: Pos
+    inner: tuple[Expr, ...] = ()
 
 
 Expr = Union[Lit, Template, Ref, Call, Cond, BinOp, Unary, TupleExpr, ObjectExpr, Index, Opaque]
@@ -276,9 +280,9 @@ class _Converter:
                 return Ref((*target.parts, key), pos)
             return Index(target, key, pos)
         if data in ("attr_splat_expr_term", "full_splat_expr_term"):
-            return Opaque("splat expression", pos)
+            return Opaque("splat expression", pos, (self.expr(kids[0]),))
         if data in ("for_tuple_expr", "for_object_expr"):
-            return Opaque("for expression", pos)
+            return Opaque("for expression", pos, tuple(self._subexprs(node)))
         if data == "template_string":
             return Opaque("template directive", pos)
         if data == "function_call":
@@ -328,6 +332,18 @@ class _Converter:
             inner = [c for c in kids if isinstance(c, Tree)]
             return self.expr(inner[0])
         return Opaque(data, pos)
+
+    def _subexprs(self, node: Tree[Any]) -> list[Expr]:
+        """The expressions directly inside a for-expression (collection, key, value, condition)."""
+        out: list[Expr] = []
+        for child in node.children:
+            if not isinstance(child, Tree) or child.data == "new_line_or_comment":
+                continue
+            if child.data in ("for_intro", "for_cond"):
+                out.extend(self._subexprs(child))
+            elif child.data != "identifier":
+                out.append(self.expr(child))
+        return out
 
     def string(self, node: Tree[Any]) -> Expr:
         pos = _pos(node)

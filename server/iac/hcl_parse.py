@@ -56,12 +56,39 @@ class HclFile:
     errors: list[ParseError]
 
 
-def _get_parser() -> Any:
+# python-hcl2's grammar rejects two forms Terraform accepts: a newline before `=>` in a for-object
+# expression, and blanks after a heredoc's closing marker. The grammar is adjusted at load time.
+_GRAMMAR_FIXES = (
+    ("expression FOR_OBJECT_ARROW", "expression new_line_or_comment? FOR_OBJECT_ARROW"),
+    ("\\s*(?P=heredoc)\\r?\\n", "\\s*(?P=heredoc)[ \\t]*\\r?\\n"),
+    ("\\s*(?P=heredoc_trim)\\r?\\n", "\\s*(?P=heredoc_trim)[ \\t]*\\r?\\n"),
+)
+
+
+def get_parser() -> Any:
+    """The LALR parser, built once; its tables are cached on disk because building takes seconds."""
     global _parser
     if _parser is None:
-        from hcl2.parser import parser as hcl_parser
+        import hashlib
+        from importlib import resources
 
-        _parser = hcl_parser()
+        import lark
+        from hcl2.postlexer import PostLexer
+
+        grammar = resources.files("hcl2").joinpath("hcl2.lark").read_text(encoding="utf-8")
+        for old, new in _GRAMMAR_FIXES:
+            grammar = grammar.replace(old, new)
+        digest = hashlib.sha256((grammar + lark.__version__).encode()).hexdigest()[:16]
+        cache: str | bool = False
+        try:
+            from advisor.paths import cache_dir
+
+            directory = cache_dir()
+            directory.mkdir(parents=True, exist_ok=True)
+            cache = str(directory / f"hcl-grammar-{digest}.lark")
+        except OSError:
+            cache = False
+        _parser = lark.Lark(grammar, parser="lalr", propagate_positions=True, postlex=PostLexer(), cache=cache)
     return _parser
 
 
@@ -115,7 +142,7 @@ def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | Non
         result = ((), (0, 0, f"nesting deeper than {MAX_NESTING} levels"))
     else:
         try:
-            tree = _get_parser().parse(text + "\n")
+            tree = get_parser().parse(text + "\n")
             result = (tuple(convert(tree, text)), None)
         except RecursionError:
             result = ((), (0, 0, "expression nested too deeply"))

@@ -23,6 +23,7 @@ from advisor.iac.hcl_ast import (
     Expr,
     Index,
     ObjectExpr,
+    Opaque,
     Ref,
     Template,
     TupleExpr,
@@ -113,6 +114,8 @@ def iter_refs(expr: Expr) -> Iterator[Ref]:
             stack.append(e.target)
             if not isinstance(e.key, (str, int)):
                 stack.append(e.key)
+        elif isinstance(e, Opaque):
+            stack.extend(e.inner)
 
 
 def _block_refs(block: BlockNode) -> Iterator[Ref]:

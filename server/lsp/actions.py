@@ -1,0 +1,232 @@
+"""Code actions as model edits: apply a finding's fix, add an ignore comment, fix everything safe.
+
+An action is first offered as an `ActionSpec` (title, kind, the finding it belongs to) and its edits
+are computed only when the editor asks for them (`codeAction/resolve`), from the same analysis.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.lsp.documents import LineIndex
+from advisor.lsp.presentation import fix_title, money
+from advisor.model import Finding, Span, TextEdit
+
+FIX_ALL_KIND = "source.fixAll.advisor"
+QUICKFIX = "quickfix"
+NO_IGNORE = {"parse-error", "unused-ignore"}
+_IGNORE_LINE = re.compile(r"^(\s*)(#|//)\s*advisor:ignore\b(?!-file)[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--.*)?$")
+_IGNORE_FILE = re.compile(r"^(\s*)(#|//)\s*advisor:ignore-file\b[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--.*)?$")
+
+
+@dataclass(slots=True)
+class ActionSpec:
+    title: str
+    kind: str
+    action: str  # fix | ignore-line | ignore-file | remove-ignore | fix-all
+    rule: str = ""
+    key: list[Any] = field(default_factory=list)
+    preferred: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+
+def overlaps(f: Finding, line: int, col: int, end_line: int, end_col: int) -> bool:
+    s = f.span
+    return not ((s.end_line, s.end_column) < (line, col) or (end_line, end_col) < (s.line, s.column))
+
+
+def comment_marker(text: str) -> str:
+    """`//` when the file's comments are mostly `//`, else `#` (Terraform's default style)."""
+    slashes = hashes = 0
+    for raw in text.splitlines():
+        stripped = raw.lstrip()
+        if stripped.startswith("//"):
+            slashes += 1
+        elif stripped.startswith("#"):
+            hashes += 1
+    return "//" if slashes > hashes else "#"
+
+
+def supports_comments(path: str) -> bool:
+    return not path.endswith(".json")
+
+
+def offer(findings: list[Finding], path: str, index: LineIndex | None, all_findings: list[Finding]) -> list[ActionSpec]:
+    """Quick fixes for the findings under the cursor, in the order editors show them: fixes first,
+    then the ignore comments."""
+    from advisor.lsp.convert import finding_key
+
+    specs: list[ActionSpec] = []
+    for f in findings:
+        key = finding_key(f)
+        if f.fix:
+            specs.append(ActionSpec(fix_title(f), QUICKFIX, "fix", f.rule, key, f.fix_safe, [f]))
+        if f.rule == "unused-ignore" and index is not None and _wholly_unused(f, index, all_findings):
+            specs.append(ActionSpec("Remove the unused ignore comment", QUICKFIX, "remove-ignore", f.rule, key, True, [f]))
+    for f in findings:
+        if f.rule in NO_IGNORE or not supports_comments(path):
+            continue
+        key = finding_key(f)
+        specs.append(ActionSpec(f"Ignore {f.rule} here", QUICKFIX, "ignore-line", f.rule, key, False, [f]))
+        specs.append(ActionSpec(f"Ignore {f.rule} in this file", QUICKFIX, "ignore-file", f.rule, key, False, [f]))
+    return specs
+
+
+def _wholly_unused(f: Finding, index: LineIndex, all_findings: list[Finding]) -> bool:
+    """Removing a comment is only right when none of its ids silences anything."""
+    from advisor.ignores import find_ignores
+
+    comment = find_ignores(f.span.path, index.line(f.span.line))
+    if len(comment) != 1:
+        return False
+    named: set[str] = set()
+    for other in all_findings:
+        if other.rule == "unused-ignore" and other.span.line == f.span.line and other.span.path == f.span.path:
+            named.update(p.strip() for p in other.message.rpartition(":")[2].split(",") if p.strip())
+    return comment[0].rules <= named
+
+
+def fix_all_spec(all_findings: list[Finding]) -> ActionSpec | None:
+    chosen = safe_fixes(all_findings)
+    if not chosen:
+        return None
+    saving = sum(f.monthly_savings or 0.0 for f in chosen if (f.monthly_savings or 0) > 0)
+    n = len(chosen)
+    title = f"Apply {n} safe Advisor fix{'es' if n != 1 else ''}"
+    if saving > 0:
+        title += f" (saves {money(saving)}/mo)"
+    return ActionSpec(title, FIX_ALL_KIND, "fix-all", findings=chosen)
+
+
+def safe_fixes(findings: list[Finding]) -> list[Finding]:
+    """Safe fixes whose edits do not collide with each other (the first of two colliding fixes wins)."""
+    taken: dict[str, list[tuple[tuple[int, int], tuple[int, int], str]]] = {}
+    chosen: list[Finding] = []
+    for f in sorted(findings, key=Finding.sort_key):
+        if not f.fix or not f.fix_safe:
+            continue
+        ok = True
+        for e in f.fix:
+            for start, end, text in taken.get(os.path.normpath(e.span.path), []):
+                same = (start, end, text) == ((e.span.line, e.span.column), (e.span.end_line, e.span.end_column), e.new_text)
+                if not same and not ((e.span.end_line, e.span.end_column) <= start or end <= (e.span.line, e.span.column)):
+                    ok = False
+        if not ok:
+            continue
+        chosen.append(f)
+        for e in f.fix:
+            taken.setdefault(os.path.normpath(e.span.path), []).append(
+                ((e.span.line, e.span.column), (e.span.end_line, e.span.end_column), e.new_text)
+            )
+    return chosen
+
+
+def fix_all_edits(findings: list[Finding]) -> list[TextEdit]:
+    seen: set[tuple[str, int, int, int, int, str]] = set()
+    out: list[TextEdit] = []
+    for f in safe_fixes(findings):
+        for e in f.fix:
+            k = (os.path.normpath(e.span.path), e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.new_text)
+            if k not in seen:
+                seen.add(k)
+                out.append(e)
+    return out
+
+
+def _newline(index: LineIndex, line: int) -> str:
+    starts = index.starts
+    if line + 1 < len(starts):
+        end = starts[line + 1] - 1
+        if end > 0 and index.text[end - 1] == "\r":
+            return "\r\n"
+    return "\r\n" if "\r\n" in index.text[:4096] else "\n"
+
+
+def _add_id(line_text: str, match: re.Match[str], rule: str) -> str:
+    ids = [p for p in re.split(r"[,\s]+", match.group(3)) if p]
+    if rule in ids or "all" in ids:
+        return line_text
+    ids.append(rule)
+    reason = f" {match.group(4)}" if match.group(4) else ""
+    keyword = "advisor:ignore-file" if "ignore-file" in line_text else "advisor:ignore"
+    return f"{match.group(1)}{match.group(2)} {keyword} {', '.join(ids)}{reason}"
+
+
+def _replace_line(path: str, index: LineIndex, line: int, new_text: str) -> TextEdit:
+    text = index.line(line)
+    start = index.offset(line, 0)
+    return TextEdit(Span(path, line, 0, line, len(text), start, start + len(text)), new_text)
+
+
+def _insert(path: str, index: LineIndex, line: int, new_text: str) -> TextEdit:
+    at = index.offset(line, 0)
+    return TextEdit(Span(path, line, 0, line, 0, at, at), new_text)
+
+
+def ignore_line_edit(path: str, index: LineIndex, line: int, rule: str) -> TextEdit:
+    """`# advisor:ignore <rule>` on its own line above `line`, indented like it; joins an ignore
+    comment already there."""
+    if line > 0:
+        above = index.line(line - 1)
+        m = _IGNORE_LINE.match(above)
+        if m is not None:
+            return _replace_line(path, index, line - 1, _add_id(above, m, rule))
+    target = index.line(line)
+    indent = target[: len(target) - len(target.lstrip())]
+    marker = comment_marker(index.text)
+    return _insert(path, index, line, f"{indent}{marker} advisor:ignore {rule}{_newline(index, line)}")
+
+
+def ignore_file_edit(path: str, index: LineIndex, rule: str) -> TextEdit:
+    """`# advisor:ignore-file <rule>` at the top, or the rule added to an existing one."""
+    for n in range(index.line_count):
+        text = index.line(n)
+        if "advisor:ignore-file" not in text:
+            continue
+        m = _IGNORE_FILE.match(text)
+        if m is not None:
+            return _replace_line(path, index, n, _add_id(text, m, rule))
+    marker = comment_marker(index.text)
+    return _insert(path, index, 0, f"{marker} advisor:ignore-file {rule}{_newline(index, 0)}")
+
+
+def remove_ignore_edit(path: str, index: LineIndex, span: Span) -> TextEdit:
+    """Delete an ignore comment: the whole line when it holds nothing else."""
+    line = span.line
+    text = index.line(line)
+    before = text[: span.column]
+    if before.strip() == "":
+        start = index.offset(line, 0)
+        if line + 1 < index.line_count:
+            end = index.offset(line + 1, 0)
+            return TextEdit(Span(path, line, 0, line + 1, 0, start, end), "")
+        if line > 0:  # last line: take the newline before it instead
+            prev = index.offset(line - 1, len(index.line(line - 1)))
+            return TextEdit(Span(path, line - 1, len(index.line(line - 1)), line, len(text), prev, start + len(text)), "")
+        return TextEdit(Span(path, line, 0, line, len(text), start, start + len(text)), "")
+    col = len(before.rstrip())
+    start = index.offset(line, col)
+    return TextEdit(Span(path, line, col, line, len(text), start, index.offset(line, len(text))), "")
+
+
+def edits_for(spec_action: str, rule: str, finding: Finding | None, path: str, index: LineIndex | None,
+              all_findings: list[Finding]) -> list[TextEdit]:
+    """The edits of one offered action, from the analysis the action was offered on."""
+    if spec_action == "fix-all":
+        return fix_all_edits(all_findings)
+    if finding is None:
+        return []
+    if spec_action == "fix":
+        return list(finding.fix)
+    if index is None:
+        return []
+    if spec_action == "ignore-line":
+        return [ignore_line_edit(path, index, finding.span.line, rule)]
+    if spec_action == "ignore-file":
+        return [ignore_file_edit(path, index, rule)]
+    if spec_action == "remove-ignore":
+        return [remove_ignore_edit(path, index, finding.span)]
+    return []

@@ -1,0 +1,86 @@
+"""`.advisor.toml` for the language server: found per module, reloaded when it changes on disk or in
+an open buffer, and never fatal — a broken file keeps the last good settings and reports where it
+is broken.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from advisor.config import Config, ConfigError, find_config, parse_config
+
+Stamp = tuple[str, int, int]
+OnError = Callable[[str, "ConfigError | None"], None]
+
+
+@dataclass(slots=True)
+class _Entry:
+    stamp: Stamp
+    config: Config
+    error: ConfigError | None
+
+
+class ConfigStore:
+    """Config per file path, checked against the file's size and mtime on every use (two stats)."""
+
+    def __init__(self, known_rules: set[str], on_error: OnError, buffer_text: Callable[[str], tuple[int, str] | None]) -> None:
+        self._known = known_rules
+        self._on_error = on_error
+        self._buffer_text = buffer_text
+        self._entries: dict[str, _Entry] = {}
+
+    def for_directory(self, directory: str) -> Config:
+        path = find_config(directory)
+        return Config() if path is None else self.load(path)
+
+    def load(self, path: str) -> Config:
+        path = os.path.normpath(path)
+        buffer = self._buffer_text(path)
+        if buffer is not None:
+            version, text = buffer
+            stamp: Stamp = ("buffer", version, len(text))
+        else:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return self._forget(path)
+            stamp, text = ("disk", st.st_mtime_ns, st.st_size), ""
+        entry = self._entries.get(path)
+        if entry is not None and entry.stamp == stamp:
+            return entry.config
+        previous = entry.config if entry is not None else Config()
+        try:
+            if buffer is None:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+            config = parse_config(path, text, self._known)
+            error = None
+        except ConfigError as exc:
+            config, error = previous, exc
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            config, error = previous, ConfigError(path, None, f"cannot read: {exc}")
+        self._entries[path] = _Entry(stamp, config, error)
+        if error is not None or (entry is not None and entry.error is not None):
+            self._on_error(path, error)
+        return config
+
+    def _forget(self, path: str) -> Config:
+        entry = self._entries.pop(path, None)
+        if entry is not None and entry.error is not None:
+            self._on_error(path, None)
+        return Config()
+
+    def error(self, path: str) -> ConfigError | None:
+        entry = self._entries.get(os.path.normpath(path))
+        return entry.error if entry is not None else None
+
+    def invalidate(self, path: str | None = None) -> None:
+        """Forget cached stamps so the next use re-reads (the last good config is kept)."""
+        for p, entry in self._entries.items():
+            if path is None or p == os.path.normpath(path):
+                entry.stamp = ("stale", 0, 0)
+
+    def set_known_rules(self, known: set[str]) -> None:
+        self._known = known

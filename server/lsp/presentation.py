@@ -1,0 +1,150 @@
+"""Words and tables shown in the editor: the hover's cost breakdown, code lens and inlay labels.
+
+Plain functions over the model, no protocol types, so what a user reads can be tested directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from advisor.model import Finding
+    from advisor.pricing.costs import CostComponent, ResourceCost
+
+MAX_HOVER_INSTANCES = 5
+
+
+def money(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def unit_price(x: float) -> str:
+    """Unit prices go down to fractions of a cent (Lambda requests, GB-seconds): keep the digits."""
+    if x == 0:
+        return "$0"
+    if abs(x) >= 0.01:
+        text = f"{x:,.4f}".rstrip("0")
+        if len(text.split(".")[1]) < 2:
+            text = f"{x:,.2f}"
+        return f"${text}"
+    return f"${x:.10f}".rstrip("0")
+
+
+def quantity(c: CostComponent) -> str:
+    if c.quantity is None:
+        return "depends on usage"
+    q = c.quantity
+    text = f"{q:,.0f}" if float(q).is_integer() else f"{q:,.3f}".rstrip("0").rstrip(".")
+    return f"{text} {c.unit}".strip()
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def total_label(costs: Sequence[ResourceCost], not_priced: bool) -> str:
+    """`$123.45/mo`, `not priced` or `price unknown` for the instances of one resource block."""
+    if not costs:
+        return "not priced" if not_priced else "price unknown"
+    totals = [c.monthly_cost for c in costs]
+    if any(t is None for t in totals):
+        return "price unknown"
+    label = f"{money(sum(t or 0.0 for t in totals))}/mo"
+    if len(costs) > 1:
+        label += f" ({len(costs)} instances)"
+    if any(comp.quantity is None for c in costs for comp in c.components):
+        label += " + usage"
+    if any(c.estimate for c in costs):
+        label += " (estimate)"
+    return label
+
+
+def file_total_label(costs: Sequence[ResourceCost], resource_count: int) -> str:
+    known = [c.monthly_cost for c in costs if c.monthly_cost is not None]
+    unknown = sum(1 for c in costs if c.monthly_cost is None)
+    label = f"Advisor: {money(sum(known))}/mo in this file ({resource_count} resource{'s' if resource_count != 1 else ''})"
+    if unknown:
+        label += f", {unknown} with unknown price"
+    return label
+
+
+def cost_table(cost: ResourceCost) -> str:
+    lines = [
+        "| Component | Quantity | Unit price | Monthly |",
+        "|---|---:|---:|---:|",
+    ]
+    for c in cost.components:
+        price = "unknown" if c.unit_price is None else unit_price(c.unit_price)
+        monthly = c.monthly_cost
+        monthly_text = "unknown" if monthly is None else ("—" if c.quantity is None else money(monthly))
+        name = c.name + (" *(estimate)*" if c.estimate else "")
+        lines.append(f"| {_cell(name)} | {_cell(quantity(c))} | {price} | {monthly_text} |")
+    total = cost.monthly_cost
+    lines.append(f"| **Total** | | | **{'unknown' if total is None else money(total)}** |")
+    return "\n".join(lines)
+
+
+def sources_line(costs: Sequence[ResourceCost], region: str) -> str:
+    seen: list[str] = []
+    for cost in costs:
+        for c in cost.components:
+            if c.source or c.as_of:
+                item = " ".join(x for x in (c.source, f"as of {c.as_of}" if c.as_of else "") if x)
+                if item not in seen:
+                    seen.append(item)
+    text = f"Prices: {', '.join(seen) if seen else 'no source'}; region {region}."
+    if any(c.estimate for c in costs):
+        text += f" Estimate: {region} is not in the price snapshot, so prices of a fallback region are shown."
+    notes = sorted({n for cost in costs for n in cost.notes})
+    for comp in (c for cost in costs for c in cost.components if c.note):
+        if comp.note not in notes:
+            notes.append(comp.note)
+    if notes:
+        text += "\n\n" + "\n".join(f"- {_cell(n)}" for n in notes)
+    return text
+
+
+def resource_hover(address: str, rtype: str, region: str, costs: Sequence[ResourceCost], not_priced: bool) -> str:
+    """The cost breakdown of a resource block (all its count/for_each instances)."""
+    base = address.split("[")[0] if len(costs) > 1 else address
+    head = f"**{base}** — {total_label(costs, not_priced)}"
+    if not costs:
+        why = "Advisor has no price model for this resource type" if not_priced else "no price found in the catalog"
+        return f"{head}\n\n{why} (`{rtype}`)."
+    parts = [head]
+    for cost in costs[:MAX_HOVER_INSTANCES]:
+        if len(costs) > 1:
+            parts.append(f"`{cost.address}`")
+        parts.append(cost_table(cost))
+    if len(costs) > MAX_HOVER_INSTANCES:
+        parts.append(f"… and {len(costs) - MAX_HOVER_INSTANCES} more instances.")
+    parts.append(sources_line(costs, region))
+    return "\n\n".join(parts)
+
+
+def finding_hover(f: Finding) -> str:
+    lines = [f"**{f.rule}** ({f.severity}): {_cell(f.message)}"]
+    if f.current is not None or f.suggested is not None:
+        lines.append(f"Before: `{f.current}` · After: `{f.suggested}`")
+    if f.monthly_cost is not None or f.monthly_cost_after is not None:
+        before = "unknown" if f.monthly_cost is None else f"{money(f.monthly_cost)}/mo"
+        after = "unknown" if f.monthly_cost_after is None else f"{money(f.monthly_cost_after)}/mo"
+        text = f"Monthly: {before} → {after}"
+        saving = f.monthly_savings
+        if saving is not None and saving > 0:
+            text += f" (saves {money(saving)}/mo)"
+        lines.append(text)
+    if f.fix:
+        lines.append("Fix available" + ("" if f.fix_safe else " (review before applying: it changes behaviour)") + ".")
+    if f.doc_url:
+        lines.append(f"[Rule documentation]({f.doc_url})")
+    return "\n\n".join(lines)
+
+
+def fix_title(f: Finding) -> str:
+    title = f.fix_title or f"Apply the {f.rule} fix"
+    saving = f.monthly_savings
+    if saving is not None and saving > 0:
+        title += f" (saves {money(saving)}/mo)"
+    return title
