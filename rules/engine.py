@@ -545,8 +545,9 @@ def check_nat_per_az(rule: Rule, t: Target, ctx: RuleContext, group: list[Resour
 
 def check_tags_missing(rule: Rule, r: Resource, ctx: RuleContext) -> Finding | None:
     required = ctx.config.required_tags
-    if not required or r.address not in ctx.costs:
-        return None
+    cost = ctx.costs.get(r.address)
+    if not required or cost is None or not cost.components:
+        return None  # free resources do not need cost-allocation tags
     tags = r.body.attributes.get("tags")
     if tags is not None and not tags.known:
         return None

@@ -67,6 +67,8 @@ def apply_ignores(
         for ig in ignores[path]:
             unknown = sorted(r for r in ig.rules if r != "all" and r not in known_rules)
             unused = sorted(r for r in ig.rules if r not in ig.used and r not in unknown)
+            if "all" in unused and ig.used:
+                unused.remove("all")
             if unknown:
                 kept.append(
                     Finding(UNUSED_IGNORE, "hint", f"unknown rule id in ignore comment: {', '.join(unknown)}", ig.span)

@@ -15,6 +15,7 @@ import concurrent.futures
 import logging
 import os
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -124,7 +125,7 @@ def compute(snap: Snapshot) -> ModuleResult:
 
 @dataclass(slots=True)
 class ModuleState:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    lock: asyncio.Lock
     pending: asyncio.Task[None] | None = None
     pending_now: bool = False  # the pending run has no debounce left to wait
     queued: asyncio.Task[None] | None = None  # a run waiting for the lock: it snapshots when it gets it
@@ -154,9 +155,19 @@ class Analyzer:
         self.doc_urls: dict[str, str] = {}
         self.ready = asyncio.Event()
         self.modules: dict[str, ModuleState] = {}
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self.pool = concurrent.futures.ThreadPoolExecutor(EDITOR_THREADS, thread_name_prefix="advisor-analysis")
         self.last_seconds = 0.0
         self.generation = 0  # bumped when settings, configs or files on disk change
+
+    def lock_for(self, directory: str) -> asyncio.Lock:
+        """The one lock of a module, shared by editor runs and the workspace scan; it lives as long
+        as someone holds it."""
+        lock = self._locks.get(directory)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[directory] = lock
+        return lock
 
     def invalidate(self) -> None:
         """Something besides the buffers changed: the next run of every module must not be skipped."""
@@ -166,7 +177,7 @@ class Analyzer:
     def schedule(self, directory: str, delay: float) -> None:
         state = self.modules.get(directory)
         if state is None:
-            state = self.modules[directory] = ModuleState()
+            state = self.modules[directory] = ModuleState(self.lock_for(directory))
         if state.pending is not None and not state.pending.done():
             state.pending.cancel()
         state.pending = asyncio.get_running_loop().create_task(self._debounced(directory, state, delay))
@@ -198,7 +209,7 @@ class Analyzer:
                 state.queued = None
             if self.modules.get(directory) is not state:
                 return  # the module was closed while this run waited
-            snap = self._snapshot(directory)
+            snap = self.snapshot(directory)
             if not snap.versions:
                 return
             last = state.result
@@ -226,7 +237,7 @@ class Analyzer:
         except Exception:
             log.exception("after analysis of %s", directory)
 
-    def _snapshot(self, directory: str) -> Snapshot:
+    def snapshot(self, directory: str) -> Snapshot:
         overlay: dict[str, str] = {}
         versions: dict[str, int] = {}
         skipped: dict[str, str] = {}

@@ -1,0 +1,210 @@
+"""Answers to editor requests, built from one module analysis: hover, code lens, inlay hints and
+code actions. Each function takes the analysis and the document and returns protocol objects; the
+handlers in `server.py` only fetch the inputs and pass the answer on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from lsprotocol import types as lsp
+
+from advisor.lsp import actions, convert, presentation
+from advisor.lsp.analysis import ModuleResult
+from advisor.lsp.documents import Document, LineIndex, from_units
+from advisor.model import Finding, Resource
+
+UriVersion = Callable[[str], tuple[str, int | None]]
+
+
+def client_point(doc: Document, pos: lsp.Position, encoding: str) -> tuple[int, int]:
+    """A client position as (line, code-point column) in the document's current text."""
+    index = doc.index
+    line = min(max(pos.line, 0), max(index.line_count - 1, 0))
+    return line, from_units(index.line(line), pos.character, encoding)
+
+
+def _groups(resources: list[Resource]) -> list[list[Resource]]:
+    """Instances of one block (count / for_each) share its span: one group per block."""
+    by_block: dict[tuple[int, int], list[Resource]] = {}
+    for r in resources:
+        by_block.setdefault((r.span.line, r.span.column), []).append(r)
+    return [by_block[k] for k in sorted(by_block)]
+
+
+def _block_costs(result: ModuleResult, group: list[Resource]) -> tuple[list[Any], bool]:
+    costs = result.costs_by_address()
+    not_priced = set(result.outcome.not_priced)
+    found = [costs[r.address] for r in group if r.address in costs]
+    return found, any(r.address in not_priced for r in group)
+
+
+# -- hover ---------------------------------------------------------------------------------------------
+def hover(result: ModuleResult, doc: Document, pos: lsp.Position, encoding: str) -> lsp.Hover | None:
+    assert doc.path is not None
+    line, col = client_point(doc, pos, encoding)
+    index = result.index(doc.path)
+    parts: list[str] = []
+    span = None
+    findings = [f for f in result.findings_in(doc.path) if f.span.contains(line, col)]
+    for f in findings:
+        parts.append(presentation.finding_hover(f))
+        span = span or f.span
+    groups = [g for g in _groups(result.resources_in(doc.path)) if g[0].span.contains(line, col)]
+    if groups:
+        group = min(groups, key=lambda g: (g[0].span.end - g[0].span.start, g[0].span.end_line - g[0].span.line))
+        costs, not_priced = _block_costs(result, group)
+        first = group[0]
+        parts.append(presentation.resource_hover(first.address, first.type, first.region, costs, not_priced))
+        span = span or _header(first, index)
+    if not parts or span is None:
+        return None
+    return lsp.Hover(
+        contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
+        range=convert.span_range(span, index, encoding),
+    )
+
+
+def _header(r: Resource, index: LineIndex | None):  # type: ignore[no-untyped-def]
+    from advisor.model import Span
+
+    s = r.span
+    width = len(index.line(s.line)) if index is not None else s.column
+    return Span(s.path, s.line, s.column, s.line, max(width, s.column))
+
+
+# -- code lens and inlay hints ---------------------------------------------------------------------------
+def code_lenses(result: ModuleResult, doc: Document, encoding: str) -> list[lsp.CodeLens]:
+    assert doc.path is not None
+    resources = result.resources_in(doc.path)
+    if not resources:
+        return []
+    index = result.index(doc.path)
+    lenses: list[lsp.CodeLens] = []
+    file_costs: list[Any] = []
+    for group in _groups(resources):
+        costs, not_priced = _block_costs(result, group)
+        file_costs.extend(costs)
+        rng = convert.span_range(_header(group[0], index), index, encoding)
+        title = presentation.total_label(costs, not_priced)
+        lenses.append(lsp.CodeLens(range=rng, command=lsp.Command(title=title, command="")))
+    total = presentation.file_total_label(file_costs, len(_groups(resources)))
+    top = lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 0))
+    return [lsp.CodeLens(range=top, command=lsp.Command(title=total, command="")), *lenses]
+
+
+def inlay_hints(result: ModuleResult, doc: Document, rng: lsp.Range, encoding: str) -> list[lsp.InlayHint]:
+    assert doc.path is not None
+    index = result.index(doc.path)
+    hints: list[lsp.InlayHint] = []
+    for group in _groups(result.resources_in(doc.path)):
+        line = group[0].span.line
+        if not rng.start.line <= line <= rng.end.line:
+            continue
+        costs, not_priced = _block_costs(result, group)
+        text = index.line(line) if index is not None else ""
+        end = convert.position(index, line, len(text), encoding)
+        hints.append(
+            lsp.InlayHint(
+                position=end,
+                label=f"{presentation.total_label(costs, not_priced)}",
+                padding_left=True,
+                tooltip=f"Advisor: monthly cost of {group[0].address.split('[')[0]}",
+            )
+        )
+    return hints
+
+
+# -- code actions ------------------------------------------------------------------------------------------
+def _matches(f: Finding, diagnostics: list[lsp.Diagnostic], index: LineIndex | None, encoding: str) -> bool:
+    if not diagnostics:
+        return False
+    rng = convert.span_range(f.span, index, encoding)
+    return any(d.code == f.rule and d.range == rng for d in diagnostics)
+
+
+def code_actions(
+    result: ModuleResult,
+    doc: Document,
+    params: lsp.CodeActionParams,
+    encoding: str,
+    resolve_edits: bool,
+    uri_version: UriVersion,
+    doc_urls: dict[str, str],
+) -> list[lsp.CodeAction]:
+    assert doc.path is not None
+    index = result.index(doc.path)
+    all_findings = result.findings_in(doc.path)
+    only = [str(k) for k in (params.context.only or [])]
+
+    def wanted(kind: str) -> bool:
+        return not only or any(kind == k or kind.startswith(k + ".") for k in only)
+
+    out: list[lsp.CodeAction] = []
+    if wanted(actions.QUICKFIX):
+        start = client_point(doc, params.range.start, encoding)
+        end = client_point(doc, params.range.end, encoding)
+        here = [
+            f
+            for f in all_findings
+            if actions.overlaps(f, *start, *end) or _matches(f, list(params.context.diagnostics), index, encoding)
+        ]
+        for spec in actions.offer(here, doc.path, index, all_findings):
+            out.append(_action(spec, result, doc, index, encoding, resolve_edits, uri_version, doc_urls))
+    if wanted(actions.FIX_ALL_KIND) and only:  # source actions only when asked for by kind
+        spec = actions.fix_all_spec(all_findings)
+        if spec is not None:
+            out.append(_action(spec, result, doc, index, encoding, resolve_edits, uri_version, doc_urls))
+    return out
+
+
+def _action(
+    spec: actions.ActionSpec,
+    result: ModuleResult,
+    doc: Document,
+    index: LineIndex | None,
+    encoding: str,
+    resolve_edits: bool,
+    uri_version: UriVersion,
+    doc_urls: dict[str, str],
+) -> lsp.CodeAction:
+    data = {"uri": doc.uri, "version": doc.version, "action": spec.action, "rule": spec.rule, "key": spec.key}
+    diags = [convert.diagnostic(f, index, encoding, doc_urls) for f in spec.findings] if spec.kind == actions.QUICKFIX else None
+    action = lsp.CodeAction(
+        title=spec.title,
+        kind=spec.kind,
+        diagnostics=diags,
+        is_preferred=spec.preferred or None,
+        data=data,
+    )
+    if not resolve_edits:
+        action.edit = edit_for(result, doc, data, encoding, uri_version)
+    return action
+
+
+def find_finding(result: ModuleResult, path: str, key: list[Any]) -> Finding | None:
+    for f in result.findings_in(path):
+        if convert.finding_key(f) == list(key):
+            return f
+    return None
+
+
+def edit_for(result: ModuleResult, doc: Document, data: dict[str, Any], encoding: str,
+             uri_version: UriVersion) -> lsp.WorkspaceEdit | None:
+    """The workspace edit of an offered action, or None when the analysis no longer has it."""
+    assert doc.path is not None
+    finding = find_finding(result, doc.path, data.get("key") or [])
+    action = str(data.get("action", ""))
+    if action != "fix-all" and finding is None:
+        return None
+    edits = actions.edits_for(action, str(data.get("rule", "")), finding, doc.path, result.index(doc.path),
+                              result.findings_in(doc.path))
+    if not edits:
+        return None
+    return convert.workspace_edit(edits, result.index, encoding, uri_version)
+
+
+def same_file(a: str, b: str) -> bool:
+    return os.path.normpath(a) == os.path.normpath(b)

@@ -1,0 +1,622 @@
+"""`advisor serve`: the language server. One small handler per LSP feature; the work happens in
+`analysis` (scheduling the engine), `features` (answers), `actions` (edits) and `convert` (types).
+
+Every handler is guarded: a bad request gets an empty answer and a log line, never a dead server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from advisor import __version__
+from advisor.lsp import convert, features, logs
+from advisor.lsp.analysis import Analyzer, ModuleResult
+from advisor.lsp.configs import ConfigStore
+from advisor.lsp.documents import ENCODINGS, Document, DocumentStore, path_to_uri, uri_to_path
+from advisor.lsp.scan import Scanner
+from advisor.lsp.settings import Settings, merge, parse_settings
+
+log = logging.getLogger("advisor.lsp")
+
+SCAN_COMMAND = "advisor.scanWorkspace"
+CONFIG_NAME = ".advisor.toml"
+WATCH_GLOBS = ("**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", f"**/{CONFIG_NAME}")
+CLIENT_TIMEOUT = 5.0
+REQUEST_FRESH_TIMEOUT = 10.0
+T = TypeVar("T")
+
+
+class _Malformed:
+    """A message whose params could not be read: answered with InvalidParams, never dispatched."""
+
+    def __init__(self, msg_id: Any, method: str, reason: str) -> None:
+        self.id = msg_id
+        self.method = method
+        self.reason = reason
+
+
+class AdvisorProtocol(LanguageServerProtocol):
+    """pygls' protocol with three changes: buffers live in `AdvisorServer.docs` (not pygls'
+    workspace), malformed params get an error response instead of silence, and the scan command
+    receives its full params (for the client's progress token)."""
+
+    _server: AdvisorServer
+
+    def _user(self, method: str, params: Any):  # type: ignore[no-untyped-def]
+        handler = self.fm.features.get(method)
+        if handler is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):  # type: ignore[no-untyped-def]
+        yield from self._user(lsp.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):  # type: ignore[no-untyped-def]
+        yield from self._user(lsp.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams):  # type: ignore[no-untyped-def]
+        yield from self._user(lsp.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    @lsp_method(lsp.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(self, params: lsp.ExecuteCommandParams):  # type: ignore[no-untyped-def]
+        if params.command == SCAN_COMMAND:
+            result = yield self._server.scan_command, (params,), None
+            return result
+        return (yield from super().lsp_workspace__execute_command(params))
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "method" in data:
+                cause = exc.__cause__ or exc
+                return _Malformed(data.get("id"), str(data.get("method")), str(cause).splitlines()[0][:300])
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Malformed):
+            log.warning("ignored %s with invalid params: %s", message.method, message.reason)
+            if message.id is not None:
+                error = JsonRpcInvalidParams(f"invalid params for {message.method}: {message.reason}")
+                self._send_response(message.id, error=error.to_response_error())
+            return
+        super().handle_message(message)
+
+
+def guarded(default: Any = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Exceptions in a handler are logged and answered with `default`."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if asyncio.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def run_async(params: Any) -> Any:
+                try:
+                    return await fn(params)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("%s failed", fn.__name__)
+                    return default
+
+            return run_async
+
+        @functools.wraps(fn)
+        def run(params: Any) -> Any:
+            try:
+                return fn(params)
+            except Exception:
+                log.exception("%s failed", fn.__name__)
+                return default
+
+        return run
+
+    return decorate
+
+
+def _is_iac(path: str | None) -> bool:
+    from advisor.iac.terraform import is_terraform_file, is_tfvars_file
+
+    return path is not None and (is_terraform_file(path) or is_tfvars_file(path))
+
+
+def _is_config(path: str | None) -> bool:
+    return path is not None and os.path.basename(path) == CONFIG_NAME
+
+
+def _capability(obj: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+class AdvisorServer(LanguageServer):
+    """State shared by the handlers: buffers, settings, configs, the analyzer and the scanner."""
+
+    def __init__(self) -> None:
+        super().__init__("advisor", __version__, protocol_cls=AdvisorProtocol, max_workers=4)
+        self.docs = DocumentStore()
+        self.client_log = logs.ClientLogHandler()
+        self.init_options: Any = None
+        self.client_section: Any = None
+        self.settings = Settings()
+        self.caps = lsp.ClientCapabilities()
+        self.folders: list[str] = []
+        self._known: set[str] | None = None
+        self.configs = ConfigStore(set(), self._config_error, self._buffer_of)
+        self.analyzer = Analyzer(self.docs, self.options_for, self.publish, self._after_analysis)
+        self.scanner = Scanner(self.analyzer, self.publish)
+        self._lens_signatures: dict[str, Any] = {}
+        self._pull_ids: dict[str, str] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- helpers the handlers share --------------------------------------------------------------------
+    @property
+    def known_rules(self) -> set[str]:
+        if self._known is None:
+            from advisor.rules.engine import known_rule_ids, load_rules
+
+            self._known = known_rule_ids()
+            self.configs.set_known_rules(self._known)
+            self.analyzer.doc_urls = {r.id: r.doc_url for r in load_rules()}
+        return self._known
+
+    @property
+    def encoding(self) -> str:
+        return self.analyzer.encoding
+
+    def options_for(self, directory: str) -> Any:
+        from advisor.engine import Options
+
+        _ = self.known_rules
+        config = self.settings.apply_to(self.configs.for_directory(directory))
+        return Options(region=self.settings.region, config=config)
+
+    def publish(self, uri: str, version: int | None, diagnostics: list[lsp.Diagnostic]) -> None:
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
+
+    def spawn(self, coro: Awaitable[T]) -> None:
+        """Run a coroutine in the background, keeping a reference and logging its failure."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        self._background.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._background.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background task failed: %r", t.exception())
+
+        task.add_done_callback(done)
+
+    def uri_version(self, path: str) -> tuple[str, int | None]:
+        doc = self.docs.by_path(path)
+        return (doc.uri, doc.version) if doc is not None else (path_to_uri(path), None)
+
+    def schedule(self, doc: Document, delay: float | None = None) -> None:
+        if doc.path is None or not _is_iac(doc.path):
+            return
+        seconds = self.settings.debounce_ms / 1000 if delay is None else delay
+        self.analyzer.schedule(os.path.dirname(doc.path), seconds)
+
+    def _buffer_of(self, path: str) -> tuple[int, str] | None:
+        doc = self.docs.by_path(path)
+        return (doc.version, doc.text) if doc is not None else None
+
+    def _config_error(self, path: str, error: Any) -> None:
+        doc = self.docs.by_path(path)
+        uri = doc.uri if doc is not None else path_to_uri(path)
+        if error is None:
+            self.publish(uri, doc.version if doc else None, [])
+            return
+        log.warning("%s", error)
+        from advisor.lsp.documents import LineIndex
+
+        text = doc.text if doc is not None else _read(path)
+        diag = convert.config_diagnostic(error.line, error.message, LineIndex(text), self.encoding)
+        self.publish(uri, doc.version if doc else None, [diag])
+
+    def apply_settings(self) -> None:
+        parsed = parse_settings(merge(self.init_options, self.client_section), self.known_rules)
+        for problem in parsed.problems:
+            self.show(lsp.MessageType.Warning, f"Advisor settings: {problem}")
+        changed = parsed.settings != self.settings
+        self.settings = parsed.settings
+        if changed:
+            self.analyzer.invalidate()
+            self.analyzer.schedule_all(0.0)
+            self._refresh(lens=True, inlay=True)
+
+    def show(self, kind: lsp.MessageType, message: str) -> None:
+        log.warning("%s", message)
+        self.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+
+    async def fetch_settings(self) -> None:
+        if not _capability(self.caps, "workspace.configuration"):
+            return
+        try:
+            items = await asyncio.wait_for(
+                self.workspace_configuration_async(
+                    lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section="advisor")])
+                ),
+                CLIENT_TIMEOUT,
+            )
+        except Exception as exc:
+            log.info("workspace/configuration unavailable: %s", exc or type(exc).__name__)
+            return
+        self.client_section = items[0] if items else None
+
+    async def fresh(self, uri: str, timeout: float = REQUEST_FRESH_TIMEOUT) -> tuple[Document, ModuleResult] | None:
+        """The open document and the analysis of its current version (None when there is none)."""
+        doc = self.docs.get(uri)
+        if doc is None or doc.path is None or not _is_iac(doc.path):
+            return None
+        result = await self.analyzer.fresh(doc, timeout)
+        current = self.docs.get(uri)
+        if result is None or current is None or result.versions.get(doc.path) != current.version:
+            return None
+        return current, result
+
+    def _after_analysis(self, result: ModuleResult) -> None:
+        lens_sig = []
+        diag_changed = False
+        for doc in self.docs.in_directory(result.directory):
+            assert doc.path is not None
+            lens_sig.append((doc.path, [(r.address, r.span.line) for r in result.resources_in(doc.path)],
+                             [(c.address, c.monthly_cost) for c in result.outcome.costs if c.path == doc.path]))
+            if not self.analyzer.push and self._pull_ids.get(doc.uri) != _result_id(result.diagnostics.get(doc.path, [])):
+                diag_changed = True
+        changed = self._lens_signatures.get(result.directory) != lens_sig
+        self._lens_signatures[result.directory] = lens_sig
+        self._refresh(lens=changed, inlay=changed, diagnostics=diag_changed)
+
+    def _refresh(self, lens: bool = False, inlay: bool = False, diagnostics: bool = False) -> None:
+        """Ask the client to re-request what it caches, where it says it can."""
+        wanted = [
+            (lens and self.settings.code_lens, "workspace.code_lens.refresh_support", self.workspace_code_lens_refresh_async),
+            (inlay and self.settings.inlay_hints, "workspace.inlay_hint.refresh_support", self.workspace_inlay_hint_refresh_async),
+            (diagnostics, "workspace.diagnostics.refresh_support", self.workspace_diagnostic_refresh_async),
+        ]
+        for on, capability, send in wanted:
+            if on and _capability(self.caps, capability):
+                self.spawn(_quietly(send(None)))
+
+    def forget(self, doc: Document) -> None:
+        self._pull_ids.pop(doc.uri, None)
+        if doc.path is not None and not self.docs.in_directory(os.path.dirname(doc.path)):
+            self._lens_signatures.pop(os.path.dirname(doc.path), None)
+
+    async def scan_command(self, params: lsp.ExecuteCommandParams) -> Any:
+        return await scan_workspace(self, params)
+
+
+async def _quietly(awaitable: Awaitable[Any]) -> None:
+    try:
+        await asyncio.wait_for(awaitable, CLIENT_TIMEOUT)
+    except Exception as exc:
+        log.debug("client request failed: %s", exc)
+
+
+def _read(path: str) -> str:
+    from advisor.engine import read_text
+
+    text, _ = read_text(path)
+    return text or ""
+
+
+def _result_id(diagnostics: list[lsp.Diagnostic]) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    for d in diagnostics:
+        r = d.range
+        h.update(f"{r.start.line}:{r.start.character}-{r.end.line}:{r.end.character}|{d.code}|{d.severity}|{d.message}\n".encode())
+    return h.hexdigest()
+
+
+# -- handlers ----------------------------------------------------------------------------------------------
+def build() -> AdvisorServer:
+    ls = AdvisorServer()
+
+    @ls.feature(lsp.INITIALIZE)
+    @guarded()
+    def initialize(params: lsp.InitializeParams) -> None:
+        ls.caps = params.capabilities
+        encoding = str(getattr(ls.workspace.position_encoding, "value", ls.workspace.position_encoding) or "utf-16")
+        ls.analyzer.encoding = encoding if encoding in ENCODINGS else "utf-16"
+        ls.analyzer.push = _capability(ls.caps, "text_document.diagnostic") is None
+        ls.init_options = params.initialization_options
+        folders = [uri_to_path(f.uri) for f in params.workspace_folders or []]
+        if not folders and params.root_uri:
+            folders = [uri_to_path(params.root_uri)]
+        elif not folders and params.root_path:
+            folders = [params.root_path]
+        ls.folders = [f for f in folders if f]
+        ls.client_log.attach(_log_sender(ls), asyncio.get_running_loop())
+        ls.settings = parse_settings(merge(ls.init_options), ls.known_rules).settings
+
+    @ls.feature(lsp.INITIALIZED)
+    @guarded()
+    async def initialized(params: lsp.InitializedParams) -> None:
+        await register_watchers(ls)
+        await ls.fetch_settings()
+        ls.apply_settings()
+        ls.analyzer.ready.set()
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    @guarded()
+    def did_open(params: lsp.DidOpenTextDocumentParams) -> None:
+        td = params.text_document
+        doc = ls.docs.open(td.uri, td.version, td.text, td.language_id)
+        if _is_config(doc.path):
+            config_changed(ls, doc.path)
+        ls.schedule(doc, 0.0)
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    @guarded()
+    def did_change(params: lsp.DidChangeTextDocumentParams) -> None:
+        doc = ls.docs.get(params.text_document.uri)
+        if doc is None:
+            log.warning("didChange for a document that is not open: %s", params.text_document.uri)
+            return
+        for change in params.content_changes:
+            if isinstance(change, lsp.TextDocumentContentChangePartial):
+                r = change.range
+                doc.apply((r.start.line, r.start.character, r.end.line, r.end.character), change.text, ls.encoding)
+            else:
+                doc.apply(None, change.text, ls.encoding)
+        doc.version = params.text_document.version
+        if _is_config(doc.path):
+            config_changed(ls, doc.path)
+        ls.schedule(doc)
+
+    @ls.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    @guarded()
+    def did_close(params: lsp.DidCloseTextDocumentParams) -> None:
+        doc = ls.docs.close(params.text_document.uri)
+        ls.publish(params.text_document.uri, None, [])
+        if doc is None:
+            return
+        ls.analyzer.closed(doc)
+        ls.forget(doc)
+        if _is_config(doc.path):
+            config_changed(ls, doc.path)
+
+    @ls.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded()
+    def watched(params: lsp.DidChangeWatchedFilesParams) -> None:
+        relevant = False
+        for change in params.changes:
+            path = uri_to_path(change.uri)
+            if _is_config(path):
+                assert path is not None
+                config_changed(ls, path)
+            elif _is_iac(path) and ls.docs.get(change.uri) is None:
+                relevant = True
+        if relevant:
+            ls.analyzer.invalidate()
+            ls.analyzer.schedule_all(ls.settings.debounce_ms / 1000)
+
+    @ls.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    @guarded()
+    async def configuration_changed(params: lsp.DidChangeConfigurationParams) -> None:
+        if _capability(ls.caps, "workspace.configuration"):
+            await ls.fetch_settings()
+        elif isinstance(params.settings, dict):
+            ls.client_section = params.settings.get("advisor", params.settings)
+        ls.apply_settings()
+
+    @ls.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    @guarded()
+    def folders_changed(params: lsp.DidChangeWorkspaceFoldersParams) -> None:
+        removed = {uri_to_path(f.uri) for f in params.event.removed}
+        added = [p for p in (uri_to_path(f.uri) for f in params.event.added) if p]
+        ls.folders = [f for f in ls.folders if f not in removed] + added
+
+    @ls.feature(
+        lsp.TEXT_DOCUMENT_DIAGNOSTIC,
+        lsp.DiagnosticOptions(identifier="advisor", inter_file_dependencies=True, workspace_diagnostics=False),
+    )
+    @guarded()
+    async def pull_diagnostics(params: lsp.DocumentDiagnosticParams) -> lsp.DocumentDiagnosticReport:
+        uri = params.text_document.uri
+        found = await ls.fresh(uri)
+        if found is None:
+            doc = ls.docs.get(uri)
+            diags = [convert.note_diagnostic(reason)] if doc and (reason := doc.skip_reason()) else []
+            return lsp.RelatedFullDocumentDiagnosticReport(items=diags)
+        doc, result = found
+        assert doc.path is not None
+        diags = result.diagnostics.get(doc.path, [])
+        rid = _result_id(diags)
+        ls._pull_ids[uri] = rid
+        if params.previous_result_id == rid:
+            return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=rid)
+        return lsp.RelatedFullDocumentDiagnosticReport(items=diags, result_id=rid)
+
+    @ls.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(
+            code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll, "source.fixAll.advisor"],
+            resolve_provider=True,
+        ),
+    )
+    @guarded(default=[])
+    async def code_action(params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        found = await ls.fresh(params.text_document.uri)
+        if found is None:
+            return []
+        doc, result = found
+        lazy = "edit" in (_capability(ls.caps, "text_document.code_action.resolve_support.properties") or [])
+        return features.code_actions(result, doc, params, ls.encoding, lazy, ls.uri_version, ls.analyzer.doc_urls)
+
+    @ls.feature(lsp.CODE_ACTION_RESOLVE)
+    @guarded()
+    async def resolve_code_action(action: lsp.CodeAction) -> lsp.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        uri = data.get("uri")
+        found = await ls.fresh(uri) if isinstance(uri, str) else None
+        if found is None or found[0].version != data.get("version"):
+            log.info("code action %r is out of date; not resolved", action.title)
+            return action
+        doc, result = found
+        action.edit = features.edit_for(result, doc, data, ls.encoding, ls.uri_version)
+        return action
+
+    @ls.feature(lsp.TEXT_DOCUMENT_HOVER)
+    @guarded()
+    async def hover(params: lsp.HoverParams) -> lsp.Hover | None:
+        found = await ls.fresh(params.text_document.uri)
+        return features.hover(found[1], found[0], params.position, ls.encoding) if found else None
+
+    @ls.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
+    @guarded(default=[])
+    async def code_lens(params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+        if not ls.settings.code_lens:
+            return []
+        found = await ls.fresh(params.text_document.uri)
+        return features.code_lenses(found[1], found[0], ls.encoding) if found else []
+
+    @ls.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions(resolve_provider=False))
+    @guarded(default=[])
+    async def inlay_hint(params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
+        if not ls.settings.inlay_hints:
+            return []
+        found = await ls.fresh(params.text_document.uri)
+        return features.inlay_hints(found[1], found[0], params.range, ls.encoding) if found else []
+
+    @ls.command(SCAN_COMMAND)
+    def _scan_placeholder(*args: Any) -> None:
+        """Advertises the command; `AdvisorProtocol` routes it to `scan_workspace` with its params."""
+
+    @ls.feature(lsp.SHUTDOWN)
+    @guarded()
+    def shutdown(params: Any) -> None:
+        ls.analyzer.shutdown()
+        ls.scanner.shutdown()
+
+    return ls
+
+
+def config_changed(ls: AdvisorServer, path: str) -> None:
+    """A config file changed (disk or buffer): re-read it now, then re-analyse what is open."""
+    ls.configs.invalidate(path)
+    _ = ls.known_rules
+    ls.configs.load(path)
+    ls.analyzer.invalidate()
+    ls.analyzer.schedule_all(0.0)
+
+
+async def register_watchers(ls: AdvisorServer) -> None:
+    registrations = []
+    if _capability(ls.caps, "workspace.did_change_watched_files.dynamic_registration"):
+        watchers = [lsp.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]
+        registrations.append(
+            lsp.Registration(
+                id="advisor-watch",
+                method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+            )
+        )
+    if _capability(ls.caps, "workspace.did_change_configuration.dynamic_registration"):
+        registrations.append(lsp.Registration(id="advisor-config", method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION))
+    if registrations:
+        await _quietly(ls.client_register_capability_async(lsp.RegistrationParams(registrations=registrations)))
+
+
+async def scan_workspace(ls: AdvisorServer, params: lsp.ExecuteCommandParams) -> dict[str, Any]:
+    """The scan command: progress per module, stops between modules when cancelled."""
+    progress = ls.work_done_progress
+    token = params.work_done_token
+    if token is None and _capability(ls.caps, "window.work_done_progress"):
+        token = f"advisor-scan-{id(params)}"
+        try:
+            await asyncio.wait_for(progress.create_async(token), CLIENT_TIMEOUT)
+        except Exception as exc:
+            log.info("no progress for the scan: %s", exc)
+            progress.tokens.pop(token, None)
+            token = None
+    if token is not None:
+        progress.begin(token, lsp.WorkDoneProgressBegin(title="Advisor: scanning the workspace", cancellable=True, percentage=0))
+
+    def report(message: str, percentage: int) -> None:
+        if token is not None:
+            progress.report(token, lsp.WorkDoneProgressReport(message=message, percentage=percentage))
+
+    def cancelled() -> bool:
+        fut = progress.tokens.get(token) if token is not None else None
+        return bool(fut is not None and fut.cancelled())
+
+    folders = list(ls.folders)
+    summary = None
+    try:
+        _ = ls.known_rules
+        summary = await ls.scanner.scan(folders, report, cancelled)
+        return summary.as_dict()
+    finally:
+        if token is not None:
+            if summary is None or summary.cancelled:
+                message = "cancelled"
+            else:
+                message = f"{summary.scanned} modules, {summary.findings} findings"
+            progress.end(token, lsp.WorkDoneProgressEnd(message=message))
+            progress.tokens.pop(token, None)
+
+
+def _log_sender(ls: AdvisorServer) -> Callable[[int, str], None]:
+    def send(level: int, message: str) -> None:
+        kind = (
+            lsp.MessageType.Error
+            if level >= logging.ERROR
+            else lsp.MessageType.Warning
+            if level >= logging.WARNING
+            else lsp.MessageType.Info
+            if level >= logging.INFO
+            else lsp.MessageType.Log
+        )
+        ls.window_log_message(lsp.LogMessageParams(type=kind, message=message))
+
+    return send
+
+
+def _report_error(ls: AdvisorServer) -> Callable[[Exception, Any], None]:
+    def report(error: Exception, source: Any) -> None:
+        log.error("%s: %s", getattr(source, "__name__", source), error)
+
+    return report
+
+
+def run(tcp: str | None = None, log_file: str | None = None) -> int:
+    """Serve on stdio (or TCP for debugging) until the client says exit or goes away."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    ls = build()
+    logs.setup(log_file, ls.client_log)
+    ls.report_server_error = _report_error(ls)  # type: ignore[method-assign]
+    log.info("advisor %s language server starting (pid %d)", __version__, os.getpid())
+    try:
+        if tcp:
+            host, _, port = tcp.rpartition(":")
+            ls.start_tcp(host or "127.0.0.1", int(port))
+        else:
+            ls.start_io(stdin, stdout)
+    finally:
+        ls.analyzer.shutdown()
+        ls.scanner.shutdown()
+        logging.shutdown()
+    code = 0 if ls.protocol._shutdown else 1
+    # worker threads may still be inside an analysis: do not wait for them at interpreter exit
+    os._exit(code)
