@@ -451,7 +451,8 @@ def derive_tables(src: Path, out: Path) -> dict[str, int]:
         if meta.get(name, {}).get("source") in (None, "karpenter"):
             meta[name] = facts
     for r in read_csv(src / "cluster-autoscaler-ec2-instance-types" / "ec2_instance_types.csv"):
-        meta[r["instance_type"]] = {
+        name = r["instance_type"]
+        meta[name] = {
             "vcpu": r["vcpu"],
             "memory_gib": fmt(dec(r["memory_mib"]) / 1024),
             "gpu": r["gpu"],

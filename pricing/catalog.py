@@ -29,7 +29,7 @@ ENV_OVERRIDE = "ADVISOR_PRICING_DB"
 # Regions whose list prices a us-east-1 figure can stand in for (flagged as an estimate). China (CNY,
 # separate price list) and the isolated partitions do not match this pattern and stay unknown.
 _FALLBACK_OK = re.compile(r"^(?!cn-)[a-z]{2}(-gov)?-[a-z]+-\d+$")
-_SERVICE_PREFIX = {"db.": "rds", "cache.": "elasticache"}
+_SERVICE_PREFIXES = ("db.", "cache.")  # RDS classes and ElastiCache nodes; EC2 types have none
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,11 +315,11 @@ class Catalog:
         wanted = name.strip().lower()
         if self.instance_type(wanted) is not None:
             return wanted
-        prefix = next((p for p in _SERVICE_PREFIX if wanted.startswith(p)), "")
+        prefix = next((p for p in _SERVICE_PREFIXES if wanted.startswith(p)), "")
         pool = [
             n
             for n in self.instance_types(prefix)
-            if prefix or not any(n.startswith(p) for p in _SERVICE_PREFIX)
+            if prefix or not any(n.startswith(p) for p in _SERVICE_PREFIXES)
         ]
         if "." in wanted[len(prefix) :]:
             family, _, size = wanted[len(prefix) :].partition(".")

@@ -58,70 +58,28 @@ CACHE_ENGINES = ("redis", "valkey", "memcached")
 MAX_COUNT = 10000.0  # more nodes/instances than this in one resource is a typo, not a plan
 
 # Types AWS never bills by themselves: priced as $0 rather than reported as "not priced".
-FREE_TYPES = frozenset(
-    {
-        "aws_vpc",
-        "aws_subnet",
-        "aws_route_table",
-        "aws_route",
-        "aws_route_table_association",
-        "aws_internet_gateway",
-        "aws_egress_only_internet_gateway",
-        "aws_security_group",
-        "aws_security_group_rule",
-        "aws_vpc_security_group_ingress_rule",
-        "aws_vpc_security_group_egress_rule",
-        "aws_network_acl",
-        "aws_network_acl_rule",
-        "aws_default_security_group",
-        "aws_default_route_table",
-        "aws_default_network_acl",
-        "aws_main_route_table_association",
-        "aws_eip_association",
-        "aws_iam_role",
-        "aws_iam_policy",
-        "aws_iam_role_policy",
-        "aws_iam_role_policy_attachment",
-        "aws_iam_policy_attachment",
-        "aws_iam_instance_profile",
-        "aws_iam_user",
-        "aws_iam_group",
-        "aws_iam_user_policy",
-        "aws_iam_group_policy",
-        "aws_iam_user_policy_attachment",
-        "aws_iam_group_policy_attachment",
-        "aws_iam_openid_connect_provider",
-        "aws_key_pair",
-        "aws_db_subnet_group",
-        "aws_db_parameter_group",
-        "aws_rds_cluster_parameter_group",
-        "aws_db_option_group",
-        "aws_elasticache_subnet_group",
-        "aws_elasticache_parameter_group",
-        "aws_lb_target_group",
-        "aws_lb_listener",
-        "aws_lb_listener_rule",
-        "aws_lb_target_group_attachment",
-        "aws_alb_target_group",
-        "aws_alb_listener",
-        "aws_alb_listener_rule",
-        "aws_alb_target_group_attachment",
-        "aws_autoscaling_policy",
-        "aws_autoscaling_attachment",
-        "aws_s3_bucket_policy",
-        "aws_s3_bucket_versioning",
-        "aws_s3_bucket_public_access_block",
-        "aws_s3_bucket_acl",
-        "aws_s3_bucket_ownership_controls",
-        "aws_s3_bucket_server_side_encryption_configuration",
-        "aws_s3_bucket_lifecycle_configuration",
-        "aws_s3_bucket_cors_configuration",
-        "aws_lambda_permission",
-        "aws_cloudwatch_log_stream",
-        "aws_volume_attachment",
-        "aws_placement_group",
-    }
-)
+# fmt: off
+FREE_TYPES = frozenset({
+    "aws_vpc", "aws_subnet", "aws_route_table", "aws_route", "aws_route_table_association",
+    "aws_internet_gateway", "aws_egress_only_internet_gateway", "aws_security_group",
+    "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule",
+    "aws_network_acl", "aws_network_acl_rule", "aws_default_security_group", "aws_default_route_table",
+    "aws_default_network_acl", "aws_main_route_table_association", "aws_eip_association", "aws_iam_role",
+    "aws_iam_policy", "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_policy_attachment",
+    "aws_iam_instance_profile", "aws_iam_user", "aws_iam_group", "aws_iam_user_policy",
+    "aws_iam_group_policy", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment",
+    "aws_iam_openid_connect_provider", "aws_key_pair", "aws_db_subnet_group", "aws_db_parameter_group",
+    "aws_rds_cluster_parameter_group", "aws_db_option_group", "aws_elasticache_subnet_group",
+    "aws_elasticache_parameter_group", "aws_lb_target_group", "aws_lb_listener", "aws_lb_listener_rule",
+    "aws_lb_target_group_attachment", "aws_alb_target_group", "aws_alb_listener", "aws_alb_listener_rule",
+    "aws_alb_target_group_attachment", "aws_autoscaling_policy", "aws_autoscaling_attachment",
+    "aws_s3_bucket_policy", "aws_s3_bucket_versioning", "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_acl", "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_cors_configuration", "aws_lambda_permission", "aws_cloudwatch_log_stream",
+    "aws_volume_attachment", "aws_placement_group",
+})
+# fmt: on
 
 _DISPLAY_UNIT = {
     "hour": "hours",
@@ -370,6 +328,8 @@ def _compute_hours(
     """EC2 instance hours: count × monthly hours × the Linux on-demand price."""
     hours = ctx.usage_number("monthly_hours", "monthly_hrs")
     per_instance = HOURS_PER_MONTH if hours.value is None else min(hours.value, HOURS_PER_MONTH)
+    if hours.value is not None and hours.value > HOURS_PER_MONTH:
+        hours = _Number(HOURS_PER_MONTH, f"usage monthly_hours capped at {_fmt(HOURS_PER_MONTH)} (a month)")
     quantity = None if count is None else count * per_instance
     name, why = _type_name(ctx, type_value, attr)
     os_name = str(ctx.usage.get("operating_system", "linux")).lower()
@@ -438,6 +398,8 @@ def _ebs_volume(
         )
         return
     ctx.add(f"{prefix}Storage ({vtype})", f"ebs.{vtype}.storage", size.value, note=_join(*notes, size.note))
+    if size.note:
+        ctx.note(f"{prefix}storage not counted: {size.note}")
 
     _, _, max_iops, max_ratio, max_mibps = limits
     if vtype in ("gp3", "io1", "io2"):
@@ -562,6 +524,14 @@ def _aws_instance(ctx: _Ctx) -> None:
             HOURS_PER_MONTH,
             unit="hours",
             missing_note=f"tenancy {tenancy}: only shared-tenancy prices are in the catalog",
+        )
+    elif isinstance(ctx.raw(body, "instance_type"), _Missing) and ctx.first_block("launch_template"):
+        ctx.add(
+            "Instance usage (from launch template)",
+            None,
+            HOURS_PER_MONTH,
+            unit="hours",
+            missing_note="instance type comes from the launch template",
         )
     else:
         _compute_hours(ctx, ctx.raw(body, "instance_type"), 1.0)
