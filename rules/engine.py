@@ -17,7 +17,7 @@ from importlib import resources as importlib_resources
 from typing import Any
 
 from advisor.config import Config
-from advisor.model import Block, Finding, Resource, Span, TextEdit, Value
+from advisor.model import HOURS_PER_MONTH, Block, Finding, Resource, Span, TextEdit, Value, base_address
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,6 +78,9 @@ class RuleContext:
     texts: dict[str, str]
     costs: dict[str, Any] = field(default_factory=dict)
     catalog: Any = None
+    workspace: str = "default"
+    var_files: list[str] = field(default_factory=list)
+    _signatures: dict[int, tuple[Resource, tuple[Any, ...]]] = field(default_factory=dict)
 
     def get_catalog(self) -> Any:
         if self.catalog is None:
@@ -87,14 +90,42 @@ class RuleContext:
         return self.catalog
 
     def estimate(self, resource: Resource) -> Any:
-        from advisor.pricing.estimators import estimate
+        from advisor.pricing.memo import estimate_cached
 
-        return estimate(resource, self.get_catalog(), self.config.usage_for(resource.address, resource.type))
+        return estimate_cached(resource, self.get_catalog(), self.config.usage_for(resource.address, resource.type))
 
     def price(self, resource: Resource) -> float | None:
         """Monthly cost of a resource configuration (None when unknown or not priced)."""
         cost = self.estimate(resource)
         return None if cost is None else cost.monthly_cost
+
+    def signature(self, resource: Resource) -> tuple[Any, ...]:
+        sig = self._signatures.get(id(resource))
+        if sig is None or sig[0] is not resource:
+            sig = (resource, (resource.type, resource.region, resource.body.signature()))
+            self._signatures[id(resource)] = sig
+        return sig[1]
+
+    def compare_change(
+        self, resource: Resource, chain: tuple[int, ...], changes: dict[str, Any], element: int | None = None
+    ) -> tuple[float | None, float | None]:
+        """`compare` of the resource against itself with `changes` applied, memoised across runs."""
+        usage = self.config.usage_for(resource.address, resource.type)
+        key = (
+            id(self.get_catalog()),
+            self.signature(resource),
+            tuple(sorted(usage.items())),
+            chain,
+            tuple((k, repr(v)) for k, v in changes.items()),
+            element,
+        )
+        hit = _COMPARISONS.get(key)
+        if hit is None:
+            hit = self.compare(resource, with_changes(resource, chain, changes, element))
+            if len(_COMPARISONS) >= _MEMO_LIMIT:
+                _COMPARISONS.pop(next(iter(_COMPARISONS)))
+            _COMPARISONS[key] = hit
+        return hit
 
     def compare(self, current: Resource, suggested: Resource) -> tuple[float | None, float | None]:
         """Monthly cost of what the change touches, before and after.
@@ -129,6 +160,10 @@ class RuleContext:
                 out += c.monthly_cost
             return out
         return total(a), total(b)
+
+
+_COMPARISONS: dict[tuple[Any, ...], tuple[float | None, float | None]] = {}
+_MEMO_LIMIT = 50_000
 
 
 @dataclass(slots=True)
@@ -360,7 +395,7 @@ def check_volume_type(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
             changes["iops"] = baseline
             extra_note = f" keeps its {baseline} baseline IOPS"
             edits.append(_set_attr(t, ctx, "iops", baseline))
-    before, after = ctx.compare(t.resource, with_changes(t.resource, t.chain, changes))
+    before, after = ctx.compare_change(t.resource, t.chain, changes)
     dearer_note = ""
     if before is not None and after is not None:
         if after > before and p.get("report_even_if_dearer"):
@@ -412,7 +447,7 @@ def check_instance_family(rule: Rule, t: Target, ctx: RuleContext) -> Finding | 
         candidate = f"{prefix}{fam}.{size}"
         if catalog.instance_type(candidate) is None:
             continue
-        before, after = ctx.compare(t.resource, with_changes(t.resource, t.chain, {t.name: candidate}, t.element))
+        before, after = ctx.compare_change(t.resource, t.chain, {t.name: candidate}, t.element)
         if before is not None and (after is None or after >= before):
             continue
         if best is None or (after is not None and (best[1] is None or after < best[1])):
@@ -434,7 +469,7 @@ def check_lambda_arch(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
     if value is not None:
         if not value.known or not isinstance(value.value, list) or value.value != ["x86_64"]:
             return None
-    before, after = ctx.compare(t.resource, with_changes(t.resource, t.chain, {t.name: ["arm64"]}))
+    before, after = ctx.compare_change(t.resource, t.chain, {t.name: ["arm64"]})
     catalog = ctx.get_catalog()
     x86 = catalog.price("lambda.x86_64.duration", t.resource.region)
     arm = catalog.price("lambda.arm64.duration", t.resource.region)
@@ -516,6 +551,18 @@ def environment_of(resource: Resource, ctx: RuleContext) -> tuple[str | None, st
                 return "production", f"tag {key} = {val!r}"
     import os
 
+    workspace = ctx.workspace.lower()
+    if workspace != "default":
+        if workspace in non_prod:
+            return "non-production", f"workspace {ctx.workspace!r}"
+        if workspace in prod:
+            return "production", f"workspace {ctx.workspace!r}"
+    for vf in ctx.var_files:
+        stem = os.path.basename(vf).split(".")[0].lower()
+        if stem in non_prod:
+            return "non-production", f"variables file {os.path.basename(vf)!r}"
+        if stem in prod:
+            return "production", f"variables file {os.path.basename(vf)!r}"
     parts = [p.lower() for p in os.path.normpath(resource.path).split(os.sep)[:-1]]
     for part in reversed(parts):
         for name in non_prod:
@@ -535,7 +582,11 @@ def check_nat_per_az(rule: Rule, t: Target, ctx: RuleContext, group: list[Resour
     costs = [ctx.costs.get(r.address) for r in group]
     each = [c.monthly_cost for c in costs if c is not None and c.monthly_cost is not None]
     before = sum(each) if len(each) == len(group) else None
-    after = (before / len(group)) if before is not None else None
+    hourly = ctx.get_catalog().price("nat.hour", t.resource.region)
+    after = None
+    if before is not None and hourly is not None:
+        # the remaining gateway still processes all the data; only the others' hours go away
+        after = before - (len(group) - 1) * hourly.value * HOURS_PER_MONTH
     msg = (
         f"{len(group)} NAT gateways in a non-production environment ({how}): one shared gateway "
         f"{figures(before, after)}"
@@ -657,7 +708,7 @@ def _merge_instances(findings: list[Finding]) -> list[Finding]:
     for key in order:
         f, n = merged[key]
         if n > 1:
-            base = f.resource.split("[")[0]
+            base = base_address(f.resource)
             f.resource = base
             if f.monthly_cost is not None and f.monthly_cost_after is not None and "→" in f.message:
                 head = f.message.split(": ", 1)[0]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.config import Config
 from advisor.iac.terraform import Settings, evaluate_root, is_terraform_file, is_tfvars_file
-from advisor.model import Finding, ParseError, Resource, Span
+from advisor.model import Finding, ParseError, Resource, Span, base_address
 
 if TYPE_CHECKING:
     from advisor.pricing.costs import ResourceCost
@@ -209,7 +209,13 @@ def analyze_module(job: ModuleJob) -> ModuleOutcome:
     ]
     from advisor.rules.engine import RuleContext, check_resources
 
-    ctx = RuleContext(config=job.options.config, texts=texts, costs={c.address: c for c in costs})
+    ctx = RuleContext(
+        config=job.options.config,
+        texts=texts,
+        costs={c.address: c for c in costs},
+        workspace=job.options.workspace,
+        var_files=list(job.options.var_files),
+    )
     findings.extend(check_resources(result.resources, ctx))
     findings = _apply_filters(findings, texts, result.resources, job.options)
     return ModuleOutcome(
@@ -227,7 +233,7 @@ def analyze_module(job: ModuleJob) -> ModuleOutcome:
 
 def price_resources(resources: list[Resource], config: Config) -> tuple[list[ResourceCost], list[str]]:
     from advisor.pricing.catalog import Catalog
-    from advisor.pricing.estimators import estimate
+    from advisor.pricing.memo import estimate_cached
 
     catalog = Catalog.default()
     costs: list[ResourceCost] = []
@@ -235,7 +241,7 @@ def price_resources(resources: list[Resource], config: Config) -> tuple[list[Res
     for r in resources:
         if r.type in TEMPLATE_TYPES:
             continue  # a template launches nothing by itself: its instances are priced where it is used
-        cost = estimate(r, catalog, config.usage_for(r.address, r.type))
+        cost = estimate_cached(r, catalog, config.usage_for(r.address, r.type))
         if cost is None:
             not_priced.append(r.address)
         else:
@@ -259,6 +265,8 @@ def _apply_filters(findings: list[Finding], texts: dict[str, str], resources: li
         out.append(f)
     ignores = {p: find_ignores(p, t) for p, t in texts.items()}
     lines = {r.address: r.span.line for r in resources}
+    for r in resources:  # findings on counted resources are merged under the base address
+        lines.setdefault(base_address(r.address), r.span.line)
     kept = apply_ignores(out, {p: i for p, i in ignores.items() if i}, lines, known_rule_ids())
     if opts.select and UNUSED_IGNORE not in opts.select:
         kept = [f for f in kept if f.rule != UNUSED_IGNORE]
@@ -294,7 +302,7 @@ def analyze_paths(paths: list[str], options: Options, on_module: Callable[[str],
         analysis.not_priced.extend(o.not_priced)
         analysis.notes.extend(o.notes)
         for f in o.findings:
-            key = (f.rule, f.span.path, f.span.start, f.span.end, f.span.line)
+            key = (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, f.message if not f.resource else "")
             if key not in seen_findings:
                 seen_findings.add(key)
                 analysis.findings.append(f)

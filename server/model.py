@@ -15,6 +15,15 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info", "hint")
 HOURS_PER_MONTH = 730.0
 
 
+def base_address(address: str) -> str:
+    """`aws_instance.web[2]` → `aws_instance.web` (module instance keys are kept)."""
+    if address.endswith('"]'):
+        return address[: address.rfind('["')]
+    if address.endswith("]"):
+        return address[: address.rfind("[")]
+    return address
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """A range in one file: 0-based lines, columns in Unicode code points, end exclusive.
@@ -86,6 +95,11 @@ class Block:
     attribute_spans: dict[str, Span] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
     body_indent: str = "  "
+
+    def signature(self) -> tuple[Any, ...]:
+        """What the block says, without where it says it (a memo key for prices)."""
+        attrs = tuple((name, v.kind == "unknown", repr(v.value)) for name, v in self.attributes.items())
+        return (self.type, attrs, tuple(b.signature() for b in self.blocks))
 
     def nested(self, block_type: str) -> list[Block]:
         return [b for b in self.blocks if b.type == block_type]

@@ -62,3 +62,8 @@ def test_crlf_and_bom():
 def test_empty_text():
     assert split_top_level("") == []
     assert split_top_level("\n\n  # only a comment\n") == []
+
+
+def test_item_starts_after_indentation():
+    chunks = split_top_level('   a = 1\n\t\tb = 2\n')
+    assert [(c.text, c.line, c.column) for c in chunks] == [("a = 1", 0, 3), ("b = 2", 1, 2)]

@@ -18,6 +18,8 @@ _TOP_LEVEL = re.compile(
     r'(\s+("[^"\n]*"|[A-Za-z_][\w-]*))*\s*\{'
 )
 _HEREDOC = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
+_SPECIAL = frozenset('\n"#/<{}[]()')
+_NEXT_SPECIAL = re.compile(r'[\n"#/<{}\[\]()]')
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,18 @@ def split_top_level(text: str) -> list[Chunk]:
 
     while i < n:
         c = text[i]
+        if c in " \t\r\ufeff":
+            i += 1
+            continue
+        if c not in _SPECIAL:
+            if item_start < 0:
+                item_start = i
+                item_line = line
+                item_col = i - line_start
+            # jump over a run of ordinary characters in one step
+            m = _NEXT_SPECIAL.search(text, i + 1)
+            i = m.start() if m else n
+            continue
         if c == "\n":
             if item_start >= 0 and depth == 0:
                 close(i, True)
@@ -65,9 +79,6 @@ def split_top_level(text: str) -> list[Chunk]:
                 # A new top-level block while braces are still open: the current item is broken.
                 close(i, False)
                 depth = 0
-            continue
-        if c in " \t\r\ufeff":
-            i += 1
             continue
         if c == "#" or (c == "/" and text.startswith("//", i)):
             j = text.find("\n", i)

@@ -31,7 +31,7 @@ from advisor.iac.hcl_ast import (
 )
 from advisor.iac.hcl_eval import Evaluator, Scope
 from advisor.iac.hcl_parse import HclFile, Locator, ParsedItem, parse_hcl
-from advisor.model import Block, ParseError, Resource, Value
+from advisor.model import Block, ParseError, Resource, Value, base_address
 
 MAX_INSTANCES = 1000
 MAX_MODULE_DEPTH = 12
@@ -558,7 +558,7 @@ def _coerce(raw: str, var_type: str) -> Any:
 def _link_launch_templates(resources: list[Resource]) -> None:
     """Give autoscaling groups the instance type of the launch template they use (same module)."""
     templates = {
-        r.address.split("[")[0]: r for r in resources if r.type in ("aws_launch_template", "aws_launch_configuration")
+        base_address(r.address): r for r in resources if r.type in ("aws_launch_template", "aws_launch_configuration")
     }
     for r in resources:
         if r.type != "aws_autoscaling_group":

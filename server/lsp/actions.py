@@ -18,7 +18,9 @@ from advisor.model import Finding, Span, TextEdit
 FIX_ALL_KIND = "source.fixAll.advisor"
 QUICKFIX = "quickfix"
 NO_IGNORE = {"parse-error", "unused-ignore"}
-_IGNORE_LINE = re.compile(r"^(\s*)(#|//)\s*advisor:ignore\b(?!-file)[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--.*)?$")
+_IGNORE_LINE = re.compile(
+    r"^(\s*)(#|//)\s*advisor:ignore\b(?!-file)[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--.*)?$"
+)
 _IGNORE_FILE = re.compile(r"^(\s*)(#|//)\s*advisor:ignore-file\b[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--.*)?$")
 
 
@@ -54,7 +56,9 @@ def supports_comments(path: str) -> bool:
     return not path.endswith(".json")
 
 
-def offer(findings: list[Finding], path: str, index: LineIndex | None, all_findings: list[Finding]) -> list[ActionSpec]:
+def offer(
+    findings: list[Finding], path: str, index: LineIndex | None, all_findings: list[Finding]
+) -> list[ActionSpec]:
     """Quick fixes for the findings under the cursor, in the order editors show them: fixes first,
     then the ignore comments."""
     from advisor.lsp.convert import finding_key
@@ -65,13 +69,19 @@ def offer(findings: list[Finding], path: str, index: LineIndex | None, all_findi
         if f.fix:
             specs.append(ActionSpec(fix_title(f), QUICKFIX, "fix", f.rule, key, f.fix_safe, [f]))
         if f.rule == "unused-ignore" and index is not None and _wholly_unused(f, index, all_findings):
-            specs.append(ActionSpec("Remove the unused ignore comment", QUICKFIX, "remove-ignore", f.rule, key, True, [f]))
+            specs.append(
+                ActionSpec(
+                    "Remove the unused ignore comment", QUICKFIX, "remove-ignore", f.rule, key, True, [f]
+                )
+            )
     for f in findings:
         if f.rule in NO_IGNORE or not supports_comments(path):
             continue
         key = finding_key(f)
         specs.append(ActionSpec(f"Ignore {f.rule} here", QUICKFIX, "ignore-line", f.rule, key, False, [f]))
-        specs.append(ActionSpec(f"Ignore {f.rule} in this file", QUICKFIX, "ignore-file", f.rule, key, False, [f]))
+        specs.append(
+            ActionSpec(f"Ignore {f.rule} in this file", QUICKFIX, "ignore-file", f.rule, key, False, [f])
+        )
     return specs
 
 
@@ -84,7 +94,11 @@ def _wholly_unused(f: Finding, index: LineIndex, all_findings: list[Finding]) ->
         return False
     named: set[str] = set()
     for other in all_findings:
-        if other.rule == "unused-ignore" and other.span.line == f.span.line and other.span.path == f.span.path:
+        if (
+            other.rule == "unused-ignore"
+            and other.span.line == f.span.line
+            and other.span.path == f.span.path
+        ):
             named.update(p.strip() for p in other.message.rpartition(":")[2].split(",") if p.strip())
     return comment[0].rules <= named
 
@@ -111,8 +125,14 @@ def safe_fixes(findings: list[Finding]) -> list[Finding]:
         ok = True
         for e in f.fix:
             for start, end, text in taken.get(os.path.normpath(e.span.path), []):
-                same = (start, end, text) == ((e.span.line, e.span.column), (e.span.end_line, e.span.end_column), e.new_text)
-                if not same and not ((e.span.end_line, e.span.end_column) <= start or end <= (e.span.line, e.span.column)):
+                same = (start, end, text) == (
+                    (e.span.line, e.span.column),
+                    (e.span.end_line, e.span.end_column),
+                    e.new_text,
+                )
+                if not same and not (
+                    (e.span.end_line, e.span.end_column) <= start or end <= (e.span.line, e.span.column)
+                ):
                     ok = False
         if not ok:
             continue
@@ -129,7 +149,14 @@ def fix_all_edits(findings: list[Finding]) -> list[TextEdit]:
     out: list[TextEdit] = []
     for f in safe_fixes(findings):
         for e in f.fix:
-            k = (os.path.normpath(e.span.path), e.span.line, e.span.column, e.span.end_line, e.span.end_column, e.new_text)
+            k = (
+                os.path.normpath(e.span.path),
+                e.span.line,
+                e.span.column,
+                e.span.end_line,
+                e.span.end_column,
+                e.new_text,
+            )
             if k not in seen:
                 seen.add(k)
                 out.append(e)
@@ -205,15 +232,23 @@ def remove_ignore_edit(path: str, index: LineIndex, span: Span) -> TextEdit:
             return TextEdit(Span(path, line, 0, line + 1, 0, start, end), "")
         if line > 0:  # last line: take the newline before it instead
             prev = index.offset(line - 1, len(index.line(line - 1)))
-            return TextEdit(Span(path, line - 1, len(index.line(line - 1)), line, len(text), prev, start + len(text)), "")
+            return TextEdit(
+                Span(path, line - 1, len(index.line(line - 1)), line, len(text), prev, start + len(text)), ""
+            )
         return TextEdit(Span(path, line, 0, line, len(text), start, start + len(text)), "")
     col = len(before.rstrip())
     start = index.offset(line, col)
     return TextEdit(Span(path, line, col, line, len(text), start, index.offset(line, len(text))), "")
 
 
-def edits_for(spec_action: str, rule: str, finding: Finding | None, path: str, index: LineIndex | None,
-              all_findings: list[Finding]) -> list[TextEdit]:
+def edits_for(
+    spec_action: str,
+    rule: str,
+    finding: Finding | None,
+    path: str,
+    index: LineIndex | None,
+    all_findings: list[Finding],
+) -> list[TextEdit]:
     """The edits of one offered action, from the analysis the action was offered on."""
     if spec_action == "fix-all":
         return fix_all_edits(all_findings)

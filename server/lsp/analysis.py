@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import os
 import time
@@ -24,11 +25,10 @@ from advisor.lsp import convert
 from advisor.lsp.documents import Document, DocumentStore, LineIndex
 
 if TYPE_CHECKING:
-    from lsprotocol import types as lsp
-
     from advisor.engine import ModuleOutcome, Options
     from advisor.model import Finding, Resource
     from advisor.pricing.costs import ResourceCost
+    from lsprotocol import types as lsp
 
 log = logging.getLogger("advisor.lsp")
 
@@ -107,7 +107,9 @@ def compute(snap: Snapshot) -> ModuleResult:
         diags.setdefault(p, [])
     for f in outcome.findings:
         path = os.path.normpath(f.span.path)
-        diags.setdefault(path, []).append(convert.diagnostic(f, result.index(path), snap.encoding, snap.doc_urls))
+        diags.setdefault(path, []).append(
+            convert.diagnostic(f, result.index(path), snap.encoding, snap.doc_urls)
+        )
     for e in [*outcome.errors, *outcome.read_errors]:
         if e.span is not None:
             continue  # already a parse-error finding
@@ -156,7 +158,9 @@ class Analyzer:
         self.ready = asyncio.Event()
         self.modules: dict[str, ModuleState] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self.pool = concurrent.futures.ThreadPoolExecutor(EDITOR_THREADS, thread_name_prefix="advisor-analysis")
+        self.pool = concurrent.futures.ThreadPoolExecutor(
+            EDITOR_THREADS, thread_name_prefix="advisor-analysis"
+        )
         self.last_seconds = 0.0
         self.generation = 0  # bumped when settings, configs or files on disk change
 
@@ -191,10 +195,8 @@ class Analyzer:
         if delay > 0:
             await asyncio.sleep(delay)
         if not self.ready.is_set():
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.ready.wait(), 5.0)
-            except asyncio.TimeoutError:
-                pass
         # Once started, a run finishes even if a newer change cancels this waiter: the lock is held
         # by the inner task, so the next run cannot overlap it. A run already queued for the lock
         # will see the newest text when it gets there, so it is joined rather than duplicated.
@@ -251,7 +253,9 @@ class Analyzer:
                 overlay[doc.path] = doc.text
             versions[doc.path] = doc.version
         options = self.options_for(directory)
-        return Snapshot(directory, options, overlay, versions, skipped, self.encoding, self.doc_urls, self.generation)
+        return Snapshot(
+            directory, options, overlay, versions, skipped, self.encoding, self.doc_urls, self.generation
+        )
 
     # -- publication -----------------------------------------------------------------------------------
     def _publish(self, directory: str, state: ModuleState, result: ModuleResult) -> None:

@@ -25,7 +25,9 @@ class _Entry:
 class ConfigStore:
     """Config per file path, checked against the file's size and mtime on every use (two stats)."""
 
-    def __init__(self, known_rules: set[str], on_error: OnError, buffer_text: Callable[[str], tuple[int, str] | None]) -> None:
+    def __init__(
+        self, known_rules: set[str], on_error: OnError, buffer_text: Callable[[str], tuple[int, str] | None]
+    ) -> None:
         self._known = known_rules
         self._on_error = on_error
         self._buffer_text = buffer_text
@@ -71,6 +73,10 @@ class ConfigStore:
         if entry is not None and entry.error is not None:
             self._on_error(path, None)
         return Config()
+
+    def cached(self, path: str) -> Config | None:
+        entry = self._entries.get(os.path.normpath(path))
+        return entry.config if entry is not None else None
 
     def error(self, path: str) -> ConfigError | None:
         entry = self._entries.get(os.path.normpath(path))

@@ -12,10 +12,9 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from lsprotocol import types as lsp
-
 from advisor.lsp.documents import LineIndex, path_to_uri, to_units
 from advisor.model import Finding, ParseError, Span, TextEdit
+from lsprotocol import types as lsp
 
 SOURCE = "advisor"
 UNUSED_IGNORE = "unused-ignore"
@@ -55,7 +54,9 @@ def finding_key(f: Finding) -> list[Any]:
     return [f.rule, s.line, s.column, s.end_line, s.end_column]
 
 
-def diagnostic(f: Finding, index: LineIndex | None, encoding: str, doc_urls: dict[str, str]) -> lsp.Diagnostic:
+def diagnostic(
+    f: Finding, index: LineIndex | None, encoding: str, doc_urls: dict[str, str]
+) -> lsp.Diagnostic:
     href = f.doc_url or doc_urls.get(f.rule, "")
     tags = [lsp.DiagnosticTag.Unnecessary] if f.rule == UNUSED_IGNORE else None
     return lsp.Diagnostic(
@@ -72,8 +73,14 @@ def diagnostic(f: Finding, index: LineIndex | None, encoding: str, doc_urls: dic
 
 def error_diagnostic(e: ParseError, index: LineIndex | None, encoding: str) -> lsp.Diagnostic:
     """A read error (binary, too big, undecodable) that has no place in the text: line 0."""
-    rng = span_range(e.span, index, encoding) if e.span else lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 0))
-    return lsp.Diagnostic(range=rng, message=e.message, severity=lsp.DiagnosticSeverity.Error, code="parse-error", source=SOURCE)
+    rng = (
+        span_range(e.span, index, encoding)
+        if e.span
+        else lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 0))
+    )
+    return lsp.Diagnostic(
+        range=rng, message=e.message, severity=lsp.DiagnosticSeverity.Error, code="parse-error", source=SOURCE
+    )
 
 
 def note_diagnostic(message: str, code: str = "not-analysed") -> lsp.Diagnostic:
@@ -86,7 +93,9 @@ def note_diagnostic(message: str, code: str = "not-analysed") -> lsp.Diagnostic:
     )
 
 
-def config_diagnostic(line: int | None, message: str, index: LineIndex | None, encoding: str) -> lsp.Diagnostic:
+def config_diagnostic(
+    line: int | None, message: str, index: LineIndex | None, encoding: str
+) -> lsp.Diagnostic:
     n = max((line or 1) - 1, 0)
     text = index.line(n) if index is not None else ""
     end = to_units(text, len(text), encoding)
@@ -118,7 +127,10 @@ def workspace_edit(
         changes.append(
             lsp.TextDocumentEdit(
                 text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=[lsp.TextEdit(range=span_range(e.span, index, encoding), new_text=e.new_text) for e in items],
+                edits=[
+                    lsp.TextEdit(range=span_range(e.span, index, encoding), new_text=e.new_text)
+                    for e in items
+                ],
             )
         )
     return lsp.WorkspaceEdit(document_changes=changes)

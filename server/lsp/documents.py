@@ -206,4 +206,6 @@ class DocumentStore:
         return doc
 
     def in_directory(self, directory: str) -> list[Document]:
-        return [d for d in self._by_uri.values() if d.path is not None and os.path.dirname(d.path) == directory]
+        return [
+            d for d in self._by_uri.values() if d.path is not None and os.path.dirname(d.path) == directory
+        ]

@@ -9,12 +9,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from lsprotocol import types as lsp
-
 from advisor.lsp import actions, convert, presentation
 from advisor.lsp.analysis import ModuleResult
 from advisor.lsp.documents import Document, LineIndex, from_units
 from advisor.model import Finding, Resource
+from lsprotocol import types as lsp
 
 UriVersion = Callable[[str], tuple[str, int | None]]
 
@@ -54,7 +53,9 @@ def hover(result: ModuleResult, doc: Document, pos: lsp.Position, encoding: str)
         span = span or f.span
     groups = [g for g in _groups(result.resources_in(doc.path)) if g[0].span.contains(line, col)]
     if groups:
-        group = min(groups, key=lambda g: (g[0].span.end - g[0].span.start, g[0].span.end_line - g[0].span.line))
+        group = min(
+            groups, key=lambda g: (g[0].span.end - g[0].span.start, g[0].span.end_line - g[0].span.line)
+        )
         costs, not_priced = _block_costs(result, group)
         first = group[0]
         parts.append(presentation.resource_hover(first.address, first.type, first.region, costs, not_priced))
@@ -149,7 +150,8 @@ def code_actions(
         here = [
             f
             for f in all_findings
-            if actions.overlaps(f, *start, *end) or _matches(f, list(params.context.diagnostics), index, encoding)
+            if actions.overlaps(f, *start, *end)
+            or _matches(f, list(params.context.diagnostics), index, encoding)
         ]
         for spec in actions.offer(here, doc.path, index, all_findings):
             out.append(_action(spec, result, doc, index, encoding, resolve_edits, uri_version, doc_urls))
@@ -171,7 +173,11 @@ def _action(
     doc_urls: dict[str, str],
 ) -> lsp.CodeAction:
     data = {"uri": doc.uri, "version": doc.version, "action": spec.action, "rule": spec.rule, "key": spec.key}
-    diags = [convert.diagnostic(f, index, encoding, doc_urls) for f in spec.findings] if spec.kind == actions.QUICKFIX else None
+    diags = (
+        [convert.diagnostic(f, index, encoding, doc_urls) for f in spec.findings]
+        if spec.kind == actions.QUICKFIX
+        else None
+    )
     action = lsp.CodeAction(
         title=spec.title,
         kind=spec.kind,
@@ -191,16 +197,23 @@ def find_finding(result: ModuleResult, path: str, key: list[Any]) -> Finding | N
     return None
 
 
-def edit_for(result: ModuleResult, doc: Document, data: dict[str, Any], encoding: str,
-             uri_version: UriVersion) -> lsp.WorkspaceEdit | None:
+def edit_for(
+    result: ModuleResult, doc: Document, data: dict[str, Any], encoding: str, uri_version: UriVersion
+) -> lsp.WorkspaceEdit | None:
     """The workspace edit of an offered action, or None when the analysis no longer has it."""
     assert doc.path is not None
     finding = find_finding(result, doc.path, data.get("key") or [])
     action = str(data.get("action", ""))
     if action != "fix-all" and finding is None:
         return None
-    edits = actions.edits_for(action, str(data.get("rule", "")), finding, doc.path, result.index(doc.path),
-                              result.findings_in(doc.path))
+    edits = actions.edits_for(
+        action,
+        str(data.get("rule", "")),
+        finding,
+        doc.path,
+        result.index(doc.path),
+        result.findings_in(doc.path),
+    )
     if not edits:
         return None
     return convert.workspace_edit(edits, result.index, encoding, uri_version)

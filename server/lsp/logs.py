@@ -8,6 +8,7 @@ handed to the event loop, the only thread that writes to the client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import sys
@@ -46,10 +47,8 @@ class ClientLogHandler(logging.Handler):
         if threading.get_ident() == self._loop_thread:
             self._deliver(record.levelno, message)
         elif not self.loop.is_closed():
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop is shutting down
                 self.loop.call_soon_threadsafe(self._deliver, record.levelno, message)
-            except RuntimeError:
-                pass  # the loop is shutting down
 
     def _deliver(self, level: int, message: str) -> None:
         if self.send is None:

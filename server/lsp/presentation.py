@@ -63,7 +63,8 @@ def total_label(costs: Sequence[ResourceCost], not_priced: bool) -> str:
 def file_total_label(costs: Sequence[ResourceCost], resource_count: int) -> str:
     known = [c.monthly_cost for c in costs if c.monthly_cost is not None]
     unknown = sum(1 for c in costs if c.monthly_cost is None)
-    label = f"Advisor: {money(sum(known))}/mo in this file ({resource_count} resource{'s' if resource_count != 1 else ''})"
+    plural = "s" if resource_count != 1 else ""
+    label = f"Advisor: {money(sum(known))}/mo in this file ({resource_count} resource{plural})"
     if unknown:
         label += f", {unknown} with unknown price"
     return label
@@ -105,12 +106,18 @@ def sources_line(costs: Sequence[ResourceCost], region: str) -> str:
     return text
 
 
-def resource_hover(address: str, rtype: str, region: str, costs: Sequence[ResourceCost], not_priced: bool) -> str:
+def resource_hover(
+    address: str, rtype: str, region: str, costs: Sequence[ResourceCost], not_priced: bool
+) -> str:
     """The cost breakdown of a resource block (all its count/for_each instances)."""
     base = address.split("[")[0] if len(costs) > 1 else address
     head = f"**{base}** — {total_label(costs, not_priced)}"
     if not costs:
-        why = "Advisor has no price model for this resource type" if not_priced else "no price found in the catalog"
+        why = (
+            "Advisor has no price model for this resource type"
+            if not_priced
+            else "no price found in the catalog"
+        )
         return f"{head}\n\n{why} (`{rtype}`)."
     parts = [head]
     for cost in costs[:MAX_HOVER_INSTANCES]:
@@ -136,7 +143,9 @@ def finding_hover(f: Finding) -> str:
             text += f" (saves {money(saving)}/mo)"
         lines.append(text)
     if f.fix:
-        lines.append("Fix available" + ("" if f.fix_safe else " (review before applying: it changes behaviour)") + ".")
+        lines.append(
+            "Fix available" + ("" if f.fix_safe else " (review before applying: it changes behaviour)") + "."
+        )
     if f.doc_url:
         lines.append(f"[Rule documentation]({f.doc_url})")
     return "\n\n".join(lines)

@@ -47,7 +47,9 @@ class ScanSummary:
 
 
 class Scanner:
-    def __init__(self, analyzer: Analyzer, publish: Callable[[str, int | None, list[lsp.Diagnostic]], None]) -> None:
+    def __init__(
+        self, analyzer: Analyzer, publish: Callable[[str, int | None, list[lsp.Diagnostic]], None]
+    ) -> None:
         self.analyzer = analyzer
         self.publish = publish
         self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="advisor-scan")
@@ -70,14 +72,19 @@ class Scanner:
             if cancelled():
                 summary.cancelled = True
                 break
-            report(f"{os.path.relpath(root, folders[0]) if folders else root} ({i + 1}/{len(roots)})", int(i * 100 / max(len(roots), 1)))
+            report(
+                f"{os.path.relpath(root, folders[0]) if folders else root} ({i + 1}/{len(roots)})",
+                int(i * 100 / max(len(roots), 1)),
+            )
             # shielded: cancelling the request must not release the module's lock mid-run
             result = await asyncio.shield(asyncio.ensure_future(self._module(root)))
             if result is None:
                 summary.errors.append(f"{root}: analysis failed (see the log)")
                 continue
             summary.scanned += 1
-            summary.findings += sum(1 for f in result.outcome.findings if os.path.dirname(f.span.path) == root)
+            summary.findings += sum(
+                1 for f in result.outcome.findings if os.path.dirname(f.span.path) == root
+            )
             summary.monthly_cost += sum(
                 c.monthly_cost or 0.0 for c in result.outcome.costs if os.path.dirname(c.path) == root
             )

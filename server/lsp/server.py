@@ -15,11 +15,6 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
-from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
-
 from advisor import __version__
 from advisor.lsp import convert, features, logs
 from advisor.lsp.analysis import Analyzer, ModuleResult
@@ -27,6 +22,10 @@ from advisor.lsp.configs import ConfigStore
 from advisor.lsp.documents import ENCODINGS, Document, DocumentStore, path_to_uri, uri_to_path
 from advisor.lsp.scan import Scanner
 from advisor.lsp.settings import Settings, merge, parse_settings
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 log = logging.getLogger("advisor.lsp")
 
@@ -262,7 +261,9 @@ class AdvisorServer(LanguageServer):
             return
         self.client_section = items[0] if items else None
 
-    async def fresh(self, uri: str, timeout: float = REQUEST_FRESH_TIMEOUT) -> tuple[Document, ModuleResult] | None:
+    async def fresh(
+        self, uri: str, timeout: float = REQUEST_FRESH_TIMEOUT
+    ) -> tuple[Document, ModuleResult] | None:
         """The open document and the analysis of its current version (None when there is none)."""
         doc = self.docs.get(uri)
         if doc is None or doc.path is None or not _is_iac(doc.path):
@@ -278,9 +279,16 @@ class AdvisorServer(LanguageServer):
         diag_changed = False
         for doc in self.docs.in_directory(result.directory):
             assert doc.path is not None
-            lens_sig.append((doc.path, [(r.address, r.span.line) for r in result.resources_in(doc.path)],
-                             [(c.address, c.monthly_cost) for c in result.outcome.costs if c.path == doc.path]))
-            if not self.analyzer.push and self._pull_ids.get(doc.uri) != _result_id(result.diagnostics.get(doc.path, [])):
+            lens_sig.append(
+                (
+                    doc.path,
+                    [(r.address, r.span.line) for r in result.resources_in(doc.path)],
+                    [(c.address, c.monthly_cost) for c in result.outcome.costs if c.path == doc.path],
+                )
+            )
+            if not self.analyzer.push and self._pull_ids.get(doc.uri) != _result_id(
+                result.diagnostics.get(doc.path, [])
+            ):
                 diag_changed = True
         changed = self._lens_signatures.get(result.directory) != lens_sig
         self._lens_signatures[result.directory] = lens_sig
@@ -289,8 +297,16 @@ class AdvisorServer(LanguageServer):
     def _refresh(self, lens: bool = False, inlay: bool = False, diagnostics: bool = False) -> None:
         """Ask the client to re-request what it caches, where it says it can."""
         wanted = [
-            (lens and self.settings.code_lens, "workspace.code_lens.refresh_support", self.workspace_code_lens_refresh_async),
-            (inlay and self.settings.inlay_hints, "workspace.inlay_hint.refresh_support", self.workspace_inlay_hint_refresh_async),
+            (
+                lens and self.settings.code_lens,
+                "workspace.code_lens.refresh_support",
+                self.workspace_code_lens_refresh_async,
+            ),
+            (
+                inlay and self.settings.inlay_hints,
+                "workspace.inlay_hint.refresh_support",
+                self.workspace_inlay_hint_refresh_async,
+            ),
             (diagnostics, "workspace.diagnostics.refresh_support", self.workspace_diagnostic_refresh_async),
         ]
         for on, capability, send in wanted:
@@ -304,6 +320,16 @@ class AdvisorServer(LanguageServer):
 
     async def scan_command(self, params: lsp.ExecuteCommandParams) -> Any:
         return await scan_workspace(self, params)
+
+    def config_diagnostics(self, doc: Document) -> list[lsp.Diagnostic]:
+        error = self.configs.error(doc.path) if doc.path else None
+        if error is None:
+            return []
+        return [convert.config_diagnostic(error.line, error.message, doc.index, self.encoding)]
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls' default shows a message box for every error; a log line is enough."""
+        log.error("%s: %s", getattr(source, "__name__", source), error)
 
 
 async def _quietly(awaitable: Awaitable[Any]) -> None:
@@ -324,7 +350,9 @@ def _result_id(diagnostics: list[lsp.Diagnostic]) -> str:
     h = hashlib.blake2b(digest_size=12)
     for d in diagnostics:
         r = d.range
-        h.update(f"{r.start.line}:{r.start.character}-{r.end.line}:{r.end.character}|{d.code}|{d.severity}|{d.message}\n".encode())
+        h.update(
+            f"{r.start.line}:{r.start.character}-{r.end.line}:{r.end.character}|{d.code}|{d.severity}|{d.message}\n".encode()
+        )
     return h.hexdigest()
 
 
@@ -336,7 +364,9 @@ def build() -> AdvisorServer:
     @guarded()
     def initialize(params: lsp.InitializeParams) -> None:
         ls.caps = params.capabilities
-        encoding = str(getattr(ls.workspace.position_encoding, "value", ls.workspace.position_encoding) or "utf-16")
+        encoding = str(
+            getattr(ls.workspace.position_encoding, "value", ls.workspace.position_encoding) or "utf-16"
+        )
         ls.analyzer.encoding = encoding if encoding in ENCODINGS else "utf-16"
         ls.analyzer.push = _capability(ls.caps, "text_document.diagnostic") is None
         ls.init_options = params.initialization_options
@@ -376,7 +406,9 @@ def build() -> AdvisorServer:
         for change in params.content_changes:
             if isinstance(change, lsp.TextDocumentContentChangePartial):
                 r = change.range
-                doc.apply((r.start.line, r.start.character, r.end.line, r.end.character), change.text, ls.encoding)
+                doc.apply(
+                    (r.start.line, r.start.character, r.end.line, r.end.character), change.text, ls.encoding
+                )
             else:
                 doc.apply(None, change.text, ls.encoding)
         doc.version = params.text_document.version
@@ -429,7 +461,9 @@ def build() -> AdvisorServer:
 
     @ls.feature(
         lsp.TEXT_DOCUMENT_DIAGNOSTIC,
-        lsp.DiagnosticOptions(identifier="advisor", inter_file_dependencies=True, workspace_diagnostics=False),
+        lsp.DiagnosticOptions(
+            identifier="advisor", inter_file_dependencies=True, workspace_diagnostics=False
+        ),
     )
     @guarded()
     async def pull_diagnostics(params: lsp.DocumentDiagnosticParams) -> lsp.DocumentDiagnosticReport:
@@ -437,7 +471,11 @@ def build() -> AdvisorServer:
         found = await ls.fresh(uri)
         if found is None:
             doc = ls.docs.get(uri)
-            diags = [convert.note_diagnostic(reason)] if doc and (reason := doc.skip_reason()) else []
+            diags: list[lsp.Diagnostic] = []
+            if doc is not None and _is_config(doc.path):
+                diags = ls.config_diagnostics(doc)
+            elif doc is not None and (reason := doc.skip_reason()) and _is_iac(doc.path):
+                diags = [convert.note_diagnostic(reason)]
             return lsp.RelatedFullDocumentDiagnosticReport(items=diags)
         doc, result = found
         assert doc.path is not None
@@ -451,7 +489,11 @@ def build() -> AdvisorServer:
     @ls.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
         lsp.CodeActionOptions(
-            code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll, "source.fixAll.advisor"],
+            code_action_kinds=[
+                lsp.CodeActionKind.QuickFix,
+                lsp.CodeActionKind.SourceFixAll,
+                "source.fixAll.advisor",
+            ],
             resolve_provider=True,
         ),
     )
@@ -462,7 +504,9 @@ def build() -> AdvisorServer:
             return []
         doc, result = found
         lazy = "edit" in (_capability(ls.caps, "text_document.code_action.resolve_support.properties") or [])
-        return features.code_actions(result, doc, params, ls.encoding, lazy, ls.uri_version, ls.analyzer.doc_urls)
+        return features.code_actions(
+            result, doc, params, ls.encoding, lazy, ls.uri_version, ls.analyzer.doc_urls
+        )
 
     @ls.feature(lsp.CODE_ACTION_RESOLVE)
     @guarded()
@@ -514,9 +558,11 @@ def build() -> AdvisorServer:
 
 def config_changed(ls: AdvisorServer, path: str) -> None:
     """A config file changed (disk or buffer): re-read it now, then re-analyse what is open."""
-    ls.configs.invalidate(path)
     _ = ls.known_rules
-    ls.configs.load(path)
+    before = ls.configs.cached(path)
+    ls.configs.invalidate(path)
+    if ls.configs.load(path) == before and before is not None:
+        return
     ls.analyzer.invalidate()
     ls.analyzer.schedule_all(0.0)
 
@@ -533,9 +579,13 @@ async def register_watchers(ls: AdvisorServer) -> None:
             )
         )
     if _capability(ls.caps, "workspace.did_change_configuration.dynamic_registration"):
-        registrations.append(lsp.Registration(id="advisor-config", method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION))
+        registrations.append(
+            lsp.Registration(id="advisor-config", method=lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+        )
     if registrations:
-        await _quietly(ls.client_register_capability_async(lsp.RegistrationParams(registrations=registrations)))
+        await _quietly(
+            ls.client_register_capability_async(lsp.RegistrationParams(registrations=registrations))
+        )
 
 
 async def scan_workspace(ls: AdvisorServer, params: lsp.ExecuteCommandParams) -> dict[str, Any]:
@@ -551,15 +601,25 @@ async def scan_workspace(ls: AdvisorServer, params: lsp.ExecuteCommandParams) ->
             progress.tokens.pop(token, None)
             token = None
     if token is not None:
-        progress.begin(token, lsp.WorkDoneProgressBegin(title="Advisor: scanning the workspace", cancellable=True, percentage=0))
+        progress.begin(
+            token,
+            lsp.WorkDoneProgressBegin(
+                title="Advisor: scanning the workspace", cancellable=True, percentage=0
+            ),
+        )
 
     def report(message: str, percentage: int) -> None:
         if token is not None:
             progress.report(token, lsp.WorkDoneProgressReport(message=message, percentage=percentage))
 
+    request_id = ls.protocol.msg_id
+
     def cancelled() -> bool:
         fut = progress.tokens.get(token) if token is not None else None
-        return bool(fut is not None and fut.cancelled())
+        if fut is not None and fut.cancelled():
+            return True
+        # $/cancelRequest drops the request's future: stop at the next module boundary
+        return request_id is not None and request_id not in ls.protocol._request_futures
 
     folders = list(ls.folders)
     summary = None
@@ -593,19 +653,11 @@ def _log_sender(ls: AdvisorServer) -> Callable[[int, str], None]:
     return send
 
 
-def _report_error(ls: AdvisorServer) -> Callable[[Exception, Any], None]:
-    def report(error: Exception, source: Any) -> None:
-        log.error("%s: %s", getattr(source, "__name__", source), error)
-
-    return report
-
-
 def run(tcp: str | None = None, log_file: str | None = None) -> int:
     """Serve on stdio (or TCP for debugging) until the client says exit or goes away."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     ls = build()
     logs.setup(log_file, ls.client_log)
-    ls.report_server_error = _report_error(ls)  # type: ignore[method-assign]
     log.info("advisor %s language server starting (pid %d)", __version__, os.getpid())
     try:
         if tcp:

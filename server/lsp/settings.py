@@ -31,7 +31,9 @@ class Settings:
             return config
         severity = dict(config.severity)
         severity.update(self.severity)
-        return replace(config, disabled_rules=set(config.disabled_rules) | set(self.disable), severity=severity)
+        return replace(
+            config, disabled_rules=set(config.disabled_rules) | set(self.disable), severity=severity
+        )
 
 
 @dataclass(slots=True)
@@ -113,13 +115,21 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
         if rid not in known_rules:
             problems.append(f"advisor.rules.severity: unknown rule id {rid!r}")
         elif sev not in SEVERITY_NAMES:
-            problems.append(f"advisor.rules.severity: {rid} must be one of {', '.join(SEVERITY_NAMES)}, not {sev!r}")
+            problems.append(
+                f"advisor.rules.severity: {rid} must be one of {', '.join(SEVERITY_NAMES)}, not {sev!r}"
+            )
         else:
             severity[rid] = sev
 
     debounce = data.get("debounceMs", base.debounce_ms)
-    if isinstance(debounce, bool) or not isinstance(debounce, (int, float)) or not 0 <= debounce <= MAX_DEBOUNCE_MS:
-        problems.append(f"advisor.debounceMs must be a number of milliseconds 0..{MAX_DEBOUNCE_MS}, not {debounce!r}")
+    if (
+        isinstance(debounce, bool)
+        or not isinstance(debounce, (int, float))
+        or not 0 <= debounce <= MAX_DEBOUNCE_MS
+    ):
+        problems.append(
+            f"advisor.debounceMs must be a number of milliseconds 0..{MAX_DEBOUNCE_MS}, not {debounce!r}"
+        )
         debounce = base.debounce_ms
 
     flags: dict[str, bool] = {}
