@@ -18,13 +18,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 BLOCKS = [
-    'resource "aws_ebs_volume" "data_{i}" {{\n  availability_zone = "us-east-1a"\n  type              = "gp2"\n'
-    "  size              = {size}\n  tags = {{\n    Name = \"data-{i}\"\n    team = local.team\n  }}\n}}\n\n",
-    'resource "aws_instance" "web_{i}" {{\n  ami           = "ami-0123456789abcdef0"\n  instance_type = var.size\n'
-    "  root_block_device {{\n    volume_type = \"gp3\"\n    volume_size = {size}\n  }}\n"
+    'resource "aws_ebs_volume" "data_{i}" {{\n  availability_zone = "us-east-1a"\n'
+    '  type              = "gp2"\n'
+    '  size              = {size}\n  tags = {{\n    Name = "data-{i}"\n    team = local.team\n  }}\n}}\n\n',
+    'resource "aws_instance" "web_{i}" {{\n  ami           = "ami-0123456789abcdef0"\n'
+    "  instance_type = var.size\n"
+    '  root_block_device {{\n    volume_type = "gp3"\n    volume_size = {size}\n  }}\n'
     '  tags = merge(local.tags, {{ Name = "web-${{local.env}}-{i}" }})\n}}\n\n',
     'variable "v_{i}" {{\n  type    = number\n  default = {size}\n}}\n\n',
-    'resource "aws_lambda_function" "fn_{i}" {{\n  function_name = "fn-{i}"\n  role          = "arn:aws:iam::1:role/r"\n'
+    'resource "aws_lambda_function" "fn_{i}" {{\n  function_name = "fn-{i}"\n'
+    '  role          = "arn:aws:iam::1:role/r"\n'
     '  runtime       = "python3.12"\n  handler       = "app.handler"\n  memory_size   = 512\n}}\n\n',
 ]
 HEADER = (
@@ -52,7 +55,7 @@ def measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:
         fn()
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return statistics.median(times), p95
 
 
@@ -77,7 +80,7 @@ def bench_parse(runs: int) -> list[tuple[str, float, float]]:
         variants = [text[:pos] + str(d) + text[pos + 1 :] for d in range(10)]
         state = {"k": 0}
 
-        def edit() -> None:
+        def edit(variants: list[str] = variants, state: dict[str, int] = state) -> None:
             state["k"] += 1
             hcl_parse.parse_hcl("bench.tf", variants[state["k"] % 10])
 
@@ -94,7 +97,9 @@ def bench_parse(runs: int) -> list[tuple[str, float, float]]:
             Path(path).write_text(text)
             analyze_buffer(path, {path: text}, Options())
 
-            def analyse() -> None:
+            def analyse(
+                path: str = path, variants: list[str] = variants, state: dict[str, int] = state
+            ) -> None:
                 state["k"] += 1
                 analyze_buffer(path, {path: variants[state["k"] % 10]}, Options())
 
@@ -113,15 +118,31 @@ def bench_cli(runs: int) -> list[tuple[str, float, float]]:
             for f in range(5):
                 text = generate(300)
                 total += text.count("\n")
-                (mod / f"file{f}.tf").write_text(text.replace('variable "size"', f'variable "size_{f}"') if f else text)
-        cmd = [sys.executable, "-m", "advisor", "lint", d, "--format", "json", "--fail-on", "never", "--output", os.devnull]
+                (mod / f"file{f}.tf").write_text(
+                    text.replace('variable "size"', f'variable "size_{f}"') if f else text
+                )
+        cmd = [
+            sys.executable,
+            "-m",
+            "advisor",
+            "lint",
+            d,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--output",
+            os.devnull,
+        ]
         times = []
         for _ in range(max(3, runs // 20)):
             t0 = time.perf_counter()
             subprocess.run(cmd, check=True)
             times.append(time.perf_counter() - t0)
         med = statistics.median(times)
-        rows.append((f"cold CLI, 200 files / {total:,} lines: lines per second", total / med, total / max(times)))
+        rows.append(
+            (f"cold CLI, 200 files / {total:,} lines: lines per second", total / med, total / max(times))
+        )
         rows.append(("cold CLI, 200 files: wall seconds", med * 1000, max(times) * 1000))
     ver = [sys.executable, "-m", "advisor", "--version"]
     med, p95 = measure(lambda: subprocess.run(ver, check=True, capture_output=True), max(5, runs // 5))

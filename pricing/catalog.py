@@ -71,7 +71,7 @@ def shipped_db_path() -> Path:
     """The snapshot inside the installed package (extracted once if the package is zipped)."""
     from importlib import resources  # imported here: it costs ~20 ms and only the first open needs it
 
-    resource = resources.files(__package__ or "advisor.pricing").joinpath("data", SNAPSHOT_NAME)
+    resource = resources.files(__package__ or "advisor.pricing").joinpath("data").joinpath(SNAPSHOT_NAME)
     if isinstance(resource, Path):
         return resource
     import atexit

@@ -20,7 +20,13 @@ _memo: dict[tuple[Any, ...], ResourceCost | None] = {}
 
 
 def estimate_cached(resource: Resource, catalog: Catalog, usage: dict[str, float]) -> ResourceCost | None:
-    key = (id(catalog), resource.type, resource.region, tuple(sorted(usage.items())), resource.body.signature())
+    key = (
+        id(catalog),
+        resource.type,
+        resource.region,
+        tuple(sorted(usage.items())),
+        resource.body.signature(),
+    )
     if key in _memo:
         hit = _memo[key]
     else:

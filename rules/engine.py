@@ -22,7 +22,7 @@ from advisor.model import HOURS_PER_MONTH, Block, Finding, Resource, Span, TextE
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 DOCS_BASE = "https://github.com/advisor-iac/advisor/blob/main/docs/rules/"
 SIZE_ATTRIBUTES = ("size", "volume_size", "allocated_storage", "disk_size")
@@ -47,7 +47,9 @@ class Rule:
 
 @functools.lru_cache(maxsize=1)
 def load_rules() -> tuple[Rule, ...]:
-    data = tomllib.loads(importlib_resources.files("advisor.rules").joinpath("tables/rules.toml").read_text("utf-8"))
+    data = tomllib.loads(
+        importlib_resources.files("advisor.rules").joinpath("tables/rules.toml").read_text("utf-8")
+    )
     out: list[Rule] = []
     for row in data["rule"]:
         targets = []
@@ -55,9 +57,22 @@ def load_rules() -> tuple[Rule, ...]:
             rtype, _, path = t.partition(":")
             each = path.endswith("[]")
             targets.append((rtype, tuple(path.removesuffix("[]").split(".")), each))
-        params = {k: v for k, v in row.items() if k not in {"id", "kind", "severity", "title", "rationale", "safe", "targets"}}
+        params = {
+            k: v
+            for k, v in row.items()
+            if k not in {"id", "kind", "severity", "title", "rationale", "safe", "targets"}
+        }
         out.append(
-            Rule(row["id"], row["kind"], row["severity"], row["title"], row["rationale"], row["safe"], tuple(targets), params)
+            Rule(
+                row["id"],
+                row["kind"],
+                row["severity"],
+                row["title"],
+                row["rationale"],
+                row["safe"],
+                tuple(targets),
+                params,
+            )
         )
     return tuple(out)
 
@@ -65,7 +80,8 @@ def load_rules() -> tuple[Rule, ...]:
 @functools.lru_cache(maxsize=1)
 def families() -> dict[str, dict[str, list[str]]]:
     text = importlib_resources.files("advisor.rules").joinpath("tables/families.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    tables: dict[str, dict[str, list[str]]] = tomllib.loads(text)
+    return tables
 
 
 def known_rule_ids() -> set[str]:
@@ -92,7 +108,9 @@ class RuleContext:
     def estimate(self, resource: Resource) -> Any:
         from advisor.pricing.memo import estimate_cached
 
-        return estimate_cached(resource, self.get_catalog(), self.config.usage_for(resource.address, resource.type))
+        return estimate_cached(
+            resource, self.get_catalog(), self.config.usage_for(resource.address, resource.type)
+        )
 
     def price(self, resource: Resource) -> float | None:
         """Monthly cost of a resource configuration (None when unknown or not priced)."""
@@ -136,8 +154,10 @@ class RuleContext:
         a, b = self.estimate(current), self.estimate(suggested)
         if a is None or b is None:
             return None, None
+
         def key(c: Any) -> tuple[Any, ...]:
             return (c.name, c.unit, c.quantity, c.unit_price)
+
         common = [key(c) for c in a.components]
         after_keys = [key(c) for c in b.components]
         shared = []
@@ -145,6 +165,7 @@ class RuleContext:
             if k in after_keys:
                 after_keys.remove(k)
                 shared.append(k)
+
         def total(cost: Any) -> float | None:
             remaining = list(shared)
             out = 0.0
@@ -159,6 +180,7 @@ class RuleContext:
                     return None
                 out += c.monthly_cost
             return out
+
         return total(a), total(b)
 
 
@@ -195,7 +217,9 @@ def iter_targets(resource: Resource, path: tuple[str, ...], each: bool) -> Itera
     yield from walk(resource.body, path, ())
 
 
-def with_changes(resource: Resource, chain: tuple[int, ...], changes: dict[str, Any], element: int | None = None) -> Resource:
+def with_changes(
+    resource: Resource, chain: tuple[int, ...], changes: dict[str, Any], element: int | None = None
+) -> Resource:
     """A copy of the resource with attributes of one (nested) block replaced by literal values."""
     clone = copy.copy(resource)
     clone.body = _copy_block(resource.body)
@@ -205,7 +229,11 @@ def with_changes(resource: Resource, chain: tuple[int, ...], changes: dict[str, 
         block.blocks[i] = _copy_block(block.blocks[i])
         block = block.blocks[i]
     for name, new in changes.items():
-        if element is not None and name in block.attributes and isinstance(block.attributes[name].value, list):
+        if (
+            element is not None
+            and name in block.attributes
+            and isinstance(block.attributes[name].value, list)
+        ):
             items = list(block.attributes[name].value)
             items[element] = new
             block.attributes[name] = Value(items, "literal")
@@ -230,7 +258,11 @@ def figures(before: float | None, after: float | None) -> str:
     if before is None or after is None:
         return "price unknown in the catalog"
     if after >= before:
-        return f"{money(before)} → {money(after)}/mo (same price)" if after == before else f"{money(before)} → {money(after)}/mo"
+        return (
+            f"{money(before)} → {money(after)}/mo (same price)"
+            if after == before
+            else f"{money(before)} → {money(after)}/mo"
+        )
     saving = before - after
     pct = round(saving / before * 100) if before else 0
     return f"{money(before)} → {money(after)}/mo, saves {money(saving)} (−{pct}%)"
@@ -261,7 +293,9 @@ def header_span(resource: Resource, texts: dict[str, str]) -> Span:
         end = text.find("\n", s.start)
         end = s.end if end < 0 or end > s.end else end
         line_text = text[s.start : end].rstrip("{ \r")
-        return Span(s.path, s.line, s.column, s.line, s.column + len(line_text), s.start, s.start + len(line_text))
+        return Span(
+            s.path, s.line, s.column, s.line, s.column + len(line_text), s.start, s.start + len(line_text)
+        )
     return Span(s.path, s.line, s.column, s.line, s.column)
 
 
@@ -280,7 +314,9 @@ def insert_attribute(block: Block, texts: dict[str, str], name: str, value_text:
         pos = line_start
         new_text = f"{indent}{name} = {value_text}\n"
     else:
-        outer = len(text[text.rfind("\n", 0, s.start) + 1 : s.start]) - len(text[text.rfind("\n", 0, s.start) + 1 : s.start].lstrip())
+        outer = len(text[text.rfind("\n", 0, s.start) + 1 : s.start]) - len(
+            text[text.rfind("\n", 0, s.start) + 1 : s.start].lstrip()
+        )
         pad = " " * outer
         pos = close
         new_text = f"\n{pad}  {name} = {value_text}\n{pad}"
@@ -315,14 +351,28 @@ def _origin_note(value: Value | None) -> str:
 Check = Callable[[Rule, Target, RuleContext], Finding | None]
 
 
-def _finding(rule: Rule, t: Target, ctx: RuleContext, message: str, current: Any, suggested: Any,
-             before: float | None, after: float | None, edits: list[TextEdit | None], span: Span | None = None,
-             attribute: str | None = None) -> Finding:
+def _finding(
+    rule: Rule,
+    t: Target,
+    ctx: RuleContext,
+    message: str,
+    current: Any,
+    suggested: Any,
+    before: float | None,
+    after: float | None,
+    edits: list[TextEdit | None],
+    span: Span | None = None,
+    attribute: str | None = None,
+) -> Finding:
     fix = [e for e in edits if e is not None]
     if len(fix) != len([e for e in edits]):
         fix = []  # a partial fix would leave a wrong configuration: offer none
     if span is None:
-        span = t.value.span if t.value is not None and t.value.span is not None else header_span(t.resource, ctx.texts)
+        span = (
+            t.value.span
+            if t.value is not None and t.value.span is not None
+            else header_span(t.resource, ctx.texts)
+        )
     return Finding(
         rule=rule.id,
         severity=ctx.config.severity.get(rule.id, rule.severity),  # type: ignore[arg-type]
@@ -378,7 +428,11 @@ def check_volume_type(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
     if p.get("carry_iops"):
         if iops is None or size is None:
             return None  # cannot prove the volume fits gp3's limits
-        if iops > p["max_iops"] or iops > p["max_iops_per_gib"] * size or (throughput or 0) > p["max_throughput"]:
+        if (
+            iops > p["max_iops"]
+            or iops > p["max_iops_per_gib"] * size
+            or (throughput or 0) > p["max_throughput"]
+        ):
             return None
         new_iops = int(max(iops, 3000))
         changes["iops"] = new_iops
@@ -461,14 +515,15 @@ def check_instance_family(rule: Rule, t: Target, ctx: RuleContext) -> Finding | 
     msg = f"{current} → {suggested}: {figures(before, after)}{note}"
     if rule.id.endswith("graviton"):
         msg += " — needs arm64 builds"
-    return _finding(rule, t, ctx, msg, current, suggested, before, after, [replace_value(ctx.texts, t.value, suggested)])
+    return _finding(
+        rule, t, ctx, msg, current, suggested, before, after, [replace_value(ctx.texts, t.value, suggested)]
+    )
 
 
 def check_lambda_arch(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None:
     value = t.value
-    if value is not None:
-        if not value.known or not isinstance(value.value, list) or value.value != ["x86_64"]:
-            return None
+    if value is not None and (not value.known or value.value != ["x86_64"]):
+        return None
     before, after = ctx.compare_change(t.resource, t.chain, {t.name: ["arm64"]})
     catalog = ctx.get_catalog()
     x86 = catalog.price("lambda.x86_64.duration", t.resource.region)
@@ -477,7 +532,10 @@ def check_lambda_arch(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
         figure = figures(before, after)
     elif x86 is not None and arm is not None and x86.value > 0:
         pct = round((x86.value - arm.value) / x86.value * 100)
-        figure = f"duration ${x86.value:.10f} → ${arm.value:.10f} per GB-s (−{pct}%); monthly figure depends on usage"
+        figure = (
+            f"duration ${x86.value:.10f} → ${arm.value:.10f} per GB-s (−{pct}%); "
+            "monthly figure depends on usage"
+        )
         before = after = None
     else:
         figure = "price unknown in the catalog"
@@ -511,7 +569,10 @@ def check_missing_attribute(rule: Rule, t: Target, ctx: RuleContext) -> Finding 
     else:
         edits = [insert_attribute(t.block, ctx.texts, p["attribute"], p["insert"])]
         span = header_span(t.resource, ctx.texts)
-        msg = f"no {p['attribute']}: logs are kept forever and storage grows every month; set a retention (e.g. {p['insert']} days)"
+        msg = (
+            f"no {p['attribute']}: logs are kept forever and storage grows every month; "
+            f"set a retention (e.g. {p['insert']} days)"
+        )
     cost = ctx.costs.get(t.resource.address)
     before = cost.monthly_cost if cost is not None else None
     f = _finding(rule, t, ctx, msg, None, int(p["insert"]), None, None, edits, span)
@@ -528,9 +589,25 @@ def check_eip_unattached(rule: Rule, t: Target, ctx: RuleContext) -> Finding | N
         return None
     cost = ctx.costs.get(r.address)
     before = cost.monthly_cost if cost is not None else None
-    fig = f"{money(before)}/mo for an address nothing uses" if before is not None else "billed hourly; price unknown"
+    fig = (
+        f"{money(before)}/mo for an address nothing uses"
+        if before is not None
+        else "billed hourly; price unknown"
+    )
     msg = f"{r.address} is not associated with an instance, network interface or NAT gateway here: {fig}"
-    f = _finding(rule, t, ctx, msg, None, None, before, 0.0 if before is not None else None, [], header_span(r, ctx.texts), "")
+    f = _finding(
+        rule,
+        t,
+        ctx,
+        msg,
+        None,
+        None,
+        before,
+        0.0 if before is not None else None,
+        [],
+        header_span(r, ctx.texts),
+        "",
+    )
     return f
 
 
@@ -566,7 +643,12 @@ def environment_of(resource: Resource, ctx: RuleContext) -> tuple[str | None, st
     parts = [p.lower() for p in os.path.normpath(resource.path).split(os.sep)[:-1]]
     for part in reversed(parts):
         for name in non_prod:
-            if part == name or part.startswith(name + "-") or part.endswith("-" + name) or part.endswith("_" + name):
+            if (
+                part == name
+                or part.startswith(name + "-")
+                or part.endswith("-" + name)
+                or part.endswith("_" + name)
+            ):
                 return "non-production", f"path segment {part!r}"
         if part in prod:
             return "production", f"path segment {part!r}"
@@ -591,7 +673,9 @@ def check_nat_per_az(rule: Rule, t: Target, ctx: RuleContext, group: list[Resour
         f"{len(group)} NAT gateways in a non-production environment ({how}): one shared gateway "
         f"{figures(before, after)}"
     )
-    return _finding(rule, t, ctx, msg, len(group), 1, before, after, [], header_span(t.resource, ctx.texts), "")
+    return _finding(
+        rule, t, ctx, msg, len(group), 1, before, after, [], header_span(t.resource, ctx.texts), ""
+    )
 
 
 def check_tags_missing(rule: Rule, r: Resource, ctx: RuleContext) -> Finding | None:
@@ -614,7 +698,9 @@ def check_tags_missing(rule: Rule, r: Resource, ctx: RuleContext) -> Finding | N
         return None
     t = Target(r, r.body, (), "tags", tags)
     msg = f"missing required tag{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
-    f = _finding(rule, t, ctx, msg, sorted(present), missing, None, None, [], header_span(r, ctx.texts), "tags")
+    f = _finding(
+        rule, t, ctx, msg, sorted(present), missing, None, None, [], header_span(r, ctx.texts), "tags"
+    )
     return f
 
 
@@ -685,7 +771,8 @@ def _scale_templates(findings: list[Finding], resources: list[Resource]) -> None
         head, _, tail = f.message.partition(": ")
         rest = tail.split(" (value from", 1)
         note = f" (value from{rest[1]}" if len(rest) > 1 else ""
-        f.message = f"{head}: {figures(f.monthly_cost, f.monthly_cost_after)} for {n} instances of {', '.join(groups)}{note}"
+        fig = figures(f.monthly_cost, f.monthly_cost_after)
+        f.message = f"{head}: {fig} for {n} instances of {', '.join(groups)}{note}"
 
 
 def _merge_instances(findings: list[Finding]) -> list[Finding]:
@@ -693,7 +780,15 @@ def _merge_instances(findings: list[Finding]) -> list[Finding]:
     merged: dict[tuple[Any, ...], tuple[Finding, int]] = {}
     order: list[tuple[Any, ...]] = []
     for f in findings:
-        key = (f.rule, f.span.path, f.span.start, f.span.line, f.span.column, str(f.current), str(f.suggested))
+        key = (
+            f.rule,
+            f.span.path,
+            f.span.start,
+            f.span.line,
+            f.span.column,
+            str(f.current),
+            str(f.suggested),
+        )
         if key not in merged:
             merged[key] = (f, 1)
             order.append(key)

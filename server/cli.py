@@ -26,11 +26,21 @@ def _csv(value: str) -> set[str]:
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", default=[], metavar="PATH", help="files or folders (default: .)")
-    p.add_argument("--region", help="AWS region when the provider does not say (default from config, else us-east-1)")
-    p.add_argument("--config", help="path of .advisor.toml (default: found by walking up from the first PATH)")
-    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="set a Terraform variable")
-    p.add_argument("--var-file", action="append", default=[], metavar="FILE", help="read variables from a .tfvars file")
-    p.add_argument("--workspace", default=None, help="Terraform workspace name (default: TF_WORKSPACE or 'default')")
+    p.add_argument(
+        "--region", help="AWS region when the provider does not say (default from config, else us-east-1)"
+    )
+    p.add_argument(
+        "--config", help="path of .advisor.toml (default: found by walking up from the first PATH)"
+    )
+    p.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="set a Terraform variable"
+    )
+    p.add_argument(
+        "--var-file", action="append", default=[], metavar="FILE", help="read variables from a .tfvars file"
+    )
+    p.add_argument(
+        "--workspace", default=None, help="Terraform workspace name (default: TF_WORKSPACE or 'default')"
+    )
     p.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: CPU count)")
     p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
 
@@ -46,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default=None)
     lint.add_argument("--select", type=_csv, default=set(), metavar="RULE,...", help="only these rules")
     lint.add_argument("--ignore", type=_csv, default=set(), metavar="RULE,...", help="skip these rules")
-    lint.add_argument("--explain", action="store_true", help="add LLM explanations (needs [explain] in config)")
+    lint.add_argument(
+        "--explain", action="store_true", help="add LLM explanations (needs [explain] in config)"
+    )
 
     cost = sub.add_parser("cost", help="monthly cost breakdown per resource and total")
     _add_common(cost)
@@ -54,15 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the language server on stdio")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead (for debugging)")
-    serve.add_argument("--stdio", action="store_true", help="use stdio (the default; accepted for editor clients)")
+    serve.add_argument(
+        "--stdio", action="store_true", help="use stdio (the default; accepted for editor clients)"
+    )
     serve.add_argument("--log-file", help="also write the server log to this file")
 
     pricing = sub.add_parser("pricing", help="price snapshot status and refresh")
     psub = pricing.add_subparsers(dest="pricing_command", metavar="ACTION")
     status = psub.add_parser("status", help="snapshot source, date and coverage")
     status.add_argument("--format", "-f", choices=["text", "json"], default="text")
-    refresh = psub.add_parser("refresh", help="update prices from the AWS Price List API (needs AWS credentials)")
-    refresh.add_argument("--region", action="append", default=[], help="regions to refresh (repeatable; default us-east-1)")
+    refresh = psub.add_parser(
+        "refresh", help="update prices from the AWS Price List API (needs AWS credentials)"
+    )
+    refresh.add_argument(
+        "--region", action="append", default=[], help="regions to refresh (repeatable; default us-east-1)"
+    )
     refresh.add_argument("--service", action="append", default=[], help="services to refresh (default: all)")
 
     rules = sub.add_parser("rules", help="list rules with ids, severities and descriptions")
@@ -115,7 +133,9 @@ def options_for(args: argparse.Namespace, config: Config) -> Options:
     for flag in ("select", "ignore"):
         unknown = sorted(getattr(args, flag, set()) - known)
         if unknown:
-            raise UsageError(f"--{flag}: unknown rule id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
+            raise UsageError(
+                f"--{flag}: unknown rule id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
+            )
     for vf in args.var_file:
         if not os.path.isfile(vf):
             raise UsageError(f"--var-file not found: {vf}")
@@ -151,7 +171,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
         from advisor.explain.runner import explain_findings
 
         explain_findings(analysis, config)
-    unit = (config.unit_name, config.unit_monthly_volume) if config.unit_name and config.unit_monthly_volume else None
+    unit = (
+        (config.unit_name, config.unit_monthly_volume)
+        if config.unit_name and config.unit_monthly_volume
+        else None
+    )
     region = options.settings().default_region
     if args.format == "json":
         from advisor.report import json_report
@@ -168,7 +192,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
     else:
         from advisor.report import text as text_report
 
-        text = text_report.render(analysis, sys.stdout if not args.output else open(os.devnull, "w"), unit)
+        text = text_report.render(
+            analysis, color=not args.output and text_report.use_color(sys.stdout), unit=unit
+        )
     _write(text, args.output)
     fail_on = args.fail_on or config.fail_on
     if any(at_or_above(f, fail_on) for f in analysis.findings):
@@ -184,7 +210,11 @@ def cmd_cost(args: argparse.Namespace) -> int:
     options = options_for(args, config)
     options.select = {"parse-error"}
     analysis = analyze_paths(args.paths, options)
-    unit = (config.unit_name, config.unit_monthly_volume) if config.unit_name and config.unit_monthly_volume else None
+    unit = (
+        (config.unit_name, config.unit_monthly_volume)
+        if config.unit_name and config.unit_monthly_volume
+        else None
+    )
     region = options.settings().default_region
     if args.format == "json":
         text = cost_report.render_json(analysis, region, unit)
@@ -202,8 +232,14 @@ def cmd_rules(args: argparse.Namespace) -> int:
         import json
 
         doc = [
-            {"id": r.id, "severity": r.severity, "title": r.title, "rationale": r.rationale,
-             "fix_safe": r.safe, "doc_url": r.doc_url}
+            {
+                "id": r.id,
+                "severity": r.severity,
+                "title": r.title,
+                "rationale": r.rationale,
+                "fix_safe": r.safe,
+                "doc_url": r.doc_url,
+            }
             for r in rules
         ]
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
@@ -218,7 +254,7 @@ def cmd_pricing(args: argparse.Namespace) -> int:
     if args.pricing_command == "refresh":
         from advisor.pricing.refresh import run_refresh
 
-        return run_refresh(regions=args.region or ["us-east-1"], services=args.service or None)
+        return int(run_refresh(regions=args.region or ["us-east-1"], services=args.service or None))
     from advisor.pricing.catalog import Catalog
 
     status = Catalog.default().status()
@@ -240,19 +276,19 @@ def cmd_pricing(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from advisor.lsp.server import run
 
-    return run(tcp=args.tcp, log_file=args.log_file)
+    return int(run(tcp=args.tcp, log_file=args.log_file))
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from advisor.explain.runner import cli_explain
 
-    return cli_explain(args)
+    return int(cli_explain(args))
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from advisor.diff import cli_diff
 
-    return cli_diff(args)
+    return int(cli_diff(args))
 
 
 COMMANDS: dict[str, Any] = {

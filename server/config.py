@@ -15,7 +15,7 @@ from typing import Any
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 CONFIG_NAME = ".advisor.toml"
 FAIL_ON = ("error", "warning", "info", "never")
@@ -70,7 +70,11 @@ class Config:
         merged: dict[str, float] = {}
         base = re.sub(r"\[[^\]]*\]", "", address)
         for pattern in sorted(self.usage, key=len):
-            if fnmatch.fnmatchcase(address, pattern) or fnmatch.fnmatchcase(base, pattern) or pattern == rtype:
+            if (
+                fnmatch.fnmatchcase(address, pattern)
+                or fnmatch.fnmatchcase(base, pattern)
+                or pattern == rtype
+            ):
                 merged.update(self.usage[pattern])
         return merged
 
@@ -152,9 +156,13 @@ def parse_config(path: str, text: str, known_rules: set[str] | None = None) -> C
         cfg.disabled_rules.add(rid)
     for rid, sev in rules.get("severity", {}).items():
         if known_rules is not None and rid not in known_rules:
-            raise ConfigError(path, _line_of(text, "severity"), f"unknown rule id {rid!r} in [rules] severity")
+            raise ConfigError(
+                path, _line_of(text, "severity"), f"unknown rule id {rid!r} in [rules] severity"
+            )
         if sev not in SEVERITY_NAMES:
-            raise ConfigError(path, _line_of(text, "severity"), f"severity of {rid!r} must be one of {SEVERITY_NAMES}")
+            raise ConfigError(
+                path, _line_of(text, "severity"), f"severity of {rid!r} must be one of {SEVERITY_NAMES}"
+            )
         cfg.severity[rid] = sev
     cfg.required_tags = [str(t) for t in data.get("tags", {}).get("required", [])]
     envs = data.get("environments", {})
@@ -164,10 +172,14 @@ def parse_config(path: str, text: str, known_rules: set[str] | None = None) -> C
         cfg.production = [str(e).lower() for e in envs["production"]]
     for pattern, assumptions in data.get("usage", {}).items():
         if not isinstance(assumptions, dict):
-            raise ConfigError(path, _line_of(text, pattern), f"[usage] {pattern!r} must be a table of numbers")
+            raise ConfigError(
+                path, _line_of(text, pattern), f"[usage] {pattern!r} must be a table of numbers"
+            )
         for k, v in assumptions.items():
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
-                raise ConfigError(path, _line_of(text, pattern), f"[usage] {pattern}.{k} must be a number >= 0")
+                raise ConfigError(
+                    path, _line_of(text, pattern), f"[usage] {pattern}.{k} must be a number >= 0"
+                )
         cfg.usage[pattern] = {k: float(v) for k, v in assumptions.items()}
     unit = data.get("unit", {})
     if unit:
@@ -192,5 +204,5 @@ def _check(path: str, text: str, data: dict[str, Any], schema: dict[str, Any], p
             if not isinstance(value, dict):
                 raise ConfigError(path, _line_of(text, key), f"{key!r} must be a table")
             _check(path, text, value, expected, key)
-        elif not isinstance(value, expected) or (expected is not bool and isinstance(value, bool) and expected != bool):
+        elif not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(path, _line_of(text, key), f"{key!r} has the wrong type")

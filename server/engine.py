@@ -84,7 +84,14 @@ class _GitIgnore:
             negate = line.startswith("!")
             line = line.lstrip("!")
             dir_only = line.endswith("/")
-            self.rules.append((directory, line.strip("/") if "/" in line.rstrip("/") else line.rstrip("/"), negate, dir_only))
+            self.rules.append(
+                (
+                    directory,
+                    line.strip("/") if "/" in line.rstrip("/") else line.rstrip("/"),
+                    negate,
+                    dir_only,
+                )
+            )
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         result = False
@@ -95,7 +102,9 @@ class _GitIgnore:
                 continue
             rel = os.path.relpath(path, base).replace(os.sep, "/")
             if "/" in pattern:
-                hit = fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern.replace("**/", ""))
+                hit = fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(
+                    rel, pattern.replace("**/", "")
+                )
             else:
                 hit = fnmatch.fnmatchcase(os.path.basename(path), pattern)
             if hit:
@@ -205,7 +214,9 @@ def analyze_module(job: ModuleJob) -> ModuleOutcome:
     result = evaluate_root(job.directory, job.options.settings(), read)
     costs, not_priced = price_resources(result.resources, job.options.config)
     findings = [
-        Finding(PARSE_ERROR, "error", e.message, e.span, fix_safe=False) for e in result.errors if e.span is not None
+        Finding(PARSE_ERROR, "error", e.message, e.span, fix_safe=False)
+        for e in result.errors
+        if e.span is not None
     ]
     from advisor.rules.engine import RuleContext, check_resources
 
@@ -249,7 +260,9 @@ def price_resources(resources: list[Resource], config: Config) -> tuple[list[Res
     return costs, not_priced
 
 
-def _apply_filters(findings: list[Finding], texts: dict[str, str], resources: list[Resource], opts: Options) -> list[Finding]:
+def _apply_filters(
+    findings: list[Finding], texts: dict[str, str], resources: list[Resource], opts: Options
+) -> list[Finding]:
     from advisor.ignores import UNUSED_IGNORE, apply_ignores, find_ignores
     from advisor.rules.engine import known_rule_ids
 
@@ -279,17 +292,20 @@ def module_roots(files: list[str]) -> list[str]:
     return sorted({os.path.dirname(f) or "." for f in files if is_terraform_file(f)})
 
 
-def analyze_paths(paths: list[str], options: Options, on_module: Callable[[str], None] | None = None) -> Analysis:
+def analyze_paths(
+    paths: list[str], options: Options, on_module: Callable[[str], None] | None = None
+) -> Analysis:
     files, errors = discover(paths or ["."])
-    analysis = Analysis(files=files, errors=errors)
+    iac_files = [f for f in files if is_terraform_file(f) or is_tfvars_file(f)]
+    analysis = Analysis(files=iac_files, errors=errors)
     roots = module_roots(files)
     # tfvars-only folders still need reading errors reported
     jobs = [ModuleJob(d, options) for d in roots]
     outcomes = _run(jobs, options.jobs, on_module)
     child_dirs: set[str] = set()
     for o in outcomes:
-        for f in o.files:
-            d = os.path.dirname(f) or "."
+        for path in o.files:
+            d = os.path.dirname(path) or "."
             if d != o.directory:
                 child_dirs.add(d)
     seen_findings: set[tuple[Any, ...]] = set()
@@ -302,9 +318,16 @@ def analyze_paths(paths: list[str], options: Options, on_module: Callable[[str],
         analysis.not_priced.extend(o.not_priced)
         analysis.notes.extend(o.notes)
         for f in o.findings:
-            key = (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, f.message if not f.resource else "")
-            if key not in seen_findings:
-                seen_findings.add(key)
+            fkey = (
+                f.rule,
+                f.span.path,
+                f.span.start,
+                f.span.end,
+                f.span.line,
+                f.message if not f.resource else "",
+            )
+            if fkey not in seen_findings:
+                seen_findings.add(fkey)
                 analysis.findings.append(f)
         for e in [*o.errors, *o.read_errors]:
             ekey = (e.path, e.message, e.span.line if e.span else -1)
@@ -319,7 +342,9 @@ def analyze_paths(paths: list[str], options: Options, on_module: Callable[[str],
     return analysis
 
 
-def _run(jobs: list[ModuleJob], max_jobs: int, on_module: Callable[[str], None] | None) -> list[ModuleOutcome]:
+def _run(
+    jobs: list[ModuleJob], max_jobs: int, on_module: Callable[[str], None] | None
+) -> list[ModuleOutcome]:
     workers = max_jobs or min(os.cpu_count() or 1, 8)
     if len(jobs) < PARALLEL_MIN_MODULES or workers <= 1:
         out = []

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from advisor.model import Finding, Span
 
 UNUSED_IGNORE = "unused-ignore"
-_PATTERN = re.compile(r"(?:#|//)\s*advisor:(ignore-file|ignore)\b[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(?:--.*)?$", re.M)
+_PATTERN = re.compile(
+    r"(?:#|//)\s*advisor:(ignore-file|ignore)\b[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(?:--.*)?$", re.M
+)
 
 
 @dataclass(slots=True)
@@ -36,7 +38,9 @@ def find_ignores(path: str, text: str) -> list[Ignore]:
         line = text.count("\n", 0, m.start())
         line_start = text.rfind("\n", 0, m.start()) + 1
         col = m.start() - line_start
-        span = Span(path, line, col, line, col + len(m.group(0).rstrip()), m.start(), m.start() + len(m.group(0)))
+        span = Span(
+            path, line, col, line, col + len(m.group(0).rstrip()), m.start(), m.start() + len(m.group(0))
+        )
         out.append(Ignore(ids or {"all"}, line, m.group(1) == "ignore-file", span))
     return out
 
@@ -71,10 +75,20 @@ def apply_ignores(
                 unused.remove("all")
             if unknown:
                 kept.append(
-                    Finding(UNUSED_IGNORE, "hint", f"unknown rule id in ignore comment: {', '.join(unknown)}", ig.span)
+                    Finding(
+                        UNUSED_IGNORE,
+                        "hint",
+                        f"unknown rule id in ignore comment: {', '.join(unknown)}",
+                        ig.span,
+                    )
                 )
             if unused:
                 kept.append(
-                    Finding(UNUSED_IGNORE, "hint", f"ignore comment matches no finding: {', '.join(unused)}", ig.span)
+                    Finding(
+                        UNUSED_IGNORE,
+                        "hint",
+                        f"ignore comment matches no finding: {', '.join(unused)}",
+                        ig.span,
+                    )
                 )
     return kept

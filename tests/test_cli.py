@@ -9,7 +9,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import EXAMPLES, run_cli
 
 HERE = Path(__file__).resolve().parent
@@ -159,7 +158,9 @@ def test_deterministic_output_with_many_modules(tmp_path: Path):
     for i in range(20):
         d = tmp_path / f"m{i:02d}"
         d.mkdir()
-        (d / "main.tf").write_text(f'resource "aws_ebs_volume" "v" {{\n  type = "gp2"\n  size = {10 + i}\n}}\n')
+        (d / "main.tf").write_text(
+            f'resource "aws_ebs_volume" "v" {{\n  type = "gp2"\n  size = {10 + i}\n}}\n'
+        )
     a = run_cli("lint", str(tmp_path), "--format", "json", "--jobs", "2", cwd=tmp_path).stdout
     b = run_cli("lint", str(tmp_path), "--format", "json", "--jobs", "1", cwd=tmp_path).stdout
     assert a == b and len(json.loads(a)["findings"]) == 20
@@ -240,4 +241,6 @@ def test_every_fix_in_examples_round_trips(tmp_path: Path):
     assert after["summary"]["parse_errors"] == before["summary"]["parse_errors"]
     remaining = {(f["rule"], f["resource"]) for f in after["findings"]}
     for f in applied:
-        assert (f["rule"], f["resource"]) not in remaining, f"fix did not clear {f['rule']} on {f['resource']}"
+        assert (f["rule"], f["resource"]) not in remaining, (
+            f"fix did not clear {f['rule']} on {f['resource']}"
+        )

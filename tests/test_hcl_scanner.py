@@ -25,7 +25,7 @@ def test_heredoc_with_braces():
 
 
 def test_indented_heredoc_marker():
-    src = 'locals {\n  x = <<-EOT\n    }\n    EOT\n}\nlocals {}\n'
+    src = "locals {\n  x = <<-EOT\n    }\n    EOT\n}\nlocals {}\n"
     assert len(texts(src)) == 2
 
 
@@ -65,5 +65,5 @@ def test_empty_text():
 
 
 def test_item_starts_after_indentation():
-    chunks = split_top_level('   a = 1\n\t\tb = 2\n')
+    chunks = split_top_level("   a = 1\n\t\tb = 2\n")
     assert [(c.text, c.line, c.column) for c in chunks] == [("a = 1", 0, 3), ("b = 2", 1, 2)]

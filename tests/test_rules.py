@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from advisor.config import parse_config
 from advisor.engine import Analysis, Options, analyze_paths
 from advisor.model import Finding
@@ -46,7 +45,12 @@ def apply_fix(f: Finding) -> None:
 
 
 def volume(vtype: str, size: int, iops: int | None = None, extra: str = "") -> str:
-    lines = [f'resource "aws_ebs_volume" "v" {{', '  availability_zone = "us-east-1a"', f'  type = "{vtype}"', f"  size = {size}"]
+    lines = [
+        'resource "aws_ebs_volume" "v" {',
+        '  availability_zone = "us-east-1a"',
+        f'  type = "{vtype}"',
+        f"  size = {size}",
+    ]
     if iops is not None:
         lines.append(f"  iops = {iops}")
     if extra:
@@ -109,7 +113,10 @@ def test_gp2_keeps_baseline_iops_over_1000_gib(tmp_path: Path, size: int, iops_a
 
 
 def test_gp2_default_type_gets_inserted(tmp_path: Path):
-    text = PROVIDER + 'resource "aws_ebs_volume" "v" {\n    availability_zone = "us-east-1a"\n    size = 100\n}\n'
+    text = (
+        PROVIDER
+        + 'resource "aws_ebs_volume" "v" {\n    availability_zone = "us-east-1a"\n    size = 100\n}\n'
+    )
     f = only(lint(tmp_path, {"main.tf": text}), "ebs-gp2-to-gp3")
     assert "defaults to gp2" in f.message
     apply_fix(f)
@@ -122,7 +129,7 @@ def test_gp3_ami_names_comments_and_descriptions_never_fire(tmp_path: Path):
         '  ami           = "amzn2-ami-hvm-2.0-x86_64-gp2"\n'
         '  instance_type = "t3.micro" # was gp2 and io1 once\n'
         '  tags          = { description = "gp2 io1 standard m3.medium" }\n'
-        "  root_block_device {\n    volume_type = \"gp3\"\n  }\n}\n"
+        '  root_block_device {\n    volume_type = "gp3"\n  }\n}\n'
         '# resource "aws_ebs_volume" "old" { type = "gp2" }\n'
     )
     a = lint(tmp_path, {"main.tf": text})
@@ -172,24 +179,32 @@ def test_fix_edits_variable_default_and_tfvars(tmp_path: Path):
 
 # -- instance families ----------------------------------------------------------------------------------
 def test_previous_generation_suggests_cheaper_current(tmp_path: Path):
-    a = lint(tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "m3.large"\n}\n'})
+    a = lint(
+        tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "m3.large"\n}\n'}
+    )
     f = only(a, "ec2-previous-generation")
     assert f.suggested.startswith(("m5.", "m6i.")) and f.monthly_cost_after < f.monthly_cost
 
 
 def test_current_generation_is_not_previous(tmp_path: Path):
-    a = lint(tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "m6i.large"\n}\n'})
+    a = lint(
+        tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "m6i.large"\n}\n'}
+    )
     assert "ec2-previous-generation" not in rules_of(a)
 
 
 def test_no_equivalent_in_same_size_means_no_finding(tmp_path: Path):
     # m1.small has no m5/m6i counterpart of the same size
-    a = lint(tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "m1.small"\n}\n'})
+    a = lint(
+        tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "m1.small"\n}\n'}
+    )
     assert "ec2-previous-generation" not in rules_of(a)
 
 
 def test_graviton_is_unsafe_and_info(tmp_path: Path):
-    a = lint(tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "c5.xlarge"\n}\n'})
+    a = lint(
+        tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "c5.xlarge"\n}\n'}
+    )
     f = only(a, "ec2-graviton")
     assert f.severity == "info" and not f.fix_safe and f.suggested in ("c6g.xlarge", "c7g.xlarge")
     assert f.monthly_cost_after < f.monthly_cost
@@ -245,9 +260,15 @@ def test_log_retention(tmp_path: Path):
     assert not f.fix_safe
     apply_fix(f)
     assert "retention_in_days = 30" in (tmp_path / "main.tf").read_text()
-    a = lint(tmp_path, {"main.tf": PROVIDER + 'resource "aws_cloudwatch_log_group" "g" {\n  retention_in_days = 0\n}\n'})
+    a = lint(
+        tmp_path,
+        {"main.tf": PROVIDER + 'resource "aws_cloudwatch_log_group" "g" {\n  retention_in_days = 0\n}\n'},
+    )
     assert rules_of(a) == ["cloudwatch-log-retention"]
-    a = lint(tmp_path, {"main.tf": PROVIDER + 'resource "aws_cloudwatch_log_group" "g" {\n  retention_in_days = 7\n}\n'})
+    a = lint(
+        tmp_path,
+        {"main.tf": PROVIDER + 'resource "aws_cloudwatch_log_group" "g" {\n  retention_in_days = 7\n}\n'},
+    )
     assert rules_of(a) == []
 
 
@@ -311,7 +332,9 @@ def test_tags_missing(tmp_path: Path):
     ],
 )
 def test_ignore_comment_above_resource(tmp_path: Path, comment: str):
-    text = volume("io1", 500, 10000).replace('resource "aws_ebs_volume"', comment + 'resource "aws_ebs_volume"')
+    text = volume("io1", 500, 10000).replace(
+        'resource "aws_ebs_volume"', comment + 'resource "aws_ebs_volume"'
+    )
     a = lint(tmp_path, {"main.tf": text})
     assert "ebs-io1-to-gp3" not in rules_of(a)
     unused = [f for f in a.findings if f.rule == "unused-ignore"]
@@ -333,7 +356,11 @@ def test_unused_and_unknown_ignores_are_hints(tmp_path: Path):
 
 
 def test_config_severity_and_disable(tmp_path: Path):
-    a = lint(tmp_path, {"main.tf": volume("io1", 500, 10000)}, '[rules]\nseverity = { "ebs-io1-to-gp3" = "error" }\n')
+    a = lint(
+        tmp_path,
+        {"main.tf": volume("io1", 500, 10000)},
+        '[rules]\nseverity = { "ebs-io1-to-gp3" = "error" }\n',
+    )
     assert only(a, "ebs-io1-to-gp3").severity == "error"
     a = lint(tmp_path, {}, '[rules]\ndisable = ["ebs-io1-to-gp3"]\n')
     assert rules_of(a) == []
@@ -357,7 +384,9 @@ def test_counted_resources_merge_into_one_finding(tmp_path: Path):
 
 
 def test_unknown_price_still_reports_without_figure(tmp_path: Path):
-    text = 'resource "aws_db_instance" "d" {\n  engine = "sqlserver-ee"\n  instance_class = "db.m4.large"\n}\n'
+    text = (
+        'resource "aws_db_instance" "d" {\n  engine = "sqlserver-ee"\n  instance_class = "db.m4.large"\n}\n'
+    )
     a = lint(tmp_path, {"main.tf": PROVIDER + text})
     f = only(a, "rds-previous-generation")
     assert f.monthly_cost is None and "price unknown" in f.message
@@ -366,7 +395,9 @@ def test_unknown_price_still_reports_without_figure(tmp_path: Path):
 def test_unit_economics_in_cost_json(tmp_path: Path):
     from advisor.report import cost_report
 
-    a = lint(tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "m5.large"\n}\n'})
+    a = lint(
+        tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "m5.large"\n}\n'}
+    )
     import json
 
     doc = json.loads(cost_report.render_json(a, "us-east-1", ("request", 1_000_000)))

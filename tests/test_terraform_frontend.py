@@ -38,7 +38,9 @@ def test_value_spans_are_exact(tmp_path):
 
 
 def test_broken_block_costs_only_itself(tmp_path):
-    text = VOLUME + '\nresource "aws_instance" "x" {\n  instance_type = \n}\n\n' + VOLUME.replace('"v"', '"w"')
+    text = (
+        VOLUME + '\nresource "aws_instance" "x" {\n  instance_type = \n}\n\n' + VOLUME.replace('"v"', '"w"')
+    )
     write(tmp_path, {"main.tf": text})
     res, result = resources(tmp_path)
     assert set(res) == {"aws_ebs_volume.v", "aws_ebs_volume.w"}
@@ -73,7 +75,7 @@ def test_heredoc_and_interpolation(tmp_path):
         'resource "aws_iam_policy" "p" {\n  policy = <<EOF\n{"a": "}"}\nEOF\n  name = "p-${local.env}"\n}\n'
     )
     write(tmp_path, {"main.tf": text})
-    res, result = resources(tmp_path)
+    res, _result = resources(tmp_path)
     p = res["aws_iam_policy.p"]
     assert p.attr("policy").value == '{"a": "}"}\n'
     assert p.attr("name").value == "p-dev" and p.attr("name").kind == "resolved"
@@ -99,7 +101,12 @@ def test_variables_tfvars_and_cli_precedence(tmp_path):
 
 
 def test_var_file_and_default_origin(tmp_path):
-    write(tmp_path, {"main.tf": 'variable "t" {\n  default = "m4.large"\n}\nresource "aws_instance" "a" { instance_type = var.t }\n'})
+    write(
+        tmp_path,
+        {
+            "main.tf": 'variable "t" {\n  default = "m4.large"\n}\nresource "aws_instance" "a" { instance_type = var.t }\n'
+        },
+    )
     res, _ = resources(tmp_path)
     it = res["aws_instance.a"].attr("instance_type")
     assert it.origin.line == 1 and "default" in it.origin_note
@@ -182,7 +189,12 @@ def test_remote_module_from_terraform_dir_and_missing(tmp_path):
             "main.tf": 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n  size = "t2.micro"\n}\n'
             'module "gone" { source = "git::https://example.com/x.git" }\n',
             ".terraform/modules/modules.json": json.dumps(
-                {"Modules": [{"Key": "", "Source": "", "Dir": "."}, {"Key": "vpc", "Source": "x", "Dir": ".terraform/modules/vpc"}]}
+                {
+                    "Modules": [
+                        {"Key": "", "Source": "", "Dir": "."},
+                        {"Key": "vpc", "Source": "x", "Dir": ".terraform/modules/vpc"},
+                    ]
+                }
             ),
             ".terraform/modules/vpc/main.tf": 'variable "size" {}\nresource "aws_instance" "i" { instance_type = var.size }\n',
         },
@@ -219,19 +231,27 @@ resource "aws_instance" "i" {
     res, _ = resources(tmp_path)
     lt = res["aws_launch_template.lt"]
     assert lt.attr("block_device_mappings.ebs.volume_type").value == "gp2"
-    assert [b.attributes["volume_type"].value for b in res["aws_instance.i"].body.nested("ebs_block_device")] == ["gp2", "io1"]
+    assert [
+        b.attributes["volume_type"].value for b in res["aws_instance.i"].body.nested("ebs_block_device")
+    ] == ["gp2", "io1"]
 
 
 def test_tf_json(tmp_path):
     doc = {
         "variable": {"size": {"default": "m4.large"}},
         "resource": {
-            "aws_instance": {"web": {"instance_type": "${var.size}", "root_block_device": {"volume_type": "gp2"}, "tags": {"team": "a"}}}
+            "aws_instance": {
+                "web": {
+                    "instance_type": "${var.size}",
+                    "root_block_device": {"volume_type": "gp2"},
+                    "tags": {"team": "a"},
+                }
+            }
         },
     }
     text = json.dumps(doc, indent=2)
     write(tmp_path, {"main.tf.json": text})
-    res, result = resources(tmp_path)
+    res, _result = resources(tmp_path)
     web = res["aws_instance.web"]
     assert web.attr("instance_type").value == "m4.large"
     vt = web.attr("root_block_device.volume_type")
@@ -254,7 +274,9 @@ def test_deep_nesting_is_an_error_not_a_crash(tmp_path):
 
 
 def test_empty_and_huge_files(tmp_path):
-    write(tmp_path, {"empty.tf": "", "big.tf": "".join(VOLUME.replace('"v"', f'"v{i}"') for i in range(2000))})
+    write(
+        tmp_path, {"empty.tf": "", "big.tf": "".join(VOLUME.replace('"v"', f'"v{i}"') for i in range(2000))}
+    )
     res, result = resources(tmp_path)
     assert len(res) == 2000 and not result.errors
 

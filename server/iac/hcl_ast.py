@@ -8,7 +8,7 @@ The tree is immutable, so a parsed chunk can be cached by its text and reused at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from lark import Token, Tree
 
@@ -26,7 +26,7 @@ class Lit:
 class Template:
     """A string with interpolations (or a heredoc); parts are str or expressions."""
 
-    parts: tuple[Union[str, Expr], ...]
+    parts: tuple[str | Expr, ...]
     pos: Pos
 
 
@@ -34,11 +34,13 @@ class Template:
 class Ref:
     """A traversal: `var.size`, `local.x[0]`, `aws_instance.web.id`, `each.value`."""
 
-    parts: tuple[Union[str, int, Expr], ...]
+    parts: tuple[str | int | Expr, ...]
     pos: Pos
 
     def dotted(self) -> str:
-        return ".".join(p if isinstance(p, str) else f"[{p}]" if isinstance(p, int) else "[…]" for p in self.parts)
+        return ".".join(
+            p if isinstance(p, str) else f"[{p}]" if isinstance(p, int) else "[…]" for p in self.parts
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ class TupleExpr:
 
 @dataclass(frozen=True, slots=True)
 class ObjectExpr:
-    items: tuple[tuple[Union[str, Expr], Expr], ...]
+    items: tuple[tuple[str | Expr, Expr], ...]
     pos: Pos
 
 
@@ -89,7 +91,7 @@ class Index:
     """`expr[key]` or `expr.attr` on something that is not a plain traversal."""
 
     target: Expr
-    key: Union[str, int, Expr]
+    key: str | int | Expr
     pos: Pos
 
 
@@ -105,7 +107,7 @@ class Opaque:
     inner: tuple[Expr, ...] = ()
 
 
-Expr = Union[Lit, Template, Ref, Call, Cond, BinOp, Unary, TupleExpr, ObjectExpr, Index, Opaque]
+Expr = Lit | Template | Ref | Call | Cond | BinOp | Unary | TupleExpr | ObjectExpr | Index | Opaque
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +134,7 @@ class BlockNode:
         return None
 
 
-Item = Union[Attribute, BlockNode]
+Item = Attribute | BlockNode
 
 
 def _pos(node: Tree[Any] | Token) -> Pos:
@@ -262,23 +264,29 @@ class _Converter:
         if data == "get_attr_expr_term":
             target = self.expr(kids[0])
             attr = kids[1].children[-1]
-            key = self.name(attr)
+            attr_name = self.name(attr)
             if isinstance(target, Ref):
-                return Ref((*target.parts, key), pos)
-            return Index(target, key, pos)
+                return Ref((*target.parts, attr_name), pos)
+            return Index(target, attr_name, pos)
         if data == "index_expr_term":
             target = self.expr(kids[0])
             idx_node = kids[1]
-            key: str | int | Expr
+            index_key: str | int | Expr
             if idx_node.data == "short_index":
-                key = int(str(idx_node.children[-1]))
+                index_key = int(str(idx_node.children[-1]))
             else:
-                inner = [c for c in idx_node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+                inner = [
+                    c for c in idx_node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+                ]
                 key_expr = self.expr(inner[0])
-                key = key_expr.value if isinstance(key_expr, Lit) and isinstance(key_expr.value, (int, str)) else key_expr
+                index_key = (
+                    key_expr.value
+                    if isinstance(key_expr, Lit) and isinstance(key_expr.value, (int, str))
+                    else key_expr
+                )
             if isinstance(target, Ref):
-                return Ref((*target.parts, key), pos)
-            return Index(target, key, pos)
+                return Ref((*target.parts, index_key), pos)
+            return Index(target, index_key, pos)
         if data in ("attr_splat_expr_term", "full_splat_expr_term"):
             return Opaque("splat expression", pos, (self.expr(kids[0]),))
         if data in ("for_tuple_expr", "for_object_expr"):
@@ -318,15 +326,21 @@ class _Converter:
                     continue
                 ek = [c for c in elem.children if isinstance(c, Tree)]
                 key_node = ek[0].children[0]
-                key_expr = self.expr(key_node) if isinstance(key_node, Tree) else Lit(str(key_node), _pos(key_node))
-                key: str | Expr
-                if isinstance(key_expr, Ref) and len(key_expr.parts) == 1 and isinstance(key_expr.parts[0], str):
-                    key = key_expr.parts[0]
+                key_expr = (
+                    self.expr(key_node) if isinstance(key_node, Tree) else Lit(str(key_node), _pos(key_node))
+                )
+                elem_key: str | Expr
+                if (
+                    isinstance(key_expr, Ref)
+                    and len(key_expr.parts) == 1
+                    and isinstance(key_expr.parts[0], str)
+                ):
+                    elem_key = key_expr.parts[0]
                 elif isinstance(key_expr, Lit) and isinstance(key_expr.value, str):
-                    key = key_expr.value
+                    elem_key = key_expr.value
                 else:
-                    key = key_expr
-                items.append((key, self.expr(ek[1])))
+                    elem_key = key_expr
+                items.append((elem_key, self.expr(ek[1])))
             return ObjectExpr(tuple(items), pos)
         if data == "interpolation":
             inner = [c for c in kids if isinstance(c, Tree)]

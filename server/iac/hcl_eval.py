@@ -95,11 +95,11 @@ class Evaluator:
             if not v.known:
                 return Value(None, "unknown", span=span, reason=v.reason)
             try:
-                result = (not _truthy(v.value)) if expr.op == "!" else -_num(v.value)
+                negated: Any = (not _truthy(v.value)) if expr.op == "!" else -_num(v.value)
             except (TypeError, ValueError):
                 return Value(None, "unknown", span=span, reason=f"cannot apply {expr.op} to {v.value!r}")
             # a negative literal is still a literal that a fix can edit
-            return Value(result, "resolved", span=span, origin=span if v.kind == "literal" else None)
+            return Value(negated, "resolved", span=span, origin=span if v.kind == "literal" else None)
         if isinstance(expr, TupleExpr):
             items = [self.eval(i, at) for i in expr.items]
             if any(not i.known for i in items):
@@ -110,9 +110,10 @@ class Evaluator:
             value.elements = items
             return value
         if isinstance(expr, ObjectExpr):
-            result: dict[str, Any] = {}
+            mapping: dict[str, Any] = {}
             elements: dict[str, Value] = {}
             for key_expr, val_expr in expr.items:
+                key: str
                 if isinstance(key_expr, str):
                     key = key_expr
                 else:
@@ -121,18 +122,16 @@ class Evaluator:
                         return Value(None, "unknown", span=span, reason=f"object key is unknown: {k.reason}")
                     key = _to_str(k.value)
                 v = self.eval(val_expr, at)
-                result[key] = v.value
+                mapping[key] = v.value
                 elements[key] = v
-            if any(not v.known for v in elements.values()):
-                # a partly known map is still useful (tags): keep known entries, mark the whole resolved
-                pass
-            value = Value(result, "resolved", span=span)
+            # a partly known map is still useful (tags): unknown entries keep their reasons in `elements`
+            value = Value(mapping, "resolved", span=span)
             value.elements = elements
             return value
         if isinstance(expr, Index):
             target = self.eval(expr.target, at)
-            key = self.eval(expr.key, at).value if not isinstance(expr.key, (str, int)) else expr.key
-            return _rebase(_index(target, key), span)
+            index: Any = expr.key if isinstance(expr.key, (str, int)) else self.eval(expr.key, at).value
+            return _rebase(_index(target, index), span)
         if isinstance(expr, Call):
             return self._call(expr, at, span)
         if isinstance(expr, Opaque):
@@ -223,11 +222,11 @@ class Evaluator:
         fn = _FUNCTIONS.get(name)
         if fn is None:
             return Value(None, "unknown", span=span, reason=f"function {name}() is not evaluated")
-        args = [self.eval(a, at) for a in expr.args]
-        for a in args:
-            if not a.known:
-                return Value(None, "unknown", span=span, reason=a.reason)
-        values = [a.value for a in args]
+        args = [self.eval(arg, at) for arg in expr.args]
+        for evaluated in args:
+            if not evaluated.known:
+                return Value(None, "unknown", span=span, reason=evaluated.reason)
+        values = [evaluated.value for evaluated in args]
         if expr.expand_last and values and isinstance(values[-1], list):
             values = values[:-1] + list(values[-1])
         try:
@@ -403,9 +402,11 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "tomap": dict,
     "distinct": lambda lst: list(dict.fromkeys(lst)),
     "flatten": _flatten,
-    "zipmap": lambda ks, vs: dict(zip((_to_str(k) for k in ks), vs)),
+    "zipmap": lambda ks, vs: dict(zip((_to_str(k) for k in ks), vs, strict=True)),
     "range": lambda *a: list(range(*(int(_num(x)) for x in a))),
     "compact": lambda lst: [x for x in lst if x not in (None, "")],
-    "one": lambda lst: (lst[0] if lst else None) if len(lst) <= 1 else (_ for _ in ()).throw(ValueError("more than one")),
+    "one": lambda lst: (
+        (lst[0] if lst else None) if len(lst) <= 1 else (_ for _ in ()).throw(ValueError("more than one"))
+    ),
     "sum": lambda lst: sum(_num(x) for x in lst),
 }

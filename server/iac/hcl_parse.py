@@ -88,7 +88,9 @@ def get_parser() -> Any:
             cache = str(directory / f"hcl-grammar-{digest}.lark")
         except OSError:
             cache = False
-        _parser = lark.Lark(grammar, parser="lalr", propagate_positions=True, postlex=PostLexer(), cache=cache)
+        _parser = lark.Lark(
+            grammar, parser="lalr", propagate_positions=True, postlex=PostLexer(), cache=cache
+        )
     return _parser
 
 
@@ -123,7 +125,7 @@ def _describe(exc: Exception) -> tuple[int, int, str]:
         elif "RBRACE" in expected:
             what += " (expected '}')"
         elif "DBLQUOTE" in expected:
-            what += ' (unterminated string: expected \'"\')'
+            what += " (unterminated string: expected '\"')"
         return line, col, what
     char = getattr(exc, "char", None)
     if char is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 # A line that can only begin a top-level construct: keyword, labels, then `{`.
 _TOP_LEVEL = re.compile(
-    r'(resource|data|module|variable|output|locals|provider|terraform|moved|import|check|removed)'
+    r"(resource|data|module|variable|output|locals|provider|terraform|moved|import|check|removed)"
     r'(\s+("[^"\n]*"|[A-Za-z_][\w-]*))*\s*\{'
 )
 _HEREDOC = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")

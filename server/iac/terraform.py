@@ -35,7 +35,16 @@ from advisor.model import Block, ParseError, Resource, Value, base_address
 
 MAX_INSTANCES = 1000
 MAX_MODULE_DEPTH = 12
-META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle", "providers", "source", "version"}
+META_ARGUMENTS = {
+    "count",
+    "for_each",
+    "provider",
+    "depends_on",
+    "lifecycle",
+    "providers",
+    "source",
+    "version",
+}
 
 
 def is_terraform_file(path: str) -> bool:
@@ -195,7 +204,9 @@ class ModuleEvaluator:
         return Scope(roots)
 
     def _resolve_path(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
-        where = {"module": self.dir, "root": self.root_dir, "cwd": os.getcwd()}.get(str(rest[0]) if rest else "")
+        where = {"module": self.dir, "root": self.root_dir, "cwd": os.getcwd()}.get(
+            str(rest[0]) if rest else ""
+        )
         if where is None:
             return Value(None, "unknown", reason=f"{ref.dotted()} is not known")
         return Value(where, "resolved")
@@ -252,7 +263,9 @@ class ModuleEvaluator:
                 return self.inputs[name]
         else:
             if name in self.settings.cli_vars:
-                return Value(_coerce(self.settings.cli_vars[name], var_type), "resolved", origin_note=f"--var {name}")
+                return Value(
+                    _coerce(self.settings.cli_vars[name], var_type), "resolved", origin_note=f"--var {name}"
+                )
             for tf in reversed(self.tfvars):
                 for pi in tf.items:
                     if isinstance(pi.item, Attribute) and pi.item.name == name:
@@ -318,7 +331,12 @@ class ModuleEvaluator:
                 me = ".".join((pi.item.type, *pi.item.labels))
             for ref in _block_refs(pi.item):
                 parts = ref.parts
-                if len(parts) >= 2 and isinstance(parts[0], str) and isinstance(parts[1], str) and "_" in parts[0]:
+                if (
+                    len(parts) >= 2
+                    and isinstance(parts[0], str)
+                    and isinstance(parts[1], str)
+                    and "_" in parts[0]
+                ):
                     target = f"{parts[0]}.{parts[1]}"
                     if target != me:
                         referrers.setdefault(target, []).append(me)
@@ -339,12 +357,16 @@ class ModuleEvaluator:
         if count_attr is not None:
             v = self._base.eval(count_attr.expr, at)
             if not v.known:
-                self.result.notes.append(f"{_where(at, count_attr)}: count is unknown ({v.reason}); counted once")
+                self.result.notes.append(
+                    f"{_where(at, count_attr)}: count is unknown ({v.reason}); counted once"
+                )
                 return [("", {})]
             try:
                 n = int(v.value)
             except (TypeError, ValueError):
-                self.result.notes.append(f"{_where(at, count_attr)}: count {v.value!r} is not a number; counted once")
+                self.result.notes.append(
+                    f"{_where(at, count_attr)}: count {v.value!r} is not a number; counted once"
+                )
                 return [("", {})]
             if n > MAX_INSTANCES:
                 self.result.notes.append(f"{_where(at, count_attr)}: count {n} capped at {MAX_INSTANCES}")
@@ -353,7 +375,9 @@ class ModuleEvaluator:
         if each_attr is not None:
             v = self._base.eval(each_attr.expr, at)
             if not v.known:
-                self.result.notes.append(f"{_where(at, each_attr)}: for_each is unknown ({v.reason}); counted once")
+                self.result.notes.append(
+                    f"{_where(at, each_attr)}: for_each is unknown ({v.reason}); counted once"
+                )
                 return [("", {})]
             items: list[tuple[str, Any]]
             if isinstance(v.value, dict):
@@ -361,9 +385,14 @@ class ModuleEvaluator:
             elif isinstance(v.value, (list, tuple)):
                 items = [(_key_str(x), x) for x in v.value]
             else:
-                self.result.notes.append(f"{_where(at, each_attr)}: for_each is not a map or set; counted once")
+                self.result.notes.append(
+                    f"{_where(at, each_attr)}: for_each is not a map or set; counted once"
+                )
                 return [("", {})]
-            return [(f'["{k}"]', {"each": _const_root({"key": k, "value": val})}) for k, val in items[:MAX_INSTANCES]]
+            return [
+                (f'["{k}"]', {"each": _const_root({"key": k, "value": val})})
+                for k, val in items[:MAX_INSTANCES]
+            ]
         return [("", {})]
 
     def _expand_resource(self, pi: ParsedItem, referrers: dict[str, list[str]], tags: dict[str, Any]) -> None:
@@ -393,7 +422,9 @@ class ModuleEvaluator:
             )
 
     def _build_block(self, node: BlockNode, at: Locator, ev: Evaluator) -> Block:
-        block = Block(type=node.type, span=at.span(node.pos), labels=list(node.labels), body_indent=node.body_indent)
+        block = Block(
+            type=node.type, span=at.span(node.pos), labels=list(node.labels), body_indent=node.body_indent
+        )
         for a in node.attributes:
             if a.name in META_ARGUMENTS:
                 continue
@@ -419,7 +450,9 @@ class ModuleEvaluator:
         coll = ev.eval(each.expr, at)
         if not coll.known:
             return []
-        pairs = list(coll.value.items()) if isinstance(coll.value, dict) else list(enumerate(coll.value or []))
+        pairs = (
+            list(coll.value.items()) if isinstance(coll.value, dict) else list(enumerate(coll.value or []))
+        )
         out: list[Block] = []
         for k, v in pairs[:MAX_INSTANCES]:
             roots = dict(ev.scope.roots)
@@ -442,7 +475,9 @@ class ModuleEvaluator:
             return
         child_dir = self._module_dir(name, source)
         if child_dir is None:
-            self.result.notes.append(f"module.{name}: remote source {source!r} not found in .terraform/modules; skipped")
+            self.result.notes.append(
+                f"module.{name}: remote source {source!r} not found in .terraform/modules; skipped"
+            )
             return
         if self.depth >= MAX_MODULE_DEPTH:
             self.result.notes.append(f"module.{name}: modules nested deeper than {MAX_MODULE_DEPTH}; skipped")
@@ -453,7 +488,9 @@ class ModuleEvaluator:
             return
         for suffix, roots in self._instances(block, pi.at):
             ev = Evaluator(self._scope(roots)) if roots else self._base
-            inputs = {a.name: ev.eval(a.expr, pi.at) for a in block.attributes if a.name not in META_ARGUMENTS}
+            inputs = {
+                a.name: ev.eval(a.expr, pi.at) for a in block.attributes if a.name not in META_ARGUMENTS
+            }
             child = ModuleEvaluator(
                 child_dir,
                 files,
@@ -558,7 +595,9 @@ def _coerce(raw: str, var_type: str) -> Any:
 def _link_launch_templates(resources: list[Resource]) -> None:
     """Give autoscaling groups the instance type of the launch template they use (same module)."""
     templates = {
-        base_address(r.address): r for r in resources if r.type in ("aws_launch_template", "aws_launch_configuration")
+        base_address(r.address): r
+        for r in resources
+        if r.type in ("aws_launch_template", "aws_launch_configuration")
     }
     for r in resources:
         if r.type != "aws_autoscaling_group":
@@ -597,7 +636,7 @@ def load_tfvars(directory: str, read: Reader, extra: list[str]) -> list[HclFile]
         names = sorted(os.listdir(directory))
     except OSError:
         names = []
-    ordered = [n for n in ("terraform.tfvars.json", "terraform.tfvars") if n in names]
+    ordered: list[str] = [n for n in ("terraform.tfvars.json", "terraform.tfvars") if n in names]
     ordered += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     paths = [os.path.join(directory, n) for n in ordered] + list(extra)
     out: list[HclFile] = []

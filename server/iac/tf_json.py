@@ -17,8 +17,21 @@ from advisor.iac.hcl_scanner import Chunk
 from advisor.model import ParseError, Span
 
 MAP_ARGUMENTS = {
-    "tags", "tags_all", "default_tags_map", "variables", "parameters", "labels", "triggers", "metadata",
-    "environment_variables", "options", "policy", "assume_role_policy", "default", "inputs", "values",
+    "tags",
+    "tags_all",
+    "default_tags_map",
+    "variables",
+    "parameters",
+    "labels",
+    "triggers",
+    "metadata",
+    "environment_variables",
+    "options",
+    "policy",
+    "assume_role_policy",
+    "default",
+    "inputs",
+    "values",
 }
 # Top-level keys and how many labels their blocks have
 _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "terraform": 0}
@@ -110,7 +123,8 @@ def _template(s: str, pos: Pos) -> Expr:
     items, err = parse_chunk("v = " + json.dumps(s, ensure_ascii=False))
     if err is not None or not items or not isinstance(items[0], Attribute):
         return Lit(s, pos, quoted=True)
-    return _repos(items[0].expr, pos)
+    placed: Expr = _repos(items[0].expr, pos)
+    return placed
 
 
 def _repos(e: Any, pos: Pos) -> Any:

@@ -50,7 +50,11 @@ def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None 
         "total": analysis.monthly_cost,
     }
     if unit is not None and unit[1] > 0:
-        doc["unit"] = {"name": unit[0], "monthly_volume": unit[1], "cost_per_unit": analysis.monthly_cost / unit[1]}
+        doc["unit"] = {
+            "name": unit[0],
+            "monthly_volume": unit[1],
+            "cost_per_unit": analysis.monthly_cost / unit[1],
+        }
     if analysis.errors:
         doc["errors"] = [{"path": rel(e.path), "message": e.message} for e in analysis.errors]
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -83,22 +87,30 @@ def render_text(analysis: Analysis, unit: tuple[str, float] | None = None) -> st
             else:
                 qty = f"{_quantity(comp.quantity)} {comp.unit}"
                 cost = _money(comp.monthly_cost)
-            price = "unknown" if comp.unit_price is None else f"{_unit_price(comp.unit_price)} per {comp.unit}"
+            price = (
+                "unknown" if comp.unit_price is None else f"{_unit_price(comp.unit_price)} per {comp.unit}"
+            )
             rows.append(("  " + comp.name, qty, price, cost))
     header = ("Resource", "Monthly qty", "Unit price", "Monthly cost")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    lines = ["  ".join(h.ljust(w) if i < 3 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
-    lines.append("  ".join("─" * w for w in widths))
-    for r in rows:
-        lines.append("  ".join(v.ljust(w) if i < 3 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
-    lines.append("  ".join("─" * w for w in widths))
+
+    def line(cells: tuple[str, ...]) -> str:
+        padded = [
+            c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(padded)
+
+    rule = "  ".join("─" * w for w in widths)
+    lines = [line(header), rule, *(line(r) for r in rows), rule]
     total = f"${analysis.monthly_cost:,.2f}"
     lines.append(f"{'Total'.ljust(sum(widths[:3]) + 4)}  {total.rjust(widths[3])}")
     if unit is not None and unit[1] > 0:
         lines.append(f"Cost per {unit[0]}: ${analysis.monthly_cost / unit[1]:.6f} ({unit[1]:,.0f} per month)")
     unknown = [c.address for c in analysis.costs if c.monthly_cost is None]
     if unknown:
-        lines.append(f"Price unknown for {len(unknown)} resource(s): {', '.join(unknown)} (not included in the total)")
+        lines.append(
+            f"Price unknown for {len(unknown)} resource(s): {', '.join(unknown)} (not included in the total)"
+        )
     if analysis.not_priced:
         lines.append(f"Not priced ({len(analysis.not_priced)}): {', '.join(analysis.not_priced)}")
     for e in analysis.errors:

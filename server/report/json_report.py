@@ -23,7 +23,12 @@ def pricing_info(region: str) -> dict[str, Any]:
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
-    out: dict[str, Any] = {"rule": f.rule, "severity": f.severity, "message": f.message, "path": rel(f.span.path)}
+    out: dict[str, Any] = {
+        "rule": f.rule,
+        "severity": f.severity,
+        "message": f.message,
+        "path": rel(f.span.path),
+    }
     out.update(position(f.span))
     out.update(
         {
@@ -55,8 +60,11 @@ def render(analysis: Analysis, region: str, unit: tuple[str, float] | None = Non
         "monthly_savings": analysis.monthly_savings,
     }
     if unit is not None and unit[1] > 0:
-        summary["unit"] = {"name": unit[0], "monthly_volume": unit[1],
-                           "cost_per_unit": analysis.monthly_cost / unit[1]}
+        summary["unit"] = {
+            "name": unit[0],
+            "monthly_volume": unit[1],
+            "cost_per_unit": analysis.monthly_cost / unit[1],
+        }
     doc = {
         "version": 1,
         "tool": {"name": "advisor", "version": __version__},

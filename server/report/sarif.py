@@ -41,7 +41,11 @@ def render(analysis: Analysis) -> str:
                         "artifactLocation": {"uri": rel(f.span.path), "uriBaseId": "%SRCROOT%"},
                         "region": _region(f.span),
                     },
-                    **({"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]} if f.resource else {}),
+                    **(
+                        {"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]}
+                        if f.resource
+                        else {}
+                    ),
                 }
             ],
             "properties": {
@@ -57,8 +61,11 @@ def render(analysis: Analysis) -> str:
             by_file: dict[str, list[dict[str, Any]]] = {}
             for e in f.fix:
                 by_file.setdefault(e.span.path, []).append(
-                    {"deletedRegion": _region(e.span) | {"endLine": e.span.end_line + 1, "endColumn": e.span.end_column + 1},
-                     "insertedContent": {"text": e.new_text}}
+                    {
+                        "deletedRegion": _region(e.span)
+                        | {"endLine": e.span.end_line + 1, "endColumn": e.span.end_column + 1},
+                        "insertedContent": {"text": e.new_text},
+                    }
                 )
             result["fixes"] = [
                 {

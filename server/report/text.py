@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import TextIO
 
 from advisor.engine import Analysis
@@ -12,12 +11,11 @@ from advisor.report.common import rel
 _COLORS = {"error": "31", "warning": "33", "info": "36", "hint": "2"}
 
 
-def _use_color(stream: TextIO) -> bool:
+def use_color(stream: TextIO) -> bool:
     return stream.isatty() and os.environ.get("NO_COLOR") is None and os.environ.get("TERM") != "dumb"
 
 
-def render(analysis: Analysis, stream: TextIO = sys.stdout, unit: tuple[str, float] | None = None) -> str:
-    color = _use_color(stream)
+def render(analysis: Analysis, color: bool = False, unit: tuple[str, float] | None = None) -> str:
 
     def paint(code: str, s: str) -> str:
         return f"\033[{code}m{s}\033[0m" if color else s
@@ -30,14 +28,18 @@ def render(analysis: Analysis, stream: TextIO = sys.stdout, unit: tuple[str, flo
         fix = "" if not f.fix else (" [fix]" if f.fix_safe else " [fix: unsafe]")
         out.append(f"{paint('1', where)}: {label} {f.message}{paint('2', fix)}")
     for e in analysis.errors:
-        if e.span is not None and any(f.rule == "parse-error" and f.span == e.span for f in analysis.findings):
+        if e.span is not None and any(
+            f.rule == "parse-error" and f.span == e.span for f in analysis.findings
+        ):
             continue
         where = rel(e.path) + (f":{e.span.line + 1}:{e.span.column + 1}" if e.span else "")
         out.append(f"{paint('1', where)}: {paint('31', 'error')} {e.message}")
     counts: dict[str, int] = {}
     for f in analysis.findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
-    parts = [f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items(), key=lambda kv: kv[0]) if n]
+    parts = [
+        f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items(), key=lambda kv: kv[0]) if n
+    ]
     n_find = len(analysis.findings)
     summary = f"{n_find} finding{'s' if n_find != 1 else ''}" + (f" ({', '.join(parts)})" if parts else "")
     summary += f" in {len(analysis.files)} file{'s' if len(analysis.files) != 1 else ''}"
