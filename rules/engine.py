@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -299,11 +301,59 @@ def header_span(resource: Resource, texts: dict[str, str]) -> Span:
     return Span(s.path, s.line, s.column, s.line, s.column)
 
 
-def insert_attribute(block: Block, texts: dict[str, str], name: str, value_text: str) -> TextEdit | None:
-    """An edit adding `name = value` as the last line of an HCL block, in the block's indentation."""
-    s = block.span
+def hcl_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(hcl_literal(v) for v in value) + "]"
+    return f'"{value}"'
+
+
+def yaml_literal(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_literal(v) for v in value) + "]"
+    if isinstance(value, str) and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", value):
+        return json.dumps(value)
+    return hcl_literal(value).strip('"') if isinstance(value, str) else hcl_literal(value)
+
+
+def insert_attribute(block: Block, texts: dict[str, str], name: str, value: Any, key: str | None = None) -> TextEdit | None:
+    """An edit adding an attribute as the block's last entry, in the file's syntax and indentation.
+
+    `key` is the attribute's name as the template writes it (CloudFormation `Iops` for `iops`).
+    """
+    s = block.source_span or block.span
     text = texts.get(s.path)
-    if text is None or s.end <= 0 or s.path.endswith(".json") or text[s.end - 1 : s.end] != "}":
+    if text is None or s.end <= 0:
+        return None
+    if s.path.endswith(".tf"):
+        return _insert_hcl(block, text, s, name, hcl_literal(value))
+    if key is None:
+        return None
+    if text[s.end - 1 : s.end] == "}":
+        # JSON object (or a YAML flow mapping): add an entry before the closing brace
+        last = s.end - 1
+        while last > s.start and text[last - 1] in " \t\r\n":
+            last -= 1
+        comma = "" if text[last - 1] == "{" else ","
+        entry = json.dumps(key) if s.path.endswith(".json") else key
+        sep = ": "
+        literal = json.dumps(value) if s.path.endswith(".json") else yaml_literal(value)
+        new_text = f"{comma}\n{block.body_indent}{entry}{sep}{literal}"
+        pos = last
+    else:
+        pos = text.find("\n", s.end - 1)
+        pos = len(text) if pos < 0 else pos
+        new_text = f"\n{block.body_indent}{key}: {yaml_literal(value)}"
+    line = text.count("\n", 0, pos)
+    col = pos - (text.rfind("\n", 0, pos) + 1)
+    return TextEdit(Span(s.path, line, col, line, col, pos, pos), new_text)
+
+
+def _insert_hcl(block: Block, text: str, s: Span, name: str, value_text: str) -> TextEdit | None:
+    if text[s.end - 1 : s.end] != "}":
         return None
     close = s.end - 1
     line_start = text.rfind("\n", 0, close) + 1
@@ -314,15 +364,22 @@ def insert_attribute(block: Block, texts: dict[str, str], name: str, value_text:
         pos = line_start
         new_text = f"{indent}{name} = {value_text}\n"
     else:
-        outer = len(text[text.rfind("\n", 0, s.start) + 1 : s.start]) - len(
-            text[text.rfind("\n", 0, s.start) + 1 : s.start].lstrip()
-        )
-        pad = " " * outer
+        head = text[text.rfind("\n", 0, s.start) + 1 : s.start]
+        pad = " " * (len(head) - len(head.lstrip()))
         pos = close
         new_text = f"\n{pad}  {name} = {value_text}\n{pad}"
     line = text.count("\n", 0, pos)
     col = pos - (text.rfind("\n", 0, pos) + 1)
     return TextEdit(Span(s.path, line, col, line, col, pos, pos), new_text)
+
+
+def source_key(resource: Resource, attribute: str) -> str | None:
+    """The template's own name for a model attribute (CloudFormation), from the front-end's table."""
+    if not resource.source_type:
+        return attribute
+    from advisor.iac.cloudformation import source_key_for
+
+    return source_key_for(resource.source_type, attribute)
 
 
 def replace_value(texts: dict[str, str], value: Value, new: Any) -> TextEdit | None:
@@ -437,7 +494,8 @@ def check_volume_type(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
         new_iops = int(max(iops, 3000))
         changes["iops"] = new_iops
         extra_note = f" keeps {int(iops)} IOPS" if iops > 3000 else ""
-        edits.append(_set_attr(t, ctx, "iops", new_iops))
+        if new_iops != iops:
+            edits.append(_set_attr(t, ctx, "iops", new_iops))
     if "only_beyond_iops" in p:
         if iops is None or size is None:
             return None
@@ -457,7 +515,7 @@ def check_volume_type(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
         elif after > before or (after == before and not p.get("allow_equal_price")):
             return None
     if t.value is None:
-        edits.insert(0, insert_attribute(t.block, ctx.texts, t.name, f'"{to}"'))
+        edits.insert(0, insert_attribute(t.block, ctx.texts, t.name, to, source_key(t.resource, t.name)))
         span = header_span(t.resource, ctx.texts)
         note = f" ({t.name} is not set and defaults to {current})"
     else:
@@ -472,7 +530,7 @@ def _set_attr(t: Target, ctx: RuleContext, name: str, value: Any) -> TextEdit | 
     existing = t.block.attributes.get(name)
     if existing is not None:
         return replace_value(ctx.texts, existing, value)
-    return insert_attribute(t.block, ctx.texts, name, str(value))
+    return insert_attribute(t.block, ctx.texts, name, value, source_key(t.resource, name))
 
 
 def check_instance_family(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None:
@@ -543,7 +601,7 @@ def check_lambda_arch(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
     if before is not None and after is not None and after > before:
         return None
     if value is None:
-        edits = [insert_attribute(t.block, ctx.texts, "architectures", '["arm64"]')]
+        edits = [insert_attribute(t.block, ctx.texts, "architectures", ["arm64"], source_key(t.resource, "architectures"))]
         span = header_span(t.resource, ctx.texts)
         msg = f"x86_64 (default) → arm64: {figure}"
     else:
@@ -567,7 +625,9 @@ def check_missing_attribute(rule: Rule, t: Target, ctx: RuleContext) -> Finding 
         span = None
         msg = f"{p['attribute']} = 0 keeps logs forever; set a retention (e.g. {p['insert']} days)"
     else:
-        edits = [insert_attribute(t.block, ctx.texts, p["attribute"], p["insert"])]
+        edits = [
+            insert_attribute(t.block, ctx.texts, p["attribute"], int(p["insert"]), source_key(t.resource, p["attribute"]))
+        ]
         span = header_span(t.resource, ctx.texts)
         msg = (
             f"no {p['attribute']}: logs are kept forever and storage grows every month; "

@@ -140,15 +140,16 @@ def discover(paths: Iterable[str]) -> tuple[list[str], list[ParseError]]:
             )
             for name in sorted(files):
                 full = os.path.join(root, name)
-                if (is_terraform_file(name) or is_tfvars_file(name) or _maybe_cloudformation(name)) and not (
+                if (is_terraform_file(name) or is_tfvars_file(name) or is_template_candidate(name)) and not (
                     ignore.ignored(full, False)
                 ):
                     found.append(os.path.normpath(full))
     return sorted(dict.fromkeys(found)), errors
 
 
-def _maybe_cloudformation(name: str) -> bool:
-    return name.endswith((".yaml", ".yml", ".template", ".json")) and not name.endswith(".tf.json")
+def is_template_candidate(name: str) -> bool:
+    """A file that may be a CloudFormation template (its content decides)."""
+    return name.endswith((".yaml", ".yml", ".template", ".json")) and not name.endswith((".tf.json", ".tfvars.json"))
 
 
 # -- reading files safely -------------------------------------------------------------------------------
@@ -174,9 +175,12 @@ def read_text(path: str) -> tuple[str | None, str | None]:
 
 @dataclass(slots=True)
 class ModuleJob:
+    """A root module directory, or (with `template`) one CloudFormation template."""
+
     directory: str
     options: Options
     overlay: dict[str, str] = field(default_factory=dict)
+    template: str | None = None
 
 
 @dataclass(slots=True)
@@ -211,7 +215,15 @@ def analyze_module(job: ModuleJob) -> ModuleOutcome:
         texts[norm] = text
         return text
 
-    result = evaluate_root(job.directory, job.options.settings(), read)
+    if job.template is not None:
+        from advisor.iac.cloudformation import evaluate_template, looks_like_template
+
+        text = read(job.template)
+        if text is None or not looks_like_template(text):
+            return ModuleOutcome(job.directory, [], [], [], [], [], [], [], [])  # not a template: ignored
+        result = evaluate_template(job.template, text, job.options.settings(), read)
+    else:
+        result = evaluate_root(job.directory, job.options.settings(), read)
     costs, not_priced = price_resources(result.resources, job.options.config)
     findings = [
         Finding(PARSE_ERROR, "error", e.message, e.span, fix_safe=False)
@@ -229,6 +241,12 @@ def analyze_module(job: ModuleJob) -> ModuleOutcome:
     )
     findings.extend(check_resources(result.resources, ctx))
     findings = _apply_filters(findings, texts, result.resources, job.options)
+    if result.resource_ignores:  # CloudFormation `Metadata: {advisor: {ignore: [...]}}`
+        findings = [
+            f
+            for f in findings
+            if not (ids := result.resource_ignores.get(f.resource)) or not ({f.rule, "all"} & ids)
+        ]
     return ModuleOutcome(
         job.directory,
         result.resources,
@@ -296,22 +314,25 @@ def analyze_paths(
     paths: list[str], options: Options, on_module: Callable[[str], None] | None = None
 ) -> Analysis:
     files, errors = discover(paths or ["."])
-    iac_files = [f for f in files if is_terraform_file(f) or is_tfvars_file(f)]
-    analysis = Analysis(files=iac_files, errors=errors)
+    analysis = Analysis(errors=errors)
     roots = module_roots(files)
-    # tfvars-only folders still need reading errors reported
     jobs = [ModuleJob(d, options) for d in roots]
+    jobs += [ModuleJob(os.path.dirname(f) or ".", options, template=f) for f in files if is_template_candidate(f)]
     outcomes = _run(jobs, options.jobs, on_module)
     child_dirs: set[str] = set()
-    for o in outcomes:
+    for job, o in zip(jobs, outcomes, strict=True):
+        if job.template is not None:
+            continue
         for path in o.files:
             d = os.path.dirname(path) or "."
             if d != o.directory:
                 child_dirs.add(d)
     seen_findings: set[tuple[Any, ...]] = set()
     seen_errors: set[tuple[Any, ...]] = set()
-    for o in outcomes:
-        if o.directory in child_dirs:
+    seen_files: set[str] = set()
+    for job, o in zip(jobs, outcomes, strict=True):
+        seen_files.update(o.files)
+        if job.template is None and o.directory in child_dirs:
             continue  # analysed through the module call that uses it, with its real inputs
         analysis.resources.extend(o.resources)
         analysis.costs.extend(o.costs)
@@ -334,6 +355,7 @@ def analyze_paths(
             if ekey not in seen_errors:
                 seen_errors.add(ekey)
                 analysis.errors.append(e)
+    analysis.files = sorted(seen_files | {f for f in files if is_terraform_file(f) or is_tfvars_file(f)})
     analysis.findings.sort(key=Finding.sort_key)
     analysis.errors.sort(key=lambda e: (e.path, e.span.line if e.span else -1, e.message))
     analysis.costs.sort(key=lambda c: (c.path, c.line, c.address))
@@ -384,8 +406,11 @@ def _safe_analyze(job: ModuleJob) -> ModuleOutcome:
 
 def analyze_buffer(path: str, overlay: dict[str, str], options: Options) -> ModuleOutcome:
     """The analysis of the module holding `path`, with unsaved editor buffers in `overlay`."""
-    directory = os.path.dirname(os.path.normpath(path)) or "."
-    return analyze_module(ModuleJob(directory, options, {os.path.normpath(k): v for k, v in overlay.items()}))
+    norm = os.path.normpath(path)
+    directory = os.path.dirname(norm) or "."
+    files = {os.path.normpath(k): v for k, v in overlay.items()}
+    template = norm if is_template_candidate(norm) else None
+    return analyze_module(ModuleJob(directory, options, files, template=template))
 
 
 def span_at(path: str, line: int) -> Span:

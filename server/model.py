@@ -95,6 +95,8 @@ class Block:
     attribute_spans: dict[str, Span] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
     body_indent: str = "  "
+    source_names: dict[str, str] = field(default_factory=dict)  # attribute → key as written (CloudFormation)
+    source_span: Span | None = None  # where new attributes go when it differs from `span`
 
     def signature(self) -> tuple[Any, ...]:
         """What the block says, without where it says it (a memo key for prices)."""
@@ -123,6 +125,7 @@ class Resource:
     references: list[str] = field(default_factory=list)
     referenced_by: list[str] = field(default_factory=list)
     launch_template: str = ""
+    source_type: str = ""  # the template's own type (`AWS::EC2::Volume`) when it differs from `type`
 
     @property
     def span(self) -> Span:

@@ -23,6 +23,7 @@ class JNode:
     pos: Pos
     items: list[tuple[str, Pos, JNode]] = field(default_factory=list)
     elements: list[JNode] = field(default_factory=list)
+    quoted: bool = True  # a string written with quotes (JSON always; YAML when quoted)
 
     def get(self, key: str) -> JNode | None:
         for k, _, v in self.items:

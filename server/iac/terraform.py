@@ -73,6 +73,7 @@ class ModuleResult:
     notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     sensitive_variables: set[str] = field(default_factory=set)
+    resource_ignores: dict[str, set[str]] = field(default_factory=dict)  # address → rule ids (metadata)
 
 
 @dataclass(slots=True)
