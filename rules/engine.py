@@ -319,7 +319,9 @@ def yaml_literal(value: Any) -> str:
     return hcl_literal(value).strip('"') if isinstance(value, str) else hcl_literal(value)
 
 
-def insert_attribute(block: Block, texts: dict[str, str], name: str, value: Any, key: str | None = None) -> TextEdit | None:
+def insert_attribute(
+    block: Block, texts: dict[str, str], name: str, value: Any, key: str | None = None
+) -> TextEdit | None:
     """An edit adding an attribute as the block's last entry, in the file's syntax and indentation.
 
     `key` is the attribute's name as the template writes it (CloudFormation `Iops` for `iops`).
@@ -601,7 +603,11 @@ def check_lambda_arch(rule: Rule, t: Target, ctx: RuleContext) -> Finding | None
     if before is not None and after is not None and after > before:
         return None
     if value is None:
-        edits = [insert_attribute(t.block, ctx.texts, "architectures", ["arm64"], source_key(t.resource, "architectures"))]
+        edits = [
+            insert_attribute(
+                t.block, ctx.texts, "architectures", ["arm64"], source_key(t.resource, "architectures")
+            )
+        ]
         span = header_span(t.resource, ctx.texts)
         msg = f"x86_64 (default) → arm64: {figure}"
     else:
@@ -626,7 +632,9 @@ def check_missing_attribute(rule: Rule, t: Target, ctx: RuleContext) -> Finding 
         msg = f"{p['attribute']} = 0 keeps logs forever; set a retention (e.g. {p['insert']} days)"
     else:
         edits = [
-            insert_attribute(t.block, ctx.texts, p["attribute"], int(p["insert"]), source_key(t.resource, p["attribute"]))
+            insert_attribute(
+                t.block, ctx.texts, p["attribute"], int(p["insert"]), source_key(t.resource, p["attribute"])
+            )
         ]
         span = header_span(t.resource, ctx.texts)
         msg = (

@@ -93,12 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--stats", action="store_true", help="show token and cost counters")
 
     diff = sub.add_parser("diff", help="cost and findings delta against a git ref")
-    diff.add_argument("paths", nargs="*", default=[], metavar="PATH")
-    diff.add_argument("--base", required=True, help="git ref to compare against")
+    _add_common(diff)
+    diff.add_argument("--base", required=True, metavar="REF", help="git revision to compare against")
     diff.add_argument("--format", "-f", choices=["text", "json", "markdown"], default="text")
-    diff.add_argument("--config")
-    diff.add_argument("--region")
-    diff.add_argument("--output", "-o")
+    diff.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "info", "never"],
+        default="never",
+        help="exit 1 when a new finding has this severity or higher (default: never)",
+    )
     return parser
 
 
@@ -148,6 +151,7 @@ def options_for(args: argparse.Namespace, config: Config) -> Options:
         ignore=set(getattr(args, "ignore", set())),
         workspace=args.workspace or os.environ.get("TF_WORKSPACE") or "default",
         jobs=args.jobs,
+        disk_cache=os.environ.get("ADVISOR_NO_CACHE", "") in ("", "0"),
     )
 
 
@@ -170,7 +174,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     if args.explain:
         from advisor.explain.runner import explain_findings
 
-        explain_findings(analysis, config)
+        explain_findings(analysis, config, options)
     unit = (
         (config.unit_name, config.unit_monthly_volume)
         if config.unit_name and config.unit_monthly_volume
@@ -196,8 +200,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
             analysis, color=not args.output and text_report.use_color(sys.stdout), unit=unit
         )
     _write(text, args.output)
+    from advisor.budget import report_lint_budget
+
+    over_budget = report_lint_budget(config, analysis, args.paths, options)  # [budget] monthly_total
     fail_on = args.fail_on or config.fail_on
-    if any(at_or_above(f, fail_on) for f in analysis.findings):
+    if over_budget or any(at_or_above(f, fail_on) for f in analysis.findings):
         return EXIT_FINDINGS
     return EXIT_OK
 

@@ -36,6 +36,7 @@ class Options:
     ignore: set[str] = field(default_factory=set)
     workspace: str = "default"
     jobs: int = 0
+    disk_cache: bool = False
 
     def settings(self) -> Settings:
         region = self.region or self.config.region or "us-east-1"
@@ -149,7 +150,9 @@ def discover(paths: Iterable[str]) -> tuple[list[str], list[ParseError]]:
 
 def is_template_candidate(name: str) -> bool:
     """A file that may be a CloudFormation template (its content decides)."""
-    return name.endswith((".yaml", ".yml", ".template", ".json")) and not name.endswith((".tf.json", ".tfvars.json"))
+    return name.endswith((".yaml", ".yml", ".template", ".json")) and not name.endswith(
+        (".tf.json", ".tfvars.json")
+    )
 
 
 # -- reading files safely -------------------------------------------------------------------------------
@@ -197,9 +200,100 @@ class ModuleOutcome:
 
 
 def analyze_module(job: ModuleJob) -> ModuleOutcome:
+    """The whole pipeline for one root module, reusing a stored outcome when no input changed."""
+    if not job.options.disk_cache or job.overlay:
+        return _analyze_module(job)
+    from advisor.iac import parse_cache
+
+    digest = parse_cache.key("module", _job_signature(job))
+    stored = parse_cache.load(digest)
+    if isinstance(stored, tuple) and len(stored) == 2 and _inputs_unchanged(stored[0]):
+        outcome: ModuleOutcome = stored[1]
+        return outcome
+    outcome = _analyze_module(job)
+    parse_cache.store(digest, (_inputs_of(outcome), outcome))
+    return outcome
+
+
+def _job_signature(job: ModuleJob) -> str:
+    """Everything besides file contents that decides a module's outcome."""
+    import dataclasses
+    import json
+
+    from advisor import __version__
+    from advisor.pricing.catalog import Catalog
+
+    o = job.options
+    catalog = Catalog.default().path
+    try:
+        catalog_stamp = f"{catalog}:{os.stat(catalog).st_mtime_ns}"
+    except OSError:
+        catalog_stamp = str(catalog)
+    var_files = [(p, _file_digest(p)) for p in o.var_files]
+    config = json.dumps(dataclasses.asdict(o.config), sort_keys=True, default=lambda v: sorted(v))
+    return json.dumps(
+        [
+            __version__,
+            os.path.abspath(job.directory),
+            job.template,
+            o.region,
+            sorted(o.cli_vars.items()),
+            var_files,
+            sorted(o.select),
+            sorted(o.ignore),
+            o.workspace,
+            config,
+            catalog_stamp,
+        ],
+        default=str,
+    )
+
+
+def _file_digest(path: str) -> str | None:
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            return hashlib.blake2b(f.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
+
+
+def _listing(directory: str) -> list[str]:
+    try:
+        return sorted(n for n in os.listdir(directory) if is_terraform_file(n) or is_tfvars_file(n))
+    except OSError:
+        return []
+
+
+def _inputs_of(outcome: ModuleOutcome) -> list[tuple[str, Any]]:
+    """The files an outcome was computed from (with digests) and the listings of their folders."""
+    paths = set(outcome.files) | {e.path for e in outcome.read_errors}
+    dirs = {os.path.dirname(p) or "." for p in paths} | {outcome.directory}
+    paths.add(os.path.join(outcome.directory, ".terraform", "modules", "modules.json"))
+    inputs: list[tuple[str, Any]] = [("file:" + p, _file_digest(p)) for p in sorted(paths)]
+    inputs += [("dir:" + d, _listing(d)) for d in sorted(dirs)]
+    return inputs
+
+
+def _inputs_unchanged(inputs: Any) -> bool:
+    if not isinstance(inputs, list):
+        return False
+    for name, recorded in inputs:
+        kind, _, path = name.partition(":")
+        current = _file_digest(path) if kind == "file" else _listing(path)
+        if current != recorded:
+            return False
+    return True
+
+
+def _analyze_module(job: ModuleJob) -> ModuleOutcome:
     """The whole pipeline for one root module (runs in a worker process for big trees)."""
     read_errors: list[ParseError] = []
     texts: dict[str, str] = {}
+    from advisor.iac import hcl_parse
+
+    hcl_parse.disk_cache = job.options.disk_cache
 
     def read(path: str) -> str | None:
         norm = os.path.normpath(path)
@@ -317,7 +411,9 @@ def analyze_paths(
     analysis = Analysis(errors=errors)
     roots = module_roots(files)
     jobs = [ModuleJob(d, options) for d in roots]
-    jobs += [ModuleJob(os.path.dirname(f) or ".", options, template=f) for f in files if is_template_candidate(f)]
+    jobs += [
+        ModuleJob(os.path.dirname(f) or ".", options, template=f) for f in files if is_template_candidate(f)
+    ]
     outcomes = _run(jobs, options.jobs, on_module)
     child_dirs: set[str] = set()
     for job, o in zip(jobs, outcomes, strict=True):

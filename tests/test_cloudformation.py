@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from advisor.config import Config
 from advisor.engine import Analysis, Options, analyze_paths
 from advisor.model import Finding
@@ -97,7 +96,10 @@ def test_yaml_template_findings_and_exact_spans(tmp_path: Path):
     io1 = rules["ebs-io1-to-gp3"][0]
     assert io1.resource == "DataVolume" and (io1.monthly_cost, io1.monthly_cost_after) == (712.5, 75.0)
     assert YAML[io1.span.start : io1.span.end] == '"io1"'
-    assert {f.resource for f in rules["ebs-gp2-to-gp3"]} == {"Scratch", "Web"}  # ProdOnly's condition is false
+    assert {f.resource for f in rules["ebs-gp2-to-gp3"]} == {
+        "Scratch",
+        "Web",
+    }  # ProdOnly's condition is false
     prev = rules["ec2-previous-generation"][0]
     assert prev.current == "m3.large" and "Default of parameter 'InstanceType'" in prev.message
     assert YAML[prev.fix[0].span.start : prev.fix[0].span.end] == "m3.large"
@@ -117,7 +119,7 @@ def test_yaml_fixes_round_trip_and_keep_style(tmp_path: Path):
     text = (tmp_path / "stack.yaml").read_text()
     assert 'VolumeType: "gp3"' in text  # quoting kept
     assert "      Size: 100\n      VolumeType: gp3\n" in text  # inserted in the block's indentation
-    assert "      LogGroupName: !Sub \"/app/${Env}\"\n      RetentionInDays: 30\n" in text
+    assert '      LogGroupName: !Sub "/app/${Env}"\n      RetentionInDays: 30\n' in text
     after = by_rule(lint(tmp_path, {}))
     assert "ebs-io1-to-gp3" not in after and "cloudwatch-log-retention" not in after
     assert [f.resource for f in after.get("ebs-gp2-to-gp3", [])] == ["Web"]
@@ -140,7 +142,11 @@ def test_json_template_and_insert(tmp_path: Path):
             "V": {"Type": "AWS::EC2::Volume", "Properties": {"Size": 100, "AvailabilityZone": "us-east-1a"}},
             "Db": {
                 "Type": "AWS::RDS::DBInstance",
-                "Properties": {"Engine": "mysql", "DBInstanceClass": "db.m4.large", "AllocatedStorage": "100"},
+                "Properties": {
+                    "Engine": "mysql",
+                    "DBInstanceClass": "db.m4.large",
+                    "AllocatedStorage": "100",
+                },
                 "Metadata": {"advisor": {"ignore": ["rds-graviton"]}},
             },
         },

@@ -8,7 +8,9 @@ front-end produces (see cloudformation.toml), so pricing and rules need no Cloud
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import json
 import re
 import sys
@@ -51,7 +53,14 @@ _SHORT_TAGS = {
     "!Length": "Fn::Length",
     "!ToJsonString": "Fn::ToJsonString",
 }
-PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix"}
+PSEUDO = {
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::Partition",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+}
 
 
 def looks_like_template(text: str) -> bool:
@@ -105,15 +114,20 @@ def _yaml_to_node(node: Any, index: _LineIndex, text: str) -> JNode:
     pos = index.pos(start, end)
     tag = node.tag or ""
     if tag in _SHORT_TAGS:
-        inner_tag = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq"}.get(
-            type(node), "tag:yaml.org,2002:map"
-        )
+        inner_tag = {
+            yaml.ScalarNode: "tag:yaml.org,2002:str",
+            yaml.SequenceNode: "tag:yaml.org,2002:seq",
+        }.get(type(node), "tag:yaml.org,2002:map")
         inner = _yaml_to_node(_retag(node, inner_tag), index, text)
         fn = _SHORT_TAGS[tag]
         if fn == "Fn::GetAtt" and inner.kind == "string" and "." in inner.value:
             first, _, rest = inner.value.partition(".")
-            inner = JNode("array", [first, rest], inner.pos, elements=[
-                JNode("string", first, inner.pos), JNode("string", rest, inner.pos)])
+            inner = JNode(
+                "array",
+                [first, rest],
+                inner.pos,
+                elements=[JNode("string", first, inner.pos), JNode("string", rest, inner.pos)],
+            )
         return JNode("object", {fn: inner.value}, pos, items=[(fn, pos, inner)])
     if isinstance(node, yaml.MappingNode):
         out = JNode("object", None, pos)
@@ -123,7 +137,9 @@ def _yaml_to_node(node: Any, index: _LineIndex, text: str) -> JNode:
                 merged = _yaml_to_node(v, index, text)
                 out.items.extend(merged.items if merged.kind == "object" else [])
                 continue
-            out.items.append((key, index.pos(k.start_mark.index, k.end_mark.index), _yaml_to_node(v, index, text)))
+            out.items.append(
+                (key, index.pos(k.start_mark.index, k.end_mark.index), _yaml_to_node(v, index, text))
+            )
         out.value = {k: v.value for k, _, v in out.items}
         return out
     if isinstance(node, yaml.SequenceNode):
@@ -207,8 +223,16 @@ def _recover_resources(path: str, text: str, index: _LineIndex) -> list[JNode]:
                 if name != current and sections[name][1] == len(lines) and s0 < i:
                     sections[name] = (s0, i)
     root = JNode("object", {}, (0, 0, 0, 0, 0, 0))
-    offsets = index.starts + [len(text)]
-    for name in ("Parameters", "Mappings", "Conditions", "Resources", "Transform", "Globals", "AWSTemplateFormatVersion"):
+    offsets = [*index.starts, len(text)]
+    for name in (
+        "Parameters",
+        "Mappings",
+        "Conditions",
+        "Resources",
+        "Transform",
+        "Globals",
+        "AWSTemplateFormatVersion",
+    ):
         if name not in sections:
             continue
         s0, s1 = sections[name]
@@ -231,7 +255,7 @@ def _recover_resources(path: str, text: str, index: _LineIndex) -> list[JNode]:
                 indent = len(m.group(1))
                 entries.append(i)
         entries.append(s1)
-        for a, b in zip(entries, entries[1:], strict=False):
+        for a, b in itertools.pairwise(entries):
             chunk = "Resources:\n" + "".join(lines[a:b])
             try:
                 node = yaml.compose("\n" * (a - 1) + chunk, Loader=_yaml_loader())
@@ -276,7 +300,11 @@ class _Template:
         span = self.span(node.pos)
         if depth > 50:
             return Value(None, "unknown", span=span, reason="expression nested too deeply")
-        if node.kind == "object" and len(node.items) == 1 and (node.items[0][0] == "Ref" or node.items[0][0].startswith("Fn::")):
+        if (
+            node.kind == "object"
+            and len(node.items) == 1
+            and (node.items[0][0] == "Ref" or node.items[0][0].startswith("Fn::"))
+        ):
             fn, _, arg = node.items[0]
             return self._call(fn, arg, span, depth)
         if node.kind == "object":
@@ -300,7 +328,9 @@ class _Template:
         if fn == "Ref":
             name = str(arg.value)
             if name == "AWS::Region":
-                return Value(self.settings.default_region, "resolved", span=span, origin_note="the deployment region")
+                return Value(
+                    self.settings.default_region, "resolved", span=span, origin_note="the deployment region"
+                )
             if name == "AWS::NoValue":
                 return Value(None, "resolved", span=span)
             if name in PSEUDO:
@@ -310,7 +340,9 @@ class _Template:
             self._reference(name)
             return unknown(f"Ref {name} is known only after the stack is created")
         if fn == "Fn::GetAtt":
-            target = arg.value[0] if isinstance(arg.value, list) and arg.value else str(arg.value).split(".")[0]
+            target = (
+                arg.value[0] if isinstance(arg.value, list) and arg.value else str(arg.value).split(".")[0]
+            )
             self._reference(str(target))
             return unknown(f"Fn::GetAtt {target} is known only after the stack is created")
         if fn == "Fn::If":
@@ -445,7 +477,9 @@ class _Template:
                 if k == "Ref" and v.kind == "string":
                     self._reference(v.value)
                 elif k == "Fn::GetAtt":
-                    target = v.value[0] if isinstance(v.value, list) and v.value else str(v.value).split(".")[0]
+                    target = (
+                        v.value[0] if isinstance(v.value, list) and v.value else str(v.value).split(".")[0]
+                    )
                     self._reference(str(target))
                 else:
                     self._collect_refs(v)
@@ -455,8 +489,14 @@ class _Template:
 
 
 def _at(v: Value, span: Span) -> Value:
-    out = Value(v.value, "unknown" if not v.known else "resolved", span=span, origin=v.origin,
-                origin_note=v.origin_note, reason=v.reason)
+    out = Value(
+        v.value,
+        "unknown" if not v.known else "resolved",
+        span=span,
+        origin=v.origin,
+        origin_note=v.origin_note,
+        reason=v.reason,
+    )
     out.elements = v.elements
     return out
 
@@ -488,24 +528,29 @@ def _parameters(t: _Template, overrides: dict[str, str]) -> None:
     if section is None:
         return
     for name, _, decl in section.items:
-        ptype = str(decl.get("Type").value) if decl.kind == "object" and decl.get("Type") is not None else "String"
+        type_node = decl.get("Type") if decl.kind == "object" else None
+        ptype = str(type_node.value) if type_node is not None else "String"
         if name in overrides:
             raw: Any = overrides[name]
             if ptype == "Number":
-                try:
+                with contextlib.suppress(ValueError):
                     raw = float(raw) if "." in raw else int(raw)
-                except ValueError:
-                    pass
             elif ptype.startswith("List<") or ptype == "CommaDelimitedList":
                 raw = [p.strip() for p in str(raw).split(",")]
             t.params[name] = Value(raw, "resolved", origin_note=f"parameter {name} set on the command line")
             continue
         default = decl.get("Default") if decl.kind == "object" else None
         if default is None:
-            t.params[name] = Value(None, "unknown", reason=f"parameter {name} has no Default and is not set (--var)")
+            t.params[name] = Value(
+                None, "unknown", reason=f"parameter {name} has no Default and is not set (--var)"
+            )
             continue
         v = t.eval(default)
-        if v.known and (ptype.startswith("List<") or ptype == "CommaDelimitedList") and isinstance(v.value, str):
+        if (
+            v.known
+            and (ptype.startswith("List<") or ptype == "CommaDelimitedList")
+            and isinstance(v.value, str)
+        ):
             v = Value([p.strip() for p in v.value.split(",")], "resolved", span=v.span)
         elif v.known:
             v.kind = "resolved"
@@ -571,6 +616,8 @@ def _assign(t: _Template, block: Block, node: JNode, source: list[str], target: 
             parent.source_span = t.span(holder.pos)
             parent.body_indent = _indent_of(t.text, holder)
         value = _tags(t, leaf) if name == "tags" else t.eval(leaf)
+        if value is None:
+            return
         parent.attributes[name] = value
         parent.attribute_spans[name] = t.span(leaf.pos)
         parent.source_names[name] = source[0].split(".")[-1]
@@ -617,7 +664,10 @@ def _tags(t: _Template, node: JNode) -> Value | None:
         return Value(None, "unknown", span=t.span(node.pos), reason="tags are not a list")
     tags: dict[str, Any] = {}
     for el in node.elements:
-        k, v = el.get("Key") if el.kind == "object" else None, el.get("Value") if el.kind == "object" else None
+        k, v = (
+            el.get("Key") if el.kind == "object" else None,
+            el.get("Value") if el.kind == "object" else None,
+        )
         if k is None or v is None:
             continue
         key, value = t.eval(k), t.eval(v)
@@ -639,7 +689,9 @@ def _metadata_ignores(decl: JNode) -> set[str]:
     return set()
 
 
-def evaluate_template(path: str, text: str, settings: Settings, read: Callable[[str], str | None]) -> ModuleResult:
+def evaluate_template(
+    path: str, text: str, settings: Settings, read: Callable[[str], str | None]
+) -> ModuleResult:
     """Resources of one template, evaluated with its parameters, mappings and conditions."""
     result = ModuleResult(files=[path])
     docs, errors = load_nodes(path, text)
@@ -674,7 +726,9 @@ def evaluate_template(path: str, text: str, settings: Settings, read: Callable[[
             if cond is not None:
                 c = t.condition(str(cond.value))
                 if c.known and not c.value:
-                    result.notes.append(f"{path}: {logical_id} is not created (condition {cond.value} is false)")
+                    result.notes.append(
+                        f"{path}: {logical_id} is not created (condition {cond.value} is false)"
+                    )
                     continue
                 if not c.known:
                     result.notes.append(f"{path}: condition {cond.value} of {logical_id} is unknown; counted")
@@ -684,11 +738,18 @@ def evaluate_template(path: str, text: str, settings: Settings, read: Callable[[
             props = decl.get("Properties")
             body = Block(type="resource", span=span, labels=[kind, logical_id])
             if props is not None and props.kind == "object":
-                body = Block(type="resource", span=span, labels=[kind, logical_id],
-                             body_indent=_indent_of(text, props))
+                body = Block(
+                    type="resource", span=span, labels=[kind, logical_id], body_indent=_indent_of(text, props)
+                )
                 body.source_span = t.span(props.pos)
-            r = Resource(type=kind, address=logical_id, body=body, path=path,
-                         region=settings.default_region, region_note="deployment region")
+            r = Resource(
+                type=kind,
+                address=logical_id,
+                body=body,
+                path=path,
+                region=settings.default_region,
+                region_note="deployment region",
+            )
             r.source_type = cfn_type
             if props is not None and props.kind == "object" and spec:
                 _apply_mapping(t, r, props, spec.get("properties", {}))
@@ -742,7 +803,9 @@ def _sam_globals(root: JNode) -> JNode | None:
 def _apply_globals(t: _Template, r: Resource, globals_fn: JNode, table: dict[str, str]) -> None:
     """SAM Globals.Function fill in what a function does not set itself."""
     before = set(r.body.attributes)
-    scratch = Resource(type=r.type, address=r.address, body=Block(type="resource", span=r.body.span), path=r.path)
+    scratch = Resource(
+        type=r.type, address=r.address, body=Block(type="resource", span=r.body.span), path=r.path
+    )
     _apply_mapping(t, scratch, globals_fn, table)
     for name, value in scratch.body.attributes.items():
         if name not in before:

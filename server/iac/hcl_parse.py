@@ -19,6 +19,7 @@ _CACHE_LIMIT = 20_000
 _cache: OrderedDict[str, tuple[tuple[Item, ...], tuple[int, int, str] | None]] = OrderedDict()
 _parser: Any = None
 MAX_NESTING = 200
+disk_cache = False  # the command line turns this on: whole files are cached on disk by content
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +157,25 @@ def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | Non
     return result
 
 
+def _parse_chunks(text: str) -> list[tuple[Chunk, tuple[Item, ...], tuple[int, int, str] | None]]:
+    if disk_cache:
+        from advisor.iac import parse_cache
+
+        digest = parse_cache.key("hcl", text)
+        stored = parse_cache.load(digest)
+        if isinstance(stored, list):
+            return stored
+        fresh = [(chunk, *parse_chunk(chunk.text)) for chunk in split_top_level(text)]
+        parse_cache.store(digest, fresh)
+        return fresh
+    return [(chunk, *parse_chunk(chunk.text)) for chunk in split_top_level(text)]
+
+
 def parse_hcl(path: str, text: str) -> HclFile:
     """Parse a whole file tolerantly: good chunks become items, broken ones become errors."""
     items: list[ParsedItem] = []
     errors: list[ParseError] = []
-    for chunk in split_top_level(text):
-        parsed, err = parse_chunk(chunk.text)
+    for chunk, parsed, err in _parse_chunks(text):
         at = Locator(path, chunk)
         if err is not None:
             line, col, message = err

@@ -1,0 +1,82 @@
+"""The on-disk cache: a second run of an unchanged tree reuses results; any change is seen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+VOLUME = 'resource "aws_ebs_volume" "v" {{\n  type = "{t}"\n  size = 10\n}}\n'
+
+
+@pytest.fixture
+def cache_env(tmp_path: Path) -> dict[str, str]:
+    """A fresh cache folder, seeded with the parser tables so each run does not rebuild them."""
+    import shutil
+
+    from advisor.iac.hcl_parse import get_parser
+    from advisor.paths import cache_dir
+
+    get_parser()
+    fresh = tmp_path / "cache"
+    fresh.mkdir()
+    for tables in cache_dir().glob("hcl-grammar-*"):
+        shutil.copy(tables, fresh)
+    return {"ADVISOR_CACHE_DIR": str(fresh)}
+
+
+def rules(out: str) -> list[str]:
+    return [f["rule"] for f in json.loads(out)["findings"]]
+
+
+def test_second_run_is_served_from_cache_and_sees_changes(tmp_path: Path, cache_env: dict[str, str]):
+    proj = tmp_path / "proj"
+    (proj / "modules" / "disk").mkdir(parents=True)
+    (proj / "main.tf").write_text('module "d" {\n  source = "./modules/disk"\n  t = "gp2"\n}\n')
+    (proj / "modules" / "disk" / "main.tf").write_text(
+        'variable "t" {}\n' + VOLUME.format(t="${var.t}").replace('"${var.t}"', "var.t")
+    )
+    first = run_cli("lint", str(proj), "--format", "json", env=cache_env)
+    assert rules(first.stdout) == ["ebs-gp2-to-gp3"]
+    entries = list((tmp_path / "cache").rglob("*"))
+    assert any(p.is_file() for p in entries)
+    second = run_cli("lint", str(proj), "--format", "json", env=cache_env)
+    assert second.stdout == first.stdout
+    # a change in the child module is seen, though only the root's call was cached
+    (proj / "modules" / "disk" / "main.tf").write_text('variable "t" {}\nresource "aws_eip" "e" {}\n')
+    third = run_cli("lint", str(proj), "--format", "json", env=cache_env)
+    assert rules(third.stdout) == ["eip-unattached"]
+    # a new tfvars file in the root is seen too
+    import shutil
+
+    shutil.rmtree(proj / "modules")
+    (proj / "main.tf").write_text(
+        'variable "t" { default = "gp3" }\n' + VOLUME.format(t="gp3").replace('"gp3"', "var.t")
+    )
+    assert rules(run_cli("lint", str(proj), "--format", "json", env=cache_env).stdout) == []
+    (proj / "terraform.tfvars").write_text('t = "gp2"\n')
+    assert rules(run_cli("lint", str(proj), "--format", "json", env=cache_env).stdout) == ["ebs-gp2-to-gp3"]
+
+
+def test_options_are_part_of_the_key(tmp_path: Path, cache_env: dict[str, str]):
+    (tmp_path / "main.tf").write_text(
+        'variable "t" { default = "gp3" }\n' + VOLUME.format(t="x").replace('"x"', "var.t")
+    )
+    assert rules(run_cli("lint", str(tmp_path), "--format", "json", env=cache_env).stdout) == []
+    out = run_cli("lint", str(tmp_path), "--format", "json", "--var", "t=gp2", env=cache_env).stdout
+    assert rules(out) == ["ebs-gp2-to-gp3"]
+
+
+def test_corrupt_entries_are_misses_and_cache_can_be_disabled(tmp_path: Path, cache_env: dict[str, str]):
+    (tmp_path / "main.tf").write_text(VOLUME.format(t="gp2"))
+    run_cli("lint", str(tmp_path), env=cache_env)
+    for p in (Path(cache_env["ADVISOR_CACHE_DIR"])).rglob("*"):
+        if p.is_file() and "parse-" in str(p.parent.parent):
+            p.write_bytes(b"not a pickle")
+    r = run_cli("lint", str(tmp_path), "--format", "json", env=cache_env)
+    assert rules(r.stdout) == ["ebs-gp2-to-gp3"]
+    off = dict(cache_env, ADVISOR_NO_CACHE="1", ADVISOR_CACHE_DIR=str(tmp_path / "other"))
+    assert rules(run_cli("lint", str(tmp_path), "--format", "json", env=off).stdout) == ["ebs-gp2-to-gp3"]
+    assert not list((tmp_path / "other").glob("parse-*"))
