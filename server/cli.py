@@ -269,15 +269,30 @@ def cmd_pricing(args: argparse.Namespace) -> int:
         import json
 
         sys.stdout.write(json.dumps(status, indent=2, default=str) + "\n")
-    else:
-        for key, value in status.items():
-            if isinstance(value, dict):
-                sys.stdout.write(f"{key}:\n")
-                for k, v in value.items():
-                    sys.stdout.write(f"  {k}: {v}\n")
-            else:
-                sys.stdout.write(f"{key}: {value}\n")
+        return EXIT_OK
+    sys.stdout.write(_status_text(status))
     return EXIT_OK
+
+
+def _status_text(status: dict[str, Any]) -> str:
+    """`advisor pricing status` for people: which snapshot, how old, from where, how much."""
+    rows = status.get("rows", {})
+    lines = [
+        f"Prices: {status.get('source', '?')}, as of {status.get('as_of', '?')} "
+        f"({status.get('currency', 'USD')})",
+        f"File:   {status.get('path', '?')}",
+        f"Rows:   {rows.get('price', 0):,} prices, {rows.get('instance_type', 0):,} instance types",
+        f"Regions with prices: {len(status.get('regions', []))}; others fall back to "
+        f"{status.get('fallback_region', 'us-east-1')} and are marked as estimates",
+        "",
+        "Sources:",
+    ]
+    for src in status.get("sources", []):
+        dates = ", ".join(src.get("as_of") or []) or "n/a"
+        lines.append(f"  {src.get('name')}: {src.get('title')} ({src.get('licence')}; data {dates})")
+    for reason in status.get("ignored", []):
+        lines.append(f"Ignored: {reason}")
+    return "\n".join(lines) + "\n"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -45,6 +45,16 @@ class Span:
         return (line, column) <= (self.end_line, self.end_column)
 
 
+def point_span(path: str, text: str, line: int, column: int) -> Span:
+    """A one-character span at (line, column), clamped into the text (error positions can point past it)."""
+    lines = text.split("\n")
+    line = min(max(line, 0), len(lines) - 1)
+    column = min(max(column, 0), len(lines[line]))
+    start = sum(len(ln) + 1 for ln in lines[:line]) + column
+    end_column = min(column + 1, len(lines[line]))
+    return Span(path, line, column, line, end_column, start, start + (end_column - column))
+
+
 @dataclass(frozen=True, slots=True)
 class TextEdit:
     """Replace the text at `span` with `new_text` (an insertion when the span is empty)."""

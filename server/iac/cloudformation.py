@@ -22,7 +22,7 @@ from typing import Any
 from advisor.iac import jsonpos
 from advisor.iac.jsonpos import JNode, Pos
 from advisor.iac.terraform import ModuleResult, Settings
-from advisor.model import Block, ParseError, Resource, Span, Value
+from advisor.model import Block, ParseError, Resource, Span, Value, point_span
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -185,7 +185,7 @@ def load_nodes(path: str, text: str) -> tuple[list[JNode], list[ParseError]]:
             return [jsonpos.loads(text)], []
         except jsonpos.JsonPosError as exc:
             if path.endswith(".json"):
-                span = Span(path, exc.line, exc.column, exc.line, exc.column + 1)
+                span = point_span(path, text, exc.line, exc.column)
                 return [], [ParseError(path, f"invalid JSON: {exc}", span)]
     import yaml
 
@@ -197,10 +197,10 @@ def load_nodes(path: str, text: str) -> tuple[list[JNode], list[ParseError]]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, col = (mark.line, mark.column) if mark is not None else (0, 0)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        err = ParseError(path, f"invalid YAML: {problem}", Span(path, line, col, line, col + 1))
+        err = ParseError(path, f"invalid YAML: {problem}", point_span(path, text, line, col))
         return _recover_resources(path, text, index), [err]
     except RecursionError:
-        return [], [ParseError(path, "YAML nested too deeply", Span(path, 0, 0, 0, 1))]
+        return [], [ParseError(path, "YAML nested too deeply", point_span(path, text, 0, 0))]
 
 
 def _recover_resources(path: str, text: str, index: _LineIndex) -> list[JNode]:

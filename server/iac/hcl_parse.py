@@ -13,7 +13,7 @@ from typing import Any
 
 from advisor.iac.hcl_ast import Item, Pos, convert
 from advisor.iac.hcl_scanner import Chunk, split_top_level
-from advisor.model import ParseError, Span
+from advisor.model import ParseError, Span, point_span
 
 _CACHE_LIMIT = 20_000
 _cache: OrderedDict[str, tuple[tuple[Item, ...], tuple[int, int, str] | None]] = OrderedDict()
@@ -180,17 +180,7 @@ def parse_hcl(path: str, text: str) -> HclFile:
         if err is not None:
             line, col, message = err
             span = at.span((line, col, line, col + 1, 0, 0))
-            # offsets of an error position are approximate; recompute from line/column
-            errors.append(ParseError(path, message, _fix_offsets(text, span)))
+            errors.append(ParseError(path, message, point_span(path, text, span.line, span.column)))
             continue
         items.extend(ParsedItem(item, at) for item in parsed)
     return HclFile(path, text, items, errors)
-
-
-def _fix_offsets(text: str, span: Span) -> Span:
-    lines = text.split("\n")
-    line = min(span.line, max(len(lines) - 1, 0))
-    col = min(span.column, len(lines[line]) if lines else 0)
-    start = sum(len(ln) + 1 for ln in lines[:line]) + col
-    end_col = min(col + 1, len(lines[line]) if lines else 0)
-    return Span(span.path, line, col, line, max(end_col, col), start, start + max(end_col - col, 0))

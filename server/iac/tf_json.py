@@ -14,7 +14,7 @@ from advisor.iac import jsonpos
 from advisor.iac.hcl_ast import Attribute, BlockNode, Expr, Item, Lit, ObjectExpr, Pos, TupleExpr
 from advisor.iac.hcl_parse import HclFile, Locator, ParsedItem, parse_chunk
 from advisor.iac.hcl_scanner import Chunk
-from advisor.model import ParseError, Span
+from advisor.model import ParseError, point_span
 
 MAP_ARGUMENTS = {
     "tags",
@@ -43,7 +43,7 @@ def parse_tf_json(path: str, text: str) -> HclFile:
     try:
         root = jsonpos.loads(text)
     except jsonpos.JsonPosError as exc:
-        span = Span(path, exc.line, exc.column, exc.line, exc.column + 1)
+        span = point_span(path, text, exc.line, exc.column)
         return HclFile(path, text, [], [ParseError(path, f"invalid JSON: {exc}", span)])
     if root.kind != "object":
         span = at.span(root.pos)
