@@ -45,6 +45,42 @@ class ExplainConfig:
     auto: bool = False
     input_price_per_mtok: float | None = None
     output_price_per_mtok: float | None = None
+    max_answer_tokens: int = 400
+    max_findings: int = 25
+    cache_dir: str = ""  # "" = the user cache folder; relative = from the config file's folder
+
+
+@dataclass(slots=True)
+class BudgetLimits:
+    """Guardrails on monthly cost for the whole analysis (`scope` "") or one folder (`[[budget.paths]]`).
+
+    `line` is where the table starts and `lines` where each limit is set, so a breach can point at the
+    setting that caused it.
+    """
+
+    scope: str = ""
+    monthly_total: float | None = None
+    monthly_increase: float | None = None
+    percent_increase: float | None = None
+    line: int | None = None
+    lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def configured(self) -> bool:
+        return any(v is not None for v in (self.monthly_total, self.monthly_increase, self.percent_increase))
+
+
+@dataclass(slots=True)
+class BudgetConfig:
+    """The `[budget]` table: limits for the total and per folder, folders relative to `base_dir`."""
+
+    total: BudgetLimits = field(default_factory=BudgetLimits)
+    paths: list[BudgetLimits] = field(default_factory=list)
+    base_dir: str = "."
+
+    @property
+    def configured(self) -> bool:
+        return self.total.configured or any(p.configured for p in self.paths)
 
 
 @dataclass(slots=True)
@@ -61,7 +97,7 @@ class Config:
     unit_name: str | None = None
     unit_monthly_volume: float | None = None
     explain: ExplainConfig = field(default_factory=ExplainConfig)
-    budget: dict[str, Any] = field(default_factory=dict)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
 
     def usage_for(self, address: str, rtype: str) -> dict[str, float]:
         """Usage assumptions for a resource: the most specific matching pattern wins."""
@@ -98,9 +134,18 @@ _SCHEMA: dict[str, Any] = {
         "auto": bool,
         "input_price_per_mtok": (int, float),
         "output_price_per_mtok": (int, float),
+        "max_answer_tokens": int,
+        "max_findings": int,
+        "cache_dir": str,
     },
-    "budget": dict,
+    "budget": {
+        "monthly_total": (int, float),
+        "monthly_increase": (int, float),
+        "percent_increase": (int, float),
+        "paths": list,
+    },
 }
+_BUDGET_LIMITS = ("monthly_total", "monthly_increase", "percent_increase")
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -142,6 +187,7 @@ def parse_config(path: str, text: str, known_rules: set[str] | None = None) -> C
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ConfigError(path, int(m.group(1)) if m else None, f"invalid TOML: {exc}") from None
+    budget = _parse_budget(path, text, data.get("budget"))  # before _check: its errors know the exact line
     _check(path, text, data, _SCHEMA, "")
     cfg = Config(path=path)
     cfg.region = data.get("region")
@@ -190,8 +236,84 @@ def parse_config(path: str, text: str, known_rules: set[str] | None = None) -> C
     ex = data.get("explain", {})
     for k, v in ex.items():
         setattr(cfg.explain, k, v)
-    cfg.budget = data.get("budget", {})
+    cfg.budget = budget
     return cfg
+
+
+def _budget_lines(text: str) -> dict[tuple[int, str], int]:
+    """1-based line of each key in `[budget]` (entry -1) and in the n-th `[[budget.paths]]` (entry n)."""
+    lines: dict[tuple[int, str], int] = {}
+    entry: int | None = None
+    count = -1
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if re.match(r"\[\[\s*budget\s*\.\s*paths\s*\]\]", line):
+            count += 1
+            entry = count
+            lines.setdefault((entry, ""), number)
+        elif re.match(r"\[\s*budget\s*\]", line):
+            entry = -1
+            lines.setdefault((entry, ""), number)
+        elif line.startswith("["):
+            entry = None
+        elif entry is not None:
+            m = re.match(r'"?([A-Za-z0-9_-]+)"?\s*=', line)
+            if m:
+                lines.setdefault((entry, m.group(1)), number)
+    return lines
+
+
+def _parse_budget(path: str, text: str, data: Any) -> BudgetConfig:
+    """Validate `[budget]` and `[[budget.paths]]`: non-negative numbers, known keys, one entry per folder."""
+    budget = BudgetConfig(base_dir=os.path.dirname(os.path.abspath(path)))
+    if data is None:
+        return budget
+    lines = _budget_lines(text)
+
+    def where(entry: int, key: str = "") -> int | None:
+        return lines.get((entry, key)) or lines.get((entry, "")) or _line_of(text, key or "budget")
+
+    if not isinstance(data, dict):
+        raise ConfigError(path, _line_of(text, "budget"), "'budget' must be a table")
+
+    def limits(table: dict[str, Any], entry: int, scope: str, allowed: tuple[str, ...]) -> BudgetLimits:
+        name = "[budget]" if entry < 0 else f"[[budget.paths]] {scope!r}"
+        out = BudgetLimits(scope=scope, line=where(entry))
+        for key, value in table.items():
+            if key not in allowed:
+                raise ConfigError(path, where(entry, key), f"unknown key {name} {key!r}")
+            if key in ("paths", "path"):
+                continue
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise ConfigError(path, where(entry, key), f"{name} {key} must be a number >= 0")
+            setattr(out, key, float(value))
+            out.lines[key] = where(entry, key) or 0
+        return out
+
+    budget.total = limits(data, -1, "", (*_BUDGET_LIMITS, "paths"))
+    entries = data.get("paths", [])
+    if not isinstance(entries, list):
+        raise ConfigError(
+            path, where(-1, "paths"), "[budget] paths must be a list of tables ([[budget.paths]])"
+        )
+    seen: set[str] = set()
+    for i, item in enumerate(entries):
+        if not isinstance(item, dict):
+            raise ConfigError(path, where(-1, "paths"), "[budget] paths must be a list of tables")
+        folder = item.get("path")
+        if not isinstance(folder, str) or not folder.strip():
+            raise ConfigError(path, where(i, "path"), '[[budget.paths]] needs path = "<folder>"')
+        folder = folder.strip().replace("\\", "/").rstrip("/") or "."
+        entry = limits(item, i, folder, (*_BUDGET_LIMITS, "path"))
+        if not entry.configured:
+            raise ConfigError(
+                path, where(i), f"[[budget.paths]] {folder!r} sets none of {', '.join(_BUDGET_LIMITS)}"
+            )
+        if os.path.normpath(folder) in seen:
+            raise ConfigError(path, where(i, "path"), f"[[budget.paths]] {folder!r} is listed twice")
+        seen.add(os.path.normpath(folder))
+        budget.paths.append(entry)
+    return budget
 
 
 def _check(path: str, text: str, data: dict[str, Any], schema: dict[str, Any], prefix: str) -> None:

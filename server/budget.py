@@ -1,0 +1,248 @@
+"""Budget guardrails: monthly limits from `[budget]`, checked by `advisor lint` and `advisor diff`.
+
+A folder's budget counts the root modules inside that folder together with the modules they call, so
+`envs/prod` pays for `module.vpc` even when the module's files live in `modules/vpc`. The engine's
+`Analysis` does not say which root a resource came from, so `analyze_rooted` runs the same per-module
+pipeline and keeps that link.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from advisor.config import BudgetConfig, BudgetLimits, Config
+from advisor.engine import Analysis, Options
+from advisor.model import Finding, ParseError, Resource
+
+if TYPE_CHECKING:
+    from advisor.pricing.costs import ResourceCost
+
+
+@dataclass(slots=True)
+class RootedAnalysis:
+    """An `Analysis` equal to `analyze_paths`'s, plus the root module folder of each resource."""
+
+    analysis: Analysis
+    resources: list[tuple[str, Resource]] = field(default_factory=list)
+    costs: dict[tuple[str, str], ResourceCost] = field(default_factory=dict)
+
+    def roots(self) -> list[str]:
+        return sorted({root for root, _ in self.resources})
+
+
+def analyze_rooted(paths: list[str], options: Options) -> RootedAnalysis:
+    """What `engine.analyze_paths` finds, keeping which root module each resource belongs to.
+
+    Terraform root modules go through the engine's per-module pipeline one by one (in parallel for many),
+    merged the engine's way: a folder that another root calls as a module is not a root itself, and a
+    finding on the same range is reported once. Other files (CloudFormation templates) go through
+    `analyze_paths` as they are; each template is its own root.
+    """
+    from advisor import engine
+    from advisor.iac.terraform import is_terraform_file, is_tfvars_file
+
+    files, errors = engine.discover(paths or ["."])
+    terraform = [f for f in files if is_terraform_file(f) or is_tfvars_file(f)]
+    analysis = Analysis(files=list(terraform), errors=errors)
+    rooted = RootedAnalysis(analysis)
+    jobs = [engine.ModuleJob(d, options) for d in engine.module_roots(terraform)]
+    outcomes = engine._run(jobs, options.jobs, None) if jobs else []
+    child_dirs = {
+        os.path.dirname(p) or "."
+        for o in outcomes
+        for p in o.files
+        if (os.path.dirname(p) or ".") != o.directory
+    }
+    seen_findings: set[tuple[Any, ...]] = set()
+    seen_errors: set[tuple[Any, ...]] = {(e.path, e.message, -1) for e in errors}
+
+    def add_findings(findings: list[Finding]) -> None:
+        for f in findings:
+            key = _finding_identity(f)
+            if key not in seen_findings:
+                seen_findings.add(key)
+                analysis.findings.append(f)
+
+    def add_errors(found: list[ParseError]) -> None:
+        for e in found:
+            key = (e.path, e.message, e.span.line if e.span else -1)
+            if key not in seen_errors:
+                seen_errors.add(key)
+                analysis.errors.append(e)
+
+    for o in outcomes:
+        if o.directory in child_dirs:
+            continue  # analysed through the module call that uses it, with its real inputs
+        analysis.resources.extend(o.resources)
+        analysis.costs.extend(o.costs)
+        analysis.not_priced.extend(o.not_priced)
+        analysis.notes.extend(o.notes)
+        rooted.resources.extend((o.directory, r) for r in o.resources)
+        rooted.costs.update(((o.directory, c.address), c) for c in o.costs)
+        add_findings(o.findings)
+        add_errors([*o.errors, *o.read_errors])
+    tf_set = set(terraform)
+    others = [f for f in files if f not in tf_set]
+    if others:
+        extra = engine.analyze_paths(others, options)
+        analysis.resources.extend(extra.resources)
+        analysis.costs.extend(extra.costs)
+        analysis.not_priced.extend(extra.not_priced)
+        analysis.notes.extend(extra.notes)
+        analysis.files.extend(f for f in extra.files if f not in tf_set)
+        rooted.resources.extend((r.path, r) for r in extra.resources)  # a template is its own root
+        rooted.costs.update(((c.path, c.address), c) for c in extra.costs)
+        add_findings(extra.findings)
+        add_errors(extra.errors)
+    analysis.findings.sort(key=Finding.sort_key)
+    analysis.errors.sort(key=lambda e: (e.path, e.span.line if e.span else -1, e.message))
+    analysis.costs.sort(key=lambda c: (c.path, c.line, c.address))
+    analysis.resources.sort(key=lambda r: (r.path, r.span.line, r.address))
+    analysis.not_priced.sort()
+    analysis.files.sort()
+    rooted.resources.sort(key=lambda rr: (rr[0], rr[1].address))
+    return rooted
+
+
+def _finding_identity(f: Finding) -> tuple[Any, ...]:
+    """The engine's rule for one finding reported by several roots (a module they share)."""
+    return (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, f.message if not f.resource else "")
+
+
+# -- limits -------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class BudgetCheck:
+    """One limit compared with the figures of one scope (the whole analysis or a folder)."""
+
+    scope: str  # "" for the whole analysis, else the folder as written in the config
+    limit: str  # monthly_total | monthly_increase | percent_increase
+    threshold: float
+    value: float | None  # None: not applicable (a percentage of a zero base)
+    where: str  # config file:line that sets the limit
+
+    @property
+    def breached(self) -> bool:
+        return self.value is not None and round(self.value, 2) > self.threshold + 1e-9
+
+    def message(self) -> str:
+        subject = "the monthly total" + (f" of {self.scope}" if self.scope else "")
+        if self.limit == "monthly_total":
+            what, limit = f"{subject} is {money(self.value)}", money(self.threshold)
+        elif self.limit == "monthly_increase":
+            grows = "grows" if (self.value or 0) > 0 else "changes"
+            what, limit = f"{subject} {grows} by {signed(self.value)}", money(self.threshold)
+        else:
+            grows = "grows" if (self.value or 0) > 0 else "changes"
+            change = "(n/a: the base total is $0)" if self.value is None else f"by {self.value:+.2f}%"
+            what, limit = f"{subject} {grows} {change}", f"{self.threshold:g}%"
+        verdict = "above" if self.breached else "within"
+        return f"{what}, {verdict} {self.limit} = {limit} ({self.where})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope or "total",
+            "limit": self.limit,
+            "threshold": self.threshold,
+            "value": None if self.value is None else round(self.value, 2),
+            "breached": self.breached,
+            "config": self.where,
+            "message": self.message(),
+        }
+
+
+def money(x: float | None) -> str:
+    """$1,234.50; a negative amount as -$1.00."""
+    return "unknown" if x is None else (f"-${-x:,.2f}" if x < -0.004 else f"${abs(x):,.2f}")
+
+
+def signed(x: float | None) -> str:
+    """A change of money: +$1.00, -$1.00 or $0.00."""
+    if x is None:
+        return "unknown"
+    if abs(x) < 0.005:
+        return "$0.00"
+    return f"+${x:,.2f}" if x > 0 else f"-${-x:,.2f}"
+
+
+def _where(config: Config, limits: BudgetLimits, key: str) -> str:
+    from advisor.report.common import rel
+
+    path = rel(config.path) if config.path else ".advisor.toml"
+    line = limits.lines.get(key) or limits.line
+    return f"{path}:{line}" if line else path
+
+
+def check_limits(
+    config: Config, limits: BudgetLimits, before: float | None, after: float
+) -> list[BudgetCheck]:
+    """The checks of one scope; `before` is None when only one revision is known (lint)."""
+    out: list[BudgetCheck] = []
+
+    def add(limit: str, threshold: float, value: float | None) -> None:
+        out.append(BudgetCheck(limits.scope, limit, threshold, value, _where(config, limits, limit)))
+
+    if limits.monthly_total is not None:
+        add("monthly_total", limits.monthly_total, after)
+    if before is not None:
+        delta = round(after - before, 2)
+        if limits.monthly_increase is not None:
+            add("monthly_increase", limits.monthly_increase, delta)
+        if limits.percent_increase is not None:
+            add(
+                "percent_increase",
+                limits.percent_increase,
+                round(delta / before * 100, 2) if before > 0 else None,
+            )
+    return out
+
+
+def folder_of(budget: BudgetConfig, limits: BudgetLimits) -> str:
+    return os.path.realpath(os.path.join(budget.base_dir, limits.scope))
+
+
+def inside(root: str, folder: str, cwd: str) -> bool:
+    """Whether a root module folder (as the engine names it, relative to `cwd`) lies in `folder`."""
+    absolute = os.path.realpath(os.path.join(cwd, root))
+    return absolute == folder or absolute.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def scope_total(rooted: RootedAnalysis, folder: str, cwd: str) -> tuple[float, bool]:
+    """Monthly cost of the roots inside `folder`, and whether any root is there at all."""
+    roots = {r for r in rooted.roots() if inside(r, folder, cwd)}
+    total = sum(c.monthly_cost or 0.0 for (root, _address), c in rooted.costs.items() if root in roots)
+    return round(total, 2), bool(roots)
+
+
+def lint_checks(config: Config, analysis: Analysis, paths: list[str], options: Options) -> list[BudgetCheck]:
+    """`monthly_total` for the whole analysis and each configured folder that holds analysed roots.
+
+    Folder budgets need to know each resource's root module, which `analyze_paths` does not keep: the
+    paths are analysed once more, and only when folder budgets are configured.
+    """
+    budget = config.budget
+    checks: list[BudgetCheck] = []
+    if budget.total.monthly_total is not None:
+        checks += check_limits(config, budget.total, None, analysis.monthly_cost)
+    folders = [p for p in budget.paths if p.monthly_total is not None]
+    if folders:
+        rooted = analyze_rooted(paths, options)
+        cwd = os.getcwd()
+        for limits in folders:
+            total, present = scope_total(rooted, folder_of(budget, limits), cwd)
+            if present:
+                checks += check_limits(config, limits, None, total)
+    return checks
+
+
+def report_lint_budget(config: Config, analysis: Analysis, paths: list[str], options: Options) -> bool:
+    """Check `[budget]` for `advisor lint`; print each breach on stderr; True when one is breached."""
+    import sys
+
+    if not config.budget.configured:
+        return False
+    breaches = [c for c in lint_checks(config, analysis, paths, options) if c.breached]
+    for c in breaches:
+        sys.stderr.write(f"advisor: budget exceeded: {c.message()}\n")
+    return bool(breaches)
