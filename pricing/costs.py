@@ -45,6 +45,7 @@ class ResourceCost:
     line: int
     components: list[CostComponent] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    root: str = ""  # the root module folder (or template) the resource was evaluated in
 
     @property
     def monthly_cost(self) -> float | None:

@@ -37,5 +37,10 @@ def estimate_cached(resource: Resource, catalog: Catalog, usage: dict[str, float
     if hit is None:
         return None
     out = copy.copy(hit)
-    out.address, out.path, out.line = resource.address, resource.path, resource.span.line
+    out.address, out.path, out.line, out.root = (
+        resource.address,
+        resource.path,
+        resource.span.line,
+        resource.root,
+    )
     return out

@@ -1,9 +1,8 @@
 """Budget guardrails: monthly limits from `[budget]`, checked by `advisor lint` and `advisor diff`.
 
 A folder's budget counts the root modules inside that folder together with the modules they call, so
-`envs/prod` pays for `module.vpc` even when the module's files live in `modules/vpc`. The engine's
-`Analysis` does not say which root a resource came from, so `analyze_rooted` runs the same per-module
-pipeline and keeps that link.
+`envs/prod` pays for `module.vpc` even when the module's files live in `modules/vpc`; each resource
+and cost carries the root it was evaluated in.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.config import BudgetConfig, BudgetLimits, Config
 from advisor.engine import Analysis, Options
-from advisor.model import Finding, ParseError, Resource
+from advisor.model import Resource
 
 if TYPE_CHECKING:
     from advisor.pricing.costs import ResourceCost
@@ -33,82 +32,16 @@ class RootedAnalysis:
 
 
 def analyze_rooted(paths: list[str], options: Options) -> RootedAnalysis:
-    """What `engine.analyze_paths` finds, keeping which root module each resource belongs to.
+    """What `engine.analyze_paths` finds, with each resource and cost keyed by its root module."""
+    from advisor.engine import analyze_paths
 
-    Terraform root modules go through the engine's per-module pipeline one by one (in parallel for many),
-    merged the engine's way: a folder that another root calls as a module is not a root itself, and a
-    finding on the same range is reported once. Other files (CloudFormation templates) go through
-    `analyze_paths` as they are; each template is its own root.
-    """
-    from advisor import engine
-    from advisor.iac.terraform import is_terraform_file, is_tfvars_file
-
-    files, errors = engine.discover(paths or ["."])
-    terraform = [f for f in files if is_terraform_file(f) or is_tfvars_file(f)]
-    analysis = Analysis(files=list(terraform), errors=errors)
+    analysis = analyze_paths(paths, options)
     rooted = RootedAnalysis(analysis)
-    jobs = [engine.ModuleJob(d, options) for d in engine.module_roots(terraform)]
-    outcomes = engine._run(jobs, options.jobs, None) if jobs else []
-    child_dirs = {
-        os.path.dirname(p) or "."
-        for o in outcomes
-        for p in o.files
-        if (os.path.dirname(p) or ".") != o.directory
-    }
-    seen_findings: set[tuple[Any, ...]] = set()
-    seen_errors: set[tuple[Any, ...]] = {(e.path, e.message, -1) for e in errors}
-
-    def add_findings(findings: list[Finding]) -> None:
-        for f in findings:
-            key = _finding_identity(f)
-            if key not in seen_findings:
-                seen_findings.add(key)
-                analysis.findings.append(f)
-
-    def add_errors(found: list[ParseError]) -> None:
-        for e in found:
-            key = (e.path, e.message, e.span.line if e.span else -1)
-            if key not in seen_errors:
-                seen_errors.add(key)
-                analysis.errors.append(e)
-
-    for o in outcomes:
-        if o.directory in child_dirs:
-            continue  # analysed through the module call that uses it, with its real inputs
-        analysis.resources.extend(o.resources)
-        analysis.costs.extend(o.costs)
-        analysis.not_priced.extend(o.not_priced)
-        analysis.notes.extend(o.notes)
-        rooted.resources.extend((o.directory, r) for r in o.resources)
-        rooted.costs.update(((o.directory, c.address), c) for c in o.costs)
-        add_findings(o.findings)
-        add_errors([*o.errors, *o.read_errors])
-    tf_set = set(terraform)
-    others = [f for f in files if f not in tf_set]
-    if others:
-        extra = engine.analyze_paths(others, options)
-        analysis.resources.extend(extra.resources)
-        analysis.costs.extend(extra.costs)
-        analysis.not_priced.extend(extra.not_priced)
-        analysis.notes.extend(extra.notes)
-        analysis.files.extend(f for f in extra.files if f not in tf_set)
-        rooted.resources.extend((r.path, r) for r in extra.resources)  # a template is its own root
-        rooted.costs.update(((c.path, c.address), c) for c in extra.costs)
-        add_findings(extra.findings)
-        add_errors(extra.errors)
-    analysis.findings.sort(key=Finding.sort_key)
-    analysis.errors.sort(key=lambda e: (e.path, e.span.line if e.span else -1, e.message))
-    analysis.costs.sort(key=lambda c: (c.path, c.line, c.address))
-    analysis.resources.sort(key=lambda r: (r.path, r.span.line, r.address))
-    analysis.not_priced.sort()
-    analysis.files.sort()
-    rooted.resources.sort(key=lambda rr: (rr[0], rr[1].address))
+    rooted.resources = sorted(
+        ((r.root, r) for r in analysis.resources), key=lambda rr: (rr[0], rr[1].address)
+    )
+    rooted.costs = {(c.root, c.address): c for c in analysis.costs}
     return rooted
-
-
-def _finding_identity(f: Finding) -> tuple[Any, ...]:
-    """The engine's rule for one finding reported by several roots (a module they share)."""
-    return (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, f.message if not f.resource else "")
 
 
 # -- limits -------------------------------------------------------------------------------------------

@@ -136,6 +136,7 @@ class Resource:
     referenced_by: list[str] = field(default_factory=list)
     launch_template: str = ""
     source_type: str = ""  # the template's own type (`AWS::EC2::Volume`) when it differs from `type`
+    root: str = ""  # the root module folder (or template) whose evaluation produced this instance
 
     @property
     def span(self) -> Span:

@@ -751,6 +751,7 @@ def evaluate_template(
                 region_note="deployment region",
             )
             r.source_type = cfn_type
+            r.root = path
             if props is not None and props.kind == "object" and spec:
                 _apply_mapping(t, r, props, spec.get("properties", {}))
                 if cfn_type == "AWS::Serverless::Function" and globals_fn is not None:

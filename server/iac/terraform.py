@@ -417,6 +417,7 @@ class ModuleEvaluator:
                     region=str(region.value),
                     region_note=region.origin_note,
                     provider_tags=dict(tags),
+                    root=self.root_dir,
                     references=sorted(set(self._targets.get(f"{rtype}.{name}", []))),
                     referenced_by=sorted(set(referrers.get(f"{rtype}.{name}", []))),
                 )
