@@ -201,18 +201,28 @@ class ModuleOutcome:
 
 def analyze_module(job: ModuleJob) -> ModuleOutcome:
     """The whole pipeline for one root module, reusing a stored outcome when no input changed."""
+    stored = cached_outcome(job)
+    if stored is not None:
+        return stored
+    outcome = _analyze_module(job)
+    if job.options.disk_cache and not job.overlay:
+        from advisor.iac import parse_cache
+
+        parse_cache.store(parse_cache.key("module", _job_signature(job)), (_inputs_of(outcome), outcome))
+    return outcome
+
+
+def cached_outcome(job: ModuleJob) -> ModuleOutcome | None:
+    """The stored outcome of this job if every file and folder it read is unchanged."""
     if not job.options.disk_cache or job.overlay:
-        return _analyze_module(job)
+        return None
     from advisor.iac import parse_cache
 
-    digest = parse_cache.key("module", _job_signature(job))
-    stored = parse_cache.load(digest)
+    stored = parse_cache.load(parse_cache.key("module", _job_signature(job)))
     if isinstance(stored, tuple) and len(stored) == 2 and _inputs_unchanged(stored[0]):
         outcome: ModuleOutcome = stored[1]
         return outcome
-    outcome = _analyze_module(job)
-    parse_cache.store(digest, (_inputs_of(outcome), outcome))
-    return outcome
+    return None
 
 
 def _job_signature(job: ModuleJob) -> str:
@@ -461,6 +471,23 @@ def analyze_paths(
 
 
 def _run(
+    jobs: list[ModuleJob], max_jobs: int, on_module: Callable[[str], None] | None
+) -> list[ModuleOutcome]:
+    """Outcomes in job order; stored ones are read here, the rest computed (in parallel for many)."""
+    found = [cached_outcome(j) for j in jobs]
+    misses = [j for j, o in zip(jobs, found, strict=True) if o is None]
+    computed = iter(_compute(misses, max_jobs, on_module))
+    out = []
+    for job, outcome in zip(jobs, found, strict=True):
+        if outcome is None:
+            outcome = next(computed)
+        elif on_module:
+            on_module(job.directory)
+        out.append(outcome)
+    return out
+
+
+def _compute(
     jobs: list[ModuleJob], max_jobs: int, on_module: Callable[[str], None] | None
 ) -> list[ModuleOutcome]:
     workers = max_jobs or min(os.cpu_count() or 1, 8)

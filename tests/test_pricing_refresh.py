@@ -957,7 +957,7 @@ def test_refreshed_file_replaces_the_snapshot_and_wins(
     capsys.readouterr()
     assert main(["pricing", "status"]) == 0
     printed = capsys.readouterr().out
-    assert "source: refreshed" in printed and "aws-price-list-api" in printed
+    assert printed.startswith("Prices: refreshed,") and "aws-price-list-api" in printed
 
 
 def test_an_incomplete_answer_is_rejected(stub: tuple[Any, Stubber], cache: Path) -> None:

@@ -10,6 +10,8 @@ from advisor.engine import Analysis
 from advisor.model import Finding
 from advisor.report.common import edit_json, position, rel
 
+COMPACT_ABOVE = 2000
+
 
 def pricing_info(region: str) -> dict[str, Any]:
     from advisor.pricing.catalog import Catalog
@@ -82,4 +84,6 @@ def render(analysis: Analysis, region: str, unit: tuple[str, float] | None = Non
         ],
         "notes": analysis.notes,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    # indented for people; very large reports are written compact (the indenting encoder is slow)
+    indent = 2 if len(analysis.findings) <= COMPACT_ABOVE else None
+    return json.dumps(doc, indent=indent, ensure_ascii=False) + "\n"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import textwrap
 from typing import TextIO
 
 from advisor.engine import Analysis
@@ -13,6 +15,24 @@ _COLORS = {"error": "31", "warning": "33", "info": "36", "hint": "2"}
 
 def use_color(stream: TextIO) -> bool:
     return stream.isatty() and os.environ.get("NO_COLOR") is None and os.environ.get("TERM") != "dumb"
+
+
+def explanation_lines(text: str, width: int = 100) -> list[str]:
+    """An explanation under its finding: indented, wrapped, list items with a hanging indent."""
+    lines: list[str] = []
+    for para in text.splitlines():
+        lead = " " * (4 + len(para) - len(para.lstrip()))
+        bullet = re.match(r"(?:[-*•]|\d+[.)])\s+", para.strip())
+        hang = lead + " " * (len(bullet.group(0)) if bullet else 0)
+        wrapped = textwrap.wrap(
+            para.strip(),
+            max(20, width - len(lead)),
+            initial_indent=lead,
+            subsequent_indent=hang,
+            break_on_hyphens=False,
+        )
+        lines.extend(wrapped or [""])
+    return lines
 
 
 def render(analysis: Analysis, color: bool = False, unit: tuple[str, float] | None = None) -> str:
@@ -27,6 +47,8 @@ def render(analysis: Analysis, color: bool = False, unit: tuple[str, float] | No
         label = paint(_COLORS[f.severity], f"{f.severity}[{f.rule}]")
         fix = "" if not f.fix else (" [fix]" if f.fix_safe else " [fix: unsafe]")
         out.append(f"{paint('1', where)}: {label} {f.message}{paint('2', fix)}")
+        if f.explanation:  # from `lint --explain`: display only, under its finding
+            out.extend(explanation_lines(f.explanation))
     for e in analysis.errors:
         if e.span is not None and any(
             f.rule == "parse-error" and f.span == e.span for f in analysis.findings
