@@ -41,7 +41,9 @@ def generated_project() -> Path:
         mod.mkdir(parents=True)
         for f in range(5):
             text = generate(300)
-            (mod / f"file{f}.tf").write_text(text.replace('variable "size"', f'variable "size_{f}"') if f else text)
+            (mod / f"file{f}.tf").write_text(
+                text.replace('variable "size"', f'variable "size_{f}"') if f else text
+            )
     return root
 
 
@@ -61,13 +63,22 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 def run(name: str, folder: Path, runs: int, checkov: Path | None) -> dict[str, object]:
     files = sum(1 for p in folder.rglob("*") if p.suffix in (".tf", ".yaml", ".yml", ".json", ".template"))
-    advisor = [sys.executable, "-m", "advisor", "lint", str(folder), "--format", "json", "--fail-on", "never",
-               "--output", os.devnull]
+    advisor = [
+        sys.executable,
+        "-m",
+        "advisor",
+        "lint",
+        str(folder),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--output",
+        os.devnull,
+    ]
     cold, warm, rss = [], [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as cache:
-            for tables in Path(os.path.expanduser("~/.cache/advisor")).glob("hcl-grammar-*"):
-                shutil.copy(tables, cache)  # parser tables are built once per machine, not per run
             env = dict(os.environ, ADVISOR_CACHE_DIR=cache)
             w, r = timed(advisor, env)
             cold.append(w)
@@ -81,11 +92,24 @@ def run(name: str, folder: Path, runs: int, checkov: Path | None) -> dict[str, o
         "advisor_rss": max(rss),
     }
     if checkov is not None:
-        cmd = [str(checkov), "-d", str(folder), "--framework", "terraform", "cloudformation", "--quiet",
-               "--compact", "-o", "json", "--skip-download"]
+        cmd = [
+            str(checkov),
+            "-d",
+            str(folder),
+            "--framework",
+            "terraform",
+            "cloudformation",
+            "--quiet",
+            "--compact",
+            "-o",
+            "json",
+            "--skip-download",
+        ]
         times, rss_c = [], []
         for _ in range(runs):
-            w, r = timed(cmd, dict(os.environ, BC_SKIP_MAPPING="TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false"))
+            w, r = timed(
+                cmd, dict(os.environ, BC_SKIP_MAPPING="TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false")
+            )
             times.append(w)
             rss_c.append(r)
         row["checkov"] = statistics.median(times)
@@ -110,8 +134,10 @@ def main() -> None:
     if args.corpus:
         datasets.append(("real-world corpus", args.corpus))
     rows = [run(name, folder, args.runs, found) for name, folder in datasets]
-    print(f"| dataset | files | advisor cold | advisor warm | warm speed-up | checkov | checkov ÷ advisor cold "
-          f"| peak RSS advisor / checkov | ({os.cpu_count()} cores, median of {args.runs}) |")
+    print(
+        "| dataset | files | advisor cold | advisor warm | warm speed-up | checkov | checkov ÷ advisor cold "
+        f"| peak RSS advisor / checkov | ({os.cpu_count()} cores, median of {args.runs}) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         cold, warm = float(r["advisor_cold"]), float(r["advisor_warm"])  # type: ignore[arg-type]
@@ -119,8 +145,8 @@ def main() -> None:
         ratio = f"{float(ck) / cold:.1f}×" if ck else "–"  # type: ignore[arg-type]
         ck_s = f"{float(ck):.2f} s" if ck else "–"  # type: ignore[arg-type]
         rss = f"{r['advisor_rss']} / {r.get('checkov_rss', '–')} MiB"
-        print(f"| {r['dataset']} | {r['files']} | {cold:.2f} s | {warm:.2f} s | {cold / warm:.1f}× | {ck_s} | {ratio} "
-              f"| {rss} | |")
+        speedup = f"{cold / warm:.1f}×"
+        print(f"| {r['dataset']} | {r['files']} | {cold:.2f} s | {warm:.2f} s | {speedup} | {ck_s} | {ratio} | {rss} | |")
 
 
 if __name__ == "__main__":
