@@ -146,7 +146,17 @@ def main() -> None:
         ck_s = f"{float(ck):.2f} s" if ck else "–"  # type: ignore[arg-type]
         rss = f"{r['advisor_rss']} / {r.get('checkov_rss', '–')} MiB"
         speedup = f"{cold / warm:.1f}×"
-        cells = [str(r["dataset"]), str(r["files"]), f"{cold:.2f} s", f"{warm:.2f} s", speedup, ck_s, ratio, rss, ""]
+        cells = [
+            str(r["dataset"]),
+            str(r["files"]),
+            f"{cold:.2f} s",
+            f"{warm:.2f} s",
+            speedup,
+            ck_s,
+            ratio,
+            rss,
+            "",
+        ]
         print("| " + " | ".join(cells) + " |")
 
 
