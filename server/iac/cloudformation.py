@@ -211,7 +211,8 @@ def _recover_resources(path: str, text: str, index: _LineIndex) -> list[JNode]:
     """
     import yaml
 
-    lines = text.splitlines(keepends=True)
+    lines = [ln + "\n" for ln in text.split("\n")]  # only "\n" ends a line, as in `_LineIndex`
+    lines[-1] = lines[-1][:-1]
     sections: dict[str, tuple[int, int]] = {}
     current: str | None = None
     for i, ln in enumerate(lines):

@@ -67,10 +67,13 @@ _GRAMMAR_FIXES = (
 
 
 def get_parser() -> Any:
-    """The LALR parser, built once; its tables are cached on disk because building takes seconds."""
+    """The LALR parser, built once; lark keeps its tables in the temp folder because building takes seconds.
+
+    (The tables are keyed by the grammar and lark's options, the cache location included, so one fixed
+    location lets every process and every `ADVISOR_CACHE_DIR` share them.)
+    """
     global _parser
     if _parser is None:
-        import hashlib
         from importlib import resources
 
         import lark
@@ -79,19 +82,10 @@ def get_parser() -> Any:
         grammar = resources.files("hcl2").joinpath("hcl2.lark").read_text(encoding="utf-8")
         for old, new in _GRAMMAR_FIXES:
             grammar = grammar.replace(old, new)
-        digest = hashlib.sha256((grammar + lark.__version__).encode()).hexdigest()[:16]
-        cache: str | bool = False
         try:
-            from advisor.paths import cache_dir
-
-            directory = cache_dir()
-            directory.mkdir(parents=True, exist_ok=True)
-            cache = str(directory / f"hcl-grammar-{digest}.lark")
-        except OSError:
-            cache = False
-        _parser = lark.Lark(
-            grammar, parser="lalr", propagate_positions=True, postlex=PostLexer(), cache=cache
-        )
+            _parser = lark.Lark(grammar, parser="lalr", propagate_positions=True, postlex=PostLexer(), cache=True)
+        except OSError:  # an unwritable temp folder only costs start-up time
+            _parser = lark.Lark(grammar, parser="lalr", propagate_positions=True, postlex=PostLexer())
     return _parser
 
 
