@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from advisor.fastpickle import by_fields
 
+
+@by_fields
 @dataclass(slots=True)
 class CostComponent:
     """One line of a bill.
@@ -35,6 +38,7 @@ class CostComponent:
         return self.quantity is None
 
 
+@by_fields
 @dataclass(slots=True)
 class ResourceCost:
     """The priced view of one resource instance."""

@@ -7,6 +7,7 @@ so an edit elsewhere reuses every estimate.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
@@ -16,6 +17,7 @@ from advisor.pricing.costs import ResourceCost
 from advisor.pricing.estimators import estimate
 
 _LIMIT = 50_000
+_MISSING: Any = object()
 _memo: dict[tuple[Any, ...], ResourceCost | None] = {}
 
 
@@ -27,13 +29,15 @@ def estimate_cached(resource: Resource, catalog: Catalog, usage: dict[str, float
         tuple(sorted(usage.items())),
         resource.body.signature(),
     )
-    if key in _memo:
-        hit = _memo[key]
-    else:
-        hit = estimate(resource, catalog, usage)
+    found = _memo.get(key, _MISSING)
+    if found is _MISSING:
+        found = estimate(resource, catalog, usage)
         if len(_memo) >= _LIMIT:
-            _memo.pop(next(iter(_memo)))
-        _memo[key] = hit
+            # threads of the language server share this memo: evicting must not fail on a race
+            with contextlib.suppress(StopIteration, RuntimeError):
+                _memo.pop(next(iter(_memo)), None)
+        _memo[key] = found
+    hit: ResourceCost | None = found
     if hit is None:
         return None
     out = copy.copy(hit)

@@ -8,6 +8,7 @@ set through a variable default or a tfvars entry is fixed there.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -143,7 +144,8 @@ class RuleContext:
         if hit is None:
             hit = self.compare(resource, with_changes(resource, chain, changes, element))
             if len(_COMPARISONS) >= _MEMO_LIMIT:
-                _COMPARISONS.pop(next(iter(_COMPARISONS)))
+                with contextlib.suppress(StopIteration, RuntimeError):  # shared by server threads
+                    _COMPARISONS.pop(next(iter(_COMPARISONS)), None)
             _COMPARISONS[key] = hit
         return hit
 

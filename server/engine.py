@@ -327,7 +327,7 @@ def _analyze_module(job: ModuleJob) -> ModuleOutcome:
             return ModuleOutcome(job.directory, [], [], [], [], [], [], [], [])  # not a template: ignored
         result = evaluate_template(job.template, text, job.options.settings(), read)
     else:
-        result = evaluate_root(job.directory, job.options.settings(), read)
+        result = evaluate_root(job.directory, job.options.settings(), read, job.overlay)
     costs, not_priced = price_resources(result.resources, job.options.config)
     findings = [
         Finding(PARSE_ERROR, "error", e.message, e.span, fix_safe=False)

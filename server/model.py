@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from advisor.fastpickle import by_fields
+
 Severity = Literal["error", "warning", "info", "hint"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info", "hint")
 HOURS_PER_MONTH = 730.0
@@ -24,6 +26,7 @@ def base_address(address: str) -> str:
     return address
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Span:
     """A range in one file: 0-based lines, columns in Unicode code points, end exclusive.
@@ -55,6 +58,7 @@ def point_span(path: str, text: str, line: int, column: int) -> Span:
     return Span(path, line, column, line, end_column, start, start + (end_column - column))
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class TextEdit:
     """Replace the text at `span` with `new_text` (an insertion when the span is empty)."""
@@ -66,6 +70,7 @@ class TextEdit:
 ValueKind = Literal["literal", "resolved", "unknown"]
 
 
+@by_fields
 @dataclass(slots=True)
 class Value:
     """An attribute's value after evaluation.
@@ -94,6 +99,7 @@ class Value:
         return self.origin if self.known else None
 
 
+@by_fields
 @dataclass(slots=True)
 class Block:
     """A block's body: attributes by name and nested blocks by type, in source order."""
@@ -120,6 +126,7 @@ class Block:
         return self.attributes.get(name)
 
 
+@by_fields
 @dataclass(slots=True)
 class Resource:
     """One priced unit: a resource instance (a `count = 3` resource yields three)."""
@@ -156,6 +163,7 @@ class Resource:
         return None
 
 
+@by_fields
 @dataclass(slots=True)
 class ParseError:
     """A file or a block that could not be read; the rest of the file is still analysed."""
@@ -165,6 +173,7 @@ class ParseError:
     span: Span | None = None
 
 
+@by_fields
 @dataclass(slots=True)
 class Document:
     """Everything a front-end extracted from one file."""
@@ -177,6 +186,7 @@ class Document:
     notes: list[str] = field(default_factory=list)
 
 
+@by_fields
 @dataclass(slots=True)
 class Finding:
     """A rule's verdict on one resource, with computed figures and a fix."""

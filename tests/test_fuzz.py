@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, given, seed, settings
-from hypothesis import strategies as st
-
 from advisor.iac.cloudformation import evaluate_template, load_nodes
 from advisor.iac.hcl_parse import parse_hcl
 from advisor.iac.hcl_scanner import split_top_level
 from advisor.iac.terraform import Settings
 from advisor.model import Span
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("ADVISOR_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -71,7 +70,9 @@ Resources:
 
 
 def mutate(draw: st.DrawFn, text: str) -> str:
-    ops = draw(st.lists(st.sampled_from(["cut", "flip", "insert", "delete", "brace", "nest", "unicode"]), max_size=6))
+    ops = draw(
+        st.lists(st.sampled_from(["cut", "flip", "insert", "delete", "brace", "nest", "unicode"]), max_size=6)
+    )
     for op in ops:
         if not text:
             break
@@ -81,7 +82,15 @@ def mutate(draw: st.DrawFn, text: str) -> str:
         elif op == "flip" and i < len(text):
             text = text[:i] + chr((ord(text[i]) ^ draw(st.integers(1, 127))) or 1) + text[i + 1 :]
         elif op == "insert":
-            text = text[:i] + draw(st.sampled_from(['"', "{", "}", "[", "]", "${", "<<EOF\n", "#", "/*", "\n", "\r\n", "!Ref ", ":"])) + text[i:]
+            text = (
+                text[:i]
+                + draw(
+                    st.sampled_from(
+                        ['"', "{", "}", "[", "]", "${", "<<EOF\n", "#", "/*", "\n", "\r\n", "!Ref ", ":"]
+                    )
+                )
+                + text[i:]
+            )
         elif op == "delete":
             j = draw(st.integers(i, min(len(text), i + 40)))
             text = text[:i] + text[j:]
@@ -152,7 +161,7 @@ def test_terraform_module_evaluation_never_raises(text: str) -> None:
 @FUZZ
 @given(cfn_texts())
 def test_cloudformation_never_raises_and_spans_stay_inside(text: str) -> None:
-    docs, errors = load_nodes("fuzz.yaml", text)
+    _docs, errors = load_nodes("fuzz.yaml", text)
     for e in errors:
         assert inside(e.span, text), e
     result = evaluate_template("fuzz.yaml", text, Settings(), lambda p: None)

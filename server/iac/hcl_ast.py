@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.fastpickle import by_fields
 from lark import Token, Tree
 
 Pos = tuple[int, int, int, int, int, int]
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Lit:
     value: Any
@@ -22,6 +24,7 @@ class Lit:
     quoted: bool = False  # a string literal written with quotes (its span includes them)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Template:
     """A string with interpolations (or a heredoc); parts are str or expressions."""
@@ -30,6 +33,7 @@ class Template:
     pos: Pos
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Ref:
     """A traversal: `var.size`, `local.x[0]`, `aws_instance.web.id`, `each.value`."""
@@ -43,6 +47,7 @@ class Ref:
         )
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Call:
     name: str
@@ -51,6 +56,7 @@ class Call:
     expand_last: bool = False
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Cond:
     cond: Expr
@@ -59,6 +65,7 @@ class Cond:
     pos: Pos
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class BinOp:
     op: str
@@ -67,6 +74,7 @@ class BinOp:
     pos: Pos
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Unary:
     op: str
@@ -74,18 +82,21 @@ class Unary:
     pos: Pos
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class TupleExpr:
     items: tuple[Expr, ...]
     pos: Pos
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ObjectExpr:
     items: tuple[tuple[str | Expr, Expr], ...]
     pos: Pos
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Index:
     """`expr[key]` or `expr.attr` on something that is not a plain traversal."""
@@ -95,6 +106,7 @@ class Index:
     pos: Pos
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Opaque:
     """An expression we do not evaluate (for-expressions, splats); `kind` says which.
@@ -110,6 +122,7 @@ class Opaque:
 Expr = Lit | Template | Ref | Call | Cond | BinOp | Unary | TupleExpr | ObjectExpr | Index | Opaque
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Attribute:
     name: str
@@ -118,6 +131,7 @@ class Attribute:
     name_pos: Pos
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class BlockNode:
     type: str

@@ -7,10 +7,12 @@ reported as a `ParseError` at the real position.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from advisor.fastpickle import by_fields
 from advisor.iac.hcl_ast import Item, Pos, convert
 from advisor.iac.hcl_scanner import Chunk, split_top_level
 from advisor.model import ParseError, Span, point_span
@@ -22,6 +24,7 @@ MAX_NESTING = 200
 disk_cache = False  # the command line turns this on: whole files are cached on disk by content
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Locator:
     """Turns chunk-relative positions into absolute spans of one file."""
@@ -43,12 +46,14 @@ class Locator:
         )
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ParsedItem:
     item: Item
     at: Locator
 
 
+@by_fields
 @dataclass(slots=True)
 class HclFile:
     path: str
@@ -82,10 +87,11 @@ def get_parser() -> Any:
         grammar = resources.files("hcl2").joinpath("hcl2.lark").read_text(encoding="utf-8")
         for old, new in _GRAMMAR_FIXES:
             grammar = grammar.replace(old, new)
+        options: dict[str, Any] = {"parser": "lalr", "propagate_positions": True, "postlex": PostLexer()}
         try:
-            _parser = lark.Lark(grammar, parser="lalr", propagate_positions=True, postlex=PostLexer(), cache=True)
+            _parser = lark.Lark(grammar, cache=True, **options)
         except OSError:  # an unwritable temp folder only costs start-up time
-            _parser = lark.Lark(grammar, parser="lalr", propagate_positions=True, postlex=PostLexer())
+            _parser = lark.Lark(grammar, **options)
     return _parser
 
 
@@ -132,7 +138,8 @@ def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | Non
     """Parse one chunk (cached by text): its items, or a relative (line, column, message) error."""
     hit = _cache.get(text)
     if hit is not None:
-        _cache.move_to_end(text)
+        with contextlib.suppress(KeyError):  # another thread may have evicted it meanwhile
+            _cache.move_to_end(text)
         return hit
     result: tuple[tuple[Item, ...], tuple[int, int, str] | None]
     if _nesting_depth(text) > MAX_NESTING:
@@ -147,7 +154,8 @@ def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | Non
             result = ((), _describe(exc))
     _cache[text] = result
     if len(_cache) > _CACHE_LIMIT:
-        _cache.popitem(last=False)
+        with contextlib.suppress(KeyError):
+            _cache.popitem(last=False)
     return result
 
 

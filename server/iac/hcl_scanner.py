@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from advisor.fastpickle import by_fields
+
 # A line that can only begin a top-level construct: keyword, labels, then `{`.
 _TOP_LEVEL = re.compile(
     r"(resource|data|module|variable|output|locals|provider|terraform|moved|import|check|removed)"
@@ -22,6 +24,7 @@ _SPECIAL = frozenset('\n"#/<{}[]()')
 _NEXT_SPECIAL = re.compile(r'[\n"#/<{}\[\]()]')
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Chunk:
     """One top-level item: `text[start:end]` of the file, starting at (line, column)."""

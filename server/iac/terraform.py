@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -614,12 +614,16 @@ def _link_launch_templates(resources: list[Resource]) -> None:
                 break
 
 
-def load_module_files(directory: str, read: Reader) -> list[HclFile]:
-    """Parse every `.tf` / `.tf.json` file of a directory (not recursive), in name order."""
+def load_module_files(directory: str, read: Reader, unsaved: Iterable[str] = ()) -> list[HclFile]:
+    """Parse every `.tf` / `.tf.json` file of a directory (not recursive), in name order.
+
+    `unsaved` names editor buffers whose files may not exist on disk yet.
+    """
     try:
-        names = sorted(os.listdir(directory))
+        on_disk = os.listdir(directory)
     except OSError:
-        return []
+        on_disk = []
+    names = sorted(set(on_disk) | _names_in(directory, unsaved))
     files: list[HclFile] = []
     for name in names:
         if not is_terraform_file(name):
@@ -632,12 +636,18 @@ def load_module_files(directory: str, read: Reader) -> list[HclFile]:
     return files
 
 
-def load_tfvars(directory: str, read: Reader, extra: list[str]) -> list[HclFile]:
+def _names_in(directory: str, paths: Iterable[str]) -> set[str]:
+    base = os.path.normpath(directory)
+    return {os.path.basename(p) for p in paths if os.path.dirname(os.path.normpath(p)) == base}
+
+
+def load_tfvars(directory: str, read: Reader, extra: list[str], unsaved: Iterable[str] = ()) -> list[HclFile]:
     """terraform.tfvars(.json), then *.auto.tfvars in name order, then --var-file files (later wins)."""
     try:
-        names = sorted(os.listdir(directory))
+        on_disk = os.listdir(directory)
     except OSError:
-        names = []
+        on_disk = []
+    names = sorted(set(on_disk) | _names_in(directory, unsaved))
     ordered: list[str] = [n for n in ("terraform.tfvars.json", "terraform.tfvars") if n in names]
     ordered += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     paths = [os.path.join(directory, n) for n in ordered] + list(extra)
@@ -649,10 +659,12 @@ def load_tfvars(directory: str, read: Reader, extra: list[str]) -> list[HclFile]
     return out
 
 
-def evaluate_root(directory: str, settings: Settings, read: Reader = read_disk) -> ModuleResult:
-    """Evaluate a root module directory with its tfvars and the CLI's variables."""
-    files = load_module_files(directory, read)
-    tfvars = load_tfvars(directory, read, settings.var_files)
+def evaluate_root(
+    directory: str, settings: Settings, read: Reader = read_disk, unsaved: Iterable[str] = ()
+) -> ModuleResult:
+    """Evaluate a root module directory with its tfvars and the CLI's variables (and unsaved buffers)."""
+    files = load_module_files(directory, read, unsaved)
+    tfvars = load_tfvars(directory, read, settings.var_files, unsaved)
     ev = ModuleEvaluator(directory, files, settings, read, tfvars=tfvars)
     result = ev.evaluate()
     for tf in tfvars:

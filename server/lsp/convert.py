@@ -54,58 +54,94 @@ def finding_key(f: Finding) -> list[Any]:
     return [f.rule, s.line, s.column, s.end_line, s.end_column]
 
 
+# Diagnostics are built as JSON-ready dicts in the worker thread: a big module has hundreds of them
+# per keystroke, and plain dicts cost a tenth of protocol objects to build and nothing to serialise.
+Json = dict[str, Any]
+
+
+def _point(index: LineIndex | None, line: int, column: int, encoding: str) -> Json:
+    line = max(line, 0)
+    if index is None:
+        return {"line": line, "character": max(column, 0)}
+    if line >= index.line_count:
+        line = index.line_count - 1
+        text = index.line(line)
+        return {"line": line, "character": to_units(text, len(text), encoding)}
+    return {"line": line, "character": to_units(index.line(line), column, encoding)}
+
+
+def range_json(span: Span, index: LineIndex | None, encoding: str) -> Json:
+    start = _point(index, span.line, span.column, encoding)
+    end = _point(index, span.end_line, span.end_column, encoding)
+    if (end["line"], end["character"]) < (start["line"], start["character"]):
+        end = start
+    return {"start": start, "end": end}
+
+
+def diagnostic_json(f: Finding, index: LineIndex | None, encoding: str, doc_urls: dict[str, str]) -> Json:
+    d: Json = {
+        "range": range_json(f.span, index, encoding),
+        "severity": int(SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Warning)),
+        "code": f.rule,
+        "source": SOURCE,
+        "message": f.message,
+        "data": {"key": finding_key(f), "fixable": bool(f.fix)},
+    }
+    href = f.doc_url or doc_urls.get(f.rule, "")
+    if href:
+        d["codeDescription"] = {"href": href}
+    if f.rule == UNUSED_IGNORE:
+        d["tags"] = [int(lsp.DiagnosticTag.Unnecessary)]
+    return d
+
+
+def _at_start(message: str, severity: lsp.DiagnosticSeverity, code: str) -> Json:
+    zero = {"line": 0, "character": 0}
+    return {
+        "range": {"start": zero, "end": zero},
+        "severity": int(severity),
+        "code": code,
+        "source": SOURCE,
+        "message": message,
+    }
+
+
+def error_diagnostic_json(e: ParseError, index: LineIndex | None, encoding: str) -> Json:
+    """A read error (binary, too big, undecodable): at its place if it has one, else at the top."""
+    d = _at_start(e.message, lsp.DiagnosticSeverity.Error, "parse-error")
+    if e.span is not None:
+        d["range"] = range_json(e.span, index, encoding)
+    return d
+
+
+def note_diagnostic_json(message: str, code: str = "not-analysed") -> Json:
+    return _at_start(message, lsp.DiagnosticSeverity.Information, code)
+
+
+def config_diagnostic_json(line: int | None, message: str, index: LineIndex | None, encoding: str) -> Json:
+    n = max((line or 1) - 1, 0)
+    text = index.line(n) if index is not None else ""
+    d = _at_start(
+        f"{message} (the previous settings stay in effect)", lsp.DiagnosticSeverity.Error, CONFIG_ERROR
+    )
+    d["range"] = {
+        "start": {"line": n, "character": 0},
+        "end": {"line": n, "character": to_units(text, len(text), encoding)},
+    }
+    return d
+
+
+def to_lsp(d: Json) -> lsp.Diagnostic:
+    """The protocol object for a JSON diagnostic (code actions carry a few of them)."""
+    from lsprotocol.converters import get_converter
+
+    return get_converter().structure(d, lsp.Diagnostic)
+
+
 def diagnostic(
     f: Finding, index: LineIndex | None, encoding: str, doc_urls: dict[str, str]
 ) -> lsp.Diagnostic:
-    href = f.doc_url or doc_urls.get(f.rule, "")
-    tags = [lsp.DiagnosticTag.Unnecessary] if f.rule == UNUSED_IGNORE else None
-    return lsp.Diagnostic(
-        range=span_range(f.span, index, encoding),
-        message=f.message,
-        severity=SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Warning),
-        code=f.rule,
-        code_description=lsp.CodeDescription(href=href) if href else None,
-        source=SOURCE,
-        tags=tags,
-        data={"key": finding_key(f), "fixable": bool(f.fix)},
-    )
-
-
-def error_diagnostic(e: ParseError, index: LineIndex | None, encoding: str) -> lsp.Diagnostic:
-    """A read error (binary, too big, undecodable) that has no place in the text: line 0."""
-    rng = (
-        span_range(e.span, index, encoding)
-        if e.span
-        else lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 0))
-    )
-    return lsp.Diagnostic(
-        range=rng, message=e.message, severity=lsp.DiagnosticSeverity.Error, code="parse-error", source=SOURCE
-    )
-
-
-def note_diagnostic(message: str, code: str = "not-analysed") -> lsp.Diagnostic:
-    return lsp.Diagnostic(
-        range=lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 0)),
-        message=message,
-        severity=lsp.DiagnosticSeverity.Information,
-        code=code,
-        source=SOURCE,
-    )
-
-
-def config_diagnostic(
-    line: int | None, message: str, index: LineIndex | None, encoding: str
-) -> lsp.Diagnostic:
-    n = max((line or 1) - 1, 0)
-    text = index.line(n) if index is not None else ""
-    end = to_units(text, len(text), encoding)
-    return lsp.Diagnostic(
-        range=lsp.Range(start=lsp.Position(n, 0), end=lsp.Position(n, end)),
-        message=f"{message} (the previous settings stay in effect)",
-        severity=lsp.DiagnosticSeverity.Error,
-        code=CONFIG_ERROR,
-        source=SOURCE,
-    )
+    return to_lsp(diagnostic_json(f, index, encoding, doc_urls))
 
 
 def workspace_edit(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from urllib.parse import unquote, urlparse
 
 ENCODINGS = ("utf-8", "utf-16", "utf-32")
@@ -124,53 +124,88 @@ def path_to_uri(path: str) -> str:
     return Path(os.path.abspath(path)).as_uri()
 
 
-@dataclass(slots=True)
-class Document:
-    """One open buffer. `path` is None for buffers that are not files (untitled:, diff views)."""
+def _split(text: str) -> list[str]:
+    """Lines with their "\\n" (the last one without): "a\\nb" → ["a\\n", "b"]; "" → [""]."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + [parts[-1]]
 
-    uri: str
-    path: str | None
-    version: int
-    text: str
-    language_id: str = ""
-    _index: LineIndex | None = field(default=None, repr=False)
+
+class Document:
+    """One open buffer. `path` is None for buffers that are not files (untitled:, diff views).
+
+    The text is kept as a list of lines, so an edit touches only the lines it spans (a burst of
+    keystrokes in a 5 MB buffer stays cheap); the whole text is joined when an analysis asks for it.
+    """
+
+    __slots__ = ("_index", "_lines", "_text", "language_id", "path", "uri", "version")
+
+    def __init__(self, uri: str, path: str | None, version: int, text: str, language_id: str = "") -> None:
+        self.uri = uri
+        self.path = path
+        self.version = version
+        self.language_id = language_id
+        self._lines = _split(text)
+        self._text: str | None = text
+        self._index: LineIndex | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = "".join(self._lines)
+        return self._text
 
     @property
     def index(self) -> LineIndex:
-        if self._index is None or self._index.text is not self.text:
-            self._index = LineIndex(self.text)
+        text = self.text
+        if self._index is None or self._index.text is not text:
+            self._index = LineIndex(text)
         return self._index
 
     def skip_reason(self) -> str | None:
         """Why this buffer is not analysed, or None."""
-        size = len(self.text)
+        text = self.text
+        size = len(text)
         if size > MAX_BUFFER_BYTES or (
-            size * 4 > MAX_BUFFER_BYTES and len(self.text.encode("utf-8", "surrogatepass")) > MAX_BUFFER_BYTES
+            size * 4 > MAX_BUFFER_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_BUFFER_BYTES
         ):
             mb = MAX_BUFFER_BYTES // (1024 * 1024)
             return f"file is larger than {mb} MB: not analysed as you type (`advisor lint` checks it)"
-        if "\0" in self.text[:8192]:
+        if "\0" in text[:8192]:
             return "binary content; not analysed"
         return None
 
     def apply(self, range_: tuple[int, int, int, int] | None, new_text: str, encoding: str) -> None:
         """Apply one content change: `range_` is (line, char, end line, end char) in client units, or
-        None to replace the whole text."""
+        None to replace the whole text. Positions past a line's end or the document's end clamp."""
         if range_ is None:
-            self.text = new_text
+            self._lines = _split(new_text)
+            self._text = new_text
             return
-        index = self.index
-        start = self._offset(index, range_[0], range_[1], encoding)
-        end = self._offset(index, range_[2], range_[3], encoding)
+        start = self._point(range_[0], range_[1], encoding)
+        end = self._point(range_[2], range_[3], encoding)
         if end < start:
             start, end = end, start
-        self.text = self.text[:start] + new_text + self.text[end:]
+        (l0, c0), (l1, c1) = start, end
+        lines = self._lines
+        replacement = _split(lines[l0][:c0] + new_text + lines[l1][c1:])
+        if l1 < len(lines) - 1:
+            replacement.pop()  # the joined text ends with line l1's "\n": no empty line after it
+        lines[l0 : l1 + 1] = replacement
+        self._text = None
 
-    @staticmethod
-    def _offset(index: LineIndex, line: int, units: int, encoding: str) -> int:
-        if line >= index.line_count:
-            return len(index.text)
-        return index.offset(line, from_units(index.line(line), units, encoding))
+    def _point(self, line: int, units: int, encoding: str) -> tuple[int, int]:
+        """(line, code-point column) of a client position, clamped into the document."""
+        lines = self._lines
+        if line >= len(lines):
+            last = len(lines) - 1
+            return last, len(lines[last])
+        line = max(line, 0)
+        content = lines[line]
+        if content.endswith("\n"):
+            content = content[:-1]
+            if content.endswith("\r"):
+                content = content[:-1]
+        return line, from_units(content, units, encoding)
 
 
 class DocumentStore:
@@ -183,7 +218,7 @@ class DocumentStore:
     def __len__(self) -> int:
         return len(self._by_uri)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Document]:
         return iter(list(self._by_uri.values()))
 
     def open(self, uri: str, version: int, text: str, language_id: str = "") -> Document:

@@ -9,10 +9,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from advisor.lsp import actions, convert, presentation
+from advisor.lsp import actions, convert, explain, presentation
 from advisor.lsp.analysis import ModuleResult
 from advisor.lsp.documents import Document, LineIndex, from_units
-from advisor.model import Finding, Resource
+from advisor.model import Finding, Resource, Span
 from lsprotocol import types as lsp
 
 UriVersion = Callable[[str], tuple[str, int | None]]
@@ -35,13 +35,19 @@ def _groups(resources: list[Resource]) -> list[list[Resource]]:
 
 def _block_costs(result: ModuleResult, group: list[Resource]) -> tuple[list[Any], bool]:
     costs = result.costs_by_address()
-    not_priced = set(result.outcome.not_priced)
+    not_priced = result.not_priced()
     found = [costs[r.address] for r in group if r.address in costs]
     return found, any(r.address in not_priced for r in group)
 
 
 # -- hover ---------------------------------------------------------------------------------------------
-def hover(result: ModuleResult, doc: Document, pos: lsp.Position, encoding: str) -> lsp.Hover | None:
+def hover(
+    result: ModuleResult,
+    doc: Document,
+    pos: lsp.Position,
+    encoding: str,
+    answer_for: Callable[[Finding], str | None] | None = None,
+) -> lsp.Hover | None:
     assert doc.path is not None
     line, col = client_point(doc, pos, encoding)
     index = result.index(doc.path)
@@ -49,7 +55,13 @@ def hover(result: ModuleResult, doc: Document, pos: lsp.Position, encoding: str)
     span = None
     findings = [f for f in result.findings_in(doc.path) if f.span.contains(line, col)]
     for f in findings:
-        parts.append(presentation.finding_hover(f))
+        text = presentation.finding_hover(f)
+        answer = answer_for(f) if answer_for is not None else None
+        if answer:
+            text += "\n\n**Explanation** (from the configured model, not checked):\n\n" + explain.inert(
+                answer
+            )
+        parts.append(text)
         span = span or f.span
     groups = [g for g in _groups(result.resources_in(doc.path)) if g[0].span.contains(line, col)]
     if groups:
@@ -68,9 +80,8 @@ def hover(result: ModuleResult, doc: Document, pos: lsp.Position, encoding: str)
     )
 
 
-def _header(r: Resource, index: LineIndex | None):  # type: ignore[no-untyped-def]
-    from advisor.model import Span
-
+def _header(r: Resource, index: LineIndex | None) -> Span:
+    """The first line of a resource block: where hovers point and lenses sit."""
     s = r.span
     width = len(index.line(s.line)) if index is not None else s.column
     return Span(s.path, s.line, s.column, s.line, max(width, s.column))
@@ -134,6 +145,7 @@ def code_actions(
     resolve_edits: bool,
     uri_version: UriVersion,
     doc_urls: dict[str, str],
+    explainable: bool = False,
 ) -> list[lsp.CodeAction]:
     assert doc.path is not None
     index = result.index(doc.path)
@@ -155,10 +167,16 @@ def code_actions(
         ]
         for spec in actions.offer(here, doc.path, index, all_findings):
             out.append(_action(spec, result, doc, index, encoding, resolve_edits, uri_version, doc_urls))
+        if explainable:
+            out.extend(
+                _explain_action(f, doc, index, encoding, doc_urls)
+                for f in here
+                if f.rule not in actions.NO_IGNORE
+            )
     if wanted(actions.FIX_ALL_KIND) and only:  # source actions only when asked for by kind
-        spec = actions.fix_all_spec(all_findings)
-        if spec is not None:
-            out.append(_action(spec, result, doc, index, encoding, resolve_edits, uri_version, doc_urls))
+        fix_all = actions.fix_all_spec(all_findings)
+        if fix_all is not None:
+            out.append(_action(fix_all, result, doc, index, encoding, resolve_edits, uri_version, doc_urls))
     return out
 
 
@@ -188,6 +206,22 @@ def _action(
     if not resolve_edits:
         action.edit = edit_for(result, doc, data, encoding, uri_version)
     return action
+
+
+EXPLAIN_COMMAND = "advisor.explain"
+
+
+def _explain_action(
+    f: Finding, doc: Document, index: LineIndex | None, encoding: str, doc_urls: dict[str, str]
+) -> lsp.CodeAction:
+    """Runs the explain command: no edit, the answer is shown and kept for the hover."""
+    args = {"uri": doc.uri, "version": doc.version, "key": convert.finding_key(f)}
+    return lsp.CodeAction(
+        title=f"Explain {f.rule} (asks the configured model)",
+        kind=lsp.CodeActionKind.QuickFix,
+        diagnostics=[convert.diagnostic(f, index, encoding, doc_urls)],
+        command=lsp.Command(title=f"Explain {f.rule}", command=EXPLAIN_COMMAND, arguments=[args]),
+    )
 
 
 def find_finding(result: ModuleResult, path: str, key: list[Any]) -> Finding | None:

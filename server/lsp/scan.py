@@ -13,13 +13,10 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from advisor.lsp import convert
-from advisor.lsp.analysis import Analyzer, ModuleResult, compute
-
-if TYPE_CHECKING:
-    from lsprotocol import types as lsp
+from advisor.lsp.analysis import Analyzer, ModuleResult, Unit, compute, unit_of
 
 log = logging.getLogger("advisor.lsp")
 
@@ -48,7 +45,7 @@ class ScanSummary:
 
 class Scanner:
     def __init__(
-        self, analyzer: Analyzer, publish: Callable[[str, int | None, list[lsp.Diagnostic]], None]
+        self, analyzer: Analyzer, publish: Callable[[str, int | None, list[convert.Json]], None]
     ) -> None:
         self.analyzer = analyzer
         self.publish = publish
@@ -61,36 +58,36 @@ class Scanner:
         report: Callable[[str, int], None],
         cancelled: Callable[[], bool],
     ) -> ScanSummary:
-        from advisor.engine import discover, module_roots
+        from advisor.engine import discover, is_template_candidate, module_roots
 
         loop = asyncio.get_running_loop()
         files, errors = await loop.run_in_executor(self.pool, discover, folders)
-        roots = module_roots(files)
-        summary = ScanSummary(modules=len(roots), errors=[f"{e.path}: {e.message}" for e in errors])
-        now: set[str] = set()
-        for i, root in enumerate(roots):
+        units = [Unit(root, root) for root in module_roots(files)]
+        units += [u for f in files if is_template_candidate(f) and (u := unit_of(f)) is not None]
+        summary = ScanSummary(modules=len(units), errors=[f"{e.path}: {e.message}" for e in errors])
+        now: set[str] = set()  # URIs published with diagnostics by this scan
+        touched: set[str] = set()  # every URI this scan published, empty or not
+        for i, unit in enumerate(units):
             if cancelled():
                 summary.cancelled = True
                 break
-            report(
-                f"{os.path.relpath(root, folders[0]) if folders else root} ({i + 1}/{len(roots)})",
-                int(i * 100 / max(len(roots), 1)),
-            )
-            # shielded: cancelling the request must not release the module's lock mid-run
-            result = await asyncio.shield(asyncio.ensure_future(self._module(root)))
+            where = os.path.relpath(unit.key, folders[0]) if folders else unit.key
+            report(f"{where} ({i + 1}/{len(units)})", int(i * 100 / max(len(units), 1)))
+            # shielded: cancelling the request must not release the unit's lock mid-run
+            result = await asyncio.shield(asyncio.ensure_future(self._analyse(unit)))
             if result is None:
-                summary.errors.append(f"{root}: analysis failed (see the log)")
+                summary.errors.append(f"{unit.key}: analysis failed (see the log)")
                 continue
             summary.scanned += 1
             summary.findings += sum(
-                1 for f in result.outcome.findings if os.path.dirname(f.span.path) == root
+                1 for f in result.outcome.findings if unit.owns(os.path.normpath(f.span.path))
             )
             summary.monthly_cost += sum(
-                c.monthly_cost or 0.0 for c in result.outcome.costs if os.path.dirname(c.path) == root
+                c.monthly_cost or 0.0 for c in result.outcome.costs if unit.owns(os.path.normpath(c.path))
             )
-            summary.files += self._publish(root, result, now)
+            summary.files += self._publish(unit, result, now, touched)
         if not summary.cancelled:
-            for uri in sorted(self.published - now):
+            for uri in sorted(self.published - touched):
                 if self.analyzer.docs.get(uri) is None:
                     self.publish(uri, None, [])
             self.published = now
@@ -98,19 +95,19 @@ class Scanner:
             self.published |= now
         return summary
 
-    async def _module(self, root: str) -> ModuleResult | None:
-        async with self.analyzer.lock_for(root):
-            snap = self.analyzer.snapshot(root)
+    async def _analyse(self, unit: Unit) -> ModuleResult | None:
+        async with self.analyzer.lock_for(unit.key):
+            snap = self.analyzer.snapshot(unit)
             try:
                 return await asyncio.get_running_loop().run_in_executor(self.pool, compute, snap)
             except Exception:
-                log.exception("scan of %s failed", root)
+                log.exception("scan of %s failed", unit.key)
                 return None
 
-    def _publish(self, root: str, result: ModuleResult, now: set[str]) -> int:
+    def _publish(self, unit: Unit, result: ModuleResult, now: set[str], touched: set[str]) -> int:
         count = 0
         for path, diags in sorted(result.diagnostics.items()):
-            if os.path.dirname(path) != root:
+            if not unit.owns(path):
                 continue
             count += 1
             doc = self.analyzer.docs.by_path(path)
@@ -120,6 +117,7 @@ class Scanner:
                 continue
             uri = convert.uri_for(path)
             self.publish(uri, None, diags)
+            touched.add(uri)
             if diags:
                 now.add(uri)
         return count

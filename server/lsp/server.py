@@ -9,21 +9,24 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import json
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+import uuid
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, TypeGuard, TypeVar
 
 from advisor import __version__
-from advisor.lsp import convert, features, logs
-from advisor.lsp.analysis import Analyzer, ModuleResult
+from advisor.lsp import convert, explain, features, logs
+from advisor.lsp.analysis import Analyzer, ModuleResult, unit_of, warm_up
 from advisor.lsp.configs import ConfigStore
-from advisor.lsp.documents import ENCODINGS, Document, DocumentStore, path_to_uri, uri_to_path
+from advisor.lsp.documents import ENCODINGS, Document, DocumentStore, LineIndex, path_to_uri, uri_to_path
+from advisor.lsp.explain import Explanations
 from advisor.lsp.scan import Scanner
 from advisor.lsp.settings import Settings, merge, parse_settings
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -33,7 +36,11 @@ SCAN_COMMAND = "advisor.scanWorkspace"
 CONFIG_NAME = ".advisor.toml"
 WATCH_GLOBS = ("**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", f"**/{CONFIG_NAME}")
 CLIENT_TIMEOUT = 5.0
+# How long a request waits for the analysis of the document's current version before answering
+# empty: edits (code actions, pull diagnostics) must be exact; hover and lenses are only views.
 REQUEST_FRESH_TIMEOUT = 10.0
+HOVER_TIMEOUT = 3.0
+LENS_TIMEOUT = 5.0
 T = TypeVar("T")
 
 
@@ -46,6 +53,10 @@ class _Malformed:
         self.reason = reason
 
 
+# pygls' builtin handlers are generators that yield (handler, args, kwargs) and get its result back
+Handoff = Generator[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any] | None], Any, Any]
+
+
 class AdvisorProtocol(LanguageServerProtocol):
     """pygls' protocol with three changes: buffers live in `AdvisorServer.docs` (not pygls'
     workspace), malformed params get an error response instead of silence, and the scan command
@@ -53,38 +64,42 @@ class AdvisorProtocol(LanguageServerProtocol):
 
     _server: AdvisorServer
 
-    def _user(self, method: str, params: Any):  # type: ignore[no-untyped-def]
+    def _user(self, method: str, params: Any) -> Handoff:
         handler = self.fm.features.get(method)
         if handler is not None:
             yield handler, (params,), None
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams):  # type: ignore[no-untyped-def]
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Handoff:
         yield from self._user(lsp.TEXT_DOCUMENT_DID_OPEN, params)
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):  # type: ignore[no-untyped-def]
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Handoff:
         yield from self._user(lsp.TEXT_DOCUMENT_DID_CHANGE, params)
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams):  # type: ignore[no-untyped-def]
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams) -> Handoff:
         yield from self._user(lsp.TEXT_DOCUMENT_DID_CLOSE, params)
 
     @lsp_method(lsp.WORKSPACE_EXECUTE_COMMAND)
-    def lsp_workspace__execute_command(self, params: lsp.ExecuteCommandParams):  # type: ignore[no-untyped-def]
+    def lsp_workspace__execute_command(self, params: lsp.ExecuteCommandParams) -> Handoff:
         if params.command == SCAN_COMMAND:
             result = yield self._server.scan_command, (params,), None
+            return result
+        if params.command == features.EXPLAIN_COMMAND:
+            result = yield self._server.explain_command, (params,), None
             return result
         return (yield from super().lsp_workspace__execute_command(params))
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        method = data.get("method") if "jsonrpc" in data else None
+        message_type = self.get_message_type(method) if isinstance(method, str) else None
+        if message_type is None:
+            return super().structure_message(data)  # responses, unknown methods, nested objects
         try:
-            return super().structure_message(data)
-        except JsonRpcException as exc:
-            if "method" in data:
-                cause = exc.__cause__ or exc
-                return _Malformed(data.get("id"), str(data.get("method")), str(cause).splitlines()[0][:300])
-            raise
+            return self._converter.structure(data, message_type)
+        except Exception as exc:
+            return _Malformed(data.get("id"), str(method), _why(exc))
 
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Malformed):
@@ -94,6 +109,22 @@ class AdvisorProtocol(LanguageServerProtocol):
                 self._send_response(message.id, error=error.to_response_error())
             return
         super().handle_message(message)
+
+
+def _why(exc: Exception) -> str:
+    """A one-line account of what was wrong with the params."""
+    try:
+        from cattrs import transform_error
+        from cattrs.errors import BaseValidationError, ClassValidationError
+
+        problems = (
+            transform_error(exc)
+            if isinstance(exc, (ClassValidationError, BaseValidationError))
+            else [str(exc)]
+        )
+    except Exception:
+        problems = [str(exc)]
+    return "; ".join(problems)[:300]
 
 
 def guarded(default: Any = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -128,12 +159,16 @@ def guarded(default: Any = None) -> Callable[[Callable[..., Any]], Callable[...,
 
 
 def _is_iac(path: str | None) -> bool:
-    from advisor.iac.terraform import is_terraform_file, is_tfvars_file
+    """A file Advisor analyses: Terraform, tfvars, or a possible CloudFormation template."""
+    return path is not None and unit_of(path) is not None
 
-    return path is not None and (is_terraform_file(path) or is_tfvars_file(path))
+
+def _is_terraform(path: str | None) -> bool:
+    unit = unit_of(path) if path is not None else None
+    return unit is not None and unit.template is None
 
 
-def _is_config(path: str | None) -> bool:
+def _is_config(path: str | None) -> TypeGuard[str]:
     return path is not None and os.path.basename(path) == CONFIG_NAME
 
 
@@ -161,6 +196,7 @@ class AdvisorServer(LanguageServer):
         self.configs = ConfigStore(set(), self._config_error, self._buffer_of)
         self.analyzer = Analyzer(self.docs, self.options_for, self.publish, self._after_analysis)
         self.scanner = Scanner(self.analyzer, self.publish)
+        self.explanations = Explanations()
         self._lens_signatures: dict[str, Any] = {}
         self._pull_ids: dict[str, str] = {}
         self._background: set[asyncio.Task[Any]] = set()
@@ -187,9 +223,13 @@ class AdvisorServer(LanguageServer):
         config = self.settings.apply_to(self.configs.for_directory(directory))
         return Options(region=self.settings.region, config=config)
 
-    def publish(self, uri: str, version: int | None, diagnostics: list[lsp.Diagnostic]) -> None:
-        self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+    def publish(self, uri: str, version: int | None, diagnostics: list[convert.Json]) -> None:
+        """Push diagnostics, already in JSON form, straight to the writer (on the event loop)."""
+        params: convert.Json = {"uri": uri, "diagnostics": diagnostics}
+        if version is not None:
+            params["version"] = version
+        self.protocol._send_data(
+            {"jsonrpc": "2.0", "method": lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params}
         )
 
     def spawn(self, coro: Awaitable[T]) -> None:
@@ -209,26 +249,28 @@ class AdvisorServer(LanguageServer):
         return (doc.uri, doc.version) if doc is not None else (path_to_uri(path), None)
 
     def schedule(self, doc: Document, delay: float | None = None) -> None:
-        if doc.path is None or not _is_iac(doc.path):
-            return
-        seconds = self.settings.debounce_ms / 1000 if delay is None else delay
-        self.analyzer.schedule(os.path.dirname(doc.path), seconds)
+        unit = unit_of(doc.path) if doc.path is not None else None
+        if unit is not None:
+            self.analyzer.schedule(unit, self.settings.debounce_ms / 1000 if delay is None else delay)
 
     def _buffer_of(self, path: str) -> tuple[int, str] | None:
         doc = self.docs.by_path(path)
         return (doc.version, doc.text) if doc is not None else None
 
     def _config_error(self, path: str, error: Any) -> None:
+        """Push the config file's diagnostic (a pull client asks for it when it is open)."""
         doc = self.docs.by_path(path)
+        if error is not None:
+            log.warning("%s", error)
+        if doc is not None and not self.analyzer.push:
+            self._refresh(diagnostics=True)
+            return
         uri = doc.uri if doc is not None else path_to_uri(path)
         if error is None:
             self.publish(uri, doc.version if doc else None, [])
             return
-        log.warning("%s", error)
-        from advisor.lsp.documents import LineIndex
-
         text = doc.text if doc is not None else _read(path)
-        diag = convert.config_diagnostic(error.line, error.message, LineIndex(text), self.encoding)
+        diag = convert.config_diagnostic_json(error.line, error.message, LineIndex(text), self.encoding)
         self.publish(uri, doc.version if doc else None, [diag])
 
     def apply_settings(self) -> None:
@@ -277,7 +319,7 @@ class AdvisorServer(LanguageServer):
     def _after_analysis(self, result: ModuleResult) -> None:
         lens_sig = []
         diag_changed = False
-        for doc in self.docs.in_directory(result.directory):
+        for doc in self.analyzer.docs_in(result.unit):
             assert doc.path is not None
             lens_sig.append(
                 (
@@ -290,8 +332,8 @@ class AdvisorServer(LanguageServer):
                 result.diagnostics.get(doc.path, [])
             ):
                 diag_changed = True
-        changed = self._lens_signatures.get(result.directory) != lens_sig
-        self._lens_signatures[result.directory] = lens_sig
+        changed = self._lens_signatures.get(result.unit.key) != lens_sig
+        self._lens_signatures[result.unit.key] = lens_sig
         self._refresh(lens=changed, inlay=changed, diagnostics=diag_changed)
 
     def _refresh(self, lens: bool = False, inlay: bool = False, diagnostics: bool = False) -> None:
@@ -315,17 +357,39 @@ class AdvisorServer(LanguageServer):
 
     def forget(self, doc: Document) -> None:
         self._pull_ids.pop(doc.uri, None)
-        if doc.path is not None and not self.docs.in_directory(os.path.dirname(doc.path)):
-            self._lens_signatures.pop(os.path.dirname(doc.path), None)
+        unit = unit_of(doc.path) if doc.path is not None else None
+        if unit is not None and not self.analyzer.docs_in(unit):
+            self._lens_signatures.pop(unit.key, None)
 
     async def scan_command(self, params: lsp.ExecuteCommandParams) -> Any:
         return await scan_workspace(self, params)
 
-    def config_diagnostics(self, doc: Document) -> list[lsp.Diagnostic]:
+    async def explain_command(self, params: lsp.ExecuteCommandParams) -> Any:
+        """Explain one finding: the answer is shown, returned, and kept for the finding's hover."""
+        args = params.arguments[0] if params.arguments else None
+        if not isinstance(args, dict) or not isinstance(args.get("uri"), str):
+            return {"error": "expected {uri, version, key}"}
+        found = await self.fresh(args["uri"])
+        finding = (
+            features.find_finding(found[1], found[0].path or "", args.get("key") or []) if found else None
+        )
+        config = found[1].options.config if found and found[1].options else None
+        if found is None or finding is None or found[0].version != args.get("version") or config is None:
+            return {"error": "the finding is no longer there; try again on the current text"}
+        text, error = await self.explanations.explain(config, finding, found[1])
+        if error is not None:
+            self.show(lsp.MessageType.Warning, f"Advisor could not explain {finding.rule}: {error}")
+            return {"error": error}
+        self.window_show_message(
+            lsp.ShowMessageParams(type=lsp.MessageType.Info, message=f"{finding.rule}: {text}")
+        )
+        return {"rule": finding.rule, "text": text}
+
+    def config_diagnostics(self, doc: Document) -> list[convert.Json]:
         error = self.configs.error(doc.path) if doc.path else None
         if error is None:
             return []
-        return [convert.config_diagnostic(error.line, error.message, doc.index, self.encoding)]
+        return [convert.config_diagnostic_json(error.line, error.message, doc.index, self.encoding)]
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """pygls' default shows a message box for every error; a log line is enough."""
@@ -346,14 +410,8 @@ def _read(path: str) -> str:
     return text or ""
 
 
-def _result_id(diagnostics: list[lsp.Diagnostic]) -> str:
-    h = hashlib.blake2b(digest_size=12)
-    for d in diagnostics:
-        r = d.range
-        h.update(
-            f"{r.start.line}:{r.start.character}-{r.end.line}:{r.end.character}|{d.code}|{d.severity}|{d.message}\n".encode()
-        )
-    return h.hexdigest()
+def _result_id(diagnostics: list[convert.Json]) -> str:
+    return hashlib.blake2b(json.dumps(diagnostics, sort_keys=True).encode(), digest_size=12).hexdigest()
 
 
 # -- handlers ----------------------------------------------------------------------------------------------
@@ -376,13 +434,15 @@ def build() -> AdvisorServer:
         elif not folders and params.root_path:
             folders = [params.root_path]
         ls.folders = [f for f in folders if f]
-        ls.client_log.attach(_log_sender(ls), asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        ls.client_log.attach(_log_sender(ls), loop)
+        loop.run_in_executor(ls.analyzer.pool, warm_up)
         ls.settings = parse_settings(merge(ls.init_options), ls.known_rules).settings
 
     @ls.feature(lsp.INITIALIZED)
     @guarded()
     async def initialized(params: lsp.InitializedParams) -> None:
-        await register_watchers(ls)
+        ls.spawn(register_watchers(ls))
         await ls.fetch_settings()
         ls.apply_settings()
         ls.analyzer.ready.set()
@@ -437,7 +497,7 @@ def build() -> AdvisorServer:
             if _is_config(path):
                 assert path is not None
                 config_changed(ls, path)
-            elif _is_iac(path) and ls.docs.get(change.uri) is None:
+            elif _is_terraform(path) and ls.docs.get(change.uri) is None:
                 relevant = True
         if relevant:
             ls.analyzer.invalidate()
@@ -466,25 +526,26 @@ def build() -> AdvisorServer:
         ),
     )
     @guarded()
-    async def pull_diagnostics(params: lsp.DocumentDiagnosticParams) -> lsp.DocumentDiagnosticReport:
+    async def pull_diagnostics(params: lsp.DocumentDiagnosticParams) -> convert.Json:
+        """Answered as JSON: the report of a big file is built once, in the worker thread."""
         uri = params.text_document.uri
         found = await ls.fresh(uri)
         if found is None:
             doc = ls.docs.get(uri)
-            diags: list[lsp.Diagnostic] = []
+            diags: list[convert.Json] = []
             if doc is not None and _is_config(doc.path):
                 diags = ls.config_diagnostics(doc)
             elif doc is not None and (reason := doc.skip_reason()) and _is_iac(doc.path):
-                diags = [convert.note_diagnostic(reason)]
-            return lsp.RelatedFullDocumentDiagnosticReport(items=diags)
+                diags = [convert.note_diagnostic_json(reason)]
+            return {"kind": "full", "items": diags}
         doc, result = found
         assert doc.path is not None
         diags = result.diagnostics.get(doc.path, [])
         rid = _result_id(diags)
         ls._pull_ids[uri] = rid
         if params.previous_result_id == rid:
-            return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=rid)
-        return lsp.RelatedFullDocumentDiagnosticReport(items=diags, result_id=rid)
+            return {"kind": "unchanged", "resultId": rid}
+        return {"kind": "full", "resultId": rid, "items": diags}
 
     @ls.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
@@ -504,8 +565,11 @@ def build() -> AdvisorServer:
             return []
         doc, result = found
         lazy = "edit" in (_capability(ls.caps, "text_document.code_action.resolve_support.properties") or [])
+        explainable = ls.settings.explain and explain.available(
+            result.options.config if result.options else None
+        )
         return features.code_actions(
-            result, doc, params, ls.encoding, lazy, ls.uri_version, ls.analyzer.doc_urls
+            result, doc, params, ls.encoding, lazy, ls.uri_version, ls.analyzer.doc_urls, explainable
         )
 
     @ls.feature(lsp.CODE_ACTION_RESOLVE)
@@ -524,15 +588,17 @@ def build() -> AdvisorServer:
     @ls.feature(lsp.TEXT_DOCUMENT_HOVER)
     @guarded()
     async def hover(params: lsp.HoverParams) -> lsp.Hover | None:
-        found = await ls.fresh(params.text_document.uri)
-        return features.hover(found[1], found[0], params.position, ls.encoding) if found else None
+        found = await ls.fresh(params.text_document.uri, HOVER_TIMEOUT)
+        if found is None:
+            return None
+        return features.hover(found[1], found[0], params.position, ls.encoding, ls.explanations.answer_for)
 
     @ls.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
     @guarded(default=[])
     async def code_lens(params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
         if not ls.settings.code_lens:
             return []
-        found = await ls.fresh(params.text_document.uri)
+        found = await ls.fresh(params.text_document.uri, LENS_TIMEOUT)
         return features.code_lenses(found[1], found[0], ls.encoding) if found else []
 
     @ls.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions(resolve_provider=False))
@@ -540,18 +606,32 @@ def build() -> AdvisorServer:
     async def inlay_hint(params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
         if not ls.settings.inlay_hints:
             return []
-        found = await ls.fresh(params.text_document.uri)
+        found = await ls.fresh(params.text_document.uri, LENS_TIMEOUT)
         return features.inlay_hints(found[1], found[0], params.range, ls.encoding) if found else []
 
     @ls.command(SCAN_COMMAND)
     def _scan_placeholder(*args: Any) -> None:
         """Advertises the command; `AdvisorProtocol` routes it to `scan_workspace` with its params."""
 
+    @ls.command(features.EXPLAIN_COMMAND)
+    def _explain_placeholder(*args: Any) -> None:
+        """Advertises the command; `AdvisorProtocol` routes it to `explain_command` with its params."""
+
     @ls.feature(lsp.SHUTDOWN)
     @guarded()
     def shutdown(params: Any) -> None:
         ls.analyzer.shutdown()
         ls.scanner.shutdown()
+        ls.explanations.close()
+
+    @ls.feature(lsp.EXIT)
+    def exit_now(params: Any) -> None:
+        """Leave at once, over stdio or TCP alike: a worker thread may still be inside an analysis
+        and must not hold the process up. Exit code 0 only after a shutdown request (the spec)."""
+        ls.analyzer.shutdown()
+        ls.scanner.shutdown()
+        logging.shutdown()
+        os._exit(0 if ls.protocol._shutdown else 1)
 
     return ls
 
@@ -593,7 +673,7 @@ async def scan_workspace(ls: AdvisorServer, params: lsp.ExecuteCommandParams) ->
     progress = ls.work_done_progress
     token = params.work_done_token
     if token is None and _capability(ls.caps, "window.work_done_progress"):
-        token = f"advisor-scan-{id(params)}"
+        token = f"advisor-scan-{uuid.uuid4().hex}"
         try:
             await asyncio.wait_for(progress.create_async(token), CLIENT_TIMEOUT)
         except Exception as exc:
@@ -621,7 +701,7 @@ async def scan_workspace(ls: AdvisorServer, params: lsp.ExecuteCommandParams) ->
         # $/cancelRequest drops the request's future: stop at the next module boundary
         return request_id is not None and request_id not in ls.protocol._request_futures
 
-    folders = list(ls.folders)
+    folders = _scan_folders(params.arguments) or list(ls.folders)
     summary = None
     try:
         _ = ls.known_rules
@@ -635,6 +715,17 @@ async def scan_workspace(ls: AdvisorServer, params: lsp.ExecuteCommandParams) ->
                 message = f"{summary.scanned} modules, {summary.findings} findings"
             progress.end(token, lsp.WorkDoneProgressEnd(message=message))
             progress.tokens.pop(token, None)
+
+
+def _scan_folders(arguments: Any) -> list[str]:
+    """Folders named in the command's arguments (file URIs), if any; else the workspace folders."""
+    if not isinstance(arguments, (list, tuple)):
+        return []
+    uris = [a for a in arguments if isinstance(a, str)]
+    for a in arguments:
+        if isinstance(a, dict) and isinstance(a.get("folders"), (list, tuple)):
+            uris += [u for u in a["folders"] if isinstance(u, str)]
+    return [p for p in (uri_to_path(u) for u in uris) if p and os.path.isdir(p)]
 
 
 def _log_sender(ls: AdvisorServer) -> Callable[[int, str], None]:

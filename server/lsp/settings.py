@@ -24,6 +24,7 @@ class Settings:
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     inlay_hints: bool = False
     code_lens: bool = True
+    explain: bool = False  # offer the Explain action (the module's [explain] must be configured too)
 
     def apply_to(self, config: Config) -> Config:
         """The project's config with the editor's rule settings on top (like the CLI's flags)."""
@@ -140,6 +141,12 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
             value = default
         flags[key] = value
 
+    explain_section = data.get("explain", {})
+    explain = explain_section.get("enabled", False) if isinstance(explain_section, dict) else explain_section
+    if not isinstance(explain, bool):
+        problems.append(f"advisor.explain.enabled must be true or false, not {explain!r}")
+        explain = False
+
     settings = Settings(
         region=region,
         disable=frozenset(disable),
@@ -147,5 +154,6 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
         debounce_ms=int(debounce),
         inlay_hints=flags["inlayHints"],
         code_lens=flags["codeLens"],
+        explain=explain,
     )
     return Parsed(settings, problems)

@@ -1,0 +1,27 @@
+"""Fast pickling for slotted dataclasses, which the on-disk caches store by the thousand.
+
+A frozen slotted dataclass pickles through a Python-level `__getstate__` that walks `fields()` for
+every object; rebuilding from the field values with a C-level getter is several times faster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def by_fields(cls: type[T]) -> type[T]:
+    """Pickle instances as `cls(*field values)` (every field must be an `__init__` argument)."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    getter = operator.attrgetter(*names)
+    single = len(names) == 1
+
+    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
+        values = getter(self)
+        return (cls, (values,) if single else values)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
+    return cls

@@ -1,0 +1,94 @@
+"""The explain pass in the editor: an "Explain" code action asks the configured model about one
+finding, in the background; the answer is shown once and then kept for the finding's hover.
+
+Nothing here runs unless `[explain] enabled = true` in the module's `.advisor.toml`, nothing is
+imported before the first request, and diagnostics never wait for it. The model's text is only
+displayed (with Markdown made inert), never applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from advisor.config import Config
+    from advisor.lsp.analysis import ModuleResult
+    from advisor.model import Finding
+
+MAX_ANSWERS = 256
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+
+
+def available(config: Config | None) -> bool:
+    """Whether explanations can be asked for under this config (cheap: no imports)."""
+    if config is None or not config.explain.enabled:
+        return False
+    from advisor.explain.explainer import unavailable_reason
+
+    return unavailable_reason(config.explain) is None
+
+
+def _key(f: Finding) -> tuple[str, ...]:
+    """What identifies a finding across edits elsewhere in the file (its position does not)."""
+    return (os.path.normpath(f.span.path), f.rule, f.resource, f.attribute, str(f.current), str(f.suggested))
+
+
+def inert(text: str) -> str:
+    """Model text as literal Markdown: no links, images or formatting it did not earn."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+class Explanations:
+    """One explainer per config (they own the HTTP client and the answer cache) and the answers
+    given since the server started, for hovers."""
+
+    def __init__(self) -> None:
+        self._explainers: dict[tuple[str, str], Any] = {}
+        self._answers: OrderedDict[tuple[str, ...], str] = OrderedDict()
+
+    def answer_for(self, f: Finding) -> str | None:
+        return self._answers.get(_key(f))
+
+    async def explain(
+        self, config: Config, finding: Finding, result: ModuleResult
+    ) -> tuple[str | None, str | None]:
+        """(answer, None) or (None, why not); never raises for network or model trouble."""
+        from advisor.engine import read_text
+        from advisor.explain.explainer import Explainer, Explanation, explain_cache_dir
+        from advisor.explain.prompt import finding_context
+
+        def read(path: str) -> str | None:
+            return result.texts.get(os.path.normpath(path)) or read_text(path)[0]
+
+        path = os.path.normpath(finding.span.path)
+        context = await asyncio.to_thread(
+            finding_context,
+            finding,
+            text=result.texts.get(path),
+            resources=result.outcome.resources,
+            costs=result.outcome.costs,
+            read=read,
+            display_path=os.path.basename(path),
+        )
+        key = (config.path or "", repr(config.explain))
+        explainer = self._explainers.get(key)
+        if explainer is None:
+            explainer = self._explainers[key] = Explainer(
+                config.explain, explain_cache_dir(config.explain, config.path)
+            )
+        answer = await explainer.explain(context)
+        if not isinstance(answer, Explanation):
+            return None, answer.message
+        self._answers[_key(finding)] = answer.text
+        while len(self._answers) > MAX_ANSWERS:
+            self._answers.popitem(last=False)
+        return answer.text, None
+
+    def close(self) -> None:
+        for explainer in self._explainers.values():
+            explainer.close()
+        self._explainers.clear()

@@ -1,0 +1,1 @@
+"""Helpers for the language-server tests (a simulated editor talking to `advisor serve` over stdio)."""
