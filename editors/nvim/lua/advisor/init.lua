@@ -1,0 +1,356 @@
+-- Advisor for Neovim: starts `advisor serve` for Terraform and CloudFormation buffers.
+--
+--   require("advisor").setup({})
+--
+-- Neovim 0.11+: vim.lsp.config + vim.lsp.enable; 0.8-0.10: vim.lsp.start; 0.7: vim.lsp.start_client.
+-- Diagnostics, code actions (quick fixes), hover, code lens and inlay hints come from the server through
+-- Neovim's own LSP client; this file only decides which buffers get the server and how to start it.
+local M = {}
+
+local uv = vim.uv or vim.loop
+
+M.name = "advisor"
+
+-- Every filetype an IaC buffer may get; which buffers attach is decided by file name (M.matches).
+M.filetypes = { "terraform", "terraform-vars", "tf", "hcl", "json", "yaml", "cloudformation", "toml" }
+
+-- Lua patterns, matched against the full path with forward slashes.
+M.terraform_patterns = { "%.tf$", "%.tfvars$", "%.tf%.json$", "%.tfvars%.json$", "/%.advisor%.toml$" }
+M.default_cloudformation_patterns = {
+  "%.template$",
+  "%.template%.ya?ml$",
+  "%.template%.json$",
+  "%.cfn%.ya?ml$",
+  "%.cfn%.json$",
+  "/template%.ya?ml$",
+  "/cloudformation/.+%.ya?ml$",
+  "/cloudformation/.+%.json$",
+  "/cfn/.+%.ya?ml$",
+  "/cfn/.+%.json$",
+}
+
+local defaults = {
+  -- nil: `advisor serve` when `advisor` is executable, else `python3 -m advisor serve`
+  cmd = nil,
+  -- the "advisor" section the server asks for with workspace/configuration
+  settings = {
+    rules = { disable = {}, severity = {} },
+    debounceMs = 150,
+    inlayHints = false,
+    codeLens = true,
+    explain = { enabled = false },
+  },
+  cloudformation_patterns = nil, -- nil: M.default_cloudformation_patterns
+  root_markers = { ".advisor.toml", ".terraform", ".git" },
+  codelens = true, -- refresh code lenses on BufEnter, InsertLeave and after writes
+  on_attach = nil,
+  capabilities = nil,
+  -- "config" | "start" | "start_client": force one way of starting (tests); nil picks by version
+  api = nil,
+}
+
+M.config = nil
+local clients_by_root = {} -- start_client mode: root -> client id
+local group = nil
+
+-- Client methods take `self` from 0.11 on (client:stop()); before, they are plain functions.
+local function call(client, method, ...)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client[method](client, ...)
+  end
+  return client[method](...)
+end
+M.call = call
+
+local function normalize(path)
+  return (path or ""):gsub("\\", "/")
+end
+
+--- True when the file is one the server reads (Terraform, its config, or a CloudFormation template).
+function M.matches(path)
+  path = normalize(path)
+  if path == "" then
+    return false
+  end
+  local patterns = vim.list_extend(
+    vim.deepcopy(M.terraform_patterns),
+    (M.config and M.config.cloudformation_patterns) or M.default_cloudformation_patterns
+  )
+  for _, pattern in ipairs(patterns) do
+    if path:find(pattern) then
+      return true
+    end
+  end
+  return false
+end
+
+--- The nearest folder upwards with a root marker, else the file's own folder.
+function M.root_dir(path)
+  local dir = vim.fn.fnamemodify(path, ":p:h")
+  local markers = (M.config and M.config.root_markers) or defaults.root_markers
+  local d = dir
+  while d and d ~= "" do
+    for _, marker in ipairs(markers) do
+      if uv.fs_stat(d .. "/" .. marker) then
+        return d
+      end
+    end
+    local parent = vim.fn.fnamemodify(d, ":h")
+    if parent == d then
+      break
+    end
+    d = parent
+  end
+  return dir
+end
+
+--- The command that starts the server.
+function M.default_cmd()
+  if vim.fn.executable("advisor") == 1 then
+    return { "advisor", "serve" }
+  end
+  local python = vim.fn.executable("python3") == 1 and "python3" or "python"
+  return { python, "-m", "advisor", "serve" }
+end
+
+--- Which API this Neovim offers: "config" (0.11+), "start" (0.8+) or "start_client" (0.7).
+function M.api()
+  if M.config and M.config.api then
+    local needs = { config = vim.lsp.enable, start = vim.lsp.start, start_client = vim.lsp.start_client }
+    if needs[M.config.api] == nil then
+      error("advisor: api = " .. tostring(M.config.api) .. " is not available in this Neovim")
+    end
+    return M.config.api
+  end
+  if vim.lsp.config ~= nil and vim.lsp.enable ~= nil then
+    return "config"
+  elseif vim.lsp.start ~= nil then
+    return "start"
+  end
+  return "start_client"
+end
+
+-- JSON needs {} for empty objects, which a plain empty Lua table is not.
+local function settings_json(settings)
+  local s = vim.deepcopy(settings)
+  s.rules = s.rules or {}
+  if s.rules.severity == nil or vim.tbl_isempty(s.rules.severity) then
+    s.rules.severity = vim.empty_dict()
+  end
+  if s.rules.disable == nil then
+    s.rules.disable = {}
+  end
+  return s
+end
+
+local function lsp_config(root)
+  local settings = settings_json(M.config.settings)
+  local config = {
+    name = M.name,
+    cmd = M.config.cmd or M.default_cmd(),
+    settings = { advisor = settings },
+    init_options = settings,
+    on_attach = M.config.on_attach,
+    capabilities = M.config.capabilities,
+    on_exit = function(code, signal)
+      if code ~= 0 and signal == 0 then
+        vim.schedule(function()
+          vim.notify(
+            ("advisor serve exited with code %d; is it installed? python3 -m pip install advisor-iac"):format(code),
+            vim.log.levels.WARN
+          )
+        end)
+      end
+    end,
+  }
+  if root then
+    config.root_dir = root
+    config.workspace_folders = { { uri = vim.uri_from_fname(root), name = root } }
+  end
+  return config
+end
+
+--- The advisor clients attached to a buffer (any Neovim version).
+function M.clients(bufnr)
+  local out = {}
+  if vim.lsp.get_clients then
+    for _, c in ipairs(vim.lsp.get_clients({ bufnr = bufnr, name = M.name })) do
+      table.insert(out, c)
+    end
+  else
+    for _, c in pairs(vim.lsp.buf_get_clients(bufnr)) do
+      if c.name == M.name then
+        table.insert(out, c)
+      end
+    end
+  end
+  return out
+end
+
+local function all_clients()
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ name = M.name })
+  end
+  local out = {}
+  for _, c in pairs(vim.lsp.get_active_clients()) do
+    if c.name == M.name then
+      table.insert(out, c)
+    end
+  end
+  return out
+end
+
+--- Attach the server to a buffer when its file is one the server reads (0.7-0.10; 0.11 does it itself).
+function M.attach(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= "" then
+    return
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if not M.matches(name) then
+    return
+  end
+  local root = M.root_dir(name)
+  local api = M.api()
+  if api == "start" then
+    vim.api.nvim_buf_call(bufnr, function()
+      vim.lsp.start(lsp_config(root))
+    end)
+  elseif api == "start_client" then
+    local id = clients_by_root[root]
+    -- get_client_by_id also knows clients that are still initializing (client_is_stopped does not)
+    local running = id and vim.lsp.get_client_by_id(id)
+    if not running or running.is_stopped() then
+      id = vim.lsp.start_client(lsp_config(root))
+      if id == nil then
+        vim.notify("advisor: could not start " .. table.concat(lsp_config(root).cmd, " "), vim.log.levels.ERROR)
+        return
+      end
+      clients_by_root[root] = id
+    end
+    vim.lsp.buf_attach_client(bufnr, id)
+  end
+end
+
+local function refresh_codelens(bufnr)
+  if M.config.codelens and #M.clients(bufnr) > 0 then
+    if vim.fn.has("nvim-0.11") == 1 then
+      pcall(vim.lsp.codelens.refresh, { bufnr = bufnr })
+    elseif bufnr == vim.api.nvim_get_current_buf() then
+      pcall(vim.lsp.codelens.refresh)
+    end
+  end
+end
+
+--- The file's monthly total from the server's code lens on line 0 ("$1,234.56/mo"), or nil.
+--- For a statusline: %{v:lua.require'advisor'.file_total()}
+function M.file_total(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local ok, lenses = pcall(vim.lsp.codelens.get, bufnr)
+  if not ok then
+    return nil
+  end
+  for _, lens in ipairs(lenses or {}) do
+    local title = lens.command and lens.command.title or ""
+    if lens.range.start.line == 0 and (title:find("^Advisor:") or title:find("in this file")) then
+      local money = title:match("(%$[%d,]+%.?%d*/mo)")
+      if money then
+        return money
+      end
+    end
+  end
+  return nil
+end
+
+--- Stop the servers and start them again for every matching buffer.
+function M.restart()
+  local clients = all_clients()
+  for _, c in ipairs(clients) do
+    call(c, "stop")
+  end
+  clients_by_root = {}
+  vim.wait(5000, function()
+    for _, c in ipairs(clients) do
+      if not call(c, "is_stopped") then
+        return false
+      end
+    end
+    return true
+  end, 50)
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and M.matches(vim.api.nvim_buf_get_name(bufnr)) then
+      if M.api() == "config" then
+        -- vim.lsp.enable starts clients from its FileType autocmd: replay it for the open buffers
+        local ok = pcall(vim.api.nvim_exec_autocmds, "FileType", { group = "nvim.lsp.enable", buffer = bufnr })
+        if not ok then
+          vim.api.nvim_exec_autocmds("FileType", { buffer = bufnr })
+        end
+      else
+        M.attach(bufnr)
+      end
+    end
+  end
+end
+
+--- Findings for every file of the workspace (the server's advisor.scanWorkspace command).
+function M.scan()
+  local client = all_clients()[1]
+  if client == nil then
+    vim.notify("advisor: no server running", vim.log.levels.WARN)
+    return
+  end
+  local params = { command = "advisor.scanWorkspace", arguments = {} }
+  local handler = function(err, result)
+    if err then
+      vim.notify("advisor: scan failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    else
+      vim.notify("advisor: scan finished " .. vim.inspect(result), vim.log.levels.INFO)
+    end
+  end
+  call(client, "request", "workspace/executeCommand", params, handler)
+end
+
+function M.setup(opts)
+  M.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
+  if opts and opts.settings and opts.settings.rules and opts.settings.rules.disable then
+    M.config.settings.rules.disable = vim.deepcopy(opts.settings.rules.disable) -- a list replaces, not merges
+  end
+  group = vim.api.nvim_create_augroup("advisor", { clear = true })
+
+  if M.api() == "config" then
+    vim.lsp.config(M.name, vim.tbl_extend("force", lsp_config(nil), {
+      filetypes = M.filetypes,
+      root_dir = function(bufnr, on_dir)
+        local name = vim.api.nvim_buf_get_name(bufnr)
+        if M.matches(name) then
+          on_dir(M.root_dir(name))
+        end
+      end,
+    }))
+    vim.lsp.enable(M.name)
+  else
+    vim.api.nvim_create_autocmd({ "BufReadPost", "BufNewFile", "FileType" }, {
+      group = group,
+      callback = function(args)
+        M.attach(args.buf)
+      end,
+    })
+    for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(bufnr) then
+        M.attach(bufnr)
+      end
+    end
+  end
+
+  vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "BufWritePost" }, {
+    group = group,
+    callback = function(args)
+      refresh_codelens(args.buf)
+    end,
+  })
+  vim.api.nvim_create_user_command("AdvisorRestart", M.restart, { desc = "Restart the advisor language server" })
+  vim.api.nvim_create_user_command("AdvisorScan", M.scan, { desc = "Scan the workspace with advisor" })
+  return M
+end
+
+return M

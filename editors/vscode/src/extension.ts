@@ -1,0 +1,403 @@
+/**
+ * The VS Code client of `advisor serve`: finds the server, starts it for Terraform and CloudFormation
+ * files, passes the "advisor" settings, shows the file's monthly total in the status bar, and restarts
+ * the server on demand. Everything the editor shows (squiggles, quick fixes, hover, code lens) comes
+ * from the server through vscode-languageclient.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as vscode from "vscode";
+import {
+  CodeLensRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  RevealOutputChannelOn,
+  type ServerOptions,
+  State,
+} from "vscode-languageclient/node";
+import { cloudFormationPatterns, type DocumentFilter, documentSelector } from "./selectors";
+import {
+  describe,
+  isAdvisorVersion,
+  type Machine,
+  pipInstallCommand,
+  pythonCommand,
+  type ServerCommand,
+  serverCandidates,
+  type ServerSettings,
+} from "./serverPath";
+import { fileTotal, statusText, statusTooltip } from "./status";
+
+const CLIENT_ID = "advisor";
+const CLIENT_NAME = "Advisor";
+const PROBE_TIMEOUT_MS = 20_000;
+const RESTART_SETTINGS = ["advisor.serverPath", "python.defaultInterpreterPath", "advisor.cloudFormation.filePatterns"];
+
+type Resolved = { ok: true; server: ServerCommand } | { ok: false; message: string; python: string };
+
+export class AdvisorExtension implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private selector: DocumentFilter[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private readonly status: StatusTotal;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly output: vscode.LogOutputChannel) {
+    this.status = new StatusTotal(() => this.client, () => this.selector);
+    this.disposables.push(
+      this.status,
+      vscode.commands.registerCommand("advisor.restartServer", () => this.restart()),
+      vscode.commands.registerCommand("advisor.installServer", () => this.install()),
+      vscode.commands.registerCommand("advisor.showOutput", () => this.output.show(true)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
+          this.output.info("server settings changed: restarting");
+          void this.restart();
+        } else if (e.affectsConfiguration("advisor")) {
+          this.status.schedule(0);
+        }
+      }),
+    );
+  }
+
+  /** Start, stop and restart run one after another, never interleaved. */
+  private serial(job: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(job, job);
+    return this.queue;
+  }
+
+  start(): Promise<void> {
+    return this.serial(() => this.startNow());
+  }
+
+  restart(): Promise<void> {
+    return this.serial(async () => {
+      await this.stopNow();
+      await this.startNow();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.serial(() => this.stopNow());
+  }
+
+  private async startNow(): Promise<void> {
+    const resolved = await resolveServer(this.output);
+    if (!resolved.ok) {
+      this.status.showProblem("Advisor: language server not found");
+      void this.offerInstall(resolved.message, resolved.python);
+      return;
+    }
+    const server = resolved.server;
+    this.output.info(`starting the server: ${describe(server)} (from ${server.source})`);
+    const config = vscode.workspace.getConfiguration("advisor");
+    this.selector = documentSelector(cloudFormationPatterns(config.get("cloudFormation.filePatterns")));
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const serverOptions: ServerOptions = {
+      command: server.command,
+      args: server.args,
+      options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: this.selector,
+      synchronize: { configurationSection: "advisor" },
+      initializationOptions: plain(config),
+      outputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      diagnosticCollectionName: "advisor",
+      markdown: { isTrusted: false, supportHtml: false },
+    };
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    this.client = client;
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped && this.client === client) {
+        this.status.showProblem("Advisor: language server stopped");
+      } else if (e.newState === State.Running) {
+        this.status.schedule(0);
+      }
+    });
+    try {
+      await client.start();
+      this.output.info("server running");
+    } catch (err) {
+      this.output.error(`the server did not start: ${String(err)}`);
+      this.status.showProblem("Advisor: language server failed to start");
+      const choice = await vscode.window.showErrorMessage(
+        `Advisor: could not start \`${describe(server)}\`: ${errorText(err)}`,
+        "Show Output",
+        "Set Server Path…",
+      );
+      if (choice === "Show Output") {
+        this.output.show(true);
+      } else if (choice === "Set Server Path…") {
+        void vscode.commands.executeCommand("workbench.action.openSettings", "advisor.serverPath");
+      }
+    }
+  }
+
+  private async stopNow(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.status.hide();
+    if (client === undefined) {
+      return;
+    }
+    try {
+      if (client.state !== State.Stopped) {
+        await client.stop(5_000);
+      }
+    } catch (err) {
+      this.output.warn(`stopping the server: ${String(err)}`);
+    }
+    try {
+      await client.dispose(2_000);
+    } catch {
+      // already stopped
+    }
+  }
+
+  private async offerInstall(message: string, python: string): Promise<void> {
+    this.output.warn(message);
+    const install = "Install with pip";
+    const setPath = "Set Server Path…";
+    const choice = await vscode.window.showWarningMessage(`Advisor: ${message}`, install, setPath);
+    if (choice === install) {
+      await this.install(python);
+    } else if (choice === setPath) {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "advisor.serverPath");
+    }
+  }
+
+  /** Runs pip in a terminal the user can watch, then offers to start the server. */
+  async install(python?: string): Promise<void> {
+    const interpreter = python ?? pythonCommand(readServerSettings(), machine());
+    const line = pipInstallCommand(interpreter, process.platform);
+    const terminal = vscode.window.createTerminal({ name: "Advisor: install" });
+    terminal.show();
+    terminal.sendText(line, true);
+    this.output.info(`install: ${line}`);
+    const start = "Start Advisor";
+    const choice = await vscode.window.showInformationMessage(
+      `Advisor: installing with \`${line}\`. Start the server when pip has finished.`,
+      start,
+    );
+    if (choice === start) {
+      await this.restart();
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+  }
+}
+
+/** The status bar item with the active file's monthly total. */
+class StatusTotal implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private sequence = 0;
+  private cancel: vscode.CancellationTokenSource | undefined;
+
+  constructor(
+    private readonly client: () => LanguageClient | undefined,
+    private readonly selector: () => DocumentFilter[],
+  ) {
+    this.item = vscode.window.createStatusBarItem("advisor.total", vscode.StatusBarAlignment.Right, 100);
+    this.item.name = "Advisor: monthly cost";
+    this.disposables.push(
+      this.item,
+      vscode.window.onDidChangeActiveTextEditor(() => this.schedule(0)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === vscode.window.activeTextEditor?.document) {
+          this.schedule(debounceMs() + 250);
+        }
+      }),
+      vscode.workspace.onDidSaveTextDocument(() => this.schedule(100)),
+      vscode.languages.onDidChangeDiagnostics((e) => {
+        const active = vscode.window.activeTextEditor?.document.uri.toString();
+        if (active && e.uris.some((u) => u.toString() === active)) {
+          this.schedule(50);
+        }
+      }),
+    );
+  }
+
+  schedule(delayMs: number): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.refresh();
+    }, delayMs);
+  }
+
+  hide(): void {
+    this.item.hide();
+  }
+
+  showProblem(text: string): void {
+    this.item.text = "$(warning) Advisor";
+    this.item.tooltip = `${text}. Click to restart it.`;
+    this.item.command = "advisor.restartServer";
+    this.item.show();
+  }
+
+  private async refresh(): Promise<void> {
+    const seq = ++this.sequence;
+    this.cancel?.cancel();
+    const client = this.client();
+    const doc = vscode.window.activeTextEditor?.document;
+    const enabled = vscode.workspace.getConfiguration("advisor").get<boolean>("statusBar", true);
+    if (!enabled || client === undefined || !client.isRunning() || doc === undefined) {
+      if (client !== undefined || !enabled) {
+        this.item.hide();
+      }
+      return;
+    }
+    if (vscode.languages.match(this.selector(), doc) === 0) {
+      this.item.hide();
+      return;
+    }
+    const source = new vscode.CancellationTokenSource();
+    this.cancel = source;
+    let lenses;
+    try {
+      lenses = await client.sendRequest(
+        CodeLensRequest.type,
+        { textDocument: { uri: client.code2ProtocolConverter.asUri(doc.uri) } },
+        source.token,
+      );
+    } catch {
+      return; // cancelled by a newer refresh, or the server is restarting
+    } finally {
+      source.dispose();
+    }
+    if (seq !== this.sequence) {
+      return; // a newer refresh is under way
+    }
+    const total = fileTotal(lenses);
+    this.item.command = "advisor.scanWorkspace";
+    if (total) {
+      this.item.text = statusText(total);
+      this.item.tooltip = statusTooltip(total);
+    } else {
+      const lensOn = vscode.workspace.getConfiguration("advisor").get<boolean>("codeLens", true);
+      this.item.text = "$(graph) Advisor";
+      this.item.tooltip = lensOn
+        ? "Advisor: no priced resources in this file. Click to scan the workspace."
+        : "Advisor: the file total needs advisor.codeLens. Click to scan the workspace.";
+    }
+    this.item.show();
+  }
+
+  dispose(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+    }
+    this.cancel?.cancel();
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+  }
+}
+
+function debounceMs(): number {
+  const value = vscode.workspace.getConfiguration("advisor").get<number>("debounceMs", 150);
+  return typeof value === "number" && value >= 0 ? Math.min(value, 10_000) : 150;
+}
+
+function readServerSettings(): ServerSettings {
+  return {
+    serverPath: vscode.workspace.getConfiguration("advisor").get<string>("serverPath"),
+    pythonPath: vscode.workspace.getConfiguration("python").get<string>("defaultInterpreterPath"),
+  };
+}
+
+function machine(): Machine {
+  return {
+    platform: process.platform,
+    env: process.env,
+    workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    isFile: isExecutableFile,
+  };
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!fs.statSync(p).isFile()) {
+      return false;
+    }
+    if (process.platform !== "win32") {
+      fs.accessSync(p, fs.constants.X_OK);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first candidate that is there: a configured path must exist, a Python must have the package. */
+async function resolveServer(output: vscode.LogOutputChannel): Promise<Resolved> {
+  const settings = readServerSettings();
+  const m = machine();
+  const python = pythonCommand(settings, m);
+  for (const candidate of serverCandidates(settings, m)) {
+    if (candidate.source === "setting") {
+      const hasDir = /[\\/]/.test(candidate.command);
+      if (hasDir && !isExecutableFile(candidate.command)) {
+        const message = `advisor.serverPath is ${candidate.command}, which is not an executable file.`;
+        return { ok: false, message, python };
+      }
+      return { ok: true, server: candidate };
+    }
+    if (candidate.source === "path") {
+      return { ok: true, server: candidate };
+    }
+    const printed = await run(candidate.command, ["-m", "advisor", "--version"]);
+    output.info(`${candidate.command} -m advisor --version: ${printed.trim() || "(nothing)"}`);
+    if (isAdvisorVersion(printed)) {
+      return { ok: true, server: candidate };
+    }
+  }
+  const message = `the language server is not installed: no \`advisor\` on PATH, and \`${python} -m advisor\` is not available.`;
+  return { ok: false, message, python };
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: PROBE_TIMEOUT_MS, windowsHide: true }, (err, stdout, stderr) => {
+      resolve(err ? `${String(stdout)}${String(stderr)}`.slice(0, 500) || String(err) : String(stdout));
+    });
+  });
+}
+
+function plain(config: vscode.WorkspaceConfiguration): unknown {
+  try {
+    return JSON.parse(JSON.stringify(config)) as unknown;
+  } catch {
+    return {};
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+let extension: AdvisorExtension | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
+  context.subscriptions.push(output);
+  extension = new AdvisorExtension(output);
+  context.subscriptions.push(extension);
+  await extension.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await extension?.stop();
+  extension = undefined;
+}
