@@ -36,12 +36,13 @@ HEADER = (
 )
 
 
-def generate(lines: int) -> str:
+def generate(lines: int, salt: str = "") -> str:
+    """About `lines` lines of Terraform; `salt` makes names (and so the text) unique per file."""
     out = [HEADER]
     n = HEADER.count("\n")
     i = 0
     while n < lines:
-        block = BLOCKS[i % len(BLOCKS)].format(i=i, size=10 + i % 90)
+        block = BLOCKS[i % len(BLOCKS)].format(i=f"{salt}{i}", size=10 + i % 90)
         out.append(block)
         n += block.count("\n")
         i += 1
@@ -116,7 +117,7 @@ def bench_cli(runs: int) -> list[tuple[str, float, float]]:
             mod = Path(d) / f"module{m:02d}"
             mod.mkdir()
             for f in range(5):
-                text = generate(300)
+                text = generate(300, salt=f"m{m}f{f}_")
                 total += text.count("\n")
                 (mod / f"file{f}.tf").write_text(
                     text.replace('variable "size"', f'variable "size_{f}"') if f else text

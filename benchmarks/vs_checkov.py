@@ -33,14 +33,14 @@ def generated_project() -> Path:
     sys.path.insert(0, str(HERE))
     from parse import generate
 
-    root = WORK / "gen200"
+    root = WORK / "gen200-unique"
     if root.is_dir():
         return root
     for m in range(40):
         mod = root / f"module{m:02d}"
         mod.mkdir(parents=True)
         for f in range(5):
-            text = generate(300)
+            text = generate(300, salt=f"m{m}f{f}_")
             (mod / f"file{f}.tf").write_text(
                 text.replace('variable "size"', f'variable "size_{f}"') if f else text
             )
