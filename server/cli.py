@@ -175,11 +175,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         from advisor.explain.runner import explain_findings
 
         explain_findings(analysis, config, options)
-    unit = (
-        (config.unit_name, config.unit_monthly_volume)
-        if config.unit_name and config.unit_monthly_volume
-        else None
-    )
+    unit = config.unit()
     region = options.settings().default_region
     if args.format == "json":
         from advisor.report import json_report
@@ -217,11 +213,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     options = options_for(args, config)
     options.select = {"parse-error"}
     analysis = analyze_paths(args.paths, options)
-    unit = (
-        (config.unit_name, config.unit_monthly_volume)
-        if config.unit_name and config.unit_monthly_volume
-        else None
-    )
+    unit = config.unit()
     region = options.settings().default_region
     if args.format == "json":
         text = cost_report.render_json(analysis, region, unit)

@@ -99,6 +99,12 @@ class Config:
     explain: ExplainConfig = field(default_factory=ExplainConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
 
+    def unit(self) -> tuple[str, float] | None:
+        """(name, monthly volume) for unit economics, when `[unit]` is configured."""
+        if self.unit_name and self.unit_monthly_volume:
+            return self.unit_name, self.unit_monthly_volume
+        return None
+
     def usage_for(self, address: str, rtype: str) -> dict[str, float]:
         """Usage assumptions for a resource: the most specific matching pattern wins."""
         import fnmatch
