@@ -205,20 +205,25 @@ class Target:
 
 
 def iter_targets(resource: Resource, path: tuple[str, ...], each: bool) -> Iterator[Target]:
-    def walk(block: Block, steps: tuple[str, ...], chain: tuple[int, ...]) -> Iterator[Target]:
-        if len(steps) == 1:
-            value = block.attributes.get(steps[0])
-            if each and value is not None and isinstance(value.elements, list):
-                for i, el in enumerate(value.elements):
-                    yield Target(resource, block, chain, steps[0], el, i)
-            elif not each:
-                yield Target(resource, block, chain, steps[0], value)
-            return
-        for i, child in enumerate(block.blocks):
-            if child.type == steps[0]:
-                yield from walk(child, steps[1:], (*chain, i))
+    yield from _walk_targets(resource, each, resource.body, path, ())
 
-    yield from walk(resource.body, path, ())
+
+def _walk_targets(
+    resource: Resource, each: bool, block: Block, steps: tuple[str, ...], chain: tuple[int, ...]
+) -> Iterator[Target]:
+    # A module-level function, not a recursive closure: a closure that calls itself is a reference
+    # cycle, left for the cyclic collector on every call.
+    if len(steps) == 1:
+        value = block.attributes.get(steps[0])
+        if each and value is not None and isinstance(value.elements, list):
+            for i, el in enumerate(value.elements):
+                yield Target(resource, block, chain, steps[0], el, i)
+        elif not each:
+            yield Target(resource, block, chain, steps[0], value)
+        return
+    for i, child in enumerate(block.blocks):
+        if child.type == steps[0]:
+            yield from _walk_targets(resource, each, child, steps[1:], (*chain, i))
 
 
 def with_changes(

@@ -179,3 +179,13 @@ def test_arbitrary_text(text: str) -> None:
     parse_hcl("any.tf", text)
     load_nodes("any.json", text)
     evaluate_template("any.yaml", text, Settings(), lambda p: None)
+
+
+@seed(20261128)
+@FUZZ
+@given(hcl_texts(), hcl_texts())
+def test_incremental_scan_equals_full_scan(old: str, new: str) -> None:
+    """Rescanning only around the change gives exactly the chunks of a full scan (both ways, and for
+    texts that share most of their characters)."""
+    for a, b in ((old, new), (new, old), (HCL_SEED + old, HCL_SEED + new), (old + HCL_SEED, new + HCL_SEED)):
+        assert split_top_level(b, (a, split_top_level(a))) == split_top_level(b)

@@ -67,3 +67,31 @@ def test_empty_text():
 def test_item_starts_after_indentation():
     chunks = split_top_level("   a = 1\n\t\tb = 2\n")
     assert [(c.text, c.line, c.column) for c in chunks] == [("a = 1", 0, 3), ("b = 2", 1, 2)]
+
+
+def test_incremental_scan_after_single_edits_equals_full_scan():
+    base = (
+        '# top\nvariable "v" {\n  default = 1\n}\n\nresource "a" "b" {\n  x = "}{"\n  y = <<EOF\n}\nEOF\n}\n'
+        '/* c\n}\n*/\nlocals {\n  z = { a = 1 }\n}\n}\nresource "c" "d" { q = 2 }\na = 1\n'
+    )
+    edits = [
+        "",
+        "x",
+        "\n",
+        "{",
+        "}",
+        '"',
+        "#",
+        "/*",
+        "*/",
+        "<<EOF\n",
+        "\nEOF\n",
+        'resource "n" "m" {\n',
+        "\r\n",
+    ]
+    for i in range(len(base) + 1):
+        for j in (i, min(len(base), i + 1), min(len(base), i + 7)):
+            for ins in edits:
+                new = base[:i] + ins + base[j:]
+                for a, b in ((base, new), (new, base)):
+                    assert split_top_level(b, (a, split_top_level(a))) == split_top_level(b), (i, j, ins)

@@ -173,16 +173,60 @@ def _parse_chunks(text: str) -> list[tuple[Chunk, tuple[Item, ...], tuple[int, i
     return [(chunk, *parse_chunk(chunk.text)) for chunk in split_top_level(text)]
 
 
+@dataclass(frozen=True, slots=True)
+class _LastParse:
+    """A file's previous text, its chunks and what each chunk became (items, or an error)."""
+
+    text: str
+    chunks: list[Chunk]
+    results: dict[int, tuple[Chunk, tuple[ParsedItem, ...], ParseError | None]]  # id(chunk) → result
+
+
+# Editors re-send a whole file on every keystroke: the previous parse of each path is kept so the
+# next one rescans only around the change and reuses the items of chunks that did not move.
+_LAST_LIMIT = 256
+_last: OrderedDict[str, _LastParse] = OrderedDict()
+
+
 def parse_hcl(path: str, text: str) -> HclFile:
     """Parse a whole file tolerantly: good chunks become items, broken ones become errors."""
     items: list[ParsedItem] = []
     errors: list[ParseError] = []
-    for chunk, parsed, err in _parse_chunks(text):
-        at = Locator(path, chunk)
-        if err is not None:
-            line, col, message = err
-            span = at.span((line, col, line, col + 1, 0, 0))
-            errors.append(ParseError(path, message, point_span(path, text, span.line, span.column)))
-            continue
-        items.extend(ParsedItem(item, at) for item in parsed)
+    if disk_cache:
+        for chunk, parsed, err in _parse_chunks(text):
+            _, chunk_items, error = _chunk_result(path, text, chunk, parsed, err)
+            items.extend(chunk_items)
+            if error is not None:
+                errors.append(error)
+        return HclFile(path, text, items, errors)
+    last = _last.get(path)
+    chunks = split_top_level(text, (last.text, last.chunks) if last is not None else None)
+    results: dict[int, tuple[Chunk, tuple[ParsedItem, ...], ParseError | None]] = {}
+    for chunk in chunks:
+        old = last.results.get(id(chunk)) if last is not None else None
+        if old is not None and old[0] is chunk and old[2] is None:
+            result = old  # the same chunk object: the same text at the same place
+        else:
+            result = _chunk_result(path, text, chunk, *parse_chunk(chunk.text))
+        results[id(chunk)] = result
+        items.extend(result[1])
+        if result[2] is not None:
+            errors.append(result[2])
+    _last[path] = _LastParse(text, chunks, results)
+    with contextlib.suppress(KeyError):  # shared by server threads
+        _last.move_to_end(path)
+    if len(_last) > _LAST_LIMIT:
+        with contextlib.suppress(KeyError):
+            _last.popitem(last=False)
     return HclFile(path, text, items, errors)
+
+
+def _chunk_result(
+    path: str, text: str, chunk: Chunk, parsed: tuple[Item, ...], err: tuple[int, int, str] | None
+) -> tuple[Chunk, tuple[ParsedItem, ...], ParseError | None]:
+    at = Locator(path, chunk)
+    if err is not None:
+        line, col, message = err
+        span = at.span((line, col, line, col + 1, 0, 0))
+        return chunk, (), ParseError(path, message, point_span(path, text, span.line, span.column))
+    return chunk, tuple(ParsedItem(item, at) for item in parsed), None

@@ -37,13 +37,95 @@ class Chunk:
     balanced: bool
 
 
-def split_top_level(text: str) -> list[Chunk]:
-    """Return the top-level items of `text` in order; whitespace and comments between them are dropped."""
-    chunks: list[Chunk] = []
+def split_top_level(text: str, previous: tuple[str, list[Chunk]] | None = None) -> list[Chunk]:
+    """Return the top-level items of `text` in order; whitespace and comments between them are dropped.
+
+    `previous` is an earlier text and its chunks (this function's result for it). Only the part of
+    the text around what changed is scanned again; the result is the same as without `previous`.
+
+    Why that holds: the scanner's only state between two chunks is its position (depth 0, no item
+    open), and the first character of every balanced chunk is read in that state. Scanning from the
+    start of chunk j, where chunks j-1 and j are balanced, reads nothing at or beyond that start
+    before getting there, so when the text is unchanged up to it, chunks before j and the state
+    there are the same as the full scan's. After the change, once the new scan starts an item at
+    the place where the old scan started a balanced chunk, on a line that begins after the changed
+    text, everything that follows is read from the same characters in the same state: the old
+    chunks from there on are the answer, moved by the change in length and in line count.
+    """
+    if previous is None:
+        return _scan(text, 0, 0, 0, [], None)
+    old_text, old_chunks = previous
+    if old_text == text:
+        return list(old_chunks)
+    prefix = _common_prefix(old_text, text)
+    suffix = _common_suffix(old_text, text, min(len(old_text), len(text)) - prefix)
+    j = 0
+    for k in range(len(old_chunks) - 1, -1, -1):
+        c = old_chunks[k]
+        if c.start <= prefix and c.balanced and (k == 0 or old_chunks[k - 1].balanced):
+            j = k
+            break
+    if j == 0:
+        start = line = line_start = 0
+    else:
+        c = old_chunks[j]
+        start, line, line_start = c.start, c.line, c.start - c.column
+    delta = len(text) - len(old_text)
+    old_edit_end = len(old_text) - suffix
+    resume = _Resume(
+        len(text) - suffix,
+        {c.start + delta: k for k, c in enumerate(old_chunks) if c.start >= old_edit_end and c.balanced},
+        old_chunks,
+        delta,
+    )
+    return _scan(text, start, line, line_start, list(old_chunks[:j]), resume)
+
+
+@dataclass(slots=True)
+class _Resume:
+    """Where a rescan may rejoin the old chunks: new start offset → index of the old chunk there."""
+
+    edit_end: int  # end of the changed text in the new text
+    starts: dict[int, int]
+    old: list[Chunk]
+    delta: int
+
+    def rest(self, k: int, line: int) -> list[Chunk]:
+        old = self.old
+        shift = line - old[k].line
+        if shift == 0 and self.delta == 0:
+            return old[k:]
+        d = self.delta
+        return [Chunk(c.start + d, c.end + d, c.line + shift, c.column, c.text, c.balanced) for c in old[k:]]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # the longest n with a[:n] == b[:n], by halving (each comparison is a memcmp)
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    lo, hi = 0, limit
+    na, nb = len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[na - mid : na - lo] == b[nb - mid : nb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _scan(
+    text: str, i: int, line: int, line_start: int, chunks: list[Chunk], resume: _Resume | None
+) -> list[Chunk]:
     n = len(text)
-    i = 0
-    line = 0
-    line_start = 0
     item_start = -1
     item_line = item_col = 0
     depth = 0
@@ -65,6 +147,8 @@ def split_top_level(text: str) -> list[Chunk]:
             continue
         if c not in _SPECIAL:
             if item_start < 0:
+                if resume is not None and line_start > resume.edit_end and i in resume.starts:
+                    return chunks + resume.rest(resume.starts[i], line)
                 item_start = i
                 item_line = line
                 item_col = i - line_start
@@ -94,6 +178,8 @@ def split_top_level(text: str) -> list[Chunk]:
             i = end
             continue
         if item_start < 0:
+            if resume is not None and line_start > resume.edit_end and i in resume.starts:
+                return chunks + resume.rest(resume.starts[i], line)
             item_start = i
             item_line = line
             item_col = i - line_start

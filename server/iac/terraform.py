@@ -323,6 +323,17 @@ class ModuleEvaluator:
                     yield pi
 
     def evaluate(self) -> ModuleResult:
+        try:
+            return self._evaluate()
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Forget the scope's resolvers: they are bound methods of this evaluator, a reference cycle
+        that would otherwise keep the module's files alive until a full garbage collection."""
+        self._base.scope.roots = {}
+
+    def _evaluate(self) -> ModuleResult:
         referrers: dict[str, list[str]] = {}
         for pi in self._all_blocks():
             assert isinstance(pi.item, BlockNode)
