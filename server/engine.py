@@ -188,15 +188,17 @@ class ModuleJob:
 
 @dataclass(slots=True)
 class ModuleOutcome:
+    """What one root module (or template) produced; empty when nothing could be analysed."""
+
     directory: str
-    resources: list[Resource]
-    costs: list[Any]
-    not_priced: list[str]
-    findings: list[Finding]
-    errors: list[ParseError]
-    notes: list[str]
-    files: list[str]
-    read_errors: list[ParseError]
+    resources: list[Resource] = field(default_factory=list)
+    costs: list[Any] = field(default_factory=list)
+    not_priced: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    read_errors: list[ParseError] = field(default_factory=list)
 
 
 def analyze_module(job: ModuleJob) -> ModuleOutcome:
@@ -324,7 +326,7 @@ def _analyze_module(job: ModuleJob) -> ModuleOutcome:
 
         text = read(job.template)
         if text is None or not looks_like_template(text):
-            return ModuleOutcome(job.directory, [], [], [], [], [], [], [], [])  # not a template: ignored
+            return ModuleOutcome(job.directory)  # not a template: ignored
         result = evaluate_template(job.template, text, job.options.settings(), read)
     else:
         result = evaluate_root(job.directory, job.options.settings(), read, job.overlay)
@@ -524,7 +526,7 @@ def _safe_analyze(job: ModuleJob) -> ModuleOutcome:
 
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         err = ParseError(job.directory, f"internal error while analysing this module: {detail}")
-        return ModuleOutcome(job.directory, [], [], [], [], [], [], [], [err])
+        return ModuleOutcome(job.directory, read_errors=[err])
 
 
 def analyze_buffer(path: str, overlay: dict[str, str], options: Options) -> ModuleOutcome:

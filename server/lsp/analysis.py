@@ -21,7 +21,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from advisor.lsp import convert
 from advisor.lsp.documents import Document, DocumentStore, LineIndex
@@ -177,19 +177,6 @@ def compute(snap: Snapshot) -> ModuleResult:
     return result
 
 
-@dataclass(slots=True)
-class _NoOutcome:
-    """The outcome of a run that failed: nothing found, nothing priced."""
-
-    findings: list[Any] = field(default_factory=list)
-    resources: list[Any] = field(default_factory=list)
-    costs: list[Any] = field(default_factory=list)
-    not_priced: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    errors: list[Any] = field(default_factory=list)
-    read_errors: list[Any] = field(default_factory=list)
-
-
 def failed(snap: Snapshot, exc: Exception) -> ModuleResult:
     """A bug in the engine shows up on the open documents instead of as silence (and the request
     that waits for this version gets an answer instead of retrying)."""
@@ -198,7 +185,9 @@ def failed(snap: Snapshot, exc: Exception) -> ModuleResult:
         f"Advisor could not analyse this module ({detail}); see the log", "internal-error"
     )
     diags = {path: [note] for path in snap.versions}
-    outcome = cast("ModuleOutcome", _NoOutcome())
+    from advisor.engine import ModuleOutcome
+
+    outcome = ModuleOutcome(snap.unit.directory)
     return ModuleResult(
         snap.unit, outcome, dict(snap.versions), {}, diags, 0.0, snap.generation, options=snap.options
     )
