@@ -48,6 +48,7 @@ class ExplainConfig:
     max_answer_tokens: int = 400
     max_findings: int = 25
     cache_dir: str = ""  # "" = the user cache folder; relative = from the config file's folder
+    stream: bool = False  # ask for Server-Sent Events and assemble the answer as it arrives
 
 
 @dataclass(slots=True)
@@ -143,6 +144,7 @@ _SCHEMA: dict[str, Any] = {
         "max_answer_tokens": int,
         "max_findings": int,
         "cache_dir": str,
+        "stream": bool,
     },
     "budget": {
         "monthly_total": (int, float),

@@ -10,6 +10,7 @@ import asyncio
 import gzip
 import importlib.util
 import io
+import itertools
 import json
 import socket
 import subprocess
@@ -31,7 +32,7 @@ from advisor.explain.explainer import Explainer, Explanation, clean_answer, read
 from advisor.explain.prompt import DATA_BEGIN, DATA_END, FindingContext, finding_context
 from advisor.explain.redact import redact_lines
 from advisor.explain.runner import explain_findings
-from advisor.explain.tokens import count_chat, encoding_name_for, forget_encodings, get_encoding
+from advisor.explain.tokens import count_chat, count_text, encoding_name_for, forget_encodings, get_encoding
 from advisor.paths import cache_dir
 from conftest import run_cli
 
@@ -46,6 +47,12 @@ class Reply:
     body: Any = None  # dict → JSON, bytes → as is, None → a completion with ANSWER
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Server-Sent Events instead of one JSON body: each item is one event's `data` (str), or raw bytes.
+    events: list[str | bytes] | None = None
+    framing: str = "chunked"  # "chunked", or "close": no length, the end of the body is the end of the socket
+    cut: bool = False  # chunked: drop the connection after the events, without the final empty chunk
+    stall: float = 0.0  # seconds between the response headers and the first event
+    pause_after: int | None = None  # with `stall`: pause after this many events instead
 
 
 @dataclass
@@ -108,6 +115,9 @@ class FakeLLM:
                 try:
                     if reply.delay:
                         fake.stop.wait(reply.delay)
+                    if reply.events is not None:
+                        self.send_events(reply)
+                        return
                     body = reply.body if reply.body is not None else completion()
                     data = body if isinstance(body, bytes) else json.dumps(body).encode()
                     self.send_response(reply.status)
@@ -122,6 +132,29 @@ class FakeLLM:
                 finally:
                     with fake.lock:
                         fake.in_flight -= 1
+
+            def send_events(self, reply: Reply) -> None:
+                assert reply.events is not None
+                chunked = reply.framing == "chunked"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header(
+                    "Transfer-Encoding" if chunked else "Connection", "chunked" if chunked else "close"
+                )
+                self.end_headers()
+                self.wfile.flush()
+                for i, event in enumerate(reply.events):
+                    if reply.stall and i == (reply.pause_after or 0):
+                        fake.stop.wait(reply.stall)
+                    data = event if isinstance(event, bytes) else f"data: {event}\n\n".encode()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+                    self.wfile.flush()
+                if chunked and not reply.cut:
+                    self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+                if reply.cut or not chunked:
+                    self.close_connection = True
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -763,3 +796,259 @@ def test_cli_lint_explain_when_off_says_so_once_and_lints(cli_project: Path, cli
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "explanations are off" in r.stderr
     assert "[rds-gp2-to-gp3]" in r.stdout
+
+
+# -- streaming: the same loopback server answering with Server-Sent Events -------------------------------------
+CHUNK_BASE = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": "test"}
+
+
+def chunk(content: str | None = None, finish: str | None = None, **extra: Any) -> str:
+    delta = {} if content is None else {"content": content}
+    return json.dumps(
+        {**CHUNK_BASE, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+    )
+
+
+def stream_events(
+    text: str = ANSWER, pieces: int = 4, usage: tuple[int, int] | None = (321, 45)
+) -> list[str | bytes]:
+    """A keep-alive comment, a role chunk, the text in `pieces`, the finish, the usage chunk, [DONE]."""
+    size = max(1, -(-len(text) // pieces))
+    events: list[str | bytes] = [
+        b": keep-alive\n\n",
+        json.dumps({**CHUNK_BASE, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}),
+    ]
+    events += [chunk(text[i : i + size]) for i in range(0, len(text), size)]
+    events.append(chunk(finish="stop"))
+    if usage is not None:
+        tokens = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
+        events.append(json.dumps({**CHUNK_BASE, "choices": [], "usage": tokens}))
+    events.append("[DONE]")
+    return events
+
+
+def cache_files(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "cache"
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def test_stream_assembles_the_text_and_reads_usage_from_the_last_chunk(
+    llm: FakeLLM, tmp_path: Path, analysis: Analysis
+) -> None:
+    llm.default = Reply(events=stream_events(pieces=4))
+    ctx = context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db")
+    ex = make(llm.base_url, tmp_path, stream=True, input_price_per_mtok=0.15, output_price_per_mtok=0.6)
+    partial: list[str] = []
+    result = ex.explain_sync(ctx, on_delta=partial.append)
+    assert isinstance(result, Explanation), result
+    assert result.text == ANSWER and not result.cached
+    assert (result.prompt_tokens, result.completion_tokens) == (321, 45)
+    assert result.cost == pytest.approx((321 * 0.15 + 45 * 0.6) / 1e6)
+    assert len(partial) == 4 and partial[-1] == ANSWER
+    assert all(b.startswith(a) and len(b) > len(a) for a, b in itertools.pairwise(partial))
+    [req] = llm.seen
+    body = req.json
+    assert req.path == "/v1/chat/completions"
+    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
+    assert body["model"] == "gpt-4o-mini" and body["max_tokens"] == 400
+    assert ex.stats.as_dict()["answered"] == 1 and ex.stats.as_dict()["completion_tokens"] == 45
+    assert read_ledger(tmp_path / "cache")["gpt-4o-mini"]["answers"] == 1
+    key = ex.build_prompt(ctx).key
+    assert json.loads((tmp_path / "cache" / key[:2] / f"{key}.json").read_text())["text"] == ANSWER
+    ex.close()
+
+
+def test_stream_without_usage_counts_tokens_locally(llm: FakeLLM, tmp_path: Path, analysis: Analysis) -> None:
+    llm.default = Reply(events=stream_events(usage=None), framing="close")
+    ctx = context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db")
+    ex = make(llm.base_url, tmp_path, stream=True)
+    result = ex.explain_sync(ctx)
+    assert isinstance(result, Explanation), result
+    prompt = ex.build_prompt(ctx)
+    assert result.prompt_tokens == prompt.tokens
+    assert result.completion_tokens == count_text(ANSWER, get_encoding(prompt.encoding)) > 0
+
+
+@pytest.mark.parametrize(
+    ("framing", "cut", "expected"),
+    [("chunked", True, "broke off"), ("close", False, "ended without [DONE]")],
+)
+def test_a_stream_cut_before_done_is_one_error_and_nothing_is_cached(
+    llm: FakeLLM, tmp_path: Path, analysis: Analysis, framing: str, cut: bool, expected: str
+) -> None:
+    llm.default = Reply(events=stream_events(pieces=4)[:4], framing=framing, cut=cut)
+    ctx = context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db")
+    ex = make(llm.base_url, tmp_path, stream=True)
+    partial: list[str] = []
+    result = ex.explain_sync(ctx, on_delta=partial.append)
+    assert isinstance(result, ExplainError) and result.kind == "server", result
+    assert expected in result.message and "after 3 chunks" in result.message
+    assert "nothing was kept" in result.message
+    assert "Traceback" not in result.message and "\n" not in result.message
+    assert len(partial) == 2  # the caller saw the progress, then the error
+    assert len(llm.seen) == 1  # not retried once the answer had begun
+    assert ex.cached(ctx) is None and cache_files(tmp_path) == []
+    assert ex.stats.as_dict()["failures"] == 1 and ex.stats.as_dict()["answered"] == 0
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        (b"data: {not json\n\n", "malformed stream chunk (not JSON)"),
+        (json.dumps({"choices": 42}), "malformed stream chunk (not a chat completion chunk)"),
+        ("[1, 2]", "malformed stream chunk (not a chat completion chunk)"),
+        (
+            chunk(content=None, extra=1).replace('"delta": {}', '"delta": {"content": 7}'),
+            "content is not text",
+        ),
+        (
+            json.dumps({"error": {"message": "model \x1b[31mcrashed"}}),
+            "answered with an error: model crashed",
+        ),
+    ],
+)
+def test_a_malformed_chunk_is_one_clear_error(
+    llm: FakeLLM, tmp_path: Path, analysis: Analysis, bad: str | bytes, expected: str
+) -> None:
+    good = stream_events(pieces=4)
+    llm.default = Reply(events=[*good[:3], bad, *good[3:]])
+    ctx = context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db")
+    ex = make(llm.base_url, tmp_path, stream=True)
+    result = ex.explain_sync(ctx)
+    assert isinstance(result, ExplainError) and result.kind == "bad_answer", result
+    assert expected in result.message and "\x1b" not in result.message
+    assert len(llm.seen) == 1 and cache_files(tmp_path) == []
+
+
+def test_stream_429_then_success_is_retried(llm: FakeLLM, tmp_path: Path, analysis: Analysis) -> None:
+    llm.then(
+        Reply(429, {"error": {"message": "slow down"}}, headers={"retry-after-ms": "50"}),
+        Reply(events=stream_events()),
+    )
+    ex = make(llm.base_url, tmp_path, stream=True)
+    result = ex.explain_sync(context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db"))
+    assert isinstance(result, Explanation) and result.text == ANSWER, result
+    assert len(llm.seen) == 2 and all(s.json["stream"] is True for s in llm.seen)
+    assert llm.seen[1].at - llm.seen[0].at >= 0.05
+    assert ex.stats.as_dict()["http_requests"] == 2
+
+
+def test_stream_silent_before_its_first_chunk_is_retried(
+    llm: FakeLLM, tmp_path: Path, analysis: Analysis
+) -> None:
+    llm.then(Reply(events=stream_events(), stall=2.0), Reply(events=stream_events()))
+    ex = make(llm.base_url, tmp_path, stream=True, timeout_seconds=1.0)
+    start = time.monotonic()
+    result = ex.explain_sync(context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db"))
+    assert isinstance(result, Explanation) and result.text == ANSWER, result
+    assert len(llm.seen) == 2 and time.monotonic() - start < 2.5
+
+
+def test_stream_silent_midway_is_a_timeout_and_not_retried(
+    llm: FakeLLM, tmp_path: Path, analysis: Analysis
+) -> None:
+    llm.default = Reply(events=stream_events(pieces=4), stall=2.0, pause_after=3)
+    ex = make(llm.base_url, tmp_path, stream=True, timeout_seconds=0.5)
+    start = time.monotonic()
+    result = ex.explain_sync(context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db"))
+    assert isinstance(result, ExplainError) and result.kind == "timeout", result
+    assert "sent nothing for 0.5 s after 2 chunks" in result.message
+    assert len(llm.seen) == 1 and cache_files(tmp_path) == [] and time.monotonic() - start < 1.5
+
+
+def test_a_streamed_answer_is_cached_and_shared_with_the_plain_path(
+    llm: FakeLLM, tmp_path: Path, analysis: Analysis
+) -> None:
+    llm.default = Reply(events=stream_events())
+    ctx = context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db")
+    first = make(llm.base_url, tmp_path, stream=True).explain_sync(ctx)
+    assert isinstance(first, Explanation) and not first.cached
+    again = make(llm.base_url, tmp_path, stream=True)  # a new session, same cache folder
+    partial: list[str] = []
+    second = again.explain_sync(ctx, on_delta=partial.append)
+    assert isinstance(second, Explanation) and second.cached and second.text == ANSWER
+    assert partial == [] and len(llm.seen) == 1
+    assert again.stats.as_dict()["cache_hits"] == 1 and again.stats.as_dict()["http_requests"] == 0
+    plain = make(llm.base_url, tmp_path).explain_sync(ctx)  # the cache key does not depend on `stream`
+    assert isinstance(plain, Explanation) and plain.cached and len(llm.seen) == 1
+
+
+def test_a_streamed_answer_is_cleaned_and_capped(llm: FakeLLM, tmp_path: Path, analysis: Analysis) -> None:
+    ctx = context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db")
+    hostile = ["APPLY ", "\x1b[3", "1mred\x1b", "[0m text\u202e", "\x1b]0;pwned\x07 done"]
+    llm.then(Reply(events=[chunk(p) for p in hostile] + [chunk(finish="stop"), "[DONE]"]))
+    result = make(llm.base_url, tmp_path / "a", stream=True).explain_sync(ctx)
+    assert isinstance(result, Explanation) and result.text == "APPLY red text done", result
+    # An endless answer: reading stops at the cap, the text is bounded, tokens are counted locally.
+    endless = [chunk("word " * 100) for _ in range(500)]
+    llm.then(Reply(events=endless))
+    result = make(llm.base_url, tmp_path / "b", stream=True).explain_sync(ctx)
+    assert isinstance(result, Explanation), result
+    assert len(result.text) <= 6002 and result.text.endswith("…")
+    assert 0 < result.completion_tokens < 10_000
+
+
+def test_a_failing_on_delta_callback_does_not_fail_the_answer(
+    llm: FakeLLM, tmp_path: Path, analysis: Analysis
+) -> None:
+    llm.default = Reply(events=stream_events())
+    calls: list[str] = []
+
+    def broken(text: str) -> None:
+        calls.append(text)
+        raise RuntimeError("the editor went away")
+
+    ex = make(llm.base_url, tmp_path, stream=True)
+    result = ex.explain_sync(context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db"), on_delta=broken)
+    assert isinstance(result, Explanation) and result.text == ANSWER and len(calls) == 1
+
+
+def test_stream_falls_back_when_the_endpoint_answers_in_one_piece(
+    llm: FakeLLM, tmp_path: Path, analysis: Analysis
+) -> None:
+    ex = make(llm.base_url, tmp_path, stream=True)  # the default reply: plain JSON, `stream` ignored
+    result = ex.explain_sync(context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db"))
+    assert isinstance(result, Explanation) and result.text == ANSWER, result
+    assert (result.prompt_tokens, result.completion_tokens) == (321, 45)
+    assert llm.seen[0].json["stream"] is True
+
+
+def test_stream_options_refused_is_asked_again_without_them(
+    llm: FakeLLM, tmp_path: Path, analysis: Analysis
+) -> None:
+    llm.then(
+        Reply(400, {"error": {"message": "Unrecognized request argument supplied: stream_options"}}),
+        Reply(events=stream_events(usage=None)),
+    )
+    ctx = context_for(analysis, "rds-gp2-to-gp3", "aws_db_instance.db")
+    ex = make(llm.base_url, tmp_path, stream=True)
+    result = ex.explain_sync(ctx)
+    assert isinstance(result, Explanation) and result.text == ANSWER, result
+    assert len(llm.seen) == 2 and "stream_options" in llm.seen[0].json
+    assert "stream_options" not in llm.seen[1].json and llm.seen[1].json["stream"] is True
+    assert result.completion_tokens == count_text(ANSWER, get_encoding(ex.build_prompt(ctx).encoding))
+
+
+def test_cli_lint_explain_json_with_stream_true(
+    llm: FakeLLM, cli_project: Path, cli_env: dict[str, str]
+) -> None:
+    write_config(cli_project, llm.base_url, stream=True)
+    text = "Streamed: gp3 costs less for the same IOPS."
+    llm.default = Reply(events=stream_events(text, pieces=5, usage=(200, 12)))
+    r = run(cli_env, "lint", "--explain", "--format", "json", ".", cwd=cli_project)
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr and "explain:" not in r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["findings"] and all(f["explanation"] == text for f in doc["findings"])
+    assert len(llm.seen) == len(doc["findings"])
+    assert all(
+        s.json["stream"] is True and s.json["stream_options"] == {"include_usage": True} for s in llm.seen
+    )
+    ledger = read_ledger(cli_project.parent / "explain-cache")["llama3.1:8b"]
+    assert ledger["answers"] == len(doc["findings"]) and ledger["completion_tokens"] == 12 * len(
+        doc["findings"]
+    )
+    # Again: every answer from the disk cache, no request.
+    r = run(cli_env, "lint", "--explain", "--format", "json", ".", cwd=cli_project)
+    assert all(f["explanation"] == text for f in json.loads(r.stdout)["findings"])
+    assert len(llm.seen) == len(doc["findings"])

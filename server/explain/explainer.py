@@ -18,10 +18,10 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from advisor.explain.errors import ExplainError
 from advisor.explain.prompt import FindingContext, Prompt, build_prompt
@@ -39,11 +39,17 @@ MAX_RETRY_AFTER_SECONDS = 10.0
 # each waiting out its own timeout (a `lint --explain` over many findings stays fast).
 DOWN_COOLDOWN_SECONDS = 30.0
 MAX_ANSWER_CHARS = 6000
+# A streamed answer is read up to this many characters (escapes still in it), then cut off and capped.
+MAX_STREAM_CHARS = 4 * MAX_ANSWER_CHARS
 DEFAULT_ANSWER_TOKENS = 400
 LEDGER_NAME = "usage.jsonl"
 
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+_T = TypeVar("_T")
+OnDelta = Callable[[str], None]
+"""Called with the answer so far (cleaned like the final text) each time a streamed chunk adds to it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +215,7 @@ class Explainer:
         self._client: Any = None
         self._down: tuple[float, ExplainError] | None = None
         self._token_param = "max_tokens"
+        self._stream_usage = True  # send stream_options.include_usage until an endpoint refuses it
 
     # -- the public surface -------------------------------------------------------------------------
     def unavailable_reason(self) -> str | None:
@@ -228,10 +235,16 @@ class Explainer:
             return None
         return self._read_cache(prompt)
 
-    def explain_sync(self, context: FindingContext) -> Explanation | ExplainError:
-        """Blocking: the cached answer, or one bounded round of requests to the endpoint."""
+    def explain_sync(
+        self, context: FindingContext, on_delta: OnDelta | None = None
+    ) -> Explanation | ExplainError:
+        """Blocking: the cached answer, or one bounded round of requests to the endpoint.
+
+        With `[explain] stream = true`, `on_delta` (when given) sees the partial answer as it arrives,
+        from the request's thread; it is not called for cached answers, and its own errors are ignored.
+        """
         try:
-            return self._explain(context)
+            return self._explain(context, on_delta)
         except ExplainError as exc:
             self.stats.record(failure=True)
             log.warning("explain %s: %s", context.finding.rule, exc.message)
@@ -241,9 +254,14 @@ class Explainer:
             log.exception("explain %s failed", context.finding.rule)
             return ExplainError("internal", f"explanation failed: {type(exc).__name__}: {exc}")
 
-    async def explain(self, context: FindingContext) -> Explanation | ExplainError:
-        """The same, off the event loop (a worker thread), so the editor's loop never blocks."""
-        return await asyncio.to_thread(self.explain_sync, context)
+    async def explain(
+        self, context: FindingContext, on_delta: OnDelta | None = None
+    ) -> Explanation | ExplainError:
+        """The same, off the event loop (a worker thread), so the editor's loop never blocks.
+
+        `on_delta` runs in that worker thread: hand its text to the loop with `call_soon_threadsafe`.
+        """
+        return await asyncio.to_thread(self.explain_sync, context, on_delta)
 
     def explain_many(self, contexts: Sequence[FindingContext]) -> list[Explanation | ExplainError]:
         """Several findings at once, at most `max_concurrency` in flight; results in input order."""
@@ -261,7 +279,7 @@ class Explainer:
                 client.close()
 
     # -- the work -------------------------------------------------------------------------------------
-    def _explain(self, context: FindingContext) -> Explanation:
+    def _explain(self, context: FindingContext, on_delta: OnDelta | None = None) -> Explanation:
         reason = self.unavailable_reason()
         if reason is not None:
             raise ExplainError("disabled", reason)
@@ -276,8 +294,10 @@ class Explainer:
         if down is not None and time.monotonic() < down[0]:
             raise down[1]
         started = time.monotonic()
-        data = self._request(prompt)
-        text, prompt_tokens, completion_tokens = self._parse(prompt, data)
+        if getattr(self.config, "stream", False):
+            text, prompt_tokens, completion_tokens = self._request_stream(prompt, on_delta)
+        else:
+            text, prompt_tokens, completion_tokens = self._parse(prompt, self._request(prompt))
         cost = self.stats.record_answer(prompt_tokens, completion_tokens)
         answer = Explanation(
             text,
@@ -328,7 +348,68 @@ class Explainer:
         return error
 
     def _request(self, prompt: Prompt) -> Any:
-        """POST /chat/completions with retries on 429, 5xx, timeouts and refused connections.
+        """POST /chat/completions and return the decoded JSON body (retried as `_with_retries` says)."""
+
+        def once(client: Any, timeout: float) -> Any:
+            raw = client.chat.completions.with_raw_response.create(
+                model=self.config.model,
+                messages=prompt.as_messages(),
+                timeout=timeout,
+                **{self._token_param: self._answer_tokens()},
+            )
+            return raw.http_response.text
+
+        body = self._with_retries(once, streaming=False)
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise ExplainError(
+                "bad_answer", f"the explain endpoint {self._endpoint()} did not answer with JSON"
+            ) from None
+
+    def _request_stream(self, prompt: Prompt, on_delta: OnDelta | None) -> tuple[str, int, int]:
+        """POST /chat/completions with `stream: true`; text and token counts from the event stream.
+
+        Retried like a plain request until the first chunk has arrived; after that, a broken or
+        malformed stream is one ExplainError (and nothing is cached).
+        """
+        deadline = time.monotonic() + 2 * float(self.config.timeout_seconds)
+
+        def once(client: Any, timeout: float) -> tuple[str, int, int]:
+            extra: dict[str, Any] = {self._token_param: self._answer_tokens()}
+            if self._stream_usage:
+                extra["stream_options"] = {"include_usage": True}
+            with client.chat.completions.with_streaming_response.create(
+                model=self.config.model,
+                messages=prompt.as_messages(),
+                stream=True,
+                timeout=timeout,
+                **extra,
+            ) as response:
+                content_type = str(response.headers.get("content-type") or "").lower()
+                if "text/event-stream" not in content_type:
+                    # The endpoint ignored `stream` and answered in one piece: read it as such.
+                    try:
+                        body = response.text()
+                    except Exception as exc:
+                        raise self._broken_stream(exc, 0) from None
+                    try:
+                        data = json.loads(body)
+                    except ValueError:
+                        raise ExplainError(
+                            "bad_answer", f"the explain endpoint {self._endpoint()} did not answer with JSON"
+                        ) from None
+                    return self._parse(prompt, data)
+                return self._read_stream(prompt, response.iter_lines(), deadline, on_delta)
+
+        result: tuple[str, int, int] = self._with_retries(once, streaming=True, deadline=deadline)
+        return result
+
+    def _with_retries(
+        self, once: Callable[[Any, float], _T], *, streaming: bool, deadline: float | None = None
+    ) -> _T:
+        """Run one request (`once(client, timeout)`) with retries on 429, 5xx, timeouts and refused
+        connections.
 
         Exponential backoff with jitter; a small Retry-After is honoured. The whole exchange is bounded
         by twice `timeout_seconds`, so a slow endpoint costs a known, small wait.
@@ -337,8 +418,9 @@ class Explainer:
 
         client = self._get_client()
         timeout = float(self.config.timeout_seconds)
-        deadline = time.monotonic() + 2 * timeout
-        endpoint = self.config.base_url.rstrip("/")
+        if deadline is None:
+            deadline = time.monotonic() + 2 * timeout
+        endpoint = self._endpoint()
         error = ExplainError("unreachable", f"cannot reach the explain endpoint {endpoint}")
         for attempt in range(1, self.max_attempts + 1):
             remaining = deadline - time.monotonic()
@@ -349,19 +431,9 @@ class Explainer:
             try:
                 with self._slots:
                     self.stats.record(request=True)
-                    raw = client.chat.completions.with_raw_response.create(
-                        model=self.config.model,
-                        messages=prompt.as_messages(),
-                        timeout=min(timeout, remaining),
-                        **{self._token_param: self._answer_tokens()},
-                    )
-                    body = raw.http_response.text
-                try:
-                    return json.loads(body)
-                except ValueError:
-                    raise ExplainError(
-                        "bad_answer", f"the explain endpoint {endpoint} did not answer with JSON"
-                    ) from None
+                    return once(client, min(timeout, remaining))
+            except _Retryable as exc:  # a stream that failed before its first chunk
+                error = exc.error
             except openai.APITimeoutError:
                 error = ExplainError(
                     "timeout", f"the explain endpoint {endpoint} did not answer within {timeout:g} s"
@@ -389,6 +461,9 @@ class Explainer:
                     ):
                         self._token_param = "max_completion_tokens"  # newer OpenAI models renamed it
                         retry = True
+                    elif status == 400 and streaming and self._stream_usage and "stream_options" in detail:
+                        self._stream_usage = False  # an older server: count completion tokens locally
+                        retry = True
                     error = _rejected(status, detail, self.config.model, self.config.api_key_env)
                 hint = _retry_after(exc.response.headers if exc.response is not None else None)
                 if hint is not None:
@@ -406,6 +481,142 @@ class Explainer:
         if error.kind in ("unreachable", "timeout", "server"):
             raise self._mark_down(error)
         raise error
+
+    def _endpoint(self) -> str:
+        return self.config.base_url.rstrip("/")
+
+    def _broken_stream(self, exc: BaseException | None, chunks: int) -> Exception:
+        """The error for a stream that stopped: retryable before its first chunk, final after it."""
+        endpoint = self._endpoint()
+        timeout = float(self.config.timeout_seconds)
+        timed_out = exc is not None and any("Timeout" in c.__name__ for c in type(exc).__mro__)
+        if chunks == 0:
+            if timed_out:
+                return _Retryable(
+                    ExplainError(
+                        "timeout", f"the explain endpoint {endpoint} did not answer within {timeout:g} s"
+                    )
+                )
+            why = f" ({_short(exc)})" if exc is not None else ""
+            return _Retryable(
+                ExplainError(
+                    "server", f"the explain endpoint {endpoint} closed the stream before answering{why}"
+                )
+            )
+        if timed_out:
+            why, cause = f"sent nothing for {timeout:g} s", ""
+        elif exc is not None:
+            why, cause = "broke off", f" ({_short(exc)})"
+        else:
+            why, cause = "ended without [DONE]", ""
+        plural = "s" if chunks != 1 else ""
+        return ExplainError(
+            "timeout" if timed_out else "server",
+            f"the explain endpoint's answer stream {why} after {chunks} chunk{plural}{cause}; "
+            "nothing was kept",
+        )
+
+    def _read_stream(
+        self, prompt: Prompt, lines: Iterator[str], deadline: float, on_delta: OnDelta | None
+    ) -> tuple[str, int, int]:
+        """Assemble a chat completion from Server-Sent Events: `data: {chunk}` … `data: [DONE]`."""
+        malformed = "the explain endpoint sent a malformed stream chunk"
+        parts: list[str] = []
+        size = 0
+        chunks = 0
+        data_lines: list[str] = []
+        usage: dict[str, Any] = {}
+        finish: Any = None
+        done = cut = False
+
+        def handle(data: str) -> None:
+            nonlocal chunks, size, finish, usage, done, cut, on_delta
+            if data.strip() == "[DONE]":
+                done = True
+                return
+            try:
+                chunk = json.loads(data)
+            except ValueError:
+                raise ExplainError("bad_answer", f"{malformed} (not JSON)") from None
+            if not isinstance(chunk, dict):
+                raise ExplainError("bad_answer", f"{malformed} (not a chat completion chunk)")
+            if chunk.get("error") is not None:
+                inner = chunk["error"]
+                said = str(inner.get("message") or "") if isinstance(inner, dict) else str(inner)
+                said = " ".join(clean_answer(said).split())[:200]
+                raise ExplainError("bad_answer", f"the explain endpoint answered with an error: {said}")
+            choices = chunk.get("choices")
+            if choices is None:
+                choices = []
+            if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+                raise ExplainError("bad_answer", f"{malformed} (not a chat completion chunk)")
+            chunks += 1
+            if isinstance(chunk.get("usage"), dict):
+                usage = chunk["usage"]
+            if not choices:
+                return
+            choice = choices[0]
+            delta = choice.get("delta")
+            if delta is None:
+                delta = {}
+            piece = delta.get("content") if isinstance(delta, dict) else 0
+            if piece is not None and not isinstance(piece, str):
+                raise ExplainError("bad_answer", f"{malformed} (its content is not text)")
+            if choice.get("finish_reason"):
+                finish = choice["finish_reason"]
+            if not piece:
+                return
+            parts.append(piece)
+            size += len(piece)
+            if size >= MAX_STREAM_CHARS:
+                cut = True  # long enough: stop reading, the text is capped anyway
+            if on_delta is not None:
+                try:
+                    on_delta(clean_answer("".join(parts)))
+                except Exception:
+                    log.exception("explain: the on_delta callback failed; not calling it again")
+                    on_delta = None
+
+        while not (done or cut):
+            try:
+                line = next(lines, None)
+            except Exception as exc:  # the transport: reset, incomplete body, read timeout …
+                raise self._broken_stream(exc, chunks) from None
+            if line is None:
+                break
+            if time.monotonic() > deadline:
+                raise ExplainError(
+                    "timeout",
+                    f"the explain endpoint's answer stream did not finish within "
+                    f"{2 * float(self.config.timeout_seconds):g} s; nothing was kept",
+                )
+            if not line:  # a blank line ends an event
+                if data_lines:
+                    handle("\n".join(data_lines))
+                    data_lines = []
+                continue
+            name, _, value = line.partition(":")
+            if name == "data":  # comments (":…"), `event:`, `id:` and `retry:` carry nothing we use
+                data_lines.append(value[1:] if value.startswith(" ") else value)
+        if data_lines and not (done or cut):  # the last event without its blank line
+            handle("\n".join(data_lines))
+        if not (done or cut):
+            raise self._broken_stream(None, chunks)
+        content = "".join(parts)
+        text = clean_answer(content)
+        if not text:
+            raise ExplainError("bad_answer", "the model returned an empty explanation")
+        if finish == "length" or (cut and not text.endswith("…")):
+            text += " …"
+        prompt_tokens = _count(usage.get("prompt_tokens"))
+        completion_tokens = _count(usage.get("completion_tokens"))
+        if prompt_tokens is None:
+            prompt_tokens = prompt.tokens  # our own exact count of what was sent
+        if completion_tokens is None:
+            from advisor.explain.tokens import count_text, get_encoding
+
+            completion_tokens = count_text(content, get_encoding(prompt.encoding))
+        return text, prompt_tokens, completion_tokens
 
     def _answer_tokens(self) -> int:
         return int(getattr(self.config, "max_answer_tokens", DEFAULT_ANSWER_TOKENS) or DEFAULT_ANSWER_TOKENS)
@@ -535,6 +746,14 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class _Retryable(Exception):
+    """Raised inside one attempt for a failure that is worth another attempt (`error` says which)."""
+
+    def __init__(self, error: ExplainError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 def _count(value: Any) -> int | None:
