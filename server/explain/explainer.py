@@ -608,15 +608,7 @@ class Explainer:
             raise ExplainError("bad_answer", "the model returned an empty explanation")
         if finish == "length" or (cut and not text.endswith("…")):
             text += " …"
-        prompt_tokens = _count(usage.get("prompt_tokens"))
-        completion_tokens = _count(usage.get("completion_tokens"))
-        if prompt_tokens is None:
-            prompt_tokens = prompt.tokens  # our own exact count of what was sent
-        if completion_tokens is None:
-            from advisor.explain.tokens import count_text, get_encoding
-
-            completion_tokens = count_text(content, get_encoding(prompt.encoding))
-        return text, prompt_tokens, completion_tokens
+        return (text, *_token_counts(prompt, usage, content))
 
     def _answer_tokens(self) -> int:
         return int(getattr(self.config, "max_answer_tokens", DEFAULT_ANSWER_TOKENS) or DEFAULT_ANSWER_TOKENS)
@@ -643,15 +635,7 @@ class Explainer:
             text += " …"
         raw_usage = data.get("usage")
         usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
-        prompt_tokens = _count(usage.get("prompt_tokens"))
-        completion_tokens = _count(usage.get("completion_tokens"))
-        if prompt_tokens is None:
-            prompt_tokens = prompt.tokens  # our own exact count of what was sent
-        if completion_tokens is None:
-            from advisor.explain.tokens import count_text, get_encoding
-
-            completion_tokens = count_text(content, get_encoding(prompt.encoding))
-        return text, prompt_tokens, completion_tokens
+        return (text, *_token_counts(prompt, usage, content))
 
     # -- disk -----------------------------------------------------------------------------------------
     def _cache_path(self, prompt: Prompt) -> Path:
@@ -791,3 +775,16 @@ def _rejected(status: int, detail: str, model: str, key_env: str) -> ExplainErro
             f"the explain endpoint has no model {model!r} or no /chat/completions (HTTP 404){detail}",
         )
     return ExplainError("rejected", f"the explain endpoint rejected the request (HTTP {status}){detail}")
+
+
+def _token_counts(prompt: Prompt, usage: dict[str, Any], content: str) -> tuple[int, int]:
+    """(prompt, completion) tokens: the endpoint's own figures, else our exact count of the text."""
+    prompt_tokens = _count(usage.get("prompt_tokens"))
+    completion_tokens = _count(usage.get("completion_tokens"))
+    if prompt_tokens is None:
+        prompt_tokens = prompt.tokens  # our own exact count of what was sent
+    if completion_tokens is None:
+        from advisor.explain.tokens import count_text, get_encoding
+
+        completion_tokens = count_text(content, get_encoding(prompt.encoding))
+    return prompt_tokens, completion_tokens
