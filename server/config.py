@@ -108,6 +108,8 @@ class Config:
 
     def usage_for(self, address: str, rtype: str) -> dict[str, float]:
         """Usage assumptions for a resource: the most specific matching pattern wins."""
+        if not self.usage:
+            return {}
         import fnmatch
 
         merged: dict[str, float] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.fastpickle import by_fields
@@ -31,11 +31,16 @@ class Locator:
 
     path: str
     chunk: Chunk
+    # spans already made: a chunk that did not move keeps its Locator across edits, and its spans
+    spans: dict[Pos, Span] = field(default_factory=dict, compare=False, repr=False)
 
     def span(self, pos: Pos) -> Span:
+        made = self.spans.get(pos)
+        if made is not None:
+            return made
         line, col, end_line, end_col, start, end = pos
         c = self.chunk
-        return Span(
+        made = Span(
             self.path,
             c.line + line,
             col + (c.column if line == 0 else 0),
@@ -44,6 +49,8 @@ class Locator:
             c.start + start,
             c.start + end,
         )
+        self.spans[pos] = made
+        return made
 
 
 @by_fields
