@@ -71,9 +71,20 @@ def cli_run(corpus: Path) -> dict[str, object]:
 
 async def server_run(corpus: Path, limit: int | None) -> dict[str, object]:
     sys.path.insert(0, str(HERE))
+    from advisor.iac.cloudformation import looks_like_template
     from lsp import Client
 
-    files = sorted(p for p in corpus.rglob("*") if p.is_file() and p.name.endswith(IAC_SUFFIXES))
+    def is_iac(p: Path) -> bool:
+        if p.name.endswith((".tf", ".tfvars", ".tf.json")):
+            return True
+        try:  # other YAML/JSON gets no diagnostics at all: open only what is a template
+            return looks_like_template(p.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            return False
+
+    files = sorted(
+        p for p in corpus.rglob("*") if p.is_file() and p.name.endswith(IAC_SUFFIXES) and is_iac(p)
+    )
     if limit:
         files = files[:limit]
     client = Client()
@@ -102,7 +113,7 @@ async def server_run(corpus: Path, limit: int | None) -> dict[str, object]:
         try:
             await client.wait(uri, None, since, timeout=30)
         except TimeoutError:
-            timeouts += 1  # not every file is IaC (JSON that is no template gets no diagnostics)
+            timeouts += 1
         client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     wall = time.perf_counter() - t0
     alive = True
