@@ -135,6 +135,31 @@ def _block_refs(block: BlockNode) -> Iterator[Ref]:
         yield from _block_refs(b)
 
 
+_TARGETS_LIMIT = 50_000
+_targets_of: dict[int, tuple[BlockNode, tuple[str, ...]]] = {}
+
+
+def resource_targets(block: BlockNode) -> tuple[str, ...]:
+    """`type.name` of every resource a block refers to, remembered per (immutable) block.
+
+    An edit reuses the syntax trees of the blocks it did not touch, so their references are not walked
+    again; the block is kept with its entry so a recycled `id()` can never answer for another block.
+    """
+    hit = _targets_of.get(id(block))
+    if hit is not None and hit[0] is block:
+        return hit[1]
+    found: list[str] = []
+    for ref in _block_refs(block):
+        parts = ref.parts
+        if len(parts) >= 2 and isinstance(parts[0], str) and isinstance(parts[1], str) and "_" in parts[0]:
+            found.append(f"{parts[0]}.{parts[1]}")
+    targets = tuple(found)
+    if len(_targets_of) >= _TARGETS_LIMIT:
+        _targets_of.clear()
+    _targets_of[id(block)] = (block, targets)
+    return targets
+
+
 class ModuleEvaluator:
     """Evaluates one module directory (and, recursively, the local modules it calls)."""
 
@@ -341,18 +366,10 @@ class ModuleEvaluator:
                 me = f"{pi.item.labels[0]}.{pi.item.labels[1]}"
             else:
                 me = ".".join((pi.item.type, *pi.item.labels))
-            for ref in _block_refs(pi.item):
-                parts = ref.parts
-                if (
-                    len(parts) >= 2
-                    and isinstance(parts[0], str)
-                    and isinstance(parts[1], str)
-                    and "_" in parts[0]
-                ):
-                    target = f"{parts[0]}.{parts[1]}"
-                    if target != me:
-                        referrers.setdefault(target, []).append(me)
-                        self._targets.setdefault(me, []).append(target)
+            for target in resource_targets(pi.item):
+                if target != me:
+                    referrers.setdefault(target, []).append(me)
+                    self._targets.setdefault(me, []).append(target)
         provider_tags = self.inherited_tags if self.inherited_tags is not None else self._provider_tags()
         self.inherited_tags = provider_tags
         for pi in self.resources:
