@@ -252,10 +252,7 @@ def with_changes(
 
 
 def _copy_block(b: Block) -> Block:
-    nb = copy.copy(b)
-    nb.attributes = dict(b.attributes)
-    nb.blocks = list(b.blocks)
-    return nb
+    return b.fresh_copy()
 
 
 # -- figures and text ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Positions are 0-based inside the program; writers convert to 1-based output.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -113,11 +114,23 @@ class Block:
     body_indent: str = "  "
     source_names: dict[str, str] = field(default_factory=dict)  # attribute → key as written (CloudFormation)
     source_span: Span | None = None  # where new attributes go when it differs from `span`
+    # computed once: blocks are not changed after evaluation (rules change copies, see `fresh_copy`)
+    cached_signature: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
 
     def signature(self) -> tuple[Any, ...]:
         """What the block says, without where it says it (a memo key for prices)."""
-        attrs = tuple((name, v.kind == "unknown", repr(v.value)) for name, v in self.attributes.items())
-        return (self.type, attrs, tuple(b.signature() for b in self.blocks))
+        if self.cached_signature is None:
+            attrs = tuple((name, v.kind == "unknown", repr(v.value)) for name, v in self.attributes.items())
+            self.cached_signature = (self.type, attrs, tuple(b.signature() for b in self.blocks))
+        return self.cached_signature
+
+    def fresh_copy(self) -> Block:
+        """A shallow copy whose attributes and nested blocks may be changed (the signature is redone)."""
+        nb = copy.copy(self)
+        nb.attributes = dict(self.attributes)
+        nb.blocks = list(self.blocks)
+        nb.cached_signature = None
+        return nb
 
     def nested(self, block_type: str) -> list[Block]:
         return [b for b in self.blocks if b.type == block_type]
