@@ -17,7 +17,7 @@ function linux(files: string[], extra: Partial<Machine> = {}): Machine {
   return {
     platform: "linux",
     env: { PATH: "/home/u/.local/bin:/usr/local/bin:/usr/bin", HOME: "/home/u" },
-    workspaceFolder: "/work/infra",
+    workspaceFolder: "/home/dev/infra",
     isFile: (p) => set.has(p),
     ...extra,
   };
@@ -51,9 +51,9 @@ group("serverCandidates", () => {
   test("a relative setting is resolved against the workspace folder", () => {
     const m = linux([]);
     const [c] = serverCandidates({ serverPath: ".venv/bin/advisor" }, m);
-    assert.equal(c.command, "/work/infra/.venv/bin/advisor");
+    assert.equal(c.command, "/home/dev/infra/.venv/bin/advisor");
     const [v] = serverCandidates({ serverPath: "${workspaceFolder}/tools/advisor" }, m);
-    assert.equal(v.command, "/work/infra/tools/advisor");
+    assert.equal(v.command, "/home/dev/infra/tools/advisor");
   });
 
   test("a blank setting is ignored", () => {
@@ -73,7 +73,7 @@ group("serverCandidates", () => {
   test("without advisor on PATH: the workspace's interpreter", () => {
     const m = linux([]);
     assert.deepEqual(serverCandidates({ pythonPath: "${workspaceFolder}/.venv/bin/python" }, m), [
-      { command: "/work/infra/.venv/bin/python", args: ["-m", "advisor", "serve"], source: "python" },
+      { command: "/home/dev/infra/.venv/bin/python", args: ["-m", "advisor", "serve"], source: "python" },
     ]);
   });
 
