@@ -31,19 +31,11 @@ def setup() -> None:
 def generated_project() -> Path:
     """200 files in 40 modules of realistic Terraform (about 60,000 lines)."""
     sys.path.insert(0, str(HERE))
-    from parse import generate
+    from parse import write_project
 
     root = WORK / "gen200-unique"
-    if root.is_dir():
-        return root
-    for m in range(40):
-        mod = root / f"module{m:02d}"
-        mod.mkdir(parents=True)
-        for f in range(5):
-            text = generate(300, salt=f"m{m}f{f}_")
-            (mod / f"file{f}.tf").write_text(
-                text.replace('variable "size"', f'variable "size_{f}"') if f else text
-            )
+    if not root.is_dir():
+        write_project(root)
     return root
 
 

@@ -1007,20 +1007,12 @@ def _aws_s3_bucket(ctx: _Ctx) -> None:
             None if objects.value is None else objects.value / 1000,
             note=objects.note,
         )
-    tier1 = ctx.usage_number("monthly_tier_1_requests")
-    ctx.add(
-        "PUT, COPY, POST, LIST requests",
-        "s3.requests.tier1",
-        None if tier1.value is None else tier1.value / 1000,
-        note=tier1.note,
-    )
-    tier2 = ctx.usage_number("monthly_tier_2_requests")
-    ctx.add(
-        "GET, SELECT and other requests",
-        "s3.requests.tier2",
-        None if tier2.value is None else tier2.value / 1000,
-        note=tier2.note,
-    )
+    for usage_key, label, key in (
+        ("monthly_tier_1_requests", "PUT, COPY, POST, LIST requests", "s3.requests.tier1"),
+        ("monthly_tier_2_requests", "GET, SELECT and other requests", "s3.requests.tier2"),
+    ):
+        requests = ctx.usage_number(usage_key)  # priced per 1,000 requests
+        ctx.add(label, key, None if requests.value is None else requests.value / 1000, note=requests.note)
 
 
 def _aws_dynamodb_table(ctx: _Ctx) -> None:
