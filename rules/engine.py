@@ -785,30 +785,103 @@ CHECKS: dict[str, Check] = {
 }
 
 
-def check_resources(resources: list[Resource], ctx: RuleContext) -> list[Finding]:
-    """Every finding of every enabled rule on these resources, merged across count/for_each instances."""
+@dataclass(slots=True)
+class FindingReuse:
+    """Findings of a module's previous run per resource, for the language server's next run.
+
+    The Terraform front-end hands back the very same `Resource` object for a block the edit did not
+    touch (see `ResourceReuse`); what a per-resource rule finds on it depends only on that object and
+    the run's settings (`token`), so it is not checked again. Callers get copies: later steps change
+    findings in place (merging instances, severities).
+    """
+
+    token: tuple[Any, ...] = ()
+    entries: dict[int, tuple[Resource, dict[tuple[str, int], list[Finding]]]] = field(default_factory=dict)
+
+
+class _Checked:
+    """One run's view of a `FindingReuse`: what the last run found, and what this run keeps."""
+
+    def __init__(self, reuse: FindingReuse | None, token: tuple[Any, ...]) -> None:
+        self.reuse = reuse
+        self.previous = reuse.entries if reuse is not None and reuse.token == token else {}
+        self.token = token
+        self.kept: dict[int, tuple[Resource, dict[tuple[str, int], list[Finding]]]] = {}
+
+    def findings(
+        self, key: tuple[str, int], res: Resource, check: Callable[[], list[Finding]]
+    ) -> list[Finding]:
+        if self.reuse is None:
+            return check()
+        entry = self.kept.get(id(res))
+        if entry is None:
+            old = self.previous.get(id(res))
+            entry = (res, old[1] if old is not None and old[0] is res else {})
+            self.kept[id(res)] = entry
+        found = entry[1].get(key)
+        if found is None:
+            found = entry[1][key] = check()
+        return [copy.copy(f) for f in found]
+
+    def done(self) -> None:
+        if self.reuse is not None:
+            self.reuse.token, self.reuse.entries = self.token, self.kept
+
+
+def check_resources(
+    resources: list[Resource], ctx: RuleContext, reuse: FindingReuse | None = None
+) -> list[Finding]:
+    """Every finding of every enabled rule on these resources, merged across count/for_each instances.
+
+    `reuse` carries the previous run's findings of resources that did not change (language server)."""
     findings: list[Finding] = []
     rules = [r for r in load_rules() if r.id not in ctx.config.disabled_rules]
+    token = (
+        tuple(r.id for r in rules),
+        repr(ctx.config),
+        ctx.workspace,
+        tuple(ctx.var_files),
+        id(ctx.get_catalog()),
+    )
+    checked = _Checked(reuse, token)
     by_type: dict[str, list[Resource]] = {}
     for res in resources:
         by_type.setdefault(res.type, []).append(res)
     for rule in rules:
         if rule.kind == "tags_missing":
-            findings.extend(f for r in resources if (f := check_tags_missing(rule, r, ctx)) is not None)
+            for r in resources:
+                check = functools.partial(_tags_findings, rule, r, ctx)
+                findings += checked.findings((rule.id, -1), r, check)
             continue
-        for rtype, path, each in rule.targets:
+        for n, (rtype, path, each) in enumerate(rule.targets):
             for res in by_type.get(rtype, []):
-                for target in iter_targets(res, path, each):
-                    if rule.kind == "nat_per_az":
-                        group = [r for r in by_type[rtype] if r.module_path == res.module_path]
+                if rule.kind == "nat_per_az":  # looks at the module's other gateways: never reused
+                    group = [r for r in by_type[rtype] if r.module_path == res.module_path]
+                    for target in iter_targets(res, path, each):
                         f = check_nat_per_az(rule, target, ctx, group)
-                    else:
-                        check = CHECKS.get(rule.kind)
-                        f = check(rule, target, ctx) if check else None
-                    if f is not None:
-                        findings.append(f)
+                        if f is not None:
+                            findings.append(f)
+                    continue
+                findings += checked.findings(
+                    (rule.id, n), res, functools.partial(_target_findings, rule, res, path, each, ctx)
+                )
+    checked.done()
     _scale_templates(findings, resources)
     return _merge_instances(findings)
+
+
+def _tags_findings(rule: Rule, res: Resource, ctx: RuleContext) -> list[Finding]:
+    f = check_tags_missing(rule, res, ctx)
+    return [] if f is None else [f]
+
+
+def _target_findings(
+    rule: Rule, res: Resource, path: tuple[str, ...], each: bool, ctx: RuleContext
+) -> list[Finding]:
+    check = CHECKS.get(rule.kind)
+    if check is None:
+        return []
+    return [f for t in iter_targets(res, path, each) if (f := check(rule, t, ctx)) is not None]
 
 
 def launched_by(resources: list[Resource]) -> dict[str, tuple[int, list[str]]]:

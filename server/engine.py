@@ -6,18 +6,27 @@ process pool. Nothing here knows about LSP or output formats.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from advisor.config import Config
-from advisor.iac.terraform import Settings, evaluate_root, is_terraform_file, is_tfvars_file
+from advisor.iac.terraform import (
+    ResourceReuse,
+    Settings,
+    evaluate_root,
+    is_terraform_file,
+    is_tfvars_file,
+)
 from advisor.model import Finding, ParseError, Resource, Span, base_address
 
 if TYPE_CHECKING:
     from advisor.pricing.costs import ResourceCost
+    from advisor.rules.engine import FindingReuse
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SKIP_DIRS = {".terraform", ".git", ".hg", ".svn", "node_modules", "__pycache__", ".terragrunt-cache"}
@@ -37,6 +46,7 @@ class Options:
     workspace: str = "default"
     jobs: int = 0
     disk_cache: bool = False
+    incremental: bool = False  # keep each module's last results to reuse on the next run (editors)
 
     def settings(self) -> Settings:
         region = self.region or self.config.region or "us-east-1"
@@ -299,8 +309,39 @@ def _inputs_unchanged(inputs: Any) -> bool:
     return True
 
 
+@dataclass(slots=True)
+class _Reuse:
+    """What a module's previous run left for its next one (see `ResourceReuse`, `FindingReuse`)."""
+
+    resources: ResourceReuse
+    findings: FindingReuse
+
+
+_REUSE_LIMIT = 64
+_reuse: OrderedDict[tuple[str, str | None], _Reuse] = OrderedDict()
+
+
+def _reuse_for(job: ModuleJob) -> _Reuse | None:
+    """The reuse state of this module when the caller asked for incremental runs (the editor)."""
+    if not job.options.incremental:
+        return None
+    from advisor.rules.engine import FindingReuse
+
+    key = (os.path.normpath(job.directory), job.template)
+    state = _reuse.get(key)
+    if state is None:
+        state = _reuse[key] = _Reuse(ResourceReuse(), FindingReuse())
+        if len(_reuse) > _REUSE_LIMIT:
+            with contextlib.suppress(KeyError):  # editor threads share it
+                _reuse.popitem(last=False)
+    with contextlib.suppress(KeyError):
+        _reuse.move_to_end(key)
+    return state
+
+
 def _analyze_module(job: ModuleJob) -> ModuleOutcome:
     """The whole pipeline for one root module (runs in a worker process for big trees)."""
+    reuse = _reuse_for(job)
     read_errors: list[ParseError] = []
     texts: dict[str, str] = {}
     from advisor.iac import hcl_parse
@@ -329,7 +370,9 @@ def _analyze_module(job: ModuleJob) -> ModuleOutcome:
             return ModuleOutcome(job.directory)  # not a template: ignored
         result = evaluate_template(job.template, text, job.options.settings(), read)
     else:
-        result = evaluate_root(job.directory, job.options.settings(), read, job.overlay)
+        result = evaluate_root(
+            job.directory, job.options.settings(), read, job.overlay, reuse.resources if reuse else None
+        )
     costs, not_priced = price_resources(result.resources, job.options.config)
     findings = [
         Finding(PARSE_ERROR, "error", e.message, e.span, fix_safe=False)
@@ -345,7 +388,7 @@ def _analyze_module(job: ModuleJob) -> ModuleOutcome:
         workspace=job.options.workspace,
         var_files=list(job.options.var_files),
     )
-    findings.extend(check_resources(result.resources, ctx))
+    findings.extend(check_resources(result.resources, ctx, reuse.findings if reuse else None))
     findings = _apply_filters(findings, texts, result.resources, job.options)
     if result.resource_ignores:  # CloudFormation `Metadata: {advisor: {ignore: [...]}}`
         findings = [

@@ -1,6 +1,7 @@
 """What the language server reuses between keystrokes (the previous scan of each file, the items of
-chunks that did not move, the price and comparison memos) never changes an answer: after every edit,
-and after undoing it, the result equals a cold analysis of the same texts."""
+chunks that did not move, the resources and findings of blocks the edit did not touch, the price and
+comparison memos) never changes an answer: after every edit, and after undoing it, the result equals
+a cold analysis of the same texts."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import os
 from typing import Any
 
 import pytest
+from advisor import engine
 from advisor.config import find_config, load_config
 from advisor.engine import Analysis, ModuleJob, ModuleOutcome, Options, analyze_module, analyze_paths
 from advisor.iac import hcl_parse
 from advisor.pricing import memo
 from advisor.rules import engine as rules_engine
 from conftest import REPO
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
 
 MAIN = os.path.join("examples", "compute", "main.tf")
 
@@ -24,6 +28,7 @@ def forget_everything() -> None:
     hcl_parse._last.clear()
     memo._memo.clear()
     rules_engine._COMPARISONS.clear()
+    engine._reuse.clear()
 
 
 def facts(result: Analysis | ModuleOutcome) -> str:
@@ -41,7 +46,8 @@ def options(monkeypatch: pytest.MonkeyPatch) -> Options:
 def module(options: Options, text: str, cold: bool) -> str:
     if cold:
         forget_everything()
-    return facts(analyze_module(ModuleJob(os.path.dirname(MAIN), options, {MAIN: text})))
+    opts = dataclasses.replace(options, incremental=not cold)  # warm runs reuse what they can, as editors do
+    return facts(analyze_module(ModuleJob(os.path.dirname(MAIN), opts, {MAIN: text})))
 
 
 def edits(original: str) -> list[str]:
@@ -114,3 +120,75 @@ def test_an_analysis_leaves_no_reference_cycles(options: Options) -> None:
         gc.set_debug(0)
         gc.garbage.clear()
     assert left == []
+
+
+COMPUTE = os.path.join("examples", "compute")
+FILES = ["main.tf", "variables.tf", "terraform.tfvars"]
+# Edits that change what other blocks see: values, references, counts, defaults, tfvars, tags,
+# launch templates and the groups that use them, broken and mended text, lines moved.
+SNIPPETS = [
+    "\n",
+    "# note\n",
+    'resource "aws_ebs_volume" "extra" {\n  type = "io1"\n  size = 100\n  iops = 3000\n}\n',
+    'resource "aws_eip" "spare" {\n}\n',
+    'resource "aws_eip_association" "a" {\n  allocation_id = aws_eip.spare.id\n}\n',
+    'resource "aws_launch_template" "lt" {\n  instance_type = var.worker_instance_type\n}\n',
+    'resource "aws_autoscaling_group" "g" {\n  desired_capacity = 2\n'
+    "  launch_template {\n    id = aws_launch_template.lt.id\n  }\n}\n",
+    'locals {\n  kind = "m5.large"\n}\n',
+    'variable "web_count" {\n  default = 1\n}\n',
+    'web_instance_type = "c4.large"\n',
+    'provider "aws" {\n  region = "eu-west-1"\n}\n',
+    "resource {\n",
+    "}",
+    '  default = "t2.micro"\n',
+]
+
+
+def run_module(texts: dict[str, str], cold: bool, options: Options) -> str:
+    if cold:
+        forget_everything()
+    overlay = {os.path.join(COMPUTE, name): text for name, text in texts.items()}
+    opts = dataclasses.replace(options, incremental=not cold)
+    return facts(analyze_module(ModuleJob(COMPUTE, opts, overlay)))
+
+
+@st.composite
+def edit_sequences(draw: st.DrawFn) -> list[tuple[str, int, int, str]]:
+    """(file, start, length to delete, text to insert) — offsets are fractions of the file, in 1/1000."""
+    steps = draw(st.integers(1, 6))
+    return [
+        (
+            draw(st.sampled_from(FILES)),
+            draw(st.integers(0, 1000)),
+            draw(st.integers(0, 12)),
+            draw(st.sampled_from(SNIPPETS) | st.text("abc019 =\"{}\n.", max_size=6)),
+        )
+        for _ in range(steps)
+    ]
+
+
+@seed(20261127)
+@settings(
+    max_examples=int(os.environ.get("ADVISOR_FUZZ_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(edit_sequences())
+def test_reused_results_equal_cold_analysis_after_random_edits(
+    options: Options, sequence: list[tuple[str, int, int, str]]
+) -> None:
+    originals = {}
+    for name in FILES:
+        with open(os.path.join(REPO, COMPUTE, name), encoding="utf-8") as f:
+            originals[name] = f.read()
+    texts = dict(originals)
+    forget_everything()
+    run_module(texts, cold=False, options=options)
+    for name, where, length, insert in sequence:
+        text = texts[name]
+        at = len(text) * where // 1000
+        texts[name] = text[:at] + insert + text[at + length :]
+        warm = run_module(texts, cold=False, options=options)
+        assert warm == run_module(texts, cold=True, options=options)
+        run_module(texts, cold=False, options=options)  # the cold run forgot everything: warm up again

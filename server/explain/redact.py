@@ -99,7 +99,7 @@ def sensitive_variables(
         tfvars = load_tfvars(directory, reader, cfg.var_files)
         evaluator = ModuleEvaluator(directory, files, cfg, reader, tfvars=tfvars)
         values = {name: evaluator.variable(name) for name in list(evaluator.variables)}
-        for name in evaluator.result.sensitive_variables:
+        for name in evaluator.declared_sensitive():
             secrets.variables.add(name)
             value = values.get(name)
             if value is not None and value.known:

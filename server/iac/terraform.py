@@ -55,6 +55,39 @@ def is_tfvars_file(path: str) -> bool:
     return path.endswith((".tfvars", ".tfvars.json"))
 
 
+@dataclass(slots=True)
+class _Reused:
+    """What evaluating one resource block produced, with the side effects to replay."""
+
+    item: ParsedItem  # kept alive, so its id cannot be handed to another block
+    extra: tuple[Any, ...]
+    resources: list[Resource]
+    notes: list[str]
+
+
+@dataclass(slots=True)
+class ResourceReuse:
+    """The resources a root module's previous evaluation built, for the language server's next run.
+
+    An edit re-parses only the chunk it touched; every other chunk keeps its very `ParsedItem`. A
+    resource block whose item is the same object (the same text at the same place) evaluates to the
+    same resources as long as nothing it can see changed: the `token` holds the variables, locals,
+    providers, tfvars and settings of the run (by identity), and each entry the block's references.
+    Evaluation never mutates what it returns (autoscaling groups, which are linked afterwards, are
+    never reused), so reuse hands back the very same objects.
+    """
+
+    token: tuple[Any, ...] = ()
+    entries: dict[int, _Reused] = field(default_factory=dict)
+
+
+def _same_token(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Values are compared by equality, objects (parsed items, locators) by identity."""
+    if len(a) != 2 or len(b) != 2 or a[0] != b[0] or len(a[1]) != len(b[1]):
+        return False
+    return all(x is y for x, y in zip(a[1], b[1], strict=True))
+
+
 def parse_file(path: str, text: str) -> HclFile:
     """Parse a `.tf`, `.tfvars` or their `.json` forms into items with positions."""
     if path.endswith(".json"):
@@ -177,6 +210,7 @@ class ModuleEvaluator:
         provider_tags: dict[str, Any] | None = None,
         depth: int = 0,
         root_dir: str | None = None,
+        reuse: ResourceReuse | None = None,
     ) -> None:
         self.dir = directory
         self.files = files
@@ -217,6 +251,8 @@ class ModuleEvaluator:
         self._base = Evaluator(self._scope({}))
         self.region = region or self._provider_region(None)
         self.inherited_tags = provider_tags
+        self.reuse = reuse if inputs is None else None  # a child module's resources depend on its call
+        self._reused: dict[int, _Reused] = {}
 
     # -- scope ---------------------------------------------------------------------------------------
     def _scope(self, extra: dict[str, Callable[[tuple[Any, ...], Ref, Locator], Value]]) -> Scope:
@@ -265,6 +301,16 @@ class ModuleEvaluator:
                 self._locals_busy.discard(name)
         return _traverse(self._local_cache[name], rest[1:])
 
+    def declared_sensitive(self) -> set[str]:
+        """The variables declared `sensitive = true` (their values are kept out of prompts)."""
+        out: set[str] = set()
+        for name, decl in self.variables.items():
+            assert isinstance(decl.item, BlockNode)
+            flag = decl.item.attr("sensitive")
+            if flag is not None and self._base.eval(flag.expr, decl.at).value is True:
+                out.add(name)
+        return out
+
     def variable(self, name: str) -> Value:
         cached = self._var_cache.get(name)
         if cached is not None:
@@ -281,9 +327,6 @@ class ModuleEvaluator:
             t = decl.item.attr("type")
             if t is not None:
                 var_type = _type_name(t.expr)
-            sensitive = decl.item.attr("sensitive")
-            if sensitive is not None and self._base.eval(sensitive.expr, decl.at).value is True:
-                self.result.sensitive_variables.add(name)
         if self.inputs is not None:
             if name in self.inputs:
                 return self.inputs[name]
@@ -372,12 +415,69 @@ class ModuleEvaluator:
                     self._targets.setdefault(me, []).append(target)
         provider_tags = self.inherited_tags if self.inherited_tags is not None else self._provider_tags()
         self.inherited_tags = provider_tags
-        for pi in self.resources:
-            self._expand_resource(pi, referrers, provider_tags)
+        self.result.sensitive_variables |= self.declared_sensitive()
+        reuse = self.reuse
+        if reuse is not None:
+            token = self._context_token()
+            previous = reuse.entries if _same_token(token, reuse.token) else {}
+            for pi in self.resources:
+                self._expand_or_reuse(pi, referrers, provider_tags, previous)
+            reuse.token, reuse.entries = token, self._reused  # only what this run used stays alive
+        else:
+            for pi in self.resources:
+                self._expand_resource(pi, referrers, provider_tags)
         for pi in self.modules:
             self._call_module(pi)
         _link_launch_templates(self.result.resources)
         return self.result
+
+    def _context_token(self) -> tuple[Any, ...]:
+        """Everything besides its own block that a root module resource's evaluation can see."""
+        s = self.settings
+        values = (
+            s.default_region,
+            tuple(sorted(s.cli_vars.items())),
+            tuple(s.var_files),
+            s.workspace,
+            os.getcwd(),
+            self.dir,
+            self.root_dir,
+            self.prefix,
+            tuple(self.variables),
+            tuple(self.local_exprs),
+        )
+        objects: list[Any] = list(self.variables.values())
+        for attr, at in self.local_exprs.values():
+            objects += (attr, at)
+        objects += self.providers
+        for tf in self.tfvars:
+            objects += tf.items
+        return (values, tuple(objects))
+
+    def _expand_or_reuse(
+        self,
+        pi: ParsedItem,
+        referrers: dict[str, list[str]],
+        tags: dict[str, Any],
+        previous: dict[int, _Reused],
+    ) -> None:
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        if block.labels[0] == "aws_autoscaling_group":  # changed in place by `_link_launch_templates`
+            self._expand_resource(pi, referrers, tags)
+            return
+        me = f"{block.labels[0]}.{block.labels[1]}"
+        extra = (tuple(referrers.get(me, ())), tuple(self._targets.get(me, ())))
+        found = previous.get(id(pi))
+        if found is not None and found.item is pi and found.extra == extra:
+            self.result.resources.extend(found.resources)
+            self.result.notes.extend(found.notes)
+            self._reused[id(pi)] = found
+            return
+        r = self.result
+        n_res, n_notes = len(r.resources), len(r.notes)
+        self._expand_resource(pi, referrers, tags)
+        self._reused[id(pi)] = _Reused(pi, extra, r.resources[n_res:], r.notes[n_notes:])
 
     def _instances(self, block: BlockNode, at: Locator) -> list[tuple[str, dict[str, Any]]]:
         """(address suffix, extra scope roots) for each instance that count / for_each creates."""
@@ -688,12 +788,18 @@ def load_tfvars(directory: str, read: Reader, extra: list[str], unsaved: Iterabl
 
 
 def evaluate_root(
-    directory: str, settings: Settings, read: Reader = read_disk, unsaved: Iterable[str] = ()
+    directory: str,
+    settings: Settings,
+    read: Reader = read_disk,
+    unsaved: Iterable[str] = (),
+    reuse: ResourceReuse | None = None,
 ) -> ModuleResult:
-    """Evaluate a root module directory with its tfvars and the CLI's variables (and unsaved buffers)."""
+    """Evaluate a root module directory with its tfvars and the CLI's variables (and unsaved buffers).
+
+    `reuse` carries resources from the previous run of this module (the language server's edits)."""
     files = load_module_files(directory, read, unsaved)
     tfvars = load_tfvars(directory, read, settings.var_files, unsaved)
-    ev = ModuleEvaluator(directory, files, settings, read, tfvars=tfvars)
+    ev = ModuleEvaluator(directory, files, settings, read, tfvars=tfvars, reuse=reuse)
     result = ev.evaluate()
     for tf in tfvars:
         result.errors.extend(tf.errors)
