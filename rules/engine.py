@@ -20,7 +20,17 @@ from importlib import resources as importlib_resources
 from typing import Any
 
 from advisor.config import Config
-from advisor.model import HOURS_PER_MONTH, Block, Finding, Resource, Span, TextEdit, Value, base_address
+from advisor.model import (
+    HOURS_PER_MONTH,
+    Block,
+    Finding,
+    Relocation,
+    Resource,
+    Span,
+    TextEdit,
+    Value,
+    base_address,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -802,26 +812,41 @@ class FindingReuse:
 class _Checked:
     """One run's view of a `FindingReuse`: what the last run found, and what this run keeps."""
 
-    def __init__(self, reuse: FindingReuse | None, token: tuple[Any, ...]) -> None:
+    def __init__(
+        self,
+        reuse: FindingReuse | None,
+        token: tuple[Any, ...],
+        relocated: dict[int, tuple[Resource, Relocation]],
+    ) -> None:
         self.reuse = reuse
+        self.relocated = relocated
         self.previous = reuse.entries if reuse is not None and reuse.token == token else {}
         self.token = token
         self.kept: dict[int, tuple[Resource, dict[tuple[str, int], list[Finding]]]] = {}
 
     def findings(
-        self, key: tuple[str, int], res: Resource, check: Callable[[], list[Finding]]
+        self, key: tuple[str, int], res: Resource, check: Callable[..., list[Finding]], *args: Any
     ) -> list[Finding]:
+        """`check(*args)`'s findings on `res`, from the previous run when it saw the same resource."""
         if self.reuse is None:
-            return check()
+            return check(*args)
         entry = self.kept.get(id(res))
         if entry is None:
-            old = self.previous.get(id(res))
-            entry = (res, old[1] if old is not None and old[0] is res else {})
-            self.kept[id(res)] = entry
+            entry = self.kept[id(res)] = (res, self._previous_findings(res))
         found = entry[1].get(key)
         if found is None:
-            found = entry[1][key] = check()
-        return [copy.copy(f) for f in found]
+            found = entry[1][key] = check(*args)
+        return [copy.copy(f) for f in found] if found else found
+
+    def _previous_findings(self, res: Resource) -> dict[tuple[str, int], list[Finding]]:
+        old = self.previous.get(id(res))
+        if old is not None and old[0] is res:
+            return old[1]
+        moved = self.relocated.get(id(res))  # the same block, moved by an edit above it
+        old = self.previous.get(id(moved[0])) if moved is not None else None
+        if moved is None or old is None or old[0] is not moved[0]:
+            return {}
+        return {key: [moved[1].finding(f) for f in found] for key, found in old[1].items()}
 
     def done(self) -> None:
         if self.reuse is not None:
@@ -829,11 +854,15 @@ class _Checked:
 
 
 def check_resources(
-    resources: list[Resource], ctx: RuleContext, reuse: FindingReuse | None = None
+    resources: list[Resource],
+    ctx: RuleContext,
+    reuse: FindingReuse | None = None,
+    relocated: dict[int, tuple[Resource, Relocation]] | None = None,
 ) -> list[Finding]:
     """Every finding of every enabled rule on these resources, merged across count/for_each instances.
 
-    `reuse` carries the previous run's findings of resources that did not change (language server)."""
+    `reuse` carries the previous run's findings of resources that did not change (language server);
+    `relocated` maps resources reused at a new place to their old selves and how they moved."""
     findings: list[Finding] = []
     rules = [r for r in load_rules() if r.id not in ctx.config.disabled_rules]
     token = (
@@ -843,15 +872,14 @@ def check_resources(
         tuple(ctx.var_files),
         id(ctx.get_catalog()),
     )
-    checked = _Checked(reuse, token)
+    checked = _Checked(reuse, token, relocated or {})
     by_type: dict[str, list[Resource]] = {}
     for res in resources:
         by_type.setdefault(res.type, []).append(res)
     for rule in rules:
         if rule.kind == "tags_missing":
             for r in resources:
-                check = functools.partial(_tags_findings, rule, r, ctx)
-                findings += checked.findings((rule.id, -1), r, check)
+                findings += checked.findings((rule.id, -1), r, _tags_findings, rule, r, ctx)
             continue
         for n, (rtype, path, each) in enumerate(rule.targets):
             for res in by_type.get(rtype, []):
@@ -862,9 +890,7 @@ def check_resources(
                         if f is not None:
                             findings.append(f)
                     continue
-                findings += checked.findings(
-                    (rule.id, n), res, functools.partial(_target_findings, rule, res, path, each, ctx)
-                )
+                findings += checked.findings((rule.id, n), res, _target_findings, rule, res, path, each, ctx)
     checked.done()
     _scale_templates(findings, resources)
     return _merge_instances(findings)

@@ -388,7 +388,9 @@ def _analyze_module(job: ModuleJob) -> ModuleOutcome:
         workspace=job.options.workspace,
         var_files=list(job.options.var_files),
     )
-    findings.extend(check_resources(result.resources, ctx, reuse.findings if reuse else None))
+    findings.extend(
+        check_resources(result.resources, ctx, reuse.findings if reuse else None, result.relocated)
+    )
     findings = _apply_filters(findings, texts, result.resources, job.options)
     if result.resource_ignores:  # CloudFormation `Metadata: {advisor: {ignore: [...]}}`
         findings = [

@@ -28,11 +28,13 @@ def base_address(address: str) -> str:
 
 
 @by_fields
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Span:
     """A range in one file: 0-based lines, columns in Unicode code points, end exclusive.
 
     `start`/`end` are code-point offsets into the file text, so edits can splice text directly.
+    A span is never changed once made. It is not a frozen dataclass only because thousands are
+    made on every keystroke and a frozen one takes five times as long to build.
     """
 
     path: str
@@ -228,3 +230,69 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.span.path, self.span.line, self.span.column, self.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Relocation:
+    """A piece of a file whose text did not change but moved (an edit above it), old and new place.
+
+    Results computed at the old place (resources, findings) are reused at the new one by moving the
+    spans that lie inside the piece; spans elsewhere (a variable's default, a tfvars entry) stay.
+    """
+
+    path: str
+    old_start: int
+    old_end: int
+    old_line: int
+    old_column: int
+    new_start: int
+    new_line: int
+    new_column: int
+
+    def span(self, s: Span) -> Span:
+        if s.path != self.path or s.start < self.old_start or s.end > self.old_end:
+            return s
+        lines = self.new_line - self.old_line
+        shift = self.new_column - self.old_column
+        return Span(
+            s.path,
+            s.line + lines,
+            s.column + (shift if s.line == self.old_line else 0),
+            s.end_line + lines,
+            s.end_column + (shift if s.end_line == self.old_line else 0),
+            s.start + self.new_start - self.old_start,
+            s.end + self.new_start - self.old_start,
+        )
+
+    def optional_span(self, s: Span | None) -> Span | None:
+        return None if s is None else self.span(s)
+
+    def value(self, v: Value) -> Value:
+        moved = copy.copy(v)
+        moved.span = self.optional_span(v.span)
+        moved.origin = moved.span if v.origin is v.span else self.optional_span(v.origin)
+        if isinstance(v.elements, list):
+            moved.elements = [self.value(e) for e in v.elements]
+        elif isinstance(v.elements, dict):
+            moved.elements = {k: self.value(e) for k, e in v.elements.items()}
+        return moved
+
+    def block(self, b: Block) -> Block:
+        moved = copy.copy(b)  # the signature says nothing of positions: it stays valid
+        moved.span = self.span(b.span)
+        moved.attributes = {k: self.value(v) for k, v in b.attributes.items()}
+        moved.attribute_spans = {k: self.span(s) for k, s in b.attribute_spans.items()}
+        moved.blocks = [self.block(c) for c in b.blocks]
+        moved.source_span = self.optional_span(b.source_span)
+        return moved
+
+    def resource(self, r: Resource) -> Resource:
+        moved = copy.copy(r)
+        moved.body = self.block(r.body)
+        return moved
+
+    def finding(self, f: Finding) -> Finding:
+        moved = copy.copy(f)
+        moved.span = self.span(f.span)
+        moved.fix = [TextEdit(self.span(e.span), e.new_text) for e in f.fix]
+        return moved

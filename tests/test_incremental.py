@@ -55,11 +55,13 @@ def edits(original: str) -> list[str]:
     characters that shift the rest of a line, a block broken and mended, then the original again."""
     middle = original.index("volume_size = 50")
     value = middle + len("volume_size = ")
+    header = original.index("\nresource", middle) + 1
     return [
         original[:value] + "500" + original[value + 2 :],  # same lines, offsets shift after the edit
         original[:value] + "51" + original[value + 2 :],  # same length: nothing moves
         "# a new comment\n\n" + original,  # every line moves
         original[:middle] + "  " + original[middle:],  # columns move on one line
+        original[:header] + "  " + original[header:],  # a whole block moves right on its first line
         original[:middle] + "{\n" + original[middle:],  # a broken block
         original.replace('"gp2"', '"gp3"', 1),
         original,  # undo

@@ -31,7 +31,7 @@ from advisor.iac.hcl_ast import (
 )
 from advisor.iac.hcl_eval import Evaluator, Scope
 from advisor.iac.hcl_parse import HclFile, Locator, ParsedItem, parse_hcl
-from advisor.model import Block, ParseError, Resource, Value, base_address
+from advisor.model import Block, ParseError, Relocation, Resource, Value, base_address
 
 MAX_INSTANCES = 1000
 MAX_MODULE_DEPTH = 12
@@ -69,16 +69,17 @@ class _Reused:
 class ResourceReuse:
     """The resources a root module's previous evaluation built, for the language server's next run.
 
-    An edit re-parses only the chunk it touched; every other chunk keeps its very `ParsedItem`. A
-    resource block whose item is the same object (the same text at the same place) evaluates to the
-    same resources as long as nothing it can see changed: the `token` holds the variables, locals,
-    providers, tfvars and settings of the run (by identity), and each entry the block's references.
-    Evaluation never mutates what it returns (autoscaling groups, which are linked afterwards, are
-    never reused), so reuse hands back the very same objects.
+    An edit re-parses only the chunk it touched; every other chunk keeps its syntax tree (chunks are
+    cached by text), and a chunk that did not move keeps its very `ParsedItem`. A resource block
+    evaluates to the same resources as long as nothing it can see changed: the `token` holds the
+    variables, locals, providers, tfvars and settings of the run (by identity: the same text at the
+    same place), and each entry the block's references. A block that did not move gets the very same
+    objects back (evaluation never mutates what it returns; autoscaling groups, linked afterwards, are
+    never reused); one that moved gets copies with its spans moved (`Relocation`).
     """
 
     token: tuple[Any, ...] = ()
-    entries: dict[int, _Reused] = field(default_factory=dict)
+    entries: dict[tuple[int, str], _Reused] = field(default_factory=dict)
 
 
 def _same_token(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
@@ -106,6 +107,8 @@ class ModuleResult:
     notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     sensitive_variables: set[str] = field(default_factory=set)
+    # resources reused from a previous run at a new place → (the old resource, how it moved)
+    relocated: dict[int, tuple[Resource, Relocation]] = field(default_factory=dict)
     resource_ignores: dict[str, set[str]] = field(default_factory=dict)  # address → rule ids (metadata)
 
 
@@ -252,7 +255,7 @@ class ModuleEvaluator:
         self.region = region or self._provider_region(None)
         self.inherited_tags = provider_tags
         self.reuse = reuse if inputs is None else None  # a child module's resources depend on its call
-        self._reused: dict[int, _Reused] = {}
+        self._reused: dict[tuple[int, str], _Reused] = {}
 
     # -- scope ---------------------------------------------------------------------------------------
     def _scope(self, extra: dict[str, Callable[[tuple[Any, ...], Ref, Locator], Value]]) -> Scope:
@@ -459,7 +462,7 @@ class ModuleEvaluator:
         pi: ParsedItem,
         referrers: dict[str, list[str]],
         tags: dict[str, Any],
-        previous: dict[int, _Reused],
+        previous: dict[tuple[int, str], _Reused],
     ) -> None:
         block = pi.item
         assert isinstance(block, BlockNode)
@@ -468,16 +471,29 @@ class ModuleEvaluator:
             return
         me = f"{block.labels[0]}.{block.labels[1]}"
         extra = (tuple(referrers.get(me, ())), tuple(self._targets.get(me, ())))
-        found = previous.get(id(pi))
-        if found is not None and found.item is pi and found.extra == extra:
-            self.result.resources.extend(found.resources)
-            self.result.notes.extend(found.notes)
-            self._reused[id(pi)] = found
-            return
+        key = (id(block), pi.at.path)
+        found = previous.get(key)
+        if found is not None and found.item.item is block and found.extra == extra:
+            if found.item is pi:  # the same text at the same place
+                self.result.resources.extend(found.resources)
+                self.result.notes.extend(found.notes)
+                self._reused[key] = found
+                return
+            if not found.notes:  # notes name lines: a moved block with notes is evaluated again
+                old, new = found.item.at.chunk, pi.at.chunk
+                move = Relocation(
+                    pi.at.path, old.start, old.end, old.line, old.column, new.start, new.line, new.column
+                )
+                moved = [move.resource(r) for r in found.resources]
+                self.result.resources.extend(moved)
+                for was, now in zip(found.resources, moved, strict=True):
+                    self.result.relocated[id(now)] = (was, move)
+                self._reused[key] = _Reused(pi, extra, moved, [])
+                return
         r = self.result
         n_res, n_notes = len(r.resources), len(r.notes)
         self._expand_resource(pi, referrers, tags)
-        self._reused[id(pi)] = _Reused(pi, extra, r.resources[n_res:], r.notes[n_notes:])
+        self._reused[key] = _Reused(pi, extra, r.resources[n_res:], r.notes[n_notes:])
 
     def _instances(self, block: BlockNode, at: Locator) -> list[tuple[str, dict[str, Any]]]:
         """(address suffix, extra scope roots) for each instance that count / for_each creates."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import gc
 import json
 import logging
@@ -99,10 +100,13 @@ class ModuleResult:
     _indexes: dict[str, LineIndex] = field(default_factory=dict)
     _costs: dict[str, ResourceCost] | None = None
     _not_priced: set[str] | None = None
+    _findings_by_path: dict[str, list[Finding]] | None = None
+    _resources_by_path: dict[str, list[Resource]] | None = None
+    _lens: dict[str, tuple[Any, ...]] | None = None
     options: Options | None = None  # what the run was given (its config decides e.g. explanations)
 
     def index(self, path: str) -> LineIndex | None:
-        path = os.path.normpath(path)
+        path = _normpath(path)
         idx = self._indexes.get(path)
         if idx is None:
             text = self.texts.get(path)
@@ -112,10 +116,32 @@ class ModuleResult:
         return idx
 
     def findings_in(self, path: str) -> list[Finding]:
-        return [f for f in self.outcome.findings if os.path.normpath(f.span.path) == path]
+        if self._findings_by_path is None:
+            grouped: dict[str, list[Finding]] = {}
+            for f in self.outcome.findings:
+                grouped.setdefault(_normpath(f.span.path), []).append(f)
+            self._findings_by_path = grouped
+        return self._findings_by_path.get(path, [])
 
     def resources_in(self, path: str) -> list[Resource]:
-        return [r for r in self.outcome.resources if os.path.normpath(r.path) == path]
+        if self._resources_by_path is None:
+            grouped: dict[str, list[Resource]] = {}
+            for r in self.outcome.resources:
+                grouped.setdefault(_normpath(r.path), []).append(r)
+            self._resources_by_path = grouped
+        return self._resources_by_path.get(path, [])
+
+    def lens_signature(self, path: str) -> tuple[Any, ...]:
+        """What the code lenses and inlay hints of a file show: resources, lines and costs."""
+        if self._lens is None:
+            costs: dict[str, list[tuple[str, float | None]]] = {}
+            for c in self.outcome.costs:
+                costs.setdefault(_normpath(c.path), []).append((c.address, c.monthly_cost))
+            self._lens = {
+                p: ([(r.address, r.span.line) for r in self.resources_in(p)], costs.get(p, []))
+                for p in {*self.versions, *costs}
+            }
+        return self._lens.get(path, ([], []))
 
     def costs_by_address(self) -> dict[str, ResourceCost]:
         if self._costs is None:
@@ -126,6 +152,12 @@ class ModuleResult:
         if self._not_priced is None:
             self._not_priced = set(self.outcome.not_priced)
         return self._not_priced
+
+
+@functools.lru_cache(maxsize=4096)
+def _normpath(path: str) -> str:
+    """Paths in results are a few strings repeated thousands of times: normalise each once."""
+    return os.path.normpath(path)
 
 
 def compute(snap: Snapshot) -> ModuleResult:
@@ -158,7 +190,7 @@ def compute(snap: Snapshot) -> ModuleResult:
     for p in snap.versions:
         diags.setdefault(p, [])
     for f in outcome.findings:
-        path = os.path.normpath(f.span.path)
+        path = _normpath(f.span.path)
         diags.setdefault(path, []).append(
             convert.diagnostic_json(f, result.index(path), snap.encoding, snap.doc_urls)
         )
@@ -173,6 +205,8 @@ def compute(snap: Snapshot) -> ModuleResult:
     for path, reason in snap.skipped.items():
         diags[path] = [convert.note_diagnostic_json(reason)]
     result.diagnostics = diags
+    for path in snap.versions:
+        result.lens_signature(path)  # here, off the event loop
     result.seconds = time.perf_counter() - started
     return result
 

@@ -321,13 +321,7 @@ class AdvisorServer(LanguageServer):
         diag_changed = False
         for doc in self.analyzer.docs_in(result.unit):
             assert doc.path is not None
-            lens_sig.append(
-                (
-                    doc.path,
-                    [(r.address, r.span.line) for r in result.resources_in(doc.path)],
-                    [(c.address, c.monthly_cost) for c in result.outcome.costs if c.path == doc.path],
-                )
-            )
+            lens_sig.append((doc.path, result.lens_signature(doc.path)))
             if not self.analyzer.push and self._pull_ids.get(doc.uri) != _result_id(
                 result.diagnostics.get(doc.path, [])
             ):
