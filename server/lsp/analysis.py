@@ -115,13 +115,16 @@ class ModuleResult:
             idx = self._indexes[path] = LineIndex(text)
         return idx
 
-    def findings_in(self, path: str) -> list[Finding]:
+    def findings_by_path(self) -> dict[str, list[Finding]]:
         if self._findings_by_path is None:
             grouped: dict[str, list[Finding]] = {}
             for f in self.outcome.findings:
                 grouped.setdefault(_normpath(f.span.path), []).append(f)
             self._findings_by_path = grouped
-        return self._findings_by_path.get(path, [])
+        return self._findings_by_path
+
+    def findings_in(self, path: str) -> list[Finding]:
+        return self.findings_by_path().get(path, [])
 
     def resources_in(self, path: str) -> list[Resource]:
         if self._resources_by_path is None:
@@ -189,10 +192,10 @@ def compute(snap: Snapshot) -> ModuleResult:
         return result  # not a template after all (a YAML or JSON file of another kind): nothing to say
     for p in snap.versions:
         diags.setdefault(p, [])
-    for f in outcome.findings:
-        path = _normpath(f.span.path)
-        diags.setdefault(path, []).append(
-            convert.diagnostic_json(f, result.index(path), snap.encoding, snap.doc_urls)
+    for path, found in result.findings_by_path().items():
+        index = result.index(path)
+        diags.setdefault(path, []).extend(
+            convert.diagnostic_json(f, index, snap.encoding, snap.doc_urls) for f in found
         )
     for e in [*outcome.errors, *outcome.read_errors]:
         if e.span is not None:
