@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -12,8 +13,14 @@ SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "hint": 0}
 
 def rel(path: str) -> str:
     """Paths relative to the working directory, with forward slashes."""
+    return _rel(os.getcwd(), path)
+
+
+@functools.lru_cache(maxsize=8192)
+def _rel(cwd: str, path: str) -> str:
+    # a report names the same few files thousands of times, and `relpath` is slow
     try:
-        r = os.path.relpath(path)
+        r = os.path.relpath(path, cwd)
     except ValueError:
         r = path
     if r.startswith(".." + os.sep) and os.path.isabs(path):
