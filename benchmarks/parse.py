@@ -63,7 +63,6 @@ def measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:
 def bench_parse(runs: int) -> list[tuple[str, float, float]]:
     from advisor.iac import hcl_parse
 
-    hcl_parse.get_parser()  # grammar tables are built once per machine and cached on disk
     rows = []
     for size in (50, 500, 3000):
         text = generate(size)

@@ -557,10 +557,6 @@ def _compute(
     import concurrent.futures as cf
     import multiprocessing
 
-    from advisor.iac.hcl_parse import get_parser
-
-    get_parser()  # build (or load) the parser tables once, before the workers fork
-
     ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         results = []

@@ -164,7 +164,7 @@ def edit_sequences(draw: st.DrawFn) -> list[tuple[str, int, int, str]]:
             draw(st.sampled_from(FILES)),
             draw(st.integers(0, 1000)),
             draw(st.integers(0, 12)),
-            draw(st.sampled_from(SNIPPETS) | st.text("abc019 =\"{}\n.", max_size=6)),
+            draw(st.sampled_from(SNIPPETS) | st.text('abc019 ="{}\n.', max_size=6)),
         )
         for _ in range(steps)
     ]

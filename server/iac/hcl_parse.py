@@ -1,8 +1,14 @@
 """Tolerant, incremental parsing of one HCL file (`.tf`, `.tfvars`).
 
-The text is split into top-level chunks, each parsed on its own by python-hcl2 and cached by its
-exact text: an edit re-parses only the chunk it touched, and a syntax error costs only its chunk,
-reported as a `ParseError` at the real position.
+The text is split into top-level chunks, each parsed on its own and cached by its exact text: an
+edit re-parses only the chunk it touched, and a syntax error costs only its chunk, reported as a
+`ParseError` at the real position.
+
+Two parsers: each chunk first goes to `hcl_fast`, a hand-written parser many times faster than lark
+(parsing was most of a cold run). python-hcl2's LALR grammar stays the reference: whatever the fast
+parser is not sure about (any syntax error, a rare construct) it declines, and the chunk is parsed
+by python-hcl2 (`hcl_lark`, loaded only then), which accepts it or reports the error message. Both
+build the same tree.
 """
 
 from __future__ import annotations
@@ -10,16 +16,15 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
 
 from advisor.fastpickle import by_fields
-from advisor.iac.hcl_ast import Item, Pos, convert
+from advisor.iac import hcl_fast
+from advisor.iac.hcl_ast import Item, Pos
 from advisor.iac.hcl_scanner import Chunk, split_top_level
 from advisor.model import ParseError, Span, point_span
 
 _CACHE_LIMIT = 20_000
 _cache: OrderedDict[str, tuple[tuple[Item, ...], tuple[int, int, str] | None]] = OrderedDict()
-_parser: Any = None
 MAX_NESTING = 200
 disk_cache = False  # the command line turns this on: whole files are cached on disk by content
 
@@ -69,39 +74,6 @@ class HclFile:
     errors: list[ParseError]
 
 
-# python-hcl2's grammar rejects two forms Terraform accepts: a newline before `=>` in a for-object
-# expression, and blanks after a heredoc's closing marker. The grammar is adjusted at load time.
-_GRAMMAR_FIXES = (
-    ("expression FOR_OBJECT_ARROW", "expression new_line_or_comment? FOR_OBJECT_ARROW"),
-    ("\\s*(?P=heredoc)\\r?\\n", "\\s*(?P=heredoc)[ \\t]*\\r?\\n"),
-    ("\\s*(?P=heredoc_trim)\\r?\\n", "\\s*(?P=heredoc_trim)[ \\t]*\\r?\\n"),
-)
-
-
-def get_parser() -> Any:
-    """The LALR parser, built once; lark keeps its tables in the temp folder because building takes seconds.
-
-    (The tables are keyed by the grammar and lark's options, the cache location included, so one fixed
-    location lets every process and every `ADVISOR_CACHE_DIR` share them.)
-    """
-    global _parser
-    if _parser is None:
-        from importlib import resources
-
-        import lark
-        from hcl2.postlexer import PostLexer
-
-        grammar = resources.files("hcl2").joinpath("hcl2.lark").read_text(encoding="utf-8")
-        for old, new in _GRAMMAR_FIXES:
-            grammar = grammar.replace(old, new)
-        options: dict[str, Any] = {"parser": "lalr", "propagate_positions": True, "postlex": PostLexer()}
-        try:
-            _parser = lark.Lark(grammar, cache=True, **options)
-        except OSError:  # an unwritable temp folder only costs start-up time
-            _parser = lark.Lark(grammar, **options)
-    return _parser
-
-
 def _nesting_depth(text: str) -> int:
     depth = peak = 0
     for ch in text:
@@ -114,31 +86,8 @@ def _nesting_depth(text: str) -> int:
     return peak
 
 
-def _describe(exc: Exception) -> tuple[int, int, str]:
-    """(line, column, message) from a lark error, 0-based, in words a user can act on."""
-    line = max(int(getattr(exc, "line", 1) or 1) - 1, 0)
-    col = max(int(getattr(exc, "column", 1) or 1) - 1, 0)
-    token = getattr(exc, "token", None)
-    if token is not None:
-        ttype = getattr(token, "type", "")
-        value = str(token).strip()
-        if ttype == "$END" or not value:
-            what = "unexpected end of block"
-        else:
-            first = value.splitlines()[0][:30]
-            what = f"unexpected {first!r}"
-        expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or set()
-        if {"NAME", "DBLQUOTE"} <= set(expected):
-            what += " (expected an expression)"
-        elif "RBRACE" in expected:
-            what += " (expected '}')"
-        elif "DBLQUOTE" in expected:
-            what += " (unterminated string: expected '\"')"
-        return line, col, what
-    char = getattr(exc, "char", None)
-    if char is not None:
-        return line, col, f"unexpected character {char!r}"
-    return line, col, str(exc).splitlines()[0][:200]
+def _openers(text: str) -> int:
+    return text.count("(") + text.count("[") + text.count("{")
 
 
 def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | None]:
@@ -149,16 +98,16 @@ def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | Non
             _cache.move_to_end(text)
         return hit
     result: tuple[tuple[Item, ...], tuple[int, int, str] | None]
-    if _nesting_depth(text) > MAX_NESTING:
+    # (with at most MAX_NESTING brackets in all, nesting cannot be deeper: the loop is skipped)
+    if _openers(text) > MAX_NESTING and _nesting_depth(text) > MAX_NESTING:
         result = ((), (0, 0, f"nesting deeper than {MAX_NESTING} levels"))
     else:
         try:
-            tree = get_parser().parse(text + "\n")
-            result = (tuple(convert(tree, text)), None)
-        except RecursionError:
-            result = ((), (0, 0, "expression nested too deeply"))
-        except Exception as exc:  # lark raises many error types; each is a parse error here
-            result = ((), _describe(exc))
+            result = (hcl_fast.parse_items(text), None)
+        except hcl_fast.Unsupported:  # not sure, or not valid: the reference parser decides
+            from advisor.iac import hcl_lark
+
+            result = hcl_lark.parse(text)
     _cache[text] = result
     if len(_cache) > _CACHE_LIMIT:
         with contextlib.suppress(KeyError):
