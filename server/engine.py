@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import gc
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -472,15 +471,7 @@ def analyze_paths(
     jobs += [
         ModuleJob(os.path.dirname(f) or ".", options, template=f) for f in files if is_template_candidate(f)
     ]
-    # A batch run allocates parse trees and resources by the hundred thousand and frees them by
-    # reference counting (the engine makes no cycles): the cyclic collector's frequent passes over
-    # them found nothing and cost about a fifth of a cold run. Forked workers inherit the setting.
-    thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 50, 100)
-    try:
-        outcomes = _run(jobs, options.jobs, on_module)
-    finally:
-        gc.set_threshold(*thresholds)
+    outcomes = _run(jobs, options.jobs, on_module)
     child_dirs: set[str] = set()
     for job, o in zip(jobs, outcomes, strict=True):
         if job.template is not None:
