@@ -801,8 +801,8 @@ class FindingReuse:
 
     The Terraform front-end hands back the very same `Resource` object for a block the edit did not
     touch (see `ResourceReuse`); what a per-resource rule finds on it depends only on that object and
-    the run's settings (`token`), so it is not checked again. Callers get copies: later steps change
-    findings in place (merging instances, severities).
+    the run's settings (`token`), so it is not checked again. The very same `Finding` objects are
+    handed out again, so nothing after the rules changes a finding in place: it changes a copy.
     """
 
     token: tuple[Any, ...] = ()
@@ -836,7 +836,7 @@ class _Checked:
         found = entry[1].get(key)
         if found is None:
             found = entry[1][key] = check(*args)
-        return [copy.copy(f) for f in found] if found else found
+        return found
 
     def _previous_findings(self, res: Resource) -> dict[tuple[str, int], list[Finding]]:
         old = self.previous.get(id(res))
@@ -930,13 +930,15 @@ def launched_by(resources: list[Resource]) -> dict[str, tuple[int, list[str]]]:
 def _scale_templates(findings: list[Finding], resources: list[Resource]) -> None:
     """A finding on a launch template counts once per instance its autoscaling groups launch."""
     launched = launched_by(resources)
-    for f in findings:
-        if f.resource not in launched or f.monthly_cost is None:
+    for i, f in enumerate(findings):
+        cost = f.monthly_cost
+        if f.resource not in launched or cost is None:
             continue
         n, groups = launched[f.resource]
         if n <= 1:
             continue
-        f.monthly_cost = round(f.monthly_cost * n, 2)
+        f = findings[i] = copy.copy(f)  # findings may be shared with the previous run: never changed
+        f.monthly_cost = round(cost * n, 2)
         if f.monthly_cost_after is not None:
             f.monthly_cost_after = round(f.monthly_cost_after * n, 2)
         head, _, tail = f.message.partition(": ")
@@ -965,6 +967,8 @@ def _merge_instances(findings: list[Finding]) -> list[Finding]:
             order.append(key)
             continue
         first, n = merged[key]
+        if n == 1:
+            first = copy.copy(first)  # the merged finding is a new one: the instances' stay as they are
         if first.monthly_cost is not None and f.monthly_cost is not None:
             first.monthly_cost = round(first.monthly_cost + f.monthly_cost, 2)
         if first.monthly_cost_after is not None and f.monthly_cost_after is not None:

@@ -7,6 +7,7 @@ process pool. Nothing here knows about LSP or output formats.
 from __future__ import annotations
 
 import contextlib
+import copy
 import fnmatch
 import os
 from collections import OrderedDict
@@ -442,7 +443,8 @@ def _apply_filters(
             continue
         if opts.select and f.rule not in opts.select:
             continue
-        if f.rule in cfg.severity:
+        if f.rule in cfg.severity and f.severity != cfg.severity[f.rule]:
+            f = copy.copy(f)  # findings may be shared with the previous run: never changed in place
             f.severity = cfg.severity[f.rule]  # type: ignore[assignment]
         out.append(f)
     ignores = {p: find_ignores(p, t) for p, t in texts.items()}

@@ -84,6 +84,8 @@ class Snapshot:
     encoding: str
     doc_urls: dict[str, str]
     generation: int = 0
+    # the previous run's diagnostics by finding: findings the engine reused are the same objects
+    converted: dict[int, tuple[Finding, convert.Json]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -103,6 +105,7 @@ class ModuleResult:
     _findings_by_path: dict[str, list[Finding]] | None = None
     _resources_by_path: dict[str, list[Resource]] | None = None
     _lens: dict[str, tuple[Any, ...]] | None = None
+    converted: dict[int, tuple[Finding, convert.Json]] = field(default_factory=dict)
     options: Options | None = None  # what the run was given (its config decides e.g. explanations)
 
     def index(self, path: str) -> LineIndex | None:
@@ -192,11 +195,19 @@ def compute(snap: Snapshot) -> ModuleResult:
         return result  # not a template after all (a YAML or JSON file of another kind): nothing to say
     for p in snap.versions:
         diags.setdefault(p, [])
+    previous, converted = snap.converted, result.converted
     for path, found in result.findings_by_path().items():
         index = result.index(path)
-        diags.setdefault(path, []).extend(
-            convert.diagnostic_json(f, index, snap.encoding, snap.doc_urls) for f in found
-        )
+        out = diags.setdefault(path, [])
+        for f in found:
+            # A finding the engine reused is the very object of the last run, never changed, on lines
+            # the edit did not touch: its diagnostic is the same too.
+            hit = previous.get(id(f))
+            d = hit[1] if hit is not None and hit[0] is f else None
+            if d is None:
+                d = convert.diagnostic_json(f, index, snap.encoding, snap.doc_urls)
+            converted[id(f)] = (f, d)
+            out.append(d)
     for e in [*outcome.errors, *outcome.read_errors]:
         if e.span is not None:
             continue  # already a parse-error finding
@@ -398,6 +409,8 @@ class Analyzer:
             last = state.result
             if last is not None and last.versions == snap.versions and last.generation == snap.generation:
                 return  # nothing changed since the last run
+            if last is not None and last.generation == snap.generation:
+                snap.converted = last.converted
             state.running_versions = snap.versions
             loop = asyncio.get_running_loop()
             try:
