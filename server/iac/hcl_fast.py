@@ -716,6 +716,15 @@ class _Parser:
         end = self.expect(")")
         return Call("::".join(names), tuple(args), self.pos(start, end), expand)
 
+    def for_end(self, inner: list[Expr], closer: str, start: int) -> Expr:
+        """The rest of a for-expression: its optional `if` condition and the closing bracket."""
+        if self.keyword("if"):
+            self.skip_nl()
+            inner.append(self.expression())
+            self.skip_nl()
+        end = self.expect(closer)
+        return Opaque("for expression", self.pos(start, end), tuple(inner))
+
     def tuple_(self) -> Expr:
         """`[a, b]` or `[for … : value if cond]`."""
         k = self.k
@@ -725,12 +734,7 @@ class _Parser:
         if self.keyword("for"):
             inner = [self.for_intro(), self.expression()]
             self.skip_nl()
-            if self.keyword("if"):
-                self.skip_nl()
-                inner.append(self.expression())
-                self.skip_nl()
-            end = self.expect("]")
-            return Opaque("for expression", self.pos(start, end), tuple(inner))
+            return self.for_end(inner, "]", start)
         items: list[Expr] = []
         while k[self.i] != "]":
             items.append(self.expression())
@@ -759,12 +763,7 @@ class _Parser:
             if k[self.i] == "...":
                 self.i += 1
                 self.skip_nl()
-            if self.keyword("if"):
-                self.skip_nl()
-                inner.append(self.expression())
-                self.skip_nl()
-            end = self.expect("}")
-            return Opaque("for expression", self.pos(start, end), tuple(inner))
+            return self.for_end(inner, "}", start)
         items: list[tuple[str | Expr, Expr]] = []
         while k[self.i] != "}":
             kind = k[self.i]
