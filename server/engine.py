@@ -340,6 +340,12 @@ def _reuse_for(job: ModuleJob) -> _Reuse | None:
     return state
 
 
+def forget_reuse(directory: str, template: str | None = None) -> None:
+    """Drop what a module's last run left for the next (its editor buffers were all closed)."""
+    with contextlib.suppress(KeyError):
+        del _reuse[(os.path.normpath(directory), template)]
+
+
 def _analyze_module(job: ModuleJob) -> ModuleOutcome:
     """The whole pipeline for one root module (runs in a worker process for big trees)."""
     reuse = _reuse_for(job)

@@ -194,3 +194,17 @@ def test_reused_results_equal_cold_analysis_after_random_edits(
         warm = run_module(texts, cold=False, options=options)
         assert warm == run_module(texts, cold=True, options=options)
         run_module(texts, cold=False, options=options)  # the cold run forgot everything: warm up again
+
+
+def test_what_a_module_keeps_for_its_next_run_is_dropped_when_asked(options: Options) -> None:
+    forget_everything()
+    opts = dataclasses.replace(options, incremental=True)
+    with open(os.path.join(REPO, MAIN), encoding="utf-8") as f:
+        text = f.read()
+    analyze_module(ModuleJob(os.path.dirname(MAIN), opts, {MAIN: text}))
+    key = (os.path.normpath(os.path.dirname(MAIN)), None)
+    assert engine._reuse[key].resources.entries  # the resources of this run, for the next
+    engine.forget_reuse(os.path.dirname(MAIN))
+    assert key not in engine._reuse
+    analyze_module(ModuleJob(os.path.dirname(MAIN), options, {MAIN: text}))  # not incremental
+    assert key not in engine._reuse

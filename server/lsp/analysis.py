@@ -502,6 +502,9 @@ class Analyzer:
         for uri in sorted(state.published):
             self.publish(uri, None, [])
         del self.modules[unit.key]
+        from advisor.engine import forget_reuse
+
+        forget_reuse(unit.directory, unit.template)
 
     def result_for(self, doc: Document) -> ModuleResult | None:
         unit = unit_of(doc.path) if doc.path is not None else None
