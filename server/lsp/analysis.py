@@ -22,7 +22,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from advisor.lsp import convert
 from advisor.lsp.documents import Document, DocumentStore, LineIndex
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from advisor.pricing.costs import ResourceCost
 
 log = logging.getLogger("advisor.lsp")
+T = TypeVar("T")
 
 # Two threads: with the GIL they add no throughput, but a slow module no longer queues the runs
 # of a small one behind it. Runs of the same unit never overlap (see ModuleState.lock).
@@ -120,10 +121,7 @@ class ModuleResult:
 
     def findings_by_path(self) -> dict[str, list[Finding]]:
         if self._findings_by_path is None:
-            grouped: dict[str, list[Finding]] = {}
-            for f in self.outcome.findings:
-                grouped.setdefault(_normpath(f.span.path), []).append(f)
-            self._findings_by_path = grouped
+            self._findings_by_path = _by_path(self.outcome.findings, lambda f: f.span.path)
         return self._findings_by_path
 
     def findings_in(self, path: str) -> list[Finding]:
@@ -131,18 +129,16 @@ class ModuleResult:
 
     def resources_in(self, path: str) -> list[Resource]:
         if self._resources_by_path is None:
-            grouped: dict[str, list[Resource]] = {}
-            for r in self.outcome.resources:
-                grouped.setdefault(_normpath(r.path), []).append(r)
-            self._resources_by_path = grouped
+            self._resources_by_path = _by_path(self.outcome.resources, lambda r: r.path)
         return self._resources_by_path.get(path, [])
 
     def lens_signature(self, path: str) -> tuple[Any, ...]:
         """What the code lenses and inlay hints of a file show: resources, lines and costs."""
         if self._lens is None:
-            costs: dict[str, list[tuple[str, float | None]]] = {}
-            for c in self.outcome.costs:
-                costs.setdefault(_normpath(c.path), []).append((c.address, c.monthly_cost))
+            costs = {
+                p: [(c.address, c.monthly_cost) for c in group]
+                for p, group in _by_path(self.outcome.costs, lambda c: c.path).items()
+            }
             self._lens = {
                 p: ([(r.address, r.span.line) for r in self.resources_in(p)], costs.get(p, []))
                 for p in {*self.versions, *costs}
@@ -164,6 +160,14 @@ class ModuleResult:
 def _normpath(path: str) -> str:
     """Paths in results are a few strings repeated thousands of times: normalise each once."""
     return os.path.normpath(path)
+
+
+def _by_path(items: list[T], path_of: Callable[[T], str]) -> dict[str, list[T]]:
+    """Items grouped by their normalised file path, in their order."""
+    grouped: dict[str, list[T]] = {}
+    for item in items:
+        grouped.setdefault(_normpath(path_of(item)), []).append(item)
+    return grouped
 
 
 def compute(snap: Snapshot) -> ModuleResult:
