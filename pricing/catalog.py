@@ -119,6 +119,7 @@ class Catalog:
         self._prices: dict[tuple[str, str], Price | None] = {}
         self._types: dict[str, InstanceType | None] = {}
         self._tier_groups: dict[str, list[tuple[str, float, float | None]]] = {}
+        self._tiers: dict[tuple[str, str], tuple[Tier, ...]] = {}
         self._names: list[str] | None = None
 
     # -- opening ---------------------------------------------------------------------------------
@@ -248,6 +249,13 @@ class Catalog:
         All tiers come from one region: `region` if it has the whole ladder, else us-east-1 (estimate).
         A key without tiers yields a single open-ended tier; an unknown key yields [].
         """
+        cache_key = (key, region)
+        found = self._tiers.get(cache_key)
+        if found is None:
+            found = self._tiers[cache_key] = tuple(self._find_tiers(key, region))
+        return list(found)
+
+    def _find_tiers(self, key: str, region: str) -> list[Tier]:
         ladder = self._tier_keys(key)
         if not ladder:
             single = self.price(key, region)

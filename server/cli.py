@@ -171,6 +171,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
     config = load_config_for(args)
     options = options_for(args, config)
+    options.resource_bodies = bool(args.explain)  # the report counts resources; explanations quote them
     analysis = analyze_paths(args.paths, options)
     if args.explain:
         from advisor.explain.runner import explain_findings
@@ -213,6 +214,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     config = load_config_for(args)
     options = options_for(args, config)
     options.select = {"parse-error"}
+    options.resource_bodies = False  # costs are priced in the workers: the report needs no attributes
     analysis = analyze_paths(args.paths, options)
     unit = config.unit()
     region = options.settings().default_region

@@ -23,7 +23,7 @@ from advisor.iac.terraform import (
     is_terraform_file,
     is_tfvars_file,
 )
-from advisor.model import Finding, ParseError, Resource, Span, base_address
+from advisor.model import Block, Finding, ParseError, Resource, Span, base_address
 
 if TYPE_CHECKING:
     from advisor.pricing.costs import ResourceCost
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SKIP_DIRS = {".terraform", ".git", ".hg", ".svn", "node_modules", "__pycache__", ".terragrunt-cache"}
 PARSE_ERROR = "parse-error"
-PARALLEL_MIN_MODULES = 8
+# Worker processes pay for themselves only on enough text: forking, importing the pipeline in each
+# worker and sending outcomes back cost about as much as analysing this many bytes in one process.
+PARALLEL_MIN_BYTES = 256 * 1024
 TEMPLATE_TYPES = {"aws_launch_template", "aws_launch_configuration"}
 
 
@@ -48,6 +50,9 @@ class Options:
     jobs: int = 0
     disk_cache: bool = False
     incremental: bool = False  # keep each module's last results to reuse on the next run (editors)
+    # False: outcomes keep each resource's identity and place but not its attributes. Reports that only
+    # count and price resources (lint, cost) then store, pass between processes and read back a fifth.
+    resource_bodies: bool = True
 
     def settings(self) -> Settings:
         region = self.region or self.config.region or "us-east-1"
@@ -217,12 +222,21 @@ def analyze_module(job: ModuleJob) -> ModuleOutcome:
     stored = cached_outcome(job)
     if stored is not None:
         return stored
-    outcome = _analyze_module(job)
+    outcome = _analyze_module(job, changed=_stored_before(job))
+    if not job.options.resource_bodies:
+        outcome.resources = [_without_body(r) for r in outcome.resources]
     if job.options.disk_cache and not job.overlay:
         from advisor.iac import parse_cache
 
         parse_cache.store(parse_cache.key("module", _job_signature(job)), (_inputs_of(outcome), outcome))
     return outcome
+
+
+def _without_body(resource: Resource) -> Resource:
+    """The resource with an empty body that keeps the body's span (`Options.resource_bodies`)."""
+    lean = copy.copy(resource)
+    lean.body = Block(resource.body.type, resource.body.span, resource.body.labels)
+    return lean
 
 
 def cached_outcome(job: ModuleJob) -> ModuleOutcome | None:
@@ -236,6 +250,15 @@ def cached_outcome(job: ModuleJob) -> ModuleOutcome | None:
         outcome: ModuleOutcome = stored[1]
         return outcome
     return None
+
+
+def _stored_before(job: ModuleJob) -> bool:
+    """Whether an earlier run stored this module's outcome (it has changed since: it was a miss)."""
+    if not job.options.disk_cache or job.overlay:
+        return False
+    from advisor.iac import parse_cache
+
+    return parse_cache.exists(parse_cache.key("module", _job_signature(job)))
 
 
 def _job_signature(job: ModuleJob) -> str:
@@ -265,6 +288,7 @@ def _job_signature(job: ModuleJob) -> str:
             sorted(o.select),
             sorted(o.ignore),
             o.workspace,
+            o.resource_bodies,
             config,
             catalog_stamp,
         ],
@@ -346,14 +370,19 @@ def forget_reuse(directory: str, template: str | None = None) -> None:
         del _reuse[(os.path.normpath(directory), template)]
 
 
-def _analyze_module(job: ModuleJob) -> ModuleOutcome:
-    """The whole pipeline for one root module (runs in a worker process for big trees)."""
+def _analyze_module(job: ModuleJob, changed: bool = False) -> ModuleOutcome:
+    """The whole pipeline for one root module (runs in a worker process for big trees).
+
+    `changed`: the module changed since a stored run, so it is being edited and the parses of its
+    files are worth storing for the next run.
+    """
     reuse = _reuse_for(job)
     read_errors: list[ParseError] = []
     texts: dict[str, str] = {}
     from advisor.iac import hcl_parse
 
     hcl_parse.disk_cache = job.options.disk_cache
+    hcl_parse.store_parses = job.options.disk_cache and changed
 
     def read(path: str) -> str | None:
         norm = os.path.normpath(path)
@@ -546,7 +575,7 @@ def _compute(
     jobs: list[ModuleJob], max_jobs: int, on_module: Callable[[str], None] | None
 ) -> list[ModuleOutcome]:
     workers = max_jobs or min(os.cpu_count() or 1, 8)
-    if len(jobs) < PARALLEL_MIN_MODULES or workers <= 1:
+    if len(jobs) < 2 or workers <= 1 or (not max_jobs and _bytes_to_read(jobs) < PARALLEL_MIN_BYTES):
         out = []
         for j in jobs:
             out.append(_safe_analyze(j))
@@ -564,6 +593,24 @@ def _compute(
             if on_module:
                 on_module(outcome.directory)
         return results
+
+
+def _bytes_to_read(jobs: list[ModuleJob]) -> int:
+    """The size of the files the jobs read first: each template, or each module folder's own files."""
+    total = 0
+    for job in jobs:
+        if job.template is not None:
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(job.template)
+            continue
+        try:
+            with os.scandir(job.directory) as entries:
+                for e in entries:
+                    if is_terraform_file(e.name) and e.is_file():
+                        total += e.stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def _safe_analyze(job: ModuleJob) -> ModuleOutcome:

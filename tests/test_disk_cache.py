@@ -70,3 +70,39 @@ def test_corrupt_entries_are_misses_and_cache_can_be_disabled(tmp_path: Path, ca
     off = dict(cache_env, ADVISOR_NO_CACHE="1", ADVISOR_CACHE_DIR=str(tmp_path / "other"))
     assert rules(run_cli("lint", str(tmp_path), "--format", "json", env=off).stdout) == ["ebs-gp2-to-gp3"]
     assert not list((tmp_path / "other").glob("parse-*"))
+
+
+def test_file_parses_are_stored_once_a_module_changes(tmp_path: Path, cache_env: dict[str, str]):
+    """A first run stores module outcomes only; a changed module stores its files' parses for the next."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "a.tf").write_text(VOLUME.format(t="gp2"))
+    (proj / "b.tf").write_text(VOLUME.format(t="gp3").replace('"v"', '"w"'))
+    cache = Path(cache_env["ADVISOR_CACHE_DIR"])
+
+    def entries() -> int:
+        return sum(1 for p in cache.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
+
+    run_cli("lint", str(proj), env=cache_env)
+    assert entries() == 1  # the module's outcome
+    (proj / "a.tf").write_text(VOLUME.format(t="gp3"))
+    assert rules(run_cli("lint", str(proj), "--format", "json", env=cache_env).stdout) == []
+    assert entries() == 3  # the outcome (replaced) and the parses of a.tf and b.tf
+    (proj / "a.tf").write_text(VOLUME.format(t="gp2"))
+    assert rules(run_cli("lint", str(proj), "--format", "json", env=cache_env).stdout) == ["ebs-gp2-to-gp3"]
+    assert entries() == 4  # b.tf's parse was read back; a.tf's new text added one
+
+
+def test_outcomes_without_resource_bodies_report_the_same(tmp_path: Path):
+    """`lint` keeps no resource attributes in its outcomes; findings, costs and places are unchanged."""
+    from advisor.engine import Options, analyze_paths
+
+    (tmp_path / "main.tf").write_text(VOLUME.format(t="gp2") + 'resource "aws_eip" "e" {}\n')
+    full = analyze_paths([str(tmp_path)], Options(jobs=1))
+    lean = analyze_paths([str(tmp_path)], Options(jobs=1, resource_bodies=False))
+    assert lean.findings == full.findings and lean.costs == full.costs and lean.errors == full.errors
+    assert [(r.address, r.span, r.root) for r in lean.resources] == [
+        (r.address, r.span, r.root) for r in full.resources
+    ]
+    assert any(r.body.attributes for r in full.resources)
+    assert not any(r.body.attributes or r.body.blocks for r in lean.resources)

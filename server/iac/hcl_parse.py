@@ -27,6 +27,10 @@ _CACHE_LIMIT = 20_000
 _cache: OrderedDict[str, tuple[tuple[Item, ...], tuple[int, int, str] | None]] = OrderedDict()
 MAX_NESTING = 200
 disk_cache = False  # the command line turns this on: whole files are cached on disk by content
+# Storing a file's parse costs a tenth of a cold run and pays off only when its module changes later
+# (an unchanged module is served whole from its stored outcome): the engine turns this on for modules
+# that changed since a stored run.
+store_parses = False
 
 
 @by_fields
@@ -124,7 +128,8 @@ def _parse_chunks(text: str) -> list[tuple[Chunk, tuple[Item, ...], tuple[int, i
         if isinstance(stored, list):
             return stored
         fresh = [(chunk, *parse_chunk(chunk.text)) for chunk in split_top_level(text)]
-        parse_cache.store(digest, fresh)
+        if store_parses:
+            parse_cache.store(digest, fresh)
         return fresh
     return [(chunk, *parse_chunk(chunk.text)) for chunk in split_top_level(text)]
 

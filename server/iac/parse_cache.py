@@ -49,6 +49,11 @@ def load(digest: str) -> Any | None:
         return None
 
 
+def exists(digest: str) -> bool:
+    folder = _folder()
+    return folder is not None and os.path.exists(folder / digest[:2] / digest)
+
+
 def store(digest: str, value: Any) -> None:
     folder = _folder()
     if folder is None:
