@@ -45,9 +45,18 @@ def fast_items(text: str) -> tuple[Item, ...] | None:
 
 
 def agrees(text: str) -> bool:
-    """Assert the fast parser agrees with lark on `text`; whether it handled it (did not decline)."""
-    fast = fast_items(text)
-    if fast is None:
+    """Assert the fast parser agrees with lark on `text`; whether it handled it (did not decline).
+
+    A syntax error it reports itself (`Invalid`) must be one lark reports too.
+    """
+    try:
+        fast = hcl_fast.parse_items(text)
+    except hcl_fast.Invalid as exc:
+        assert lark_items(text) is None, f"the fast parser rejects what lark accepts ({exc}): {text!r}"
+        line, column, _ = exc.located(text)
+        assert 0 <= line <= text.count("\n") and column >= 0
+        return False
+    except hcl_fast.Unsupported:
         return False
     reference = lark_items(text)
     assert reference is not None, f"the fast parser accepts what lark rejects: {text!r}"
@@ -419,13 +428,34 @@ def test_parse_chunk_falls_back_to_lark() -> None:
     hcl_parse._cache.pop(declined, None)
     items, err = hcl_parse.parse_chunk(declined)
     assert err is None and items == lark_items(declined)
-    broken = 'resource "a" "b" {\n  x = [1 2]\n}'
-    hcl_parse._cache.pop(broken, None)
-    items, err = hcl_parse.parse_chunk(broken)
-    assert items == () and err is not None and err[:2] == (1, 9)
     deep = "x = " + "[" * (hcl_parse.MAX_NESTING + 1) + "]" * (hcl_parse.MAX_NESTING + 1)
     hcl_parse._cache.pop(deep, None)
     assert hcl_parse.parse_chunk(deep)[1] == (0, 0, f"nesting deeper than {hcl_parse.MAX_NESTING} levels")
+
+
+@pytest.mark.parametrize(
+    ("broken", "line", "column", "message"),
+    [
+        ('resource "a" "b" {\n  x = [1 2]\n}', 1, 9, "unexpected '2' (expected ',' or ']')"),
+        ('resource "a" "b" {\n  x = \n}', 1, 6, "unexpected end of line (expected an expression)"),
+        ('resource "a" "b" {\n  x = "abc\n}', 1, 6, "unterminated string (expected '\"')"),
+        ('resource "a" "b" {\n  x = "${var.a\n}', 1, 6, "unterminated string (expected '\"')"),
+        ('x = "${var.a', 0, 5, "'${' or '%{' without its '}'"),
+        ('resource "a" "b" {\n  x = "${var.a"\n}', 1, 14, "unterminated string (expected '\"')"),
+        ('resource "a" "b" {\n  x = 1\n', 2, 0, "unexpected end of block (expected '}')"),
+        ("x = a.\ny = 1", 0, 6, "unexpected end of line (expected a name after '.')"),
+    ],
+)
+def test_syntax_errors_are_reported_without_lark(
+    monkeypatch: pytest.MonkeyPatch, broken: str, line: int, column: int, message: str
+) -> None:
+    """Where the fast parser follows the grammar it reports the error itself, where lark points."""
+    monkeypatch.setattr(hcl_lark, "get_parser", lambda: pytest.fail("lark was used"))
+    hcl_parse._cache.pop(broken, None)
+    items, err = hcl_parse.parse_chunk(broken)
+    assert items == () and err == (line, column, message)
+    monkeypatch.undo()
+    assert lark_items(broken) is None
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,12 @@ about a millisecond a chunk and was most of a cold run. This parser builds the v
 dataclasses, positions included) without the parse tree.
 
 python-hcl2 stays the reference. Its grammar (hcl2.lark with `hcl_parse`'s fixes) and its postlexer
-are what this module reproduces, quirks included; whatever this parser is not sure about — a syntax
-error, a rare construct, a token the contextual lexer might read differently — raises `Unsupported`,
-and the caller parses the chunk with lark, which then accepts it or reports the error. So this parser
-must never accept text lark rejects nor build a different tree; declining is always safe.
+are what this module reproduces, quirks included; whatever this parser is not sure about — a rare
+construct, a token the contextual lexer might read differently — raises `Unsupported`, and the caller
+parses the chunk with lark, which then accepts it or reports the error. So this parser must never
+accept text lark rejects nor build a different tree; declining is always safe. A syntax error found
+where the parser follows the grammar rule for rule raises `Invalid` (a subclass) with its place and
+what was expected: lark is not loaded for it, and it must be text lark rejects too.
 
 Quirks of the reference reproduced here (each checked against lark in tests/test_hcl_fast.py):
 
@@ -65,8 +67,46 @@ from advisor.iac.hcl_ast import (
 class Unsupported(Exception):
     """The text is not something this parser is sure about: parse it with python-hcl2 instead.
 
-    `args[0]` says why, starting with a short kind (`syntax`, `keyword`, …) used in reports.
+    `args[0]` says why, starting with a short kind (`keyword`, `directive`, …) used in reports.
     """
+
+
+class Invalid(Unsupported):
+    """The text breaks the grammar at `at` (an offset): a syntax error, reported without lark.
+
+    Raised only where this parser follows the grammar rule for rule, so lark rejects the same text
+    (tests/test_hcl_fast.py checks it on every rejected input). Editors hit errors on every keystroke;
+    loading lark for them would cost a quarter of a second the first time.
+    """
+
+    def __init__(self, message: str, at: int) -> None:
+        super().__init__(f"syntax: {message}")
+        self.message = message
+        self.at = at
+
+    def located(self, text: str) -> tuple[int, int, str]:
+        """(line, column, message), 0-based within `text`; the end of the text for its end."""
+        at = min(self.at, len(text))
+        line = text.count("\n", 0, at)
+        return line, at - (text.rfind("\n", 0, at) + 1), self.message
+
+
+_WORDS = {"nl": "end of line", "eof": "end of block", "iend": "'}'", "dend": "'}'", "qt": "'\"'"}
+_WORDS.update({"interp": "'${'", "dir": "'%{'", "heredoc": "heredoc", "qend": "'\"'"})
+
+
+def _describe(kind: str, text: str) -> str:
+    """A token in words for an error message."""
+    if kind == "nl" and text.lstrip(" \t\r").startswith(("#", "//", "/*")):
+        return "comment"
+    if kind in _WORDS:
+        return _WORDS[kind]
+    if kind == "str" or kind == "part":
+        return f"string {text[:30]!r}"
+    if kind in ("line", "key", "head", "name", "num"):
+        word = re.match(r"[^\s=\"{]*", text)
+        return f"'{(word.group() if word else text)[:30]}'"
+    return f"'{kind.strip()}'"
 
 
 # Code between strings: blanks, then one token. Order matters: comments before `/`, the `line` token
@@ -162,6 +202,7 @@ def _tokenize(src: str) -> _Tokens:
     ends: list[int] = []
     depth: list[int] = []  # braces open inside each open `${`/`%{`, innermost last
     closers: list[str] = []  # what the `}` that closes each of them is: `iend` or `dend`
+    opened: list[int] = []  # where each open string and `${`/`%{` starts, innermost last
     n = len(src)
     pos = 0
     in_string = False
@@ -179,7 +220,9 @@ def _tokenize(src: str) -> _Tokens:
             pos = end
             if kind == "qend":
                 in_string = False
+                opened.pop()
             elif kind != "part":
+                opened.append(pos - len(m.group()))
                 depth.append(0)
                 closers.append("iend" if kind == "interp" else "dend")
                 in_string = False
@@ -201,6 +244,7 @@ def _tokenize(src: str) -> _Tokens:
                 elif depth and text == "}":
                     if depth[-1] == 0:  # back into the string this `${`/`%{` is in
                         depth.pop()
+                        opened.pop()
                         kind = closers.pop()
                         in_string = True
                     else:
@@ -223,6 +267,7 @@ def _tokenize(src: str) -> _Tokens:
                     end = m.end("kn")
                 elif kind == "qt":
                     in_string = True
+                    opened.append(end - 1)
                 elif kind == "heredoc":
                     whole = _HEREDOC.match(src, end - len(text))
                     if whole is None:
@@ -247,7 +292,8 @@ def _tokenize(src: str) -> _Tokens:
         else:
             pos = n
     if in_string or depth:
-        raise Unsupported("syntax: unterminated string")
+        what = "unterminated string (expected '\"')" if in_string else "'${' or '%{' without its '}'"
+        raise Invalid(what, opened[-1])
     # two `eof` tokens: the parser looks one token ahead without checking for the end
     kinds += ("eof", "eof")
     texts += ("", "")
@@ -280,6 +326,10 @@ class _Parser:
         end_line = bisect_right(lines, end, line) - 1
         return (line, start - first, end_line, end - lines[end_line], start, end)
 
+    def invalid(self, i: int, expected: str) -> Invalid:
+        """The syntax error at token i, which is not what the grammar allows there."""
+        return Invalid(f"unexpected {_describe(self.k[i], self.v[i])} ({expected})", self.s[i])
+
     def skip_nl(self) -> None:
         k = self.k
         i = self.i
@@ -291,7 +341,7 @@ class _Parser:
         """Consume a token of `kind`; its end offset."""
         i = self.i
         if self.k[i] != kind:
-            raise Unsupported(f"syntax: expected {kind!r}, found {self.k[i]!r}")
+            raise self.invalid(i, f"expected {_describe(kind, kind)}")
         self.i = i + 1
         return self.e[i]
 
@@ -307,7 +357,7 @@ class _Parser:
         """A name that lark reads as NAME in every state: not a keyword nor `true`/`false`/`null`."""
         i = self.i
         if self.k[i] != "name":
-            raise Unsupported(f"syntax: expected a name, found {self.k[i]!r}")
+            raise self.invalid(i, "expected a name")
         name = self.v[i]
         if name in _KEYWORDS or name in _LITERALS:
             raise Unsupported(f"keyword: {name!r} as a name")
@@ -336,7 +386,7 @@ class _Parser:
     def chunk(self) -> tuple[Item, ...]:
         items = self.body()
         if self.k[self.i] != "eof":
-            raise Unsupported(f"syntax: unexpected {self.k[self.i]!r} at top level")
+            raise self.invalid(self.i, "expected an attribute or a block")
         return tuple(items)
 
     def body(self) -> list[Item]:
@@ -412,7 +462,7 @@ class _Parser:
                     while k[i] == "nl":
                         i += 1
                     if k[i] != "{":
-                        raise Unsupported(f"syntax: expected '{{' or '=', found {k[i]!r}")
+                        raise self.invalid(i, "expected '{' or '='")
                     i += 1
                     break
                 i += 1
@@ -527,7 +577,7 @@ class _Parser:
             if swallowed:
                 after = _PREC.get(k[i])
                 if after is not None and after > prec:
-                    raise Unsupported("syntax: tighter operator after a newline")
+                    raise self.invalid(i, "an operator that binds tighter cannot start a new line here")
 
     def unary(self) -> Expr:
         """`(- | !) expr_term`, or an expr_term (`-12` is a literal, not a negation)."""
@@ -605,7 +655,7 @@ class _Parser:
                 whole, fraction = text.split(".")
                 return (int(whole), int(fraction))
             return (int(text),)
-        raise Unsupported(f"syntax: expected a name after '.', found {kind!r}")
+        raise self.invalid(i, "expected a name after '.'")
 
     def splat_accessors(self) -> None:
         """The `.name`/`[key]` after `.*` or `[*]`: lark takes them all into the splat."""
@@ -673,7 +723,7 @@ class _Parser:
                 pos = self.pos(s[i], e[i + 1])
                 value = float(glued) if "." in glued or "e" in glued or "E" in glued else int(glued)
                 return Lit(value, pos)
-        raise Unsupported(f"syntax: unexpected {kind!r} where an expression starts")
+        raise self.invalid(i, "expected an expression")
 
     def call(self) -> Call:
         """`name(args)` or `provider::ns::name(args)`; `...` after the last argument expands it."""
@@ -683,7 +733,7 @@ class _Parser:
         names = [v[i]]  # any word: after `::` and where a call starts, lark reads words as names
         if k[i + 1] == "::":
             if k[i + 2] != "name" or k[i + 3] != "::" or k[i + 4] != "name":
-                raise Unsupported("syntax: a provider function is `provider::namespace::name(…)`")
+                raise self.invalid(i, "a provider function is `provider::namespace::name(…)`")
             names += (v[i + 2], v[i + 4])
             i += 4
         self.i = i + 1
@@ -743,7 +793,7 @@ class _Parser:
                 self.i += 1
                 self.skip_nl()
             elif k[self.i] != "]":
-                raise Unsupported(f"syntax: expected ',' or ']', found {k[self.i]!r}")
+                raise self.invalid(self.i, "expected ',' or ']'")
         end = self.expect("]")
         return TupleExpr(tuple(items), self.pos(start, end))
 
@@ -800,7 +850,7 @@ class _Parser:
                 raise Unsupported(f"keyword: {v[self.i]!r} as an object key")
             key = self.expression()
             if k[self.i] != "=" and k[self.i] != ":":
-                raise Unsupported(f"syntax: expected '=' or ':', found {k[self.i]!r}")
+                raise self.invalid(self.i, "expected '=' or ':'")
             self.i += 1
             items.append((object_key(key), self.expression()))
             self.skip_nl()
@@ -819,7 +869,7 @@ class _Parser:
             self.plain_name()
         self.skip_nl()
         if not self.keyword("in"):
-            raise Unsupported("syntax: expected 'in'")
+            raise self.invalid(self.i, "expected 'in'")
         self.skip_nl()
         collection = self.expression()
         self.skip_nl()
@@ -845,7 +895,7 @@ class _Parser:
                 parts.append(self.expression())
                 i = self.i
                 if k[i] != "iend":
-                    raise Unsupported(f"syntax: expected '}}' to end an interpolation, found {k[i]!r}")
+                    raise self.invalid(i, "expected '}' to end an interpolation")
                 i += 1
             elif kind == "dir":
                 self.i = i + 1
@@ -879,7 +929,7 @@ class _Parser:
                 self.i += 1
                 self.plain_name()
             if not self.keyword("in"):
-                raise Unsupported("syntax: expected 'in' in a for directive")
+                raise self.invalid(self.i, "expected 'in' in a for directive")
             self.expression()
         if k[self.i] == "~":
             self.i += 1

@@ -1,7 +1,8 @@
 """The reference parser: python-hcl2's LALR grammar, through lark, converted to `hcl_ast`.
 
-`hcl_fast` parses almost every chunk; what it is not sure about (a syntax error, a rare construct)
-comes here, and this parser either accepts it or says what is wrong in words a user can act on.
+`hcl_fast` parses almost every chunk and reports most syntax errors; what it is not sure about (a rare
+construct, an error it cannot place) comes here, and this parser either accepts it or says what is
+wrong in words a user can act on.
 Loaded only then: importing lark and loading its tables costs a quarter of a second.
 """
 

@@ -5,10 +5,10 @@ edit re-parses only the chunk it touched, and a syntax error costs only its chun
 `ParseError` at the real position.
 
 Two parsers: each chunk first goes to `hcl_fast`, a hand-written parser many times faster than lark
-(parsing was most of a cold run). python-hcl2's LALR grammar stays the reference: whatever the fast
-parser is not sure about (any syntax error, a rare construct) it declines, and the chunk is parsed
-by python-hcl2 (`hcl_lark`, loaded only then), which accepts it or reports the error message. Both
-build the same tree.
+(parsing was most of a cold run). It reports the syntax errors it is sure of itself. python-hcl2's
+LALR grammar stays the reference: whatever the fast parser is not sure about (a rare construct) it
+declines, and the chunk is parsed by python-hcl2 (`hcl_lark`, loaded only then), which accepts it or
+reports the error message. Both build the same tree.
 """
 
 from __future__ import annotations
@@ -108,7 +108,9 @@ def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | Non
     else:
         try:
             result = (hcl_fast.parse_items(text), None)
-        except hcl_fast.Unsupported:  # not sure, or not valid: the reference parser decides
+        except hcl_fast.Invalid as exc:  # a syntax error where the grammar is followed rule for rule
+            result = ((), exc.located(text))
+        except hcl_fast.Unsupported:  # not sure: the reference parser decides
             from advisor.iac import hcl_lark
 
             result = hcl_lark.parse(text)
