@@ -69,7 +69,10 @@ def cache_db_path() -> Path:
 
 def shipped_db_path() -> Path:
     """The snapshot inside the installed package (extracted once if the package is zipped)."""
-    from importlib import resources  # imported here: it costs ~20 ms and only the first open needs it
+    beside = Path(__file__).parent / "data" / SNAPSHOT_NAME
+    if beside.is_file():  # an ordinary install: no need for importlib.resources (~20 ms to import)
+        return beside
+    from importlib import resources
 
     resource = resources.files(__package__ or "advisor.pricing").joinpath("data").joinpath(SNAPSHOT_NAME)
     if isinstance(resource, Path):
@@ -340,6 +343,16 @@ class Catalog:
         return close[0] if close else None
 
     # -- status ----------------------------------------------------------------------------------
+
+    def as_of(self) -> str | None:
+        """The newest date among the prices, as `status()` gives it, without its full-table counts."""
+        newest_first = sorted(self._origins.items(), key=lambda o: o[1][1], reverse=True)
+        with self._lock:
+            for origin, (_source, date) in newest_first:
+                found = self._conn.execute("SELECT 1 FROM price WHERE origin = ? LIMIT 1", (origin,))
+                if date and found.fetchone():
+                    return date
+        return None
 
     def status(self) -> dict[str, Any]:
         """What `advisor pricing status` prints: which file, where from, per-source dates and coverage."""

@@ -12,11 +12,11 @@ import contextlib
 import copy
 import functools
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources as importlib_resources
 from typing import Any
 
 from advisor.config import Config
@@ -58,11 +58,15 @@ class Rule:
         return f"{DOCS_BASE}{self.id}.md"
 
 
+def _table_text(name: str) -> str:
+    """A table shipped in `tables/` (read beside this file: importlib.resources costs a start-up)."""
+    with open(os.path.join(os.path.dirname(__file__), "tables", name), encoding="utf-8") as f:
+        return f.read()
+
+
 @functools.lru_cache(maxsize=1)
 def load_rules() -> tuple[Rule, ...]:
-    data = tomllib.loads(
-        importlib_resources.files("advisor.rules").joinpath("tables/rules.toml").read_text("utf-8")
-    )
+    data = tomllib.loads(_table_text("rules.toml"))
     out: list[Rule] = []
     for row in data["rule"]:
         targets = []
@@ -92,7 +96,7 @@ def load_rules() -> tuple[Rule, ...]:
 
 @functools.lru_cache(maxsize=1)
 def families() -> dict[str, dict[str, list[str]]]:
-    text = importlib_resources.files("advisor.rules").joinpath("tables/families.toml").read_text("utf-8")
+    text = _table_text("families.toml")
     tables: dict[str, dict[str, list[str]]] = tomllib.loads(text)
     return tables
 

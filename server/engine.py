@@ -200,6 +200,7 @@ class ModuleJob:
     options: Options
     overlay: dict[str, str] = field(default_factory=dict)
     template: str | None = None
+    signature: str = field(default="", init=False, repr=False, compare=False)  # `_job_signature`'s, once made
 
 
 @dataclass(slots=True)
@@ -263,6 +264,12 @@ def _stored_before(job: ModuleJob) -> bool:
 
 def _job_signature(job: ModuleJob) -> str:
     """Everything besides file contents that decides a module's outcome."""
+    if not job.signature:
+        job.signature = _make_signature(job)
+    return job.signature
+
+
+def _make_signature(job: ModuleJob) -> str:
     import dataclasses
     import json
 

@@ -97,7 +97,7 @@ def test_outcomes_without_resource_bodies_report_the_same(tmp_path: Path):
     """`lint` keeps no resource attributes in its outcomes; findings, costs and places are unchanged."""
     from advisor.engine import Options, analyze_paths
 
-    (tmp_path / "main.tf").write_text(VOLUME.format(t="gp2") + 'resource "aws_eip" "e" {}\n')
+    (tmp_path / "main.tf").write_text(VOLUME.format(t="gp2") + 'resource "aws_eip" "lean" {}\n')
     full = analyze_paths([str(tmp_path)], Options(jobs=1))
     lean = analyze_paths([str(tmp_path)], Options(jobs=1, resource_bodies=False))
     assert lean.findings == full.findings and lean.costs == full.costs and lean.errors == full.errors

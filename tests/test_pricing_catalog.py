@@ -201,7 +201,7 @@ def test_instance_type_listing(catalog: Catalog) -> None:
 def test_status(catalog: Catalog) -> None:
     status = catalog.status()
     assert status["source"] == "snapshot"
-    assert status["as_of"] == "2026-07-20"
+    assert status["as_of"] == "2026-07-20" == catalog.as_of()
     assert status["schema_version"] == snapshot_db.SCHEMA_VERSION
     assert status["rows"]["price"] > 40000 and status["rows"]["instance_type"] > 1500
     assert {"us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1"} <= set(status["regions"])
@@ -234,7 +234,8 @@ def test_default_prefers_valid_refreshed_copy(clean_default: Path) -> None:
     conn.commit()
     conn.close()
     cat = Catalog.default()
-    assert cat.status()["source"] == "refreshed"
+    assert cat.status()["source"] == "refreshed" == cat.kind
+    assert cat.as_of() == cat.status()["as_of"] == "2026-09-01"
     price = cat.price("ec2.m5.large", "us-east-1")
     assert price is not None and price.value == 0.1 and price.source == "refresh"
 

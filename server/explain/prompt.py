@@ -111,11 +111,11 @@ def _catalog_summary() -> str:
     try:
         from advisor.pricing.catalog import Catalog
 
-        status = Catalog.default().status()
+        catalog = Catalog.default()
+        as_of = catalog.as_of()
     except Exception:  # pricing trouble must not block an explanation
         return ""
-    as_of = status.get("as_of")
-    return f"{status.get('source', 'snapshot')} catalogue" + (f" as of {as_of}" if as_of else "")
+    return f"{catalog.kind} catalogue" + (f" as of {as_of}" if as_of else "")
 
 
 def _price_sources(cost: ResourceCost | None) -> str:

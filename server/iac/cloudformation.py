@@ -12,11 +12,11 @@ import contextlib
 import functools
 import itertools
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources as importlib_resources
 from typing import Any
 
 from advisor.iac import jsonpos
@@ -72,7 +72,9 @@ def looks_like_template(text: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def mapping() -> dict[str, Any]:
-    text = importlib_resources.files("advisor.iac").joinpath("cloudformation.toml").read_text("utf-8")
+    # read beside this file: importlib.resources costs a start-up
+    with open(os.path.join(os.path.dirname(__file__), "cloudformation.toml"), encoding="utf-8") as f:
+        text = f.read()
     table: dict[str, Any] = tomllib.loads(text)
     return table
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +59,8 @@ def store(digest: str, value: Any) -> None:
         return
     target = folder / digest[:2]
     try:
+        import tempfile  # only writes need it
+
         target.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:

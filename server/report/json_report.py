@@ -16,10 +16,10 @@ COMPACT_ABOVE = 2000
 def pricing_info(region: str) -> dict[str, Any]:
     from advisor.pricing.catalog import Catalog
 
-    status = Catalog.default().status()
+    catalog = Catalog.default()
     return {
-        "source": status.get("source", "snapshot"),
-        "as_of": status.get("as_of", ""),
+        "source": catalog.kind,
+        "as_of": catalog.as_of(),
         "default_region": region,
     }
 
