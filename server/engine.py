@@ -269,14 +269,22 @@ def _job_signature(job: ModuleJob) -> str:
     return job.signature
 
 
-def _make_signature(job: ModuleJob) -> str:
+def _make_signature(job: ModuleJob, shared: str | None = None) -> str:
+    import json
+
+    return json.dumps(
+        [os.path.abspath(job.directory), job.template, shared or _options_signature(job.options)]
+    )
+
+
+def _options_signature(o: Options) -> str:
+    """The part of a job's signature its options decide (the same for every job of a run)."""
     import dataclasses
     import json
 
     from advisor import __version__
     from advisor.pricing.catalog import Catalog
 
-    o = job.options
     catalog = Catalog.default().path
     try:
         catalog_stamp = f"{catalog}:{os.stat(catalog).st_mtime_ns}"
@@ -287,8 +295,6 @@ def _make_signature(job: ModuleJob) -> str:
     return json.dumps(
         [
             __version__,
-            os.path.abspath(job.directory),
-            job.template,
             o.region,
             sorted(o.cli_vars.items()),
             var_files,
@@ -304,11 +310,11 @@ def _make_signature(job: ModuleJob) -> str:
 
 
 def _file_digest(path: str) -> str | None:
-    import hashlib
+    from advisor.iac.parse_cache import digest
 
     try:
         with open(path, "rb") as f:
-            return hashlib.blake2b(f.read(), digest_size=16).hexdigest()
+            return digest(f.read())
     except OSError:
         return None
 
@@ -515,6 +521,10 @@ def analyze_paths(
     jobs += [
         ModuleJob(os.path.dirname(f) or ".", options, template=f) for f in files if is_template_candidate(f)
     ]
+    if options.disk_cache and jobs:
+        shared = _options_signature(options)
+        for job in jobs:
+            job.signature = _make_signature(job, shared)
     outcomes = _run(jobs, options.jobs, on_module)
     child_dirs: set[str] = set()
     for job, o in zip(jobs, outcomes, strict=True):

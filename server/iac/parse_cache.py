@@ -8,7 +8,10 @@ a corrupt or unreadable entry is a miss. `ADVISOR_NO_CACHE=1` turns it off.
 
 from __future__ import annotations
 
-import hashlib
+try:  # the BLAKE2 module alone: `hashlib` loads OpenSSL first, a few milliseconds of every start
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b
 import os
 import pickle
 from pathlib import Path
@@ -33,8 +36,13 @@ def _folder() -> Path | None:
     return _dir
 
 
+def digest(data: bytes) -> str:
+    """A short content hash (file contents in stored outcomes' inputs)."""
+    return blake2b(data, digest_size=16).hexdigest()
+
+
 def key(kind: str, text: str) -> str:
-    return hashlib.blake2b(f"{kind}\0{text}".encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return blake2b(f"{kind}\0{text}".encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 def load(digest: str) -> Any | None:
