@@ -178,7 +178,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
         explain_findings(analysis, config, options)
     unit = config.unit()
-    region = options.settings().default_region
+    region = options.default_region
     if args.format == "json":
         from advisor.report import json_report
 
@@ -217,7 +217,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     options.resource_bodies = False  # costs are priced in the workers: the report needs no attributes
     analysis = analyze_paths(args.paths, options)
     unit = config.unit()
-    region = options.settings().default_region
+    region = options.default_region
     if args.format == "json":
         text = cost_report.render_json(analysis, region, unit)
     else:

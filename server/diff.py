@@ -92,7 +92,7 @@ def resolve_ref(root: str, ref: str) -> str:
 
 def _wanted(path: str, scopes: list[str]) -> bool:
     """Terraform files anywhere (module sources may live outside PATH), any IaC file inside PATH."""
-    from advisor.iac.terraform import is_terraform_file, is_tfvars_file
+    from advisor.iac.files import is_terraform_file, is_tfvars_file
 
     name = path.rsplit("/", 1)[-1]
     if is_terraform_file(name) or is_tfvars_file(name) or name == ".gitignore":
@@ -415,7 +415,7 @@ def cli_diff(args: argparse.Namespace) -> int:
     except DiffError as exc:
         sys.stderr.write(f"advisor: {exc}\n")
         return EXIT_ERROR
-    region = options.settings().default_region
+    region = options.default_region
     if args.format == "json":
         text = render_json(result, region)
     elif args.format == "markdown":

@@ -16,16 +16,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from advisor.config import Config
-from advisor.iac.terraform import (
-    ResourceReuse,
-    Settings,
-    evaluate_root,
-    is_terraform_file,
-    is_tfvars_file,
-)
+from advisor.iac.files import is_template_candidate, is_terraform_file, is_tfvars_file
 from advisor.model import Block, Finding, ParseError, Resource, Span, base_address
 
+# The parsers and evaluators are imported where they are used: a run served from stored outcomes
+# needs none of them.
 if TYPE_CHECKING:
+    from advisor.iac.terraform import ResourceReuse, Settings
     from advisor.pricing.costs import ResourceCost
     from advisor.rules.engine import FindingReuse
 
@@ -54,9 +51,14 @@ class Options:
     # count and price resources (lint, cost) then store, pass between processes and read back a fifth.
     resource_bodies: bool = True
 
+    @property
+    def default_region(self) -> str:
+        return self.region or self.config.region or "us-east-1"
+
     def settings(self) -> Settings:
-        region = self.region or self.config.region or "us-east-1"
-        return Settings(region, dict(self.cli_vars), list(self.var_files), self.workspace)
+        from advisor.iac.terraform import Settings
+
+        return Settings(self.default_region, dict(self.cli_vars), list(self.var_files), self.workspace)
 
 
 @dataclass(slots=True)
@@ -162,13 +164,6 @@ def discover(paths: Iterable[str]) -> tuple[list[str], list[ParseError]]:
                 ):
                     found.append(os.path.normpath(full))
     return sorted(dict.fromkeys(found)), errors
-
-
-def is_template_candidate(name: str) -> bool:
-    """A file that may be a CloudFormation template (its content decides)."""
-    return name.endswith((".yaml", ".yml", ".template", ".json")) and not name.endswith(
-        (".tf.json", ".tfvars.json")
-    )
 
 
 # -- reading files safely -------------------------------------------------------------------------------
@@ -363,6 +358,7 @@ def _reuse_for(job: ModuleJob) -> _Reuse | None:
     """The reuse state of this module when the caller asked for incremental runs (the editor)."""
     if not job.options.incremental:
         return None
+    from advisor.iac.terraform import ResourceReuse
     from advisor.rules.engine import FindingReuse
 
     key = (os.path.normpath(job.directory), job.template)
@@ -419,6 +415,8 @@ def _analyze_module(job: ModuleJob, changed: bool = False) -> ModuleOutcome:
             return ModuleOutcome(job.directory)  # not a template: ignored
         result = evaluate_template(job.template, text, job.options.settings(), read)
     else:
+        from advisor.iac.terraform import evaluate_root
+
         result = evaluate_root(
             job.directory, job.options.settings(), read, job.overlay, reuse.resources if reuse else None
         )

@@ -106,3 +106,14 @@ def test_outcomes_without_resource_bodies_report_the_same(tmp_path: Path):
     ]
     assert any(r.body.attributes for r in full.resources)
     assert not any(r.body.attributes or r.body.blocks for r in lean.resources)
+
+
+def test_a_run_served_from_stored_outcomes_loads_no_parser(tmp_path: Path, cache_env: dict[str, str]):
+    """The warm run's start-up: stored outcomes need the model, not the parsers or evaluators."""
+    (tmp_path / "main.tf").write_text(VOLUME.format(t="gp2"))
+    first = run_cli("lint", str(tmp_path), "--format", "json", env=cache_env)
+    warm = run_cli("lint", str(tmp_path), "--format", "json", env=dict(cache_env, PYTHONPROFILEIMPORTTIME="1"))
+    assert warm.stdout == first.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in warm.stderr.splitlines() if "|" in line}
+    assert "advisor.engine" in imported
+    assert not {"advisor.iac.terraform", "advisor.iac.hcl_parse", "advisor.pricing.estimators"} & imported

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.iac.files import is_terraform_file
 from advisor.iac.hcl_ast import (
     Attribute,
     BinOp,
@@ -45,14 +46,6 @@ META_ARGUMENTS = {
     "source",
     "version",
 }
-
-
-def is_terraform_file(path: str) -> bool:
-    return path.endswith((".tf", ".tf.json"))
-
-
-def is_tfvars_file(path: str) -> bool:
-    return path.endswith((".tfvars", ".tfvars.json"))
 
 
 @dataclass(slots=True)

@@ -60,8 +60,7 @@ class Unit:
 
 def unit_of(path: str) -> Unit | None:
     """The unit a file is analysed in, or None for files Advisor does not read."""
-    from advisor.engine import is_template_candidate
-    from advisor.iac.terraform import is_terraform_file, is_tfvars_file
+    from advisor.iac.files import is_template_candidate, is_terraform_file, is_tfvars_file
 
     path = os.path.normpath(path)
     name = os.path.basename(path)

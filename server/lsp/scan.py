@@ -58,7 +58,8 @@ class Scanner:
         report: Callable[[str, int], None],
         cancelled: Callable[[], bool],
     ) -> ScanSummary:
-        from advisor.engine import discover, is_template_candidate, module_roots
+        from advisor.engine import discover, module_roots
+        from advisor.iac.files import is_template_candidate
 
         loop = asyncio.get_running_loop()
         files, errors = await loop.run_in_executor(self.pool, discover, folders)
