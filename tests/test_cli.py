@@ -244,3 +244,31 @@ def test_every_fix_in_examples_round_trips(tmp_path: Path):
         assert (f["rule"], f["resource"]) not in remaining, (
             f"fix did not clear {f['rule']} on {f['resource']}"
         )
+
+
+def test_very_large_json_reports_are_compact_and_parse_the_same() -> None:
+    """Above COMPACT_ABOVE findings the report is written for programs: one line, ASCII escapes."""
+    from advisor.engine import Analysis
+    from advisor.model import Finding, Span, TextEdit
+    from advisor.report import json_report
+
+    def analysis(n: int) -> Analysis:
+        span = Span("main.tf", 3, 10, 3, 15)
+        finding = Finding(
+            "ebs-gp2-to-gp3", "warning", "gp2 → gp3: $10.00 → $8.00/mo (−20%)", span,
+            resource="aws_ebs_volume.v", current="gp2", suggested="gp3", monthly_cost=10.0,
+            monthly_cost_after=8.0, fix=[TextEdit(span, '"gp3"')],
+        )  # fmt: skip
+        return Analysis(files=["main.tf"], findings=[finding] * n)
+
+    small = json_report.render(analysis(json_report.COMPACT_ABOVE), "us-east-1")
+    large = json_report.render(analysis(json_report.COMPACT_ABOVE + 1), "us-east-1")
+    assert "\n  " in small and "→" in small
+    assert large.count("\n") == 1 and large.isascii()
+    small_doc, large_doc = json.loads(small), json.loads(large)
+    assert large_doc["findings"][0] == small_doc["findings"][0]
+    assert large_doc["findings"][0]["message"] == "gp2 → gp3: $10.00 → $8.00/mo (−20%)"
+    assert large_doc["findings"][0]["fix"][0] == {
+        "path": "main.tf", "line": 4, "column": 11, "end_line": 4, "end_column": 16, "new_text": '"gp3"'
+    }  # fmt: skip
+    assert large_doc["summary"]["monthly_savings"] == round(2.0 * (json_report.COMPACT_ABOVE + 1), 2)

@@ -112,7 +112,9 @@ def test_a_run_served_from_stored_outcomes_loads_no_parser(tmp_path: Path, cache
     """The warm run's start-up: stored outcomes need the model, not the parsers or evaluators."""
     (tmp_path / "main.tf").write_text(VOLUME.format(t="gp2"))
     first = run_cli("lint", str(tmp_path), "--format", "json", env=cache_env)
-    warm = run_cli("lint", str(tmp_path), "--format", "json", env=dict(cache_env, PYTHONPROFILEIMPORTTIME="1"))
+    warm = run_cli(
+        "lint", str(tmp_path), "--format", "json", env=dict(cache_env, PYTHONPROFILEIMPORTTIME="1")
+    )
     assert warm.stdout == first.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in warm.stderr.splitlines() if "|" in line}
     assert "advisor.engine" in imported

@@ -13,11 +13,12 @@ SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "hint": 0}
 
 def rel(path: str) -> str:
     """Paths relative to the working directory, with forward slashes."""
-    return _rel(os.getcwd(), path)
+    return relative_to(os.getcwd(), path)
 
 
 @functools.lru_cache(maxsize=8192)
-def _rel(cwd: str, path: str) -> str:
+def relative_to(cwd: str, path: str) -> str:
+    """`rel` from a known working directory (a report asks for it once, not per path)."""
     # a report names the same few files thousands of times, and `relpath` is slow
     try:
         r = os.path.relpath(path, cwd)
@@ -37,11 +38,16 @@ def position(span: Span) -> dict[str, int]:
     }
 
 
-def edit_json(edit: TextEdit) -> dict[str, Any]:
-    out: dict[str, Any] = {"path": rel(edit.span.path)}
-    out.update(position(edit.span))
-    out["new_text"] = edit.new_text
-    return out
+def edit_json(edit: TextEdit, cwd: str | None = None) -> dict[str, Any]:
+    span = edit.span
+    return {
+        "path": relative_to(cwd or os.getcwd(), span.path),
+        "line": span.line + 1,
+        "column": span.column + 1,
+        "end_line": span.end_line + 1,
+        "end_column": span.end_column + 1,
+        "new_text": edit.new_text,
+    }
 
 
 def at_or_above(finding: Finding, threshold: str) -> bool:
