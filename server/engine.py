@@ -218,21 +218,30 @@ def analyze_module(job: ModuleJob) -> ModuleOutcome:
     stored = cached_outcome(job)
     if stored is not None:
         return stored
+    return _fresh_outcome(job, pickled=False)[0]
+
+
+def _fresh_outcome(job: ModuleJob, pickled: bool) -> tuple[ModuleOutcome, bytes]:
+    """The module analysed now, and stored when the disk cache is on.
+
+    With `pickled` (a worker process) the pickled record, made once for both the disk cache and the
+    parent process, is returned too.
+    """
+    import pickle
+
     outcome = _analyze_module(job, changed=_stored_before(job))
     if not job.options.resource_bodies:
-        outcome.resources = [_without_body(r) for r in outcome.resources]
-    if job.options.disk_cache and not job.overlay:
+        for r in outcome.resources:  # made for this outcome only: changed in place
+            r.body = Block(r.body.type, r.body.span, r.body.labels)
+    cached = job.options.disk_cache and not job.overlay
+    record = b""
+    if cached or pickled:
+        record = pickle.dumps((_inputs_of(outcome) if cached else [], outcome), pickle.HIGHEST_PROTOCOL)
+    if cached:
         from advisor.iac import parse_cache
 
-        parse_cache.store(parse_cache.key("module", _job_signature(job)), (_inputs_of(outcome), outcome))
-    return outcome
-
-
-def _without_body(resource: Resource) -> Resource:
-    """The resource with an empty body that keeps the body's span (`Options.resource_bodies`)."""
-    lean = copy.copy(resource)
-    lean.body = Block(resource.body.type, resource.body.span, resource.body.labels)
-    return lean
+        parse_cache.store_pickled(parse_cache.key("module", _job_signature(job)), record)
+    return outcome, record
 
 
 def cached_outcome(job: ModuleJob) -> ModuleOutcome | None:
@@ -603,7 +612,10 @@ def _compute(
     ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         results = []
-        for outcome in pool.map(_safe_analyze, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+        import pickle
+
+        for record in pool.map(_pickled_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+            outcome = pickle.loads(record)[1]
             results.append(outcome)
             if on_module:
                 on_module(outcome.directory)
@@ -631,13 +643,27 @@ def _bytes_to_read(jobs: list[ModuleJob]) -> int:
 def _safe_analyze(job: ModuleJob) -> ModuleOutcome:
     """A bug on one module is reported as an error on that module; the run goes on."""
     try:
-        return analyze_module(job)
+        return _fresh_outcome(job, pickled=False)[0]
     except Exception as exc:  # the last line of defence for a whole-tree run
-        import traceback
+        return _internal_error(job, exc)
 
-        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        err = ParseError(job.directory, f"internal error while analysing this module: {detail}")
-        return ModuleOutcome(job.directory, read_errors=[err])
+
+def _pickled_in_worker(job: ModuleJob) -> bytes:
+    """`_safe_analyze` in a worker process: its answer as the pickled record (see `_fresh_outcome`)."""
+    import pickle
+
+    try:
+        return _fresh_outcome(job, pickled=True)[1]
+    except Exception as exc:
+        return pickle.dumps(([], _internal_error(job, exc)), pickle.HIGHEST_PROTOCOL)
+
+
+def _internal_error(job: ModuleJob, exc: Exception) -> ModuleOutcome:
+    import traceback
+
+    detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    err = ParseError(job.directory, f"internal error while analysing this module: {detail}")
+    return ModuleOutcome(job.directory, read_errors=[err])
 
 
 def analyze_buffer(path: str, overlay: dict[str, str], options: Options) -> ModuleOutcome:

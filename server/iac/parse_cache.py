@@ -62,6 +62,11 @@ def exists(digest: str) -> bool:
 
 
 def store(digest: str, value: Any) -> None:
+    store_pickled(digest, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def store_pickled(digest: str, data: bytes) -> None:
+    """`store` of a value already pickled."""
     folder = _folder()
     if folder is None:
         return
@@ -72,7 +77,7 @@ def store(digest: str, value: Any) -> None:
         target.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(data)
         os.replace(tmp, target / digest)
     except OSError:
         pass  # a read-only or full disk only costs speed
