@@ -11,23 +11,35 @@ import contextlib
 import copy
 from typing import Any
 
-from advisor.model import Resource
+from advisor.model import Block, Resource
 from advisor.pricing.catalog import Catalog
 from advisor.pricing.costs import ResourceCost
 from advisor.pricing.estimators import estimate
+
+# Attributes of a resource that no estimator reads (tests/test_pricing_estimators.py checks it), left
+# out of the memo key: resources that differ only in names and tags, as most do, share one estimate.
+NOT_PRICED = frozenset(
+    {"tags", "tags_all", "name", "name_prefix", "function_name", "description", "role", "handler"}
+    | {"filename", "source_code_hash", "bucket", "identifier", "ami", "availability_zone", "subnet_id"}
+    | {"vpc_security_group_ids", "security_groups", "key_name", "user_data", "iam_instance_profile"}
+)
 
 _LIMIT = 50_000
 _MISSING: Any = object()
 _memo: dict[tuple[Any, ...], ResourceCost | None] = {}
 
 
-def estimate_cached(resource: Resource, catalog: Catalog, usage: dict[str, float]) -> ResourceCost | None:
+def estimate_cached(
+    resource: Resource, catalog: Catalog, usage: dict[str, float], *, shared: bool = False
+) -> ResourceCost | None:
+    """The resource's estimate, as a copy placed at the resource (or, `shared`, the memoised object
+    itself, for callers that only read its lines: the rules comparing two configurations)."""
     key = (
         id(catalog),
         resource.type,
         resource.region,
         tuple(sorted(usage.items())),
-        resource.body.signature(),
+        priced_signature(resource.body),
     )
     found = _memo.get(key, _MISSING)
     if found is _MISSING:
@@ -38,8 +50,8 @@ def estimate_cached(resource: Resource, catalog: Catalog, usage: dict[str, float
                 _memo.pop(next(iter(_memo)), None)
         _memo[key] = found
     hit: ResourceCost | None = found
-    if hit is None:
-        return None
+    if hit is None or shared:
+        return hit
     out = copy.copy(hit)
     out.address, out.path, out.line, out.root = (
         resource.address,
@@ -48,3 +60,9 @@ def estimate_cached(resource: Resource, catalog: Catalog, usage: dict[str, float
         resource.root,
     )
     return out
+
+
+def priced_signature(body: Block) -> tuple[Any, ...]:
+    """`body.signature()` without the top-level attributes in `NOT_PRICED`."""
+    kind, attributes, blocks = body.signature()
+    return (kind, tuple(a for a in attributes if a[0] not in NOT_PRICED), blocks)

@@ -122,22 +122,25 @@ class RuleContext:
             self.catalog = Catalog.default()
         return self.catalog
 
-    def estimate(self, resource: Resource) -> Any:
+    def estimate(self, resource: Resource, shared: bool = False) -> Any:
+        """The resource's estimate (`shared`: the memoised object, which the caller must not change)."""
         from advisor.pricing.memo import estimate_cached
 
-        return estimate_cached(
-            resource, self.get_catalog(), self.config.usage_for(resource.address, resource.type)
-        )
+        usage = self.config.usage_for(resource.address, resource.type)
+        return estimate_cached(resource, self.get_catalog(), usage, shared=shared)
 
     def price(self, resource: Resource) -> float | None:
         """Monthly cost of a resource configuration (None when unknown or not priced)."""
-        cost = self.estimate(resource)
+        cost = self.estimate(resource, shared=True)
         return None if cost is None else cost.monthly_cost
 
     def signature(self, resource: Resource) -> tuple[Any, ...]:
+        """What the resource's price depends on (a memo key for comparisons)."""
+        from advisor.pricing.memo import priced_signature
+
         sig = self._signatures.get(id(resource))
         if sig is None or sig[0] is not resource:
-            sig = (resource, (resource.type, resource.region, resource.body.signature()))
+            sig = (resource, (resource.type, resource.region, priced_signature(resource.body)))
             self._signatures[id(resource)] = sig
         return sig[1]
 
@@ -169,7 +172,7 @@ class RuleContext:
         Line items identical in both configurations (the instance hours when only a disk changes) are
         left out, so the figures and the percentage speak of the part that changes.
         """
-        a, b = self.estimate(current), self.estimate(suggested)
+        a, b = self.estimate(current, shared=True), self.estimate(suggested, shared=True)
         if a is None or b is None:
             return None, None
 

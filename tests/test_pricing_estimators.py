@@ -772,3 +772,61 @@ def test_monthly_total(catalog: Catalog) -> None:
     assert monthly_total([known, known, None]) == 7.30
     assert monthly_total([known, unknown]) == 3.65
     assert monthly_total([known, unknown], strict=True) is None
+
+
+# -- what the memo key leaves out ------------------------------------------------------------------
+def test_no_estimator_reads_an_attribute_the_memo_key_leaves_out(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`memo.NOT_PRICED` names are not in the estimators' code, nor read when pricing real files."""
+    import ast
+    from pathlib import Path
+
+    import advisor.pricing.estimators as estimators
+    from advisor.engine import Options, analyze_paths
+    from advisor.pricing.memo import NOT_PRICED
+    from conftest import EXAMPLES, REPO
+
+    source = Path(estimators.__file__).read_text(encoding="utf-8")
+    literals = {n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant)}
+    assert not NOT_PRICED & literals
+
+    resources = analyze_paths([str(EXAMPLES), str(REPO / "tests")], Options(jobs=1)).resources
+    assert len({r.type for r in resources}) >= 10
+    read: set[str] = set()
+    real_get, real_nested = Block.get, Block.nested
+
+    def get(self: Block, name: str) -> Value | None:
+        read.add(name)
+        return real_get(self, name)
+
+    def nested(self: Block, name: str) -> list[Block]:
+        read.add(name)
+        return real_nested(self, name)
+
+    monkeypatch.setattr(Block, "get", get)
+    monkeypatch.setattr(Block, "nested", nested)
+    for r in resources:
+        estimate(r, catalog, None)
+    assert read and not NOT_PRICED & read
+
+
+def test_resources_differing_in_names_and_tags_share_an_estimate(catalog: Catalog) -> None:
+    from advisor.pricing.memo import estimate_cached
+
+    def instance(name: str, size: int) -> Resource:
+        root = block("root_block_device", {"volume_size": size})
+        tags = {"Name": name, "team": "a"}
+        attrs = {"instance_type": "m5.large", "tags": tags, "ami": f"ami-{name}", "key_name": name}
+        return resource("aws_instance", attrs, [root], name=name)
+
+    a, b, c = instance("a", 20), instance("b", 20), instance("c", 30)
+    first = estimate_cached(a, catalog, {}, shared=True)
+    assert estimate_cached(b, catalog, {}, shared=True) is first  # one estimate for both
+    assert estimate_cached(c, catalog, {}, shared=True) is not first
+    placed = estimate_cached(b, catalog, {})
+    assert (
+        placed is not None
+        and placed.address == "aws_instance.b"
+        and placed.components == cost(catalog, b).components
+    )
