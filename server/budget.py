@@ -169,13 +169,9 @@ def lint_checks(config: Config, analysis: Analysis, paths: list[str], options: O
     return checks
 
 
-def report_lint_budget(config: Config, analysis: Analysis, paths: list[str], options: Options) -> bool:
-    """Check `[budget]` for `advisor lint`; print each breach on stderr; True when one is breached."""
-    import sys
-
+def lint_budget_breaches(config: Config, analysis: Analysis, paths: list[str], options: Options) -> str:
+    """`[budget]` for `advisor lint`: one `advisor: budget exceeded: …` line per breach ("" if none)."""
     if not config.budget.configured:
-        return False
+        return ""
     breaches = [c for c in lint_checks(config, analysis, paths, options) if c.breached]
-    for c in breaches:
-        sys.stderr.write(f"advisor: budget exceeded: {c.message()}\n")
-    return bool(breaches)
+    return "".join(f"advisor: budget exceeded: {c.message()}\n" for c in breaches)

@@ -172,6 +172,22 @@ def cmd_lint(args: argparse.Namespace) -> int:
     config = load_config_for(args)
     options = options_for(args, config)
     options.resource_bodies = bool(args.explain)  # the report counts resources; explanations quote them
+    fail_on = args.fail_on or config.fail_on
+    color = False
+    if args.format == "text":
+        from advisor.report import text as text_report
+
+        color = not args.output and text_report.use_color(sys.stdout)
+    stored_key = None
+    if options.disk_cache and not args.explain:  # an unchanged tree: the stored report, as it was
+        from advisor.report import stored
+
+        stored_key = stored.key_for(args.paths, options, [args.format, fail_on, color, os.getcwd()])
+        hit = stored.lookup(stored_key)
+        if hit is not None:
+            _write(hit.text, args.output)
+            sys.stderr.write(hit.stderr)
+            return hit.exit_code
     analysis = analyze_paths(args.paths, options)
     if args.explain:
         from advisor.explain.runner import explain_findings
@@ -194,17 +210,18 @@ def cmd_lint(args: argparse.Namespace) -> int:
     else:
         from advisor.report import text as text_report
 
-        text = text_report.render(
-            analysis, color=not args.output and text_report.use_color(sys.stdout), unit=unit
-        )
+        text = text_report.render(analysis, color=color, unit=unit)
     _write(text, args.output)
-    from advisor.budget import report_lint_budget
+    from advisor.budget import lint_budget_breaches
 
-    over_budget = report_lint_budget(config, analysis, args.paths, options)  # [budget] monthly_total
-    fail_on = args.fail_on or config.fail_on
-    if over_budget or any(at_or_above(f, fail_on) for f in analysis.findings):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    breaches = lint_budget_breaches(config, analysis, args.paths, options)  # [budget] monthly_total
+    sys.stderr.write(breaches)
+    code = EXIT_OK
+    if breaches or any(at_or_above(f, fail_on) for f in analysis.findings):
+        code = EXIT_FINDINGS
+    if stored_key is not None:
+        stored.store(stored_key, stored.StoredReport(analysis.inputs, text, breaches, code))
+    return code
 
 
 def cmd_cost(args: argparse.Namespace) -> int:

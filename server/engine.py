@@ -72,6 +72,8 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # with the disk cache: every file (by digest) and folder listing the analysis was made from
+    inputs: list[tuple[str, Any]] = field(default_factory=list)
 
     @property
     def monthly_cost(self) -> float:
@@ -211,6 +213,7 @@ class ModuleOutcome:
     notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     read_errors: list[ParseError] = field(default_factory=list)
+    inputs: list[tuple[str, Any]] = field(default_factory=list)  # with the disk cache: see `_inputs_of`
 
 
 def analyze_module(job: ModuleJob) -> ModuleOutcome:
@@ -234,9 +237,11 @@ def _fresh_outcome(job: ModuleJob, pickled: bool) -> tuple[ModuleOutcome, bytes]
         for r in outcome.resources:  # made for this outcome only: changed in place
             r.body = Block(r.body.type, r.body.span, r.body.labels)
     cached = job.options.disk_cache and not job.overlay
+    if cached:
+        outcome.inputs = _inputs_of(outcome, job.template)
     record = b""
     if cached or pickled:
-        record = pickle.dumps((_inputs_of(outcome) if cached else [], outcome), pickle.HIGHEST_PROTOCOL)
+        record = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
     if cached:
         from advisor.iac import parse_cache
 
@@ -251,9 +256,8 @@ def cached_outcome(job: ModuleJob) -> ModuleOutcome | None:
     from advisor.iac import parse_cache
 
     stored = parse_cache.load(parse_cache.key("module", _job_signature(job)))
-    if isinstance(stored, tuple) and len(stored) == 2 and _inputs_unchanged(stored[0]):
-        outcome: ModuleOutcome = stored[1]
-        return outcome
+    if isinstance(stored, ModuleOutcome) and inputs_unchanged(stored.inputs):
+        return stored
     return None
 
 
@@ -330,9 +334,14 @@ def _listing(directory: str) -> list[str]:
         return []
 
 
-def _inputs_of(outcome: ModuleOutcome) -> list[tuple[str, Any]]:
-    """The files an outcome was computed from (with digests) and the listings of their folders."""
+def _inputs_of(outcome: ModuleOutcome, template: str | None = None) -> list[tuple[str, Any]]:
+    """The files an outcome was computed from (with digests) and the listings of their folders.
+
+    A template job's file is one even when it turned out not to be a template (it may become one).
+    """
     paths = set(outcome.files) | {e.path for e in outcome.read_errors}
+    if template is not None:
+        paths.add(template)
     dirs = {os.path.dirname(p) or "." for p in paths} | {outcome.directory}
     paths.add(os.path.join(outcome.directory, ".terraform", "modules", "modules.json"))
     inputs: list[tuple[str, Any]] = [("file:" + p, _file_digest(p)) for p in sorted(paths)]
@@ -340,7 +349,8 @@ def _inputs_of(outcome: ModuleOutcome) -> list[tuple[str, Any]]:
     return inputs
 
 
-def _inputs_unchanged(inputs: Any) -> bool:
+def inputs_unchanged(inputs: Any) -> bool:
+    """Whether every file and folder listing recorded by `_inputs_of` is as it was."""
     if not isinstance(inputs, list):
         return False
     for name, recorded in inputs:
@@ -518,13 +528,9 @@ def module_roots(files: list[str]) -> list[str]:
     return sorted({os.path.dirname(f) or "." for f in files if is_terraform_file(f)})
 
 
-def analyze_paths(
-    paths: list[str], options: Options, on_module: Callable[[str], None] | None = None
-) -> Analysis:
-    files, errors = discover(paths or ["."])
-    analysis = Analysis(errors=errors)
-    roots = module_roots(files)
-    jobs = [ModuleJob(d, options) for d in roots]
+def _jobs(files: list[str], options: Options) -> list[ModuleJob]:
+    """One job per root module folder and per possible template (signed when outcomes are stored)."""
+    jobs = [ModuleJob(d, options) for d in module_roots(files)]
     jobs += [
         ModuleJob(os.path.dirname(f) or ".", options, template=f) for f in files if is_template_candidate(f)
     ]
@@ -532,7 +538,35 @@ def analyze_paths(
         shared = _options_signature(options)
         for job in jobs:
             job.signature = _make_signature(job, shared)
+    return jobs
+
+
+def tree_signature(paths: list[str], options: Options) -> str:
+    """Everything besides file contents that decides `analyze_paths(paths, options)`: the files found
+    and each job's signature (contents are checked through `Analysis.inputs`)."""
+    import json
+
+    files, errors = discover(paths or ["."])
+    jobs = _jobs(files, options)
+    shared = _options_signature(options)
+    return json.dumps(
+        [shared, files, [(e.path, e.message) for e in errors], [_job_signature(j) for j in jobs]]
+    )
+
+
+def analyze_paths(
+    paths: list[str], options: Options, on_module: Callable[[str], None] | None = None
+) -> Analysis:
+    files, errors = discover(paths or ["."])
+    analysis = Analysis(errors=errors)
+    jobs = _jobs(files, options)
     outcomes = _run(jobs, options.jobs, on_module)
+    seen_inputs: set[str] = set()
+    for o in outcomes:
+        for name, recorded in o.inputs:
+            if name not in seen_inputs:
+                seen_inputs.add(name)
+                analysis.inputs.append((name, recorded))
     child_dirs: set[str] = set()
     for job, o in zip(jobs, outcomes, strict=True):
         if job.template is not None:
@@ -615,7 +649,7 @@ def _compute(
         import pickle
 
         for record in pool.map(_pickled_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
-            outcome = pickle.loads(record)[1]
+            outcome = pickle.loads(record)
             results.append(outcome)
             if on_module:
                 on_module(outcome.directory)
@@ -655,7 +689,7 @@ def _pickled_in_worker(job: ModuleJob) -> bytes:
     try:
         return _fresh_outcome(job, pickled=True)[1]
     except Exception as exc:
-        return pickle.dumps(([], _internal_error(job, exc)), pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(_internal_error(job, exc), pickle.HIGHEST_PROTOCOL)
 
 
 def _internal_error(job: ModuleJob, exc: Exception) -> ModuleOutcome:

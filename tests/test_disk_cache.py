@@ -83,14 +83,14 @@ def test_file_parses_are_stored_once_a_module_changes(tmp_path: Path, cache_env:
     def entries() -> int:
         return sum(1 for p in cache.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
 
-    run_cli("lint", str(proj), env=cache_env)
-    assert entries() == 1  # the module's outcome
+    run_cli("lint", str(proj), "--format", "json", env=cache_env)
+    assert entries() == 2  # the module's outcome and the report
     (proj / "a.tf").write_text(VOLUME.format(t="gp3"))
     assert rules(run_cli("lint", str(proj), "--format", "json", env=cache_env).stdout) == []
-    assert entries() == 3  # the outcome (replaced) and the parses of a.tf and b.tf
+    assert entries() == 4  # the outcome and the report (both replaced), the parses of a.tf and b.tf
     (proj / "a.tf").write_text(VOLUME.format(t="gp2"))
     assert rules(run_cli("lint", str(proj), "--format", "json", env=cache_env).stdout) == ["ebs-gp2-to-gp3"]
-    assert entries() == 4  # b.tf's parse was read back; a.tf's new text added one
+    assert entries() == 5  # b.tf's parse was read back; a.tf's new text added one
 
 
 def test_outcomes_without_resource_bodies_report_the_same(tmp_path: Path):
@@ -112,10 +112,40 @@ def test_a_run_served_from_stored_outcomes_loads_no_parser(tmp_path: Path, cache
     """The warm run's start-up: stored outcomes need the model, not the parsers or evaluators."""
     (tmp_path / "main.tf").write_text(VOLUME.format(t="gp2"))
     first = run_cli("lint", str(tmp_path), "--format", "json", env=cache_env)
-    warm = run_cli(
-        "lint", str(tmp_path), "--format", "json", env=dict(cache_env, PYTHONPROFILEIMPORTTIME="1")
-    )
-    assert warm.stdout == first.stdout
+    # another failure level: not the stored report, but every module's stored outcome
+    importtime = dict(cache_env, PYTHONPROFILEIMPORTTIME="1")
+    warm = run_cli("lint", str(tmp_path), "--format", "json", "--fail-on", "never", env=importtime)
+    assert warm.stdout == first.stdout and (first.returncode, warm.returncode) == (1, 0)
     imported = {line.rsplit("|", 1)[-1].strip() for line in warm.stderr.splitlines() if "|" in line}
     assert "advisor.engine" in imported
     assert not {"advisor.iac.terraform", "advisor.iac.hcl_parse", "advisor.pricing.estimators"} & imported
+
+
+def test_an_unchanged_tree_gets_its_stored_report(tmp_path: Path, cache_env: dict[str, str]):
+    """The same command on the same tree: the stored report, exit code and budget message, unrendered."""
+    proj = tmp_path / "proj"
+    (proj / "app").mkdir(parents=True)
+    (proj / "app" / "main.tf").write_text(VOLUME.format(t="gp2"))
+    (proj / "app" / "params.json").write_text('{"not": "a template"}')
+    (proj / ".advisor.toml").write_text("[budget]\nmonthly_total = 0.5\n")
+    args = ("lint", str(proj), "--format", "json")
+    first = run_cli(*args, env=cache_env)
+    assert rules(first.stdout) == ["ebs-gp2-to-gp3"] and "budget exceeded" in first.stderr
+    again = run_cli(*args, env=dict(cache_env, PYTHONPROFILEIMPORTTIME="1"))
+    imported = {line.rsplit("|", 1)[-1].strip() for line in again.stderr.splitlines() if "|" in line}
+    assert "advisor.report.stored" in imported and "advisor.report.json_report" not in imported
+    assert again.stdout == first.stdout and again.returncode == first.returncode == 1
+    assert [line for line in again.stderr.splitlines() if "|" not in line] == first.stderr.splitlines()
+    # each kind of change is seen: a file's content, a new folder, a file that becomes a template
+    (proj / "app" / "main.tf").write_text(VOLUME.format(t="gp3"))
+    assert rules(run_cli(*args, env=cache_env).stdout) == []
+    (proj / "more").mkdir()
+    (proj / "more" / "main.tf").write_text('resource "aws_eip" "e" {}\n')
+    assert rules(run_cli(*args, env=cache_env).stdout) == ["eip-unattached"]
+    (proj / "app" / "params.json").write_text(
+        '{"Resources": {"V": {"Type": "AWS::EC2::Volume", "Properties": {"VolumeType": "gp2", "Size": 10}}}}'
+    )
+    assert rules(run_cli(*args, env=cache_env).stdout) == ["ebs-gp2-to-gp3", "eip-unattached"]
+    # the working folder is part of the key: paths in the report are relative to it
+    elsewhere = run_cli(*args, env=cache_env, cwd=proj)
+    assert json.loads(elsewhere.stdout)["findings"][0]["path"] == "app/params.json"

@@ -17,7 +17,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-_FORMAT = 1
+_FORMAT = 2
 _dir: Path | None = None
 _disabled: bool | None = None
 
