@@ -55,10 +55,9 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 def run(name: str, folder: Path, runs: int, checkov: Path | None) -> dict[str, object]:
     files = sum(1 for p in folder.rglob("*") if p.suffix in (".tf", ".yaml", ".yml", ".json", ".template"))
+    command = Path(sys.executable).with_name("advisor")  # the installed command, as checkov's is
     advisor = [
-        sys.executable,
-        "-m",
-        "advisor",
+        *([str(command)] if command.exists() else [sys.executable, "-m", "advisor"]),
         "lint",
         str(folder),
         "--format",

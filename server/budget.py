@@ -171,7 +171,5 @@ def lint_checks(config: Config, analysis: Analysis, paths: list[str], options: O
 
 def lint_budget_breaches(config: Config, analysis: Analysis, paths: list[str], options: Options) -> str:
     """`[budget]` for `advisor lint`: one `advisor: budget exceeded: …` line per breach ("" if none)."""
-    if not config.budget.configured:
-        return ""
     breaches = [c for c in lint_checks(config, analysis, paths, options) if c.breached]
     return "".join(f"advisor: budget exceeded: {c.message()}\n" for c in breaches)

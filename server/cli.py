@@ -212,10 +212,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
         text = text_report.render(analysis, color=color, unit=unit)
     _write(text, args.output)
-    from advisor.budget import lint_budget_breaches
+    breaches = ""
+    if config.budget.configured:
+        from advisor.budget import lint_budget_breaches
 
-    breaches = lint_budget_breaches(config, analysis, args.paths, options)  # [budget] monthly_total
-    sys.stderr.write(breaches)
+        breaches = lint_budget_breaches(config, analysis, args.paths, options)  # [budget] monthly_total
+        sys.stderr.write(breaches)
     code = EXIT_OK
     if breaches or any(at_or_above(f, fail_on) for f in analysis.findings):
         code = EXIT_FINDINGS
