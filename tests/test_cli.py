@@ -272,3 +272,15 @@ def test_very_large_json_reports_are_compact_and_parse_the_same() -> None:
         "path": "main.tf", "line": 4, "column": 11, "end_line": 4, "end_column": 16, "new_text": '"gp3"'
     }  # fmt: skip
     assert large_doc["summary"]["monthly_savings"] == round(2.0 * (json_report.COMPACT_ABOVE + 1), 2)
+
+
+def test_help_lists_every_command_and_each_command_builds_its_own_parser() -> None:
+    top = run_cli("--help")
+    assert top.returncode == 0
+    for name in ("lint", "cost", "serve", "pricing", "rules", "explain", "diff"):
+        assert f"    {name} " in top.stdout
+    lint = run_cli("lint", "--help")
+    assert lint.returncode == 0 and "--fail-on" in lint.stdout and "--base" not in lint.stdout
+    assert "--base" in run_cli("diff", "--help").stdout
+    wrong = run_cli("lnt", "examples")
+    assert wrong.returncode == 2 and "invalid choice: 'lnt'" in wrong.stderr and "'diff'" in wrong.stderr
