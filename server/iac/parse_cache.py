@@ -1,23 +1,27 @@
-"""An on-disk cache of parsed files, keyed by their content, so unchanged trees lint fast.
+"""The on-disk cache of command-line runs, keyed by content: parsed files, module outcomes and whole
+reports (see `engine` and `report/stored.py`), so that unchanged trees lint fast.
 
-Parsing is most of a cold run's time. Entries are pickles of the parsed chunks, named by a hash of
-the file text; the folder name carries the program version and the grammar, so an upgrade never reads
-an old layout. Writes go through a temporary file and `os.replace`, which keeps concurrent runs safe;
-a corrupt or unreadable entry is a miss. `ADVISOR_NO_CACHE=1` turns it off.
+Entries are pickles named by a hash of what decides them; the folder name carries the program version
+and the entry format, so an upgrade never reads an old layout. Writes go through a temporary file and
+`os.replace`, which keeps concurrent runs safe; a corrupt or unreadable entry is a miss.
+`ADVISOR_NO_CACHE=1` turns it off.
 """
 
 from __future__ import annotations
 
-try:  # the BLAKE2 module alone: `hashlib` loads OpenSSL first, a few milliseconds of every start
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover
-    from hashlib import blake2b
+import itertools
 import os
 import pickle
 from pathlib import Path
 from typing import Any
 
+try:  # the BLAKE2 module alone: `hashlib` loads OpenSSL first, a few milliseconds of every start
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover
+    from hashlib import blake2b
+
 _FORMAT = 2
+_writes = itertools.count()  # temporary file names (tempfile would cost its import on every first run)
 _dir: Path | None = None
 _disabled: bool | None = None
 
@@ -71,14 +75,18 @@ def store_pickled(digest: str, data: bytes) -> None:
     if folder is None:
         return
     target = folder / digest[:2]
+    # a name no other writer uses (its process id, then a count; O_EXCL makes sure), renamed into place
+    tmp = target / f".tmp-{os.getpid()}-{next(_writes)}"
     try:
-        import tempfile  # only writes need it
-
         target.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target / digest)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target / digest)
+        except OSError:
+            os.unlink(tmp)
+            raise
     except OSError:
         pass  # a read-only or full disk only costs speed
 
