@@ -74,10 +74,14 @@ def _serve_arguments(serve: argparse.ArgumentParser) -> None:
 
 def _pricing_arguments(pricing: argparse.ArgumentParser) -> None:
     psub = pricing.add_subparsers(dest="pricing_command", metavar="ACTION")
-    status = psub.add_parser("status", help="snapshot source, date and coverage")
+    status = psub.add_parser(
+        "status", help="snapshot source, date and coverage", formatter_class=_help_formatter
+    )
     status.add_argument("--format", "-f", choices=["text", "json"], default="text")
     refresh = psub.add_parser(
-        "refresh", help="update prices from the AWS Price List API (needs AWS credentials)"
+        "refresh",
+        help="update prices from the AWS Price List API (needs AWS credentials)",
+        formatter_class=_help_formatter,
     )
     refresh.add_argument(
         "--region", action="append", default=[], help="regions to refresh (repeatable; default us-east-1)"
@@ -119,15 +123,34 @@ SUBCOMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = 
 ]
 
 
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's help formatter, as wide as the terminal (`COLUMNS`, else the terminal, else 80) as
+    argparse would make it, but without importing `shutil`: argparse makes one for every argument it
+    adds, and that import alone costs more than the rest of parsing."""
+    stream = sys.__stdout__
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+        if not columns and stream is not None:
+            columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    columns = columns or 80
+    return argparse.HelpFormatter(prog, width=max(columns, 40) - 2)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser. With `only` (a command name), that command's parser alone: building
     every command's parser is a tenth of a short run's start-up."""
-    parser = argparse.ArgumentParser(prog="advisor", description="Cost-aware Infrastructure-as-Code advisor.")
+    parser = argparse.ArgumentParser(
+        prog="advisor",
+        description="Cost-aware Infrastructure-as-Code advisor.",
+        formatter_class=_help_formatter,
+    )
     parser.add_argument("--version", action="version", version=f"advisor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary, add_arguments in SUBCOMMANDS:
         if only is None or name == only:
-            add_arguments(sub.add_parser(name, help=summary))
+            add_arguments(sub.add_parser(name, help=summary, formatter_class=_help_formatter))
     return parser
 
 

@@ -282,5 +282,7 @@ def test_help_lists_every_command_and_each_command_builds_its_own_parser() -> No
     lint = run_cli("lint", "--help")
     assert lint.returncode == 0 and "--fail-on" in lint.stdout and "--base" not in lint.stdout
     assert "--base" in run_cli("diff", "--help").stdout
+    narrow = run_cli("lint", "--help", env={"COLUMNS": "60"})  # the help follows the terminal's width
+    assert max(map(len, narrow.stdout.splitlines())) < max(map(len, lint.stdout.splitlines()))
     wrong = run_cli("lnt", "examples")
     assert wrong.returncode == 2 and "invalid choice: 'lnt'" in wrong.stderr and "'diff'" in wrong.stderr
