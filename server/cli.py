@@ -214,7 +214,7 @@ def _write(text: str, output: str | None) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from advisor.engine import analyze_paths
+    from advisor.engine import Found, analyze_paths, discover
     from advisor.report.common import at_or_above
 
     config = load_config_for(args)
@@ -227,16 +227,18 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
         color = not args.output and text_report.use_color(sys.stdout)
     stored_key = None
+    found: Found | None = None
     if options.disk_cache and not args.explain:  # an unchanged tree: the stored report, as it was
         from advisor.report import stored
 
-        stored_key = stored.key_for(args.paths, options, [args.format, fail_on, color, os.getcwd()])
+        found = discover(args.paths or ["."])
+        stored_key = stored.key_for(found, options, [args.format, fail_on, color, os.getcwd()])
         hit = stored.lookup(stored_key)
         if hit is not None:
             _write(hit.text, args.output)
             sys.stderr.write(hit.stderr)
             return hit.exit_code
-    analysis = analyze_paths(args.paths, options)
+    analysis = analyze_paths(args.paths, options, found=found)
     if args.explain:
         from advisor.explain.runner import explain_findings
 

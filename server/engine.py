@@ -133,7 +133,10 @@ class _GitIgnore:
         return result
 
 
-def discover(paths: Iterable[str]) -> tuple[list[str], list[ParseError]]:
+Found = tuple[list[str], list[ParseError]]  # what `discover` returns: the files, and what could not be read
+
+
+def discover(paths: Iterable[str]) -> Found:
     """IaC files under the given files and folders: skips .terraform/, .git/ and what .gitignore lists."""
     found: list[str] = []
     errors: list[ParseError] = []
@@ -541,12 +544,12 @@ def _jobs(files: list[str], options: Options) -> list[ModuleJob]:
     return jobs
 
 
-def tree_signature(paths: list[str], options: Options) -> str:
-    """Everything besides file contents that decides `analyze_paths(paths, options)`: the files found
-    and each job's signature (contents are checked through `Analysis.inputs`)."""
+def tree_signature(found: Found, options: Options) -> str:
+    """Everything besides file contents that decides `analyze_paths` on what `discover` `found`: the
+    files and each job's signature (contents are checked through `Analysis.inputs`)."""
     import json
 
-    files, errors = discover(paths or ["."])
+    files, errors = found
     jobs = _jobs(files, options)
     shared = _options_signature(options)
     return json.dumps(
@@ -555,10 +558,14 @@ def tree_signature(paths: list[str], options: Options) -> str:
 
 
 def analyze_paths(
-    paths: list[str], options: Options, on_module: Callable[[str], None] | None = None
+    paths: list[str],
+    options: Options,
+    on_module: Callable[[str], None] | None = None,
+    found: Found | None = None,
 ) -> Analysis:
-    files, errors = discover(paths or ["."])
-    analysis = Analysis(errors=errors)
+    """The analysis of every module and template under `paths` (`found`: their discovery, if made)."""
+    files, errors = found or discover(paths or ["."])
+    analysis = Analysis(errors=list(errors))
     jobs = _jobs(files, options)
     outcomes = _run(jobs, options.jobs, on_module)
     seen_inputs: set[str] = set()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.engine import Options, inputs_unchanged, tree_signature
+from advisor.engine import Found, Options, inputs_unchanged, tree_signature
 from advisor.iac import parse_cache
 
 
@@ -24,10 +24,11 @@ class StoredReport:
     exit_code: int
 
 
-def key_for(paths: list[str], options: Options, extra: list[Any]) -> str:
+def key_for(found: Found, options: Options, extra: list[Any]) -> str:
+    """The key of the report on what `engine.discover` `found`, with `extra` (what the caller adds)."""
     import json
 
-    return parse_cache.key("report", json.dumps([tree_signature(paths, options), extra], default=str))
+    return parse_cache.key("report", json.dumps([tree_signature(found, options), extra], default=str))
 
 
 def lookup(key: str) -> StoredReport | None:
