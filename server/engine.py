@@ -531,14 +531,15 @@ def module_roots(files: list[str]) -> list[str]:
     return sorted({os.path.dirname(f) or "." for f in files if is_terraform_file(f)})
 
 
-def _jobs(files: list[str], options: Options) -> list[ModuleJob]:
-    """One job per root module folder and per possible template (signed when outcomes are stored)."""
+def _jobs(files: list[str], options: Options, shared: str | None = None) -> list[ModuleJob]:
+    """One job per root module folder and per possible template (signed when outcomes are stored;
+    `shared`: `_options_signature(options)`, if already made)."""
     jobs = [ModuleJob(d, options) for d in module_roots(files)]
     jobs += [
         ModuleJob(os.path.dirname(f) or ".", options, template=f) for f in files if is_template_candidate(f)
     ]
     if options.disk_cache and jobs:
-        shared = _options_signature(options)
+        shared = shared or _options_signature(options)
         for job in jobs:
             job.signature = _make_signature(job, shared)
     return jobs
@@ -550,8 +551,8 @@ def tree_signature(found: Found, options: Options) -> str:
     import json
 
     files, errors = found
-    jobs = _jobs(files, options)
     shared = _options_signature(options)
+    jobs = _jobs(files, options, shared)
     return json.dumps(
         [shared, files, [(e.path, e.message) for e in errors], [_job_signature(j) for j in jobs]]
     )
