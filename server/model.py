@@ -181,11 +181,17 @@ class Resource:
 @by_fields
 @dataclass(slots=True)
 class ParseError:
-    """A file or a block that could not be read; the rest of the file is still analysed."""
+    """A file or a block that could not be read; the rest of the file is still analysed.
+
+    `incomplete` marks an error that leaves part of the input unanalysed for a reason other than its
+    syntax: an internal error, a file that could not be read, a file skipped for its size or kind, a
+    limit exceeded. Batch commands exit 3 when any error is incomplete, whatever `--fail-on` says.
+    """
 
     path: str
     message: str
     span: Span | None = None
+    incomplete: bool = False
 
 
 @by_fields
