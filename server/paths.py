@@ -47,9 +47,56 @@ def private_folder(*parts: str) -> Path:
     cannot be created. Callers treat both as "no cache" and say so once.
     """
     root = cache_dir()
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    check_private(root)  # before creating anything in it
     folder = root.joinpath(*parts)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    check_private(root)
     if folder != root:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         check_private(folder)
     return folder
+
+
+KEY_FILE = "cache.key"
+
+
+def secret_key(folder: Path) -> bytes:
+    """This user's 32-byte secret in `folder` (a private folder): it authenticates what caches store.
+
+    Made at first use from `os.urandom`, written 0600 under a temporary name (`O_CREAT|O_EXCL`) and
+    linked into place, so no reader sees half a key and concurrent first runs agree on one. Raises
+    `UnsafeFolder` when the file is a link, not this user's, open to others or not 32 bytes: a key
+    someone else could read or write would let them forge entries.
+    """
+    path = folder / KEY_FILE
+    if not os.path.lexists(path):
+        tmp = folder / f".{KEY_FILE}.{os.getpid()}"
+        if os.path.lexists(tmp):  # left by a killed process that had this process id
+            os.unlink(tmp)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(os.urandom(32))
+            import contextlib
+
+            with contextlib.suppress(FileExistsError):  # another first run made it: that one is read
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        if os.path.islink(path):
+            raise UnsafeFolder(f"{path} is a link") from exc
+        raise
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFolder(f"{path} is not a file")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise UnsafeFolder(f"the key {path} belongs to another user (uid {info.st_uid})")
+        if info.st_mode & 0o077:
+            raise UnsafeFolder(f"the key {path} is open to other users (mode {stat.S_IMODE(info.st_mode):o})")
+        key = f.read(33)
+    if len(key) != 32:
+        raise UnsafeFolder(f"the key {path} is not 32 bytes long")
+    return key

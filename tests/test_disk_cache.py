@@ -13,7 +13,7 @@ VOLUME = 'resource "aws_ebs_volume" "v" {{\n  type = "{t}"\n  size = 10\n}}\n'
 
 @pytest.fixture
 def cache_env(tmp_path: Path) -> dict[str, str]:
-    """A fresh cache folder (the parser tables live elsewhere and are shared)."""
+    """A fresh cache folder (its own key; lark's tables are stored there too when a run needs them)."""
     return {"ADVISOR_CACHE_DIR": str(tmp_path / "cache")}
 
 
@@ -81,7 +81,7 @@ def test_file_parses_are_stored_once_a_module_changes(tmp_path: Path, cache_env:
     cache = Path(cache_env["ADVISOR_CACHE_DIR"])
 
     def entries() -> int:
-        return sum(1 for p in cache.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
+        return sum(1 for p in cache.glob("parse-*/*/*") if p.is_file() and not p.name.startswith(".tmp-"))
 
     run_cli("lint", str(proj), "--format", "json", env=cache_env)
     assert entries() == 2  # the module's outcome and the report

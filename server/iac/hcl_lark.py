@@ -3,7 +3,7 @@
 `hcl_fast` parses almost every chunk and reports most syntax errors; what it is not sure about (a rare
 construct, an error it cannot place) comes here, and this parser either accepts it or says what is
 wrong in words a user can act on.
-Loaded only then: importing lark and loading its tables costs a quarter of a second.
+Loaded only then: importing lark and loading its tables costs about 0.15 s (building them, 3 s).
 """
 
 from __future__ import annotations
@@ -48,26 +48,45 @@ _GRAMMAR_FIXES = (
 
 
 def get_parser() -> Any:
-    """The LALR parser, built once; lark keeps its tables in the temp folder because building takes seconds.
+    """The LALR parser, built once per process from tables kept in the user's private cache folder.
 
-    (The tables are keyed by the grammar and lark's options, the cache location included, so one fixed
-    location lets every process and every `ADVISOR_CACHE_DIR` share them.)
+    Building the tables takes about three seconds; loading stored ones about a tenth of a second. lark's
+    own `cache=True` keeps them as a pickle under a name anyone can work out in the shared temp folder,
+    and `cache=<path>` unpickles whatever file is there: either way a file another user planted would
+    run code when loaded. So lark's cache is not used: the tables are saved with `Lark.save`, stored
+    sealed by `parse_cache` (its MAC checked before `Lark.load` unpickles them) under a name that
+    covers the grammar, lark, python-hcl2 and Python versions. Without a usable cache folder the
+    tables are built in every process that needs them, which is slow but safe.
     """
     global _parser
     if _parser is None:
+        import io
+        import sys
         from importlib import resources
 
+        import hcl2
         import lark
+        from advisor.iac import parse_cache
         from hcl2.postlexer import PostLexer
 
         grammar = resources.files("hcl2").joinpath("hcl2.lark").read_text(encoding="utf-8")
         for old, new in _GRAMMAR_FIXES:
             grammar = grammar.replace(old, new)
-        options: dict[str, Any] = {"parser": "lalr", "propagate_positions": True, "postlex": PostLexer()}
-        try:
-            _parser = lark.Lark(grammar, cache=True, **options)
-        except OSError:  # an unwritable temp folder only costs start-up time
-            _parser = lark.Lark(grammar, **options)
+        versions = f"{lark.__version__} {getattr(hcl2, '__version__', '?')} {sys.version_info[:2]}"
+        name = parse_cache.key("lark-tables", f"{versions}\0{grammar}")
+        store = parse_cache.sealed("lark")
+        stored = store.read(name) if store is not None else None
+        if stored is not None:
+            try:
+                _parser = lark.Lark.load(io.BytesIO(stored))
+            except Exception:  # written by this user, but unreadable to this lark: built again
+                _parser = None
+        if _parser is None:
+            _parser = lark.Lark(grammar, parser="lalr", propagate_positions=True, postlex=PostLexer())
+            if store is not None:
+                saved = io.BytesIO()
+                _parser.save(saved)
+                store.write(name, saved.getvalue())
     return _parser
 
 

@@ -4,7 +4,8 @@ command line writes the stored report and exits as the first did, without readin
 The key is everything the output depends on besides file contents: `engine.tree_signature` (the
 options, the files found, each module's signature) and what the caller adds (format, failure level,
 colour, working folder). The entry holds every input the report was made from (`Analysis.inputs`),
-checked as a module outcome's are. Reports with LLM explanations are never stored.
+checked as a module outcome's are. Reports with LLM explanations are never stored. Entries are
+`parse_cache`'s: in the private cache folder, authenticated before they are unpickled, in its format 3.
 """
 
 from __future__ import annotations
