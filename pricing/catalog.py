@@ -62,9 +62,29 @@ class CatalogError(Exception):
 
 
 def cache_db_path() -> Path:
-    """Where a refresh writes its copy: `$XDG_CACHE_HOME/advisor/pricing.sqlite` (or ~/.cache/advisor)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "advisor" / "pricing.sqlite"
+    """Where a refresh writes its copy: `pricing.sqlite` in the user's cache folder (`advisor.paths`:
+    `$ADVISOR_CACHE_DIR`, else `$XDG_CACHE_HOME/advisor`, else `~/.cache/advisor`)."""
+    from advisor.paths import cache_dir  # standard library only, like this module
+
+    return cache_dir() / "pricing.sqlite"
+
+
+def check_refreshed_copy(path: Path) -> None:
+    """Raise `advisor.paths.UnsafeFolder` unless the refreshed copy at `path` is this user's own: its
+    folder private (see `advisor.paths.check_private`) and the file a plain file of this user's that
+    no one else may write. Prices from a file another user could write would be theirs to choose."""
+    import stat
+
+    from advisor.paths import UnsafeFolder, check_private
+
+    check_private(path.parent)
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeFolder(f"{path} is not a plain file (a link or something else stands there)")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise UnsafeFolder(f"{path} belongs to another user (uid {info.st_uid})")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise UnsafeFolder(f"{path} can be written by other users (mode {stat.S_IMODE(info.st_mode):o})")
 
 
 def shipped_db_path() -> Path:
@@ -158,10 +178,18 @@ class Catalog:
             return cls(Path(override).expanduser(), kind="override")
         ignored: list[str] = []
         refreshed = cache_db_path()
-        if refreshed.is_file():
+        if os.path.lexists(refreshed):
+            from advisor.paths import UnsafeFolder
+
             try:
+                check_refreshed_copy(refreshed)
                 return cls(refreshed, kind="refreshed")
-            except CatalogError as exc:
+            except UnsafeFolder as exc:  # said where every run shows it, not only in `pricing status`
+                import logging
+
+                ignored.append(f"refreshed copy ignored: {exc}")
+                logging.getLogger("advisor.pricing").warning("advisor: refreshed prices not used: %s", exc)
+            except (CatalogError, OSError) as exc:
                 ignored.append(f"refreshed copy ignored: {exc}")
         catalog = cls.shipped()
         catalog.ignored = ignored

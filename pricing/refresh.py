@@ -1262,6 +1262,18 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _private_target() -> Path:
+    """`cache_db_path()`, its folder made private (0700) and checked: the copy there replaces the
+    shipped prices and is the next refresh's base, so it must be a place only this user can write."""
+    from advisor.paths import UnsafeFolder, private_folder
+
+    try:
+        private_folder()
+    except UnsafeFolder as exc:
+        raise RefreshError(f"{exc}: refreshed prices are kept only in a private folder", EXIT_SETUP) from exc
+    return cache_db_path()
+
+
 def run_refresh(
     regions: list[str],
     services: list[str] | None = None,
@@ -1283,7 +1295,7 @@ def run_refresh(
             client=client,
             opener=opener,
             progress=progress,
-            target=target or cache_db_path(),
+            target=target or _private_target(),
             use_bulk=use_bulk,
         )
     except RefreshError as exc:

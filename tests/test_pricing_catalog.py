@@ -25,6 +25,7 @@ def catalog() -> Iterator[Catalog]:
 def clean_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """A process default with no override and an empty cache dir, restored afterwards."""
     monkeypatch.delenv("ADVISOR_PRICING_DB", raising=False)
+    monkeypatch.delenv("ADVISOR_CACHE_DIR", raising=False)  # it would take precedence over XDG
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     Catalog.reset_default()
     yield tmp_path

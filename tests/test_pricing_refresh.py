@@ -75,6 +75,7 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """Where the refreshed file goes: a temporary XDG cache, with no override in the environment."""
     monkeypatch.delenv("ADVISOR_PRICING_DB", raising=False)
+    monkeypatch.delenv("ADVISOR_CACHE_DIR", raising=False)  # it would take precedence over XDG
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     Catalog.reset_default()
     path = cache_db_path()

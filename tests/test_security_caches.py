@@ -8,6 +8,7 @@ real command line and check that the planted code never ran and the answer is st
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -308,3 +309,80 @@ def test_the_parse_cache_folder_carries_a_new_format(tmp_path: Path, project: Pa
     folders = {p.name for p in cache.iterdir() if p.is_dir()}
     assert any(n.startswith("parse-") for n in folders)
     assert not any(n.endswith("-f2") or n.endswith("-f1") for n in folders)
+
+
+# -- the refreshed price copy ------------------------------------------------------------------------
+
+
+def _planted_prices(path: Path) -> None:
+    """A valid price file in the cache folder, with a price the shipped snapshot does not have."""
+    import shutil
+    import sqlite3
+
+    from advisor.pricing import snapshot_db
+    from advisor.pricing.catalog import shipped_db_path
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shipped_db_path(), path)
+    conn = sqlite3.connect(path)
+    row = snapshot_db.PriceRow("ec2.m5.large", "us-east-1", 9.99, "hour", "planted", "2026-09-01")
+    snapshot_db.write_prices(conn, [row])
+    conn.commit()
+    conn.close()
+
+
+def _status(env: dict[str, str]) -> str:
+    r = run_cli("pricing", "status", env={"ADVISOR_PRICING_DB": "", **env})
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+@pytest.mark.parametrize("how", ["open", "foreign", "open-file"])
+def test_a_refreshed_price_copy_in_an_unsafe_place_is_ignored(tmp_path: Path, how: str) -> None:
+    if how == "foreign" and os.getuid() != 0:
+        pytest.skip("needs root to give the folder to another user")
+    folder = tmp_path / "xdg" / "advisor"
+    _planted_prices(folder / "pricing.sqlite")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    assert _status(env).startswith("Prices: refreshed")  # this user's own copy is used
+    if how == "open":
+        os.chmod(folder, 0o777)
+    elif how == "open-file":
+        os.chmod(folder / "pricing.sqlite", 0o666)
+    else:
+        _give_away(folder, 65534)
+    out = _status(env)
+    assert out.startswith("Prices: snapshot") and "Ignored: refreshed copy ignored" in out, out
+
+
+def test_the_refreshed_price_copy_follows_the_cache_folder(tmp_path: Path) -> None:
+    """`ADVISOR_CACHE_DIR` (the user's own choice) decides where the refreshed copy is, checked the same way."""
+    _planted_prices(tmp_path / "mine" / "pricing.sqlite")
+    env = {"ADVISOR_CACHE_DIR": str(tmp_path / "mine"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    assert _status(env).startswith("Prices: refreshed")
+    os.chmod(tmp_path / "mine", 0o777)
+    assert _status(env).startswith("Prices: snapshot")
+
+
+def test_a_refresh_into_an_unsafe_cache_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh reads the copy it replaces as its base: in a folder others can write, it does neither."""
+    from advisor.pricing import refresh
+    from advisor.pricing.catalog import Catalog
+
+    folder = tmp_path / "xdg" / "advisor"
+    _planted_prices(folder / "pricing.sqlite")
+    os.chmod(folder, 0o777)
+    before = (folder / "pricing.sqlite").read_bytes()
+    monkeypatch.delenv("ADVISOR_PRICING_DB", raising=False)
+    monkeypatch.delenv("ADVISOR_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    out = io.StringIO()
+    try:
+        code = refresh.run_refresh(["us-east-1"], ["ec2"], client=object(), stream=out)
+    finally:
+        Catalog.reset_default()
+    assert code == 2 and "written by other users" in out.getvalue(), out.getvalue()
+    assert (folder / "pricing.sqlite").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["pricing.sqlite"]
