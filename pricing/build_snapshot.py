@@ -34,7 +34,11 @@ else:  # run as a plain script from a checkout
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SNAPSHOT_NAME = "snapshot.sqlite"
 
-PRICE_FILES = ("prices_ec2.csv", "prices_rds.csv", "prices_elasticache.csv", "unit_prices.csv")
+DERIVED_PRICE_FILES = ("prices_ec2.csv", "prices_rds.csv", "prices_elasticache.csv", "unit_prices.csv")
+# Kept by hand, not derived: AWS list prices read from each service's pricing page, one source per
+# page (see `AWS_PAGES`); `pricing/data/services.md` says how each figure was checked.
+KEPT_PRICE_FILES = ("prices_services.csv",)
+PRICE_FILES = DERIVED_PRICE_FILES + KEPT_PRICE_FILES
 PRICE_COLUMNS = ("key", "region", "price", "unit", "source", "as_of")
 TIER_COLUMNS = ("key", "tier_group", "tier_begin", "tier_end", "source")
 INSTANCE_COLUMNS = (
@@ -51,6 +55,30 @@ INSTANCE_COLUMNS = (
     "as_of",
 )
 SOURCE_COLUMNS = ("name", "title", "url", "revision", "licence", "note")
+
+# AWS pricing pages behind `prices_services.csv`: (source name, service, page).
+AWS_PAGES: tuple[tuple[str, str, str], ...] = (
+    ("aws-msk-pricing", "Amazon MSK", "https://aws.amazon.com/msk/pricing/"),
+    (
+        "aws-opensearch-pricing",
+        "Amazon OpenSearch Service",
+        "https://aws.amazon.com/opensearch-service/pricing/",
+    ),
+    ("aws-redshift-pricing", "Amazon Redshift", "https://aws.amazon.com/redshift/pricing/"),
+    ("aws-documentdb-pricing", "Amazon DocumentDB", "https://aws.amazon.com/documentdb/pricing/"),
+    ("aws-neptune-pricing", "Amazon Neptune", "https://aws.amazon.com/neptune/pricing/"),
+    ("aws-fargate-pricing", "AWS Fargate", "https://aws.amazon.com/fargate/pricing/"),
+    ("aws-kms-pricing", "AWS Key Management Service", "https://aws.amazon.com/kms/pricing/"),
+    ("aws-secrets-manager-pricing", "AWS Secrets Manager", "https://aws.amazon.com/secrets-manager/pricing/"),
+    ("aws-cloudwatch-pricing", "Amazon CloudWatch", "https://aws.amazon.com/cloudwatch/pricing/"),
+    ("aws-route53-pricing", "Amazon Route 53", "https://aws.amazon.com/route53/pricing/"),
+    ("aws-vpc-pricing", "Transit Gateway and Site-to-Site VPN", "https://aws.amazon.com/vpc/pricing/"),
+    (
+        "aws-network-firewall-pricing",
+        "AWS Network Firewall",
+        "https://aws.amazon.com/network-firewall/pricing/",
+    ),
+)
 
 SOURCES: tuple[db.SourceRow, ...] = (
     db.SourceRow(
@@ -108,6 +136,17 @@ SOURCES: tuple[db.SourceRow, ...] = (
         "",
         "Apache-2.0",
         "tier sizes from AWS pricing pages; previous-generation families from AWS",
+    ),
+    *(
+        db.SourceRow(
+            name,
+            f"{service} pricing page: on-demand list prices",
+            url,
+            "",
+            "facts (AWS list prices)",
+            "kept by hand in prices_services.csv; as_of is the date of the record that confirms each figure",
+        )
+        for name, service, url in AWS_PAGES
     ),
 )
 
@@ -223,6 +262,8 @@ CURATED: dict[tuple[str, str], list[tuple[str, str]]] = {
     ("datatransfer", "out to internet first 10TB/month"): [("datatransfer.internet_out.first_10tb", "GB")],
     ("datatransfer", "intra-region (inter-AZ) each direction"): [("datatransfer.inter_az", "GB")],
 }
+
+_CURATED_KEYS = frozenset(key for targets in CURATED.values() for key, _ in targets)
 
 # ec2shop EBS dimension -> (our key, unit, factor that converts their unit into ours)
 EC2SHOP_EBS: dict[str, tuple[str, str, Decimal]] = {
@@ -346,8 +387,17 @@ def arch_from_family(family: str) -> str:
     return "x86_64"
 
 
+# Services whose prices come from `prices_services.csv` (a few of their keys stay curated).
+KEPT_SERVICES = frozenset(
+    {"msk", "opensearch", "redshift", "docdb", "neptune", "fargate", "kms", "secretsmanager"}
+    | {"cloudwatch", "route53", "tgw", "vpn", "networkfirewall"}
+)
+
+
 def classify(key: str) -> tuple[str, str]:
     """Which CSV table a price key belongs in, and the instance name it prices (or "")."""
+    if key.split(".", 1)[0] in KEPT_SERVICES and key not in _CURATED_KEYS:
+        return "prices_services.csv", ""
     if key.startswith("ec2."):
         return "prices_ec2.csv", key[4:]
     parts = key.split(".", 3)
@@ -620,7 +670,7 @@ def derive_tables(src: Path, out: Path) -> dict[str, int]:
         raise SystemExit(f"golden rows not found: {sorted(set(GOLDEN_STATED) - found)}")
 
     # Instance facts for every name we have facts or prices for.
-    by_table: dict[str, list[tuple[str, ...]]] = {name: [] for name in PRICE_FILES}
+    by_table: dict[str, list[tuple[str, ...]]] = {name: [] for name in DERIVED_PRICE_FILES}
     for row in merger.csv_rows():
         table, name = classify(row[0])
         by_table[table].append(row)

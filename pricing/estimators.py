@@ -1156,6 +1156,11 @@ ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_eks_node_group": _aws_eks_node_group,
 }
 
+# Managed services billed by node, broker or task, and fixed monthly charges, live in their own module.
+from .services import SERVICE_ESTIMATORS, SERVICE_FREE_TYPES  # noqa: E402  (uses the helpers above)
+
+ESTIMATORS.update(SERVICE_ESTIMATORS)
+FREE_TYPES = FREE_TYPES | SERVICE_FREE_TYPES
 PRICED_TYPES = frozenset(ESTIMATORS) | FREE_TYPES
 
 

@@ -108,3 +108,18 @@ def test_notice_ships_with_the_data() -> None:
     for r in rows("sources.csv"):
         if r["url"]:
             assert r["url"] in text, r["name"]
+
+
+def test_service_prices_come_from_aws_pricing_pages() -> None:
+    pages = {name for name, _service, _url in build_snapshot.AWS_PAGES}
+    table = rows("prices_services.csv")
+    assert {r["source"] for r in table} <= pages
+    keys = {r["key"] for r in table}
+    # figures checked by hand against AWS's published us-east-1 prices (see pricing/data/services.md)
+    published = {"msk.kafka.m5.large": 0.21, "fargate.x86_64.vcpu": 0.04048, "docdb.db.r5.large": 0.277}
+    for r in table:
+        if r["key"] in published:
+            assert float(r["price"]) == published[r["key"]] and r["region"] == "us-east-1", r
+    assert set(published) <= keys
+    for name in build_snapshot.DERIVED_PRICE_FILES:  # one home per key: derived tables never repeat them
+        assert not keys & {r["key"] for r in rows(name)}, name

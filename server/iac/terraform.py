@@ -459,7 +459,7 @@ class ModuleEvaluator:
     ) -> None:
         block = pi.item
         assert isinstance(block, BlockNode)
-        if block.labels[0] == "aws_autoscaling_group":  # changed in place by `_link_launch_templates`
+        if block.labels[0] in ("aws_autoscaling_group", "aws_ecs_service"):  # changed in place by `_link_*`
             self._expand_resource(pi, referrers, tags)
             return
         me = f"{block.labels[0]}.{block.labels[1]}"
@@ -749,6 +749,39 @@ def _link_launch_templates(resources: list[Resource]) -> None:
                     r.body.attributes["_launch_instance_type"] = it
                     r.launch_template = target.address
                 break
+    _link_task_definitions(resources)
+
+
+# Task definition facts an ECS service's Fargate price needs: (attribute path there, name given here).
+_TASK_FACTS = (
+    ("cpu", "_task_cpu"),
+    ("memory", "_task_memory"),
+    ("runtime_platform.cpu_architecture", "_task_cpu_architecture"),
+    ("ephemeral_storage.size_in_gib", "_task_ephemeral_storage_gib"),
+    ("requires_compatibilities", "_task_requires_compatibilities"),
+)
+
+
+def _link_task_definitions(resources: list[Resource]) -> None:
+    """Give ECS services the size of the task definition they run (same module), found through the
+    references recorded for the service, as autoscaling groups get their launch template's type."""
+    definitions = {base_address(r.address): r for r in resources if r.type == "aws_ecs_task_definition"}
+    if not definitions:
+        return
+    for r in resources:
+        if r.type != "aws_ecs_service":
+            continue
+        for ref in r.references:
+            target = definitions.get(f"{r.module_path + '.' if r.module_path else ''}{ref}")
+            if target is None:
+                continue
+            for path, name in _TASK_FACTS:
+                value = target.attr(path)
+                if value is not None:
+                    r.body.attributes[name] = value
+            r.body.attributes["_task_definition"] = Value(target.address, "literal")
+            r.body.cached_signature = None
+            break
 
 
 def load_module_files(directory: str, read: Reader, unsaved: Iterable[str] = ()) -> list[HclFile]:

@@ -1,0 +1,126 @@
+"""How much of infracost's AWS golden dollars Advisor reproduces (an oracle, not a source of prices).
+
+    python benchmarks/golden_coverage.py --testdata DIR --golden CSV [--types aws_msk_cluster,...]
+
+`DIR` is infracost's `internal/providers/terraform/aws/testdata` folder (one `<test>/<test>.tf` per
+golden test); `CSV` is the golden cost lines parsed into `test,region,...,resource,component,
+monthly_qty,unit,monthly_cost,usage_based,...,currency` rows. Each test's `.tf` files are copied
+into a scratch folder without the `.usage.yml` (Advisor gets no usage) and priced with one
+`advisor cost --format json` run over all of them.
+
+Per golden resource, the figure compared is its fixed monthly cost: the sum of the lines infracost
+does not mark as usage-based (what it charges with no usage file). A resource counts as reproduced
+when Advisor's monthly cost is within 5 % of that figure (or within a cent). Printed: the share of
+golden dollars reproduced, the share Advisor does not price at all, and the resource types where the
+most dollars are missed. USD tests only; resources in other currencies are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+TOLERANCE = 0.05
+
+
+def golden_fixed_costs(path: Path) -> dict[tuple[str, str], float]:
+    """(test, resource address) -> sum of non-usage-based monthly cost lines."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["currency"] != "USD":
+                continue
+            key = (row["test"], row["resource"])
+            totals.setdefault(key, 0.0)
+            if row["usage_based"] != "yes" and row["monthly_cost"]:
+                totals[key] += float(row["monthly_cost"])
+    return dict(totals)
+
+
+def advisor_costs(testdata: Path, tests: set[str], advisor: str) -> dict[tuple[str, str], float | None]:
+    """(test, address) -> Advisor's monthly cost (None: priced but unknown); absent: not priced."""
+    out: dict[tuple[str, str], float | None] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for test in sorted(tests):
+            src = testdata / test
+            if not src.is_dir():
+                continue
+            dest = root / test
+            dest.mkdir()
+            for f in src.iterdir():
+                if f.suffix in (".tf", ".tfvars") or f.name.endswith(".tf.json"):
+                    shutil.copy(f, dest / f.name)
+        proc = subprocess.run(
+            [advisor, "cost", "--format", "json", "."], cwd=root, capture_output=True, text=True, check=False
+        )
+        if proc.returncode not in (0, 1, 3):
+            sys.exit(f"advisor cost failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        report = json.loads(proc.stdout)
+    for r in report["resources"]:
+        test = Path(r["path"]).parts[0]
+        out[(test, r["address"])] = r["monthly_cost"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--testdata", type=Path, required=True)
+    parser.add_argument("--golden", type=Path, required=True)
+    parser.add_argument("--advisor", default=shutil.which("advisor") or "advisor")
+    parser.add_argument("--types", default="", help="only these resource types (comma-separated)")
+    parser.add_argument("--misses", type=int, default=15, help="how many missed types to list")
+    args = parser.parse_args(argv)
+
+    golden = golden_fixed_costs(args.golden)
+    if args.types:
+        wanted = set(args.types.split(","))
+        golden = {k: v for k, v in golden.items() if k[1].split(".")[0] in wanted}
+    ours = advisor_costs(args.testdata, {t for t, _ in golden}, args.advisor)
+
+    total = reproduced = not_priced = 0.0
+    n_reproduced = n_not_priced = 0
+    missed: dict[str, float] = defaultdict(float)
+    for key, dollars in golden.items():
+        total += dollars
+        rtype = key[1].split(".")[0]
+        if key not in ours:
+            not_priced += dollars
+            n_not_priced += 1
+            missed[rtype] += dollars
+            continue
+        mine = ours[key]
+        if mine is not None and abs(mine - dollars) <= max(TOLERANCE * dollars, 0.01):
+            reproduced += dollars
+            n_reproduced += 1
+        else:
+            missed[rtype] += dollars
+
+    def share(x: float) -> str:
+        return f"{100 * x / total:.1f} %" if total else "n/a"
+
+    print("| measurement | value |")
+    print("|---|---:|")
+    print(f"| golden resources (USD) | {len(golden)} |")
+    print(f"| golden fixed monthly dollars | ${total:,.2f} |")
+    print(f"| **dollars reproduced within 5 %** | **{share(reproduced)}** ({n_reproduced} resources) |")
+    print(f"| dollars on resources not priced | {share(not_priced)} ({n_not_priced} resources) |")
+    print()
+    print("| resource type | golden dollars missed |")
+    print("|---|---:|")
+    for rtype, dollars in sorted(missed.items(), key=lambda kv: -kv[1])[: args.misses]:
+        print(f"| {rtype} | ${dollars:,.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,448 @@
+"""Estimators for managed services billed by node, broker or task: MSK, OpenSearch / Elasticsearch,
+Redshift, DocumentDB, Neptune, ECS on Fargate, and fixed monthly charges (KMS keys, Secrets Manager
+secrets, CloudWatch alarms and dashboards, Route 53 zones, Transit Gateway attachments, VPN
+connections, Network Firewall endpoints).
+
+They follow the rules of `estimators.py` (which registers `SERVICE_ESTIMATORS`): an unknown price
+is None, never 0; a quantity that depends on usage is None unless `[usage]` gives it. Prices come from
+`pricing/data/prices_services.csv` (us-east-1; elsewhere the catalog falls back to us-east-1 and says
+the figure is an estimate).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from advisor.model import HOURS_PER_MONTH, Block
+
+from .estimators import (
+    GP3_FREE_IOPS,
+    GP3_FREE_MIBPS,
+    MAX_COUNT,
+    _count,
+    _Ctx,
+    _fmt,
+    _join,
+    _Missing,
+    _Number,
+    _type_name,
+)
+
+FARGATE_FREE_EPHEMERAL_GB = 20.0  # every Fargate task gets 20 GB of ephemeral storage at no charge
+OPENSEARCH_SMALL_GP3_GB = 170.0  # up to this size a gp3 volume includes 125 MiB/s
+OPENSEARCH_GP3_STEP_GB = 3000.0  # above it, 250 MiB/s are included per started 3 TB ...
+OPENSEARCH_GP3_STEP_MIBPS = 250.0
+OPENSEARCH_GP3_MAX_FREE_MIBPS = 1000.0  # ... up to 1000 MiB/s
+OPENSEARCH_VOLUME_TYPES = ("gp2", "gp3", "io1", "standard")
+
+
+def _node_line(
+    ctx: _Ctx, label: str, key_prefix: str, name: str | None, why: str, count: float | None, note: str = ""
+) -> None:
+    """`count` nodes of type `name` for a month, priced at `<key_prefix><name>`."""
+    quantity = None if count is None else count * HOURS_PER_MONTH
+    title = f"{label} ({name or '?'})"
+    if name is None:
+        ctx.add(title, None, quantity, unit="hours", note=note, missing_note=why)
+        return
+    key = f"{key_prefix}{name}"
+    ctx.add(title, key, quantity, unit="hours", note=note, missing_note=f"no price for {key} in {ctx.region}")
+
+
+def _node_count(ctx: _Ctx, block: Block | None, attr: str, default: float | None, what: str) -> _Number:
+    """A count attribute (nodes, brokers, instances) with a plausibility cap."""
+    value = ctx.number(block, attr, minimum=0, maximum=MAX_COUNT, default=default, what=what)
+    if not value.given and value.value is not None:
+        value.note = f"{what} not set: {_fmt(value.value)} assumed"
+    elif not value.given:
+        value.note = f"{what} is not set"
+    return value
+
+
+# -- MSK ---------------------------------------------------------------------------------------------
+
+
+def _aws_msk_cluster(ctx: _Ctx) -> None:
+    """Broker hours × brokers, plus the EBS storage provisioned on each broker."""
+    body = ctx.resource.body
+    group = ctx.first_block("broker_node_group_info")
+    brokers = _node_count(ctx, body, "number_of_broker_nodes", None, "number_of_broker_nodes")
+    name, why = _type_name(ctx, ctx.raw(group, "instance_type"), "broker_node_group_info.instance_type")
+    _node_line(ctx, "Broker instances", "msk.", name, why, brokers.value, brokers.note)
+    if name and name.startswith("express."):
+        ctx.note("Express brokers also bill storage used and data written (depends on usage, not priced)")
+        return
+    storage = ctx.first_block("ebs_storage_info", ctx.first_block("storage_info", group))
+    size = ctx.number(storage, "volume_size", minimum=1, maximum=16384, what="volume_size")
+    if size.value is None and not size.note:
+        size = ctx.number(group, "ebs_volume_size", minimum=1, maximum=16384, what="ebs_volume_size")
+    note = size.note
+    if size.value is None and not note:
+        size, note = _Number(1000.0, given=False), "volume_size not set: AWS's default of 1000 GB assumed"
+    qty = None if size.value is None or brokers.value is None else size.value * brokers.value
+    ctx.add("Broker storage", "msk.storage", qty, note=_join(note, brokers.note if qty is None else ""))
+    throughput = ctx.first_block("provisioned_throughput", storage)
+    if throughput is not None and ctx.flag(throughput, "enabled"):
+        ctx.add(
+            "Provisioned storage throughput",
+            None,
+            None,
+            unit="MiBps",
+            missing_note="provisioned storage throughput is not in the catalog",
+        )
+
+
+# -- OpenSearch / Elasticsearch ----------------------------------------------------------------------
+
+
+def _search_type(raw: str) -> str:
+    """`c4.2xlarge.elasticsearch` and `c4.2xlarge.search` are the same instance at the same price."""
+    return re.sub(r"\.elasticsearch$", ".search", raw)
+
+
+def _opensearch_gp3_free_mibps(gb: float) -> float:
+    if gb <= OPENSEARCH_SMALL_GP3_GB:
+        return GP3_FREE_MIBPS
+    steps = -(-gb // OPENSEARCH_GP3_STEP_GB)  # started 3 TB
+    return min(OPENSEARCH_GP3_MAX_FREE_MIBPS, steps * OPENSEARCH_GP3_STEP_MIBPS)
+
+
+def _search_nodes(
+    ctx: _Ctx, cluster: Block | None, label: str, type_attr: str, count_attr: str, default: float | None
+) -> float | None:
+    count = _node_count(ctx, cluster, count_attr, default, count_attr)
+    raw, why = _type_name(ctx, ctx.raw(cluster, type_attr), f"cluster_config.{type_attr}")
+    name = _search_type(raw.lower()) if raw else None
+    _node_line(ctx, label, "opensearch.", name, why, count.value, count.note)
+    return count.value
+
+
+def _search_domain(ctx: _Ctx) -> None:
+    """Data nodes, dedicated masters and UltraWarm nodes by the hour; EBS storage, IOPS and throughput
+    per data node."""
+    cluster = ctx.first_block("cluster_config")
+    data_nodes = _search_nodes(ctx, cluster, "Data instances", "instance_type", "instance_count", 1.0)
+    if ctx.flag(cluster, "dedicated_master_enabled"):
+        _search_nodes(
+            ctx, cluster, "Dedicated master instances", "dedicated_master_type", "dedicated_master_count", 3.0
+        )
+    if ctx.flag(cluster, "warm_enabled"):
+        _search_nodes(ctx, cluster, "UltraWarm instances", "warm_type", "warm_count", None)
+    ebs = ctx.first_block("ebs_options")
+    if ebs is None or ctx.flag(ebs, "ebs_enabled") is False:
+        ctx.note("no EBS volumes: data lives on the instances' own storage")
+        return
+    vtype, type_note = ctx.text(ebs, "volume_type")
+    notes: list[str] = []
+    if vtype is None and not type_note:
+        vtype = "gp2"
+        notes.append("volume_type not set: gp2 assumed")
+    size = ctx.number(ebs, "volume_size", minimum=1, maximum=24576, what="volume_size")
+    if size.value is None and not size.note:
+        size = _Number(None, "volume_size is not set")
+    per_node = size.value
+    total = None if per_node is None or data_nodes is None else per_node * data_nodes
+    if vtype not in OPENSEARCH_VOLUME_TYPES:
+        why = type_note or f"unknown volume type '{vtype}'"
+        ctx.add("Storage", None, total, unit="GB", note=size.note, missing_note=why)
+        return
+    ctx.add(f"Storage ({vtype})", f"opensearch.storage.{vtype}", total, note=_join(*notes, size.note))
+    if vtype == "io1":
+        iops = ctx.number(ebs, "iops", minimum=0, what="iops")
+        qty = None if iops.value is None or data_nodes is None else iops.value * data_nodes
+        why = iops.note or ("iops is required for io1 volumes" if iops.value is None else "")
+        ctx.add("Provisioned IOPS (io1)", "opensearch.iops.io1", qty, note=why)
+    if vtype == "gp3":
+        mibps = ctx.number(ebs, "throughput", default=GP3_FREE_MIBPS, minimum=0, what="throughput")
+        if mibps.value is None or per_node is None or data_nodes is None:
+            ctx.add("Provisioned throughput (gp3)", "opensearch.throughput.gp3", None, note=mibps.note)
+        else:
+            free = _opensearch_gp3_free_mibps(per_node)
+            if mibps.value > free:
+                ctx.add(
+                    f"Provisioned throughput (gp3, above {_fmt(free)} MiB/s)",
+                    "opensearch.throughput.gp3",
+                    (mibps.value - free) * data_nodes,
+                    note=f"{_fmt(free)} MiB/s included for a {_fmt(per_node)} GB volume",
+                )
+        iops = ctx.number(ebs, "iops", default=GP3_FREE_IOPS, minimum=0, what="iops")
+        if iops.value is None or iops.value > GP3_FREE_IOPS:
+            ctx.add(
+                "Provisioned IOPS (gp3, above 3000)",
+                None,
+                None
+                if iops.value is None or data_nodes is None
+                else (iops.value - GP3_FREE_IOPS) * data_nodes,
+                unit="IOPS",
+                note=iops.note,
+                missing_note="OpenSearch gp3 IOPS above the included baseline are not in the catalog",
+            )
+
+
+# -- Redshift ----------------------------------------------------------------------------------------
+
+
+def _aws_redshift_cluster(ctx: _Ctx) -> None:
+    body = ctx.resource.body
+    kind, _ = ctx.text(body, "cluster_type")
+    nodes = _node_count(ctx, body, "number_of_nodes", 1.0, "number_of_nodes")
+    if kind == "single-node" and nodes.value not in (None, 1.0):
+        nodes = _Number(1.0, "cluster_type single-node: one node")
+    name, why = _type_name(ctx, ctx.raw(body, "node_type"), "node_type")
+    node = name.lower() if name else None
+    _node_line(ctx, "Cluster nodes", "redshift.", node, why, nodes.value, nodes.note if nodes.given else "")
+    if node and node.startswith("ra3."):
+        stored = ctx.usage_number("managed_storage_gb")
+        ctx.add("Managed storage (RA3)", "redshift.managed_storage", stored.value, note=stored.note)
+
+
+# -- DocumentDB and Neptune --------------------------------------------------------------------------
+
+
+def _cluster_instance(ctx: _Ctx, service: str) -> None:
+    """One database instance of a DocumentDB or Neptune cluster (storage and I/O bill on the cluster)."""
+    body = ctx.resource.body
+    name, why = _type_name(ctx, ctx.raw(body, "instance_class"), "instance_class")
+    cls = name.lower() if name else None
+    _node_line(ctx, "Database instance", f"{service}.", cls, why, 1.0)
+    if service == "docdb" and cls and cls.startswith(("db.t3.", "db.t4g.")):
+        credits = ctx.usage_number("cpu_credit_hours")
+        ctx.add("CPU credits (above baseline)", "docdb.cpu_credits", credits.value, note=credits.note)
+
+
+def _cluster_storage(ctx: _Ctx, service: str) -> None:
+    body = ctx.resource.body
+    storage_type, _ = ctx.text(body, "storage_type")
+    if storage_type == "iopt1":
+        ctx.add(
+            "Storage (I/O-optimized)",
+            None,
+            ctx.usage_number("storage_gb").value,
+            unit="GB",
+            missing_note="I/O-optimized prices are not in the catalog",
+        )
+        ctx.note(
+            "I/O-optimized clusters also bill their instances at higher rates, which are not in the catalog"
+        )
+        return
+    stored = ctx.usage_number("storage_gb")
+    ctx.add("Storage", f"{service}.storage", stored.value, note=stored.note)
+    ios = ctx.usage_number("monthly_io_requests")
+    ctx.add("I/O requests", f"{service}.io", None if ios.value is None else ios.value / 1e6, note=ios.note)
+    if service == "docdb":
+        backup = ctx.usage_number("backup_storage_gb")
+        ctx.add("Backup storage", "docdb.backup.storage", backup.value, note=backup.note)
+
+
+# -- ECS on Fargate ----------------------------------------------------------------------------------
+
+_CPU_TEXT = re.compile(r"^\s*([\d.]+)\s*v?cpus?\s*$", re.IGNORECASE)
+_MEMORY_TEXT = re.compile(r"^\s*([\d.]+)\s*(gb|gib|mb|mib)?\s*$", re.IGNORECASE)
+
+
+def _task_size(ctx: _Ctx, attr: str, what: str) -> tuple[float | None, str]:
+    """A task definition's `cpu` (units, or "1 vCPU") in vCPU, or `memory` (MiB, or "2 GB") in GB."""
+    raw = ctx.raw(ctx.resource.body, attr)
+    if isinstance(raw, _Missing):
+        return None, f"the task definition sets no {what}"
+    if not raw.known:
+        return None, f"task definition {what} is unknown ({raw.reason or 'not resolvable'})"
+    text = str(raw.value).strip()
+    if what == "cpu":
+        m = _CPU_TEXT.match(text)
+        if m:
+            return float(m.group(1)), ""
+        try:
+            return float(text) / 1024.0, ""
+        except ValueError:
+            return None, f"task definition cpu = {text!r} is not a size"
+    m = _MEMORY_TEXT.match(text)
+    if not m:
+        return None, f"task definition memory = {text!r} is not a size"
+    amount, unit = float(m.group(1)), (m.group(2) or "mib").lower()
+    return (amount if unit in ("gb", "gib") else amount / 1024.0), ""
+
+
+def _fargate_strategy(ctx: _Ctx) -> tuple[str | None, str]:
+    """ "fargate", "fargate_spot", "ec2" or None (unknown), with a note."""
+    body = ctx.resource.body
+    launch, note = ctx.text(body, "launch_type")
+    if note:
+        return None, note
+    if launch:
+        return ("fargate" if launch == "fargate" else "ec2"), ""
+    providers = [ctx.text(b, "capacity_provider")[0] for b in body.nested("capacity_provider_strategy")]
+    if providers:
+        if all(p == "fargate" for p in providers):
+            return "fargate", ""
+        if "fargate_spot" in providers:
+            return "fargate_spot", ""
+        if None in providers:
+            return None, "capacity_provider_strategy is not resolvable"
+        return "ec2", ""
+    needs = ctx.raw(body, "_task_requires_compatibilities")
+    if (
+        not isinstance(needs, _Missing)
+        and needs.known
+        and isinstance(needs.value, list | tuple)
+        and [str(x).upper() for x in needs.value] == ["FARGATE"]
+    ):
+        return "fargate", "launch_type not set: the task definition requires FARGATE"
+    return "ec2", ""
+
+
+def _aws_ecs_service(ctx: _Ctx) -> None:
+    """desired_count × (vCPU-hours + GB-hours) of the task definition, on Fargate."""
+    body = ctx.resource.body
+    strategy, strategy_note = _fargate_strategy(ctx)
+    if strategy == "ec2":
+        ctx.note("runs on EC2 container instances: they are priced where they are declared")
+        return
+    default = 1.0 if ctx.resource.source_type else 0.0  # CloudFormation starts one task, Terraform none
+    desired = ctx.number(body, "desired_count", minimum=0, maximum=MAX_COUNT, what="desired_count")
+    tasks, count_note = _count(ctx, desired, default, "desired_count")
+    count_note = _join(strategy_note, count_note)
+    linked = not isinstance(ctx.raw(body, "_task_definition"), _Missing)
+    if not linked:
+        ctx.add(
+            "Fargate tasks",
+            None,
+            None if tasks is None else tasks * HOURS_PER_MONTH,
+            unit="task-hours",
+            note=count_note,
+            missing_note="depends on the task definition, which was not found in this module",
+        )
+        return
+    arch_text, arch_note = ctx.text(body, "_task_cpu_architecture")
+    arch = "arm64" if arch_text == "arm64" else "x86_64"
+    if arch_note:
+        arch, count_note = "", _join(count_note, arch_note)
+    vcpu, cpu_note = _task_size(ctx, "_task_cpu", "cpu")
+    gb, mem_note = _task_size(ctx, "_task_memory", "memory")
+    hours = None if tasks is None else tasks * HOURS_PER_MONTH
+    spot = (
+        "capacity provider FARGATE_SPOT: spot prices are not in the catalog"
+        if strategy == "fargate_spot"
+        else ""
+    )
+    unknown_arch = "cpu_architecture is unknown" if not arch else ""
+    for label, amount, note, dimension in (
+        ("Fargate vCPU", vcpu, cpu_note, "vcpu"),
+        ("Fargate memory", gb, mem_note, "memory"),
+    ):
+        qty = None if amount is None or hours is None else amount * hours
+        key = None if spot or unknown_arch else f"fargate.{arch}.{dimension}"
+        ctx.add(
+            f"{label} ({arch or '?'})",
+            key,
+            qty,
+            unit="vCPU-hours" if dimension == "vcpu" else "GB-hours",
+            note=_join(count_note, note if qty is None else ""),
+            missing_note=spot or unknown_arch or note,
+        )
+    ephemeral = ctx.number(
+        body, "_task_ephemeral_storage_gib", minimum=0, maximum=200, what="ephemeral_storage"
+    )
+    if ephemeral.value is not None and ephemeral.value > FARGATE_FREE_EPHEMERAL_GB:
+        extra = ephemeral.value - FARGATE_FREE_EPHEMERAL_GB
+        ctx.add(
+            "Fargate ephemeral storage (above 20 GB)",
+            None if spot else "fargate.ephemeral_storage",
+            None if hours is None else extra * hours,
+            unit="GB-hours",
+            missing_note=spot,
+        )
+
+
+# -- fixed monthly charges ---------------------------------------------------------------------------
+
+
+def _monthly(name: str, key: str, unit: str, quantity: float = 1.0, note: str = "") -> Callable[[_Ctx], None]:
+    def estimator(ctx: _Ctx) -> None:
+        ctx.add(name, key, quantity, unit=unit, note=note)
+
+    estimator.__name__ = f"_{key.replace('.', '_')}"
+    return estimator
+
+
+def _aws_cloudwatch_metric_alarm(ctx: _Ctx) -> None:
+    """Alarms bill per metric they evaluate: high resolution (period under 60 s) costs three times as
+    much; an anomaly detection alarm evaluates three metrics."""
+    body = ctx.resource.body
+    queries = body.nested("metric_query")
+    metrics = float(sum(1 for q in queries if q.nested("metric"))) if queries else 1.0
+    anomaly = not isinstance(ctx.raw(body, "threshold_metric_id"), _Missing)
+    if anomaly:
+        metrics = 3.0 * max(metrics, 1.0)
+    periods = [ctx.number(body, "period")] + [
+        ctx.number(ctx.first_block("metric", q), "period") for q in queries
+    ]
+    known = [p.value for p in periods if p.value is not None]
+    high = any(p < 60 for p in known)
+    kind = "high_resolution" if high else "standard"
+    title = "High resolution" if high else "Standard resolution"
+    ctx.add(
+        f"Alarm metrics ({title.lower()}{', anomaly detection' if anomaly else ''})",
+        f"cloudwatch.alarm.{kind}",
+        metrics,
+        unit="alarm metrics",
+    )
+
+
+def _transit_gateway_attachment(ctx: _Ctx) -> None:
+    ctx.add("Transit gateway attachment", "tgw.attachment.hour", HOURS_PER_MONTH, unit="hours")
+    data = ctx.usage_number("monthly_data_processed_gb")
+    ctx.add("Data processed", "tgw.data", data.value, note=data.note)
+
+
+def _aws_vpn_connection(ctx: _Ctx) -> None:
+    """A connection hour; one ending on a transit gateway is also a transit gateway attachment."""
+    ctx.add("VPN connection", "vpn.connection.hour", HOURS_PER_MONTH, unit="hours")
+    if not isinstance(ctx.raw(ctx.resource.body, "transit_gateway_id"), _Missing):
+        _transit_gateway_attachment(ctx)
+
+
+def _aws_networkfirewall_firewall(ctx: _Ctx) -> None:
+    mappings = ctx.resource.body.nested("subnet_mapping")
+    endpoints = float(len(mappings)) if mappings else None
+    note = "" if mappings else "subnet_mapping is not resolvable: one endpoint per mapped subnet"
+    ctx.add(
+        "Firewall endpoints",
+        "networkfirewall.endpoint.hour",
+        None if endpoints is None else endpoints * HOURS_PER_MONTH,
+        unit="hours",
+        note=note,
+    )
+    data = ctx.usage_number("monthly_data_processed_gb")
+    ctx.add("Data processed", "networkfirewall.data", data.value, note=data.note)
+
+
+SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
+    "aws_msk_cluster": _aws_msk_cluster,
+    "aws_opensearch_domain": _search_domain,
+    "aws_elasticsearch_domain": _search_domain,
+    "aws_redshift_cluster": _aws_redshift_cluster,
+    "aws_docdb_cluster_instance": lambda ctx: _cluster_instance(ctx, "docdb"),
+    "aws_docdb_cluster": lambda ctx: _cluster_storage(ctx, "docdb"),
+    "aws_neptune_cluster_instance": lambda ctx: _cluster_instance(ctx, "neptune"),
+    "aws_neptune_cluster": lambda ctx: _cluster_storage(ctx, "neptune"),
+    "aws_ecs_service": _aws_ecs_service,
+    "aws_kms_key": _monthly("Customer managed key", "kms.key", "keys"),
+    "aws_kms_external_key": _monthly("Customer managed key", "kms.key", "keys"),
+    "aws_secretsmanager_secret": _monthly("Secret", "secretsmanager.secret", "secrets"),
+    "aws_cloudwatch_metric_alarm": _aws_cloudwatch_metric_alarm,
+    "aws_cloudwatch_dashboard": _monthly("Dashboard", "cloudwatch.dashboard", "dashboards"),
+    "aws_route53_zone": _monthly("Hosted zone", "route53.zone", "zones", note="first 25 zones of an account"),
+    "aws_ec2_transit_gateway_vpc_attachment": _transit_gateway_attachment,
+    "aws_ec2_transit_gateway_peering_attachment": _transit_gateway_attachment,
+    "aws_vpn_connection": _aws_vpn_connection,
+    "aws_networkfirewall_firewall": _aws_networkfirewall_firewall,
+}
+
+# No charge by themselves: a task definition is priced on the service that runs it.
+SERVICE_FREE_TYPES = frozenset(
+    {"aws_ecs_task_definition", "aws_ecs_cluster", "aws_msk_configuration", "aws_docdb_subnet_group"}
+    | {"aws_neptune_subnet_group", "aws_redshift_subnet_group", "aws_redshift_parameter_group"}
+    | {"aws_kms_alias", "aws_secretsmanager_secret_version"}
+)

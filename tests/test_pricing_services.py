@@ -1,0 +1,556 @@
+"""Managed services priced by node, broker or task (pricing/services.py), through the real front-ends
+and the real `advisor cost --format json`.
+
+Each figure is worked out here from AWS's published on-demand price (us-east-1), named next to it, so
+a wrong row in `pricing/data/prices_services.csv` or a wrong quantity fails. The golden cases rebuild
+resources of infracost's AWS golden tests and compare with the golden components (an independent
+oracle) within 5 %; where Advisor deliberately bills differently, the test says why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import run_cli
+
+HOURS = 730
+
+
+def cost_report(tmp_path: Path, files: dict[str, str]) -> dict[str, Any]:
+    project = tmp_path / "project"
+    project.mkdir()
+    for name, text in files.items():
+        (project / name).write_text(text)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = run_cli("cost", "--format", "json", ".", cwd=project, env=env)
+    assert proc.returncode == 0, proc.stderr
+    report: dict[str, Any] = json.loads(proc.stdout)
+    return report
+
+
+def by_address(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["address"]: r for r in report["resources"]}
+
+
+def component(resource: dict[str, Any], prefix: str) -> dict[str, Any]:
+    found = [c for c in resource["components"] if c["name"].startswith(prefix)]
+    assert len(found) == 1, (prefix, [c["name"] for c in resource["components"]])
+    return found[0]
+
+
+def near(actual: float | None, expected: float, tolerance: float = 0.005) -> bool:
+    return actual is not None and abs(actual - expected) <= tolerance
+
+
+SERVICES_TF = """
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_msk_cluster" "events" {
+  cluster_name           = "events"
+  kafka_version          = "3.6.0"
+  number_of_broker_nodes = 3
+  broker_node_group_info {
+    instance_type   = "kafka.m5.large"
+    client_subnets  = ["subnet-a", "subnet-b", "subnet-c"]
+    security_groups = ["sg-1"]
+    storage_info {
+      ebs_storage_info {
+        volume_size = 100
+      }
+    }
+  }
+}
+
+resource "aws_msk_cluster" "typo" {
+  cluster_name           = "typo"
+  kafka_version          = "3.6.0"
+  number_of_broker_nodes = 2
+  broker_node_group_info {
+    instance_type   = "kafka.m5.larg"
+    client_subnets  = ["subnet-a", "subnet-b"]
+    security_groups = ["sg-1"]
+  }
+}
+
+resource "aws_opensearch_domain" "logs" {
+  domain_name = "logs"
+  cluster_config {
+    instance_type            = "r6g.large.search"
+    instance_count           = 3
+    dedicated_master_enabled = true
+    dedicated_master_type    = "m5.large.search"
+    dedicated_master_count   = 3
+  }
+  ebs_options {
+    ebs_enabled = true
+    volume_type = "gp3"
+    volume_size = 100
+    throughput  = 250
+  }
+}
+
+resource "aws_redshift_cluster" "warehouse" {
+  cluster_identifier = "warehouse"
+  node_type          = "ra3.xlplus"
+  number_of_nodes    = 2
+  cluster_type       = "multi-node"
+  master_username    = "admin"
+}
+
+resource "aws_docdb_cluster" "docs" {
+  cluster_identifier = "docs"
+}
+
+resource "aws_docdb_cluster_instance" "docs" {
+  count              = 2
+  cluster_identifier = aws_docdb_cluster.docs.id
+  instance_class     = "db.r5.large"
+}
+
+resource "aws_neptune_cluster_instance" "graph" {
+  cluster_identifier = "graph"
+  instance_class     = "db.r5.large"
+}
+
+resource "aws_kms_key" "k" {}
+
+resource "aws_secretsmanager_secret" "s" {
+  name = "s"
+}
+
+resource "aws_cloudwatch_metric_alarm" "fast" {
+  alarm_name          = "fast"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
+  metric_name         = "CPUUtilization"
+  namespace           = "AWS/EC2"
+  period              = 10
+  statistic           = "Average"
+  threshold           = 80
+}
+"""
+
+
+def test_services_priced_from_published_prices(tmp_path: Path) -> None:
+    report = cost_report(tmp_path, {"main.tf": SERVICES_TF})
+    res = by_address(report)
+
+    # MSK: kafka.m5.large $0.21/hour and broker storage $0.10/GB-month (aws.amazon.com/msk/pricing/)
+    msk = res["aws_msk_cluster.events"]
+    brokers = component(msk, "Broker instances")
+    assert brokers["quantity"] == 3 * HOURS and brokers["unit_price"] == 0.21
+    assert brokers["source"] == "aws-msk-pricing" and brokers["as_of"]
+    assert component(msk, "Broker storage")["quantity"] == 300
+    assert near(msk["monthly_cost"], 3 * HOURS * 0.21 + 300 * 0.10)
+
+    # a broker type the catalog does not know is unknown, never $0
+    typo = res["aws_msk_cluster.typo"]
+    assert typo["monthly_cost"] is None
+    assert "no price for msk.kafka.m5.larg" in component(typo, "Broker instances")["note"]
+
+    # OpenSearch: r6g.large.search $0.167/hour, m5.large.search $0.142/hour, gp3 $0.122/GB-month, gp3
+    # throughput $0.064/MiBps-month above the 125 MiB/s a 100 GB volume includes (per data node)
+    domain = res["aws_opensearch_domain.logs"]
+    assert component(domain, "Data instances")["unit_price"] == 0.167
+    assert component(domain, "Dedicated master")["unit_price"] == 0.142
+    assert component(domain, "Storage (gp3)")["quantity"] == 300
+    assert component(domain, "Provisioned throughput")["quantity"] == 3 * 125
+    expected = 3 * HOURS * 0.167 + 3 * HOURS * 0.142 + 300 * 0.122 + 375 * 0.064
+    assert near(domain["monthly_cost"], expected)
+
+    # Redshift: ra3.xlplus $1.086/hour per node; RA3 managed storage depends on usage
+    warehouse = res["aws_redshift_cluster.warehouse"]
+    assert near(warehouse["monthly_cost"], 2 * HOURS * 1.086)
+    managed = component(warehouse, "Managed storage")
+    assert managed["quantity"] is None and managed["unit_price"] == 0.024
+
+    # DocumentDB db.r5.large $0.277/hour (each counted instance), storage and I/O on the cluster
+    for i in (0, 1):
+        assert near(res[f"aws_docdb_cluster_instance.docs[{i}]"]["monthly_cost"], HOURS * 0.277)
+    cluster = res["aws_docdb_cluster.docs"]
+    assert component(cluster, "Storage")["quantity"] is None
+    assert component(cluster, "I/O requests")["unit_price"] == 0.2
+    assert cluster["monthly_cost"] == 0
+
+    # Neptune db.r5.large $0.348/hour
+    assert near(res["aws_neptune_cluster_instance.graph"]["monthly_cost"], HOURS * 0.348)
+
+    # KMS $1/key-month, Secrets Manager $0.40/secret-month, a 10-second alarm $0.30/metric-month
+    assert near(res["aws_kms_key.k"]["monthly_cost"], 1.0)
+    assert near(res["aws_secretsmanager_secret.s"]["monthly_cost"], 0.40)
+    assert near(res["aws_cloudwatch_metric_alarm.fast"]["monthly_cost"], 0.30)
+
+
+FARGATE_TF = """
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_ecs_cluster" "main" {
+  name = "main"
+}
+
+resource "aws_ecs_task_definition" "api" {
+  family                   = "api"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = "512"
+  memory                   = "1024"
+  container_definitions    = "[]"
+}
+
+resource "aws_ecs_task_definition" "worker" {
+  family                   = "worker"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = "1 vCPU"
+  memory                   = "2 GB"
+  container_definitions    = "[]"
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "ARM64"
+  }
+  ephemeral_storage {
+    size_in_gib = 50
+  }
+}
+
+resource "aws_ecs_service" "api" {
+  name            = "api"
+  cluster         = aws_ecs_cluster.main.id
+  task_definition = aws_ecs_task_definition.api.arn
+  launch_type     = "FARGATE"
+  desired_count   = 2
+}
+
+resource "aws_ecs_service" "worker" {
+  name            = "worker"
+  cluster         = aws_ecs_cluster.main.id
+  task_definition = aws_ecs_task_definition.worker.arn
+  desired_count   = 1
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    weight            = 1
+  }
+}
+
+data "aws_ecs_task_definition" "elsewhere" {
+  task_definition = "elsewhere"
+}
+
+resource "aws_ecs_service" "unknown" {
+  name            = "unknown"
+  cluster         = aws_ecs_cluster.main.id
+  task_definition = data.aws_ecs_task_definition.elsewhere.arn
+  launch_type     = "FARGATE"
+  desired_count   = 1
+}
+
+resource "aws_ecs_service" "spot" {
+  name            = "spot"
+  cluster         = aws_ecs_cluster.main.id
+  task_definition = aws_ecs_task_definition.api.arn
+  desired_count   = 1
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE_SPOT"
+    weight            = 1
+  }
+}
+"""
+
+
+def test_ecs_fargate_services(tmp_path: Path) -> None:
+    res = by_address(cost_report(tmp_path, {"main.tf": FARGATE_TF}))
+    # Fargate Linux/x86 $0.04048 per vCPU-hour and $0.004445 per GB-hour (aws.amazon.com/fargate/pricing/)
+    api = res["aws_ecs_service.api"]
+    assert component(api, "Fargate vCPU (x86_64)")["quantity"] == 0.5 * 2 * HOURS
+    assert component(api, "Fargate memory (x86_64)")["quantity"] == 1 * 2 * HOURS
+    assert near(api["monthly_cost"], 0.5 * 2 * HOURS * 0.04048 + 2 * HOURS * 0.004445)
+    # Linux/ARM $0.03238 per vCPU-hour, $0.00356 per GB-hour; ephemeral storage above the free 20 GB
+    # $0.000111 per GB-hour
+    worker = res["aws_ecs_service.worker"]
+    assert component(worker, "Fargate vCPU (arm64)")["unit_price"] == 0.03238
+    expected = HOURS * 0.03238 + 2 * HOURS * 0.00356 + 30 * HOURS * 0.000111
+    assert near(worker["monthly_cost"], expected)
+    # a task definition this module does not declare: "depends on the task definition", not $0
+    unknown = res["aws_ecs_service.unknown"]
+    assert unknown["monthly_cost"] is None
+    assert "depends on the task definition" in component(unknown, "Fargate tasks")["note"]
+    # Fargate Spot is not in the catalog: unknown
+    assert res["aws_ecs_service.spot"]["monthly_cost"] is None
+    # the task definition and the cluster cost nothing by themselves
+    assert res["aws_ecs_task_definition.api"]["monthly_cost"] == 0
+    assert res["aws_ecs_cluster.main"]["monthly_cost"] == 0
+
+
+CFN_TEMPLATE = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Kafka:
+    Type: AWS::MSK::Cluster
+    Properties:
+      ClusterName: events
+      KafkaVersion: "3.6.0"
+      NumberOfBrokerNodes: 2
+      BrokerNodeGroupInfo:
+        InstanceType: kafka.m7g.large
+        ClientSubnets: [subnet-a, subnet-b]
+        StorageInfo:
+          EBSStorageInfo:
+            VolumeSize: 500
+  Search:
+    Type: AWS::OpenSearchService::Domain
+    Properties:
+      ClusterConfig:
+        InstanceType: m5.large.search
+        InstanceCount: 2
+      EBSOptions:
+        EBSEnabled: true
+        VolumeType: gp2
+        VolumeSize: 50
+  Warehouse:
+    Type: AWS::Redshift::Cluster
+    Properties:
+      ClusterType: single-node
+      NodeType: dc2.large
+      DBName: dev
+      MasterUsername: admin
+      MasterUserPassword: Example123
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      RequiresCompatibilities: [FARGATE]
+      Cpu: "1024"
+      Memory: "2048"
+      NetworkMode: awsvpc
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      LaunchType: FARGATE
+      DesiredCount: 3
+      TaskDefinition: !Ref TaskDef
+  Docs:
+    Type: AWS::DocDB::DBInstance
+    Properties:
+      DBClusterIdentifier: docs
+      DBInstanceClass: db.t3.medium
+"""
+
+
+def test_cloudformation_types_map_onto_the_same_estimators(tmp_path: Path) -> None:
+    res = by_address(cost_report(tmp_path, {"template.yaml": CFN_TEMPLATE}))
+    # kafka.m7g.large $0.204/hour, storage $0.10/GB-month
+    assert near(res["Kafka"]["monthly_cost"], 2 * HOURS * 0.204 + 1000 * 0.10)
+    assert res["Kafka"]["type"] == "aws_msk_cluster"
+    # m5.large.search $0.142/hour, gp2 $0.135/GB-month per node
+    assert near(res["Search"]["monthly_cost"], 2 * HOURS * 0.142 + 100 * 0.135)
+    # dc2.large $0.25/hour
+    assert near(res["Warehouse"]["monthly_cost"], HOURS * 0.25)
+    # 3 tasks × (1 vCPU × $0.04048 + 2 GB × $0.004445) per hour
+    assert near(res["Service"]["monthly_cost"], 3 * HOURS * (0.04048 + 2 * 0.004445))
+    # DocumentDB db.t3.medium $0.078/hour; CPU credits depend on usage
+    assert near(res["Docs"]["monthly_cost"], HOURS * 0.078)
+
+
+# -- infracost golden outputs as an oracle --------------------------------------------------------------
+# Each case is a resource of an infracost AWS golden test (us-east-1), written again here, with the
+# golden monthly figures of its components. Advisor's matching lines must agree within 5 %.
+
+GOLDEN_TF = """
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_msk_cluster" "cluster-4-nodes" {
+  cluster_name           = "example"
+  kafka_version          = "2.4.1"
+  number_of_broker_nodes = 4
+  broker_node_group_info {
+    instance_type   = "kafka.m5.24xlarge"
+    ebs_volume_size = 1000
+    client_subnets  = ["a", "b", "c", "d"]
+    security_groups = ["sg"]
+  }
+}
+
+resource "aws_elasticsearch_domain" "gp2" {
+  domain_name           = "example-domain"
+  elasticsearch_version = "1.5"
+  cluster_config {
+    instance_type            = "c4.2xlarge.elasticsearch"
+    instance_count           = 3
+    dedicated_master_enabled = true
+    dedicated_master_type    = "c4.8xlarge.elasticsearch"
+    dedicated_master_count   = 1
+    warm_enabled             = true
+    warm_count               = 2
+    warm_type                = "ultrawarm1.medium.elasticsearch"
+  }
+  ebs_options {
+    ebs_enabled = true
+    volume_size = 400
+    volume_type = "gp2"
+  }
+}
+
+resource "aws_opensearch_domain" "gp3_paid" {
+  domain_name = "example-domain"
+  cluster_config {
+    instance_type  = "c4.2xlarge.search"
+    instance_count = 1
+  }
+  ebs_options {
+    ebs_enabled = true
+    throughput  = 700
+    volume_size = 4000
+    volume_type = "gp3"
+  }
+}
+
+resource "aws_redshift_cluster" "manageda" {
+  cluster_identifier = "tf-redshift-cluster"
+  database_name      = "mydb"
+  master_username    = "foo"
+  node_type          = "ra3.4xlarge"
+  cluster_type       = "multi-node"
+  number_of_nodes    = 6
+}
+
+resource "aws_redshift_cluster" "ca" {
+  cluster_identifier = "tf-redshift-cluster"
+  master_username    = "foo"
+  node_type          = "dc2.large"
+  number_of_nodes    = 4
+}
+
+resource "aws_docdb_cluster_instance" "large" {
+  cluster_identifier = "docdb"
+  instance_class     = "db.r5.4xlarge"
+}
+
+resource "aws_ecs_task_definition" "ecs_task" {
+  requires_compatibilities = ["FARGATE"]
+  family                   = "ecs_task1"
+  memory                   = "2 GB"
+  cpu                      = "1 vCPU"
+  container_definitions    = "[]"
+}
+
+resource "aws_ecs_service" "ecs_fargate2" {
+  name            = "ecs_fargate2"
+  launch_type     = "FARGATE"
+  task_definition = aws_ecs_task_definition.ecs_task.arn
+  desired_count   = 2
+}
+
+resource "aws_ec2_transit_gateway_vpc_attachment" "vpc_attachment" {
+  subnet_ids         = ["subnet"]
+  transit_gateway_id = "tgw"
+  vpc_id             = "vpc"
+}
+
+resource "aws_vpn_connection" "transit" {
+  customer_gateway_id = "cgw"
+  transit_gateway_id  = "tgw"
+  type                = "ipsec.1"
+}
+
+resource "aws_cloudwatch_dashboard" "dashboard" {
+  dashboard_name = "d"
+  dashboard_body = "{}"
+}
+
+resource "aws_networkfirewall_firewall" "networkfirewall_firewall" {
+  name                = "f"
+  firewall_policy_arn = "arn"
+  vpc_id              = "vpc"
+  subnet_mapping {
+    subnet_id = "subnet"
+  }
+}
+"""
+
+# (address, component name prefix, golden monthly cost, golden test / component)
+GOLDEN = [
+    (
+        "aws_msk_cluster.cluster-4-nodes",
+        "Broker instances",
+        29433.60,
+        "msk_cluster_test Instance (kafka.m5.24xlarge)",
+    ),
+    ("aws_msk_cluster.cluster-4-nodes", "Broker storage", 400.00, "msk_cluster_test Storage (4000 GB)"),
+    ("aws_elasticsearch_domain.gp2", "Data instances", 1285.53, "elasticsearch_domain_test Instance"),
+    (
+        "aws_elasticsearch_domain.gp2",
+        "Dedicated master",
+        1713.31,
+        "elasticsearch_domain_test Dedicated master",
+    ),
+    ("aws_elasticsearch_domain.gp2", "UltraWarm", 347.48, "elasticsearch_domain_test UltraWarm instance"),
+    ("aws_opensearch_domain.gp3_paid", "Data instances", 428.51, "elasticsearch_domain_test above_3TB_paid"),
+    ("aws_opensearch_domain.gp3_paid", "Storage (gp3)", 488.00, "elasticsearch_domain_test above_3TB_paid"),
+    (
+        "aws_opensearch_domain.gp3_paid",
+        "Provisioned throughput",
+        12.80,
+        "elasticsearch_domain_test above_3TB_paid",
+    ),
+    (
+        "aws_redshift_cluster.manageda",
+        "Cluster nodes",
+        14278.80,
+        "redshift_cluster_test Cluster usage ra3.4xlarge",
+    ),
+    ("aws_redshift_cluster.ca", "Cluster nodes", 730.00, "redshift_cluster_test Cluster usage dc2.large"),
+    (
+        "aws_docdb_cluster_instance.large",
+        "Database instance",
+        1617.68,
+        "docdb_cluster_instance_test r5.4xlarge",
+    ),
+    ("aws_ecs_service.ecs_fargate2", "Fargate vCPU", 59.10, "ecs_service_test Per vCPU per hour"),
+    ("aws_ecs_service.ecs_fargate2", "Fargate memory", 12.98, "ecs_service_test Per GB per hour"),
+    (
+        "aws_ec2_transit_gateway_vpc_attachment.vpc_attachment",
+        "Transit gateway attachment",
+        36.50,
+        "ec2_transit_gateway_vpc_attachment_test",
+    ),
+    ("aws_vpn_connection.transit", "VPN connection", 36.50, "vpn_connection_test"),
+    ("aws_vpn_connection.transit", "Transit gateway attachment", 36.50, "vpn_connection_test"),
+    ("aws_cloudwatch_dashboard.dashboard", "Dashboard", 3.00, "cloudwatch_dashboard_test"),
+    (
+        "aws_networkfirewall_firewall.networkfirewall_firewall",
+        "Firewall endpoints",
+        288.35,
+        "networkfirewall_firewall_test Network Firewall Endpoint",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def golden_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    return by_address(cost_report(tmp_path_factory.mktemp("golden"), {"main.tf": GOLDEN_TF}))
+
+
+@pytest.mark.parametrize(
+    ("address", "prefix", "golden", "where"), GOLDEN, ids=[f"{g[0]}:{g[1]}" for g in GOLDEN]
+)
+def test_golden_components_within_5_percent(
+    golden_report: dict[str, dict[str, Any]], address: str, prefix: str, golden: float, where: str
+) -> None:
+    line = component(golden_report[address], prefix)
+    assert line["monthly_cost"] is not None, where
+    assert abs(line["monthly_cost"] - golden) <= 0.05 * golden, (where, line)
+
+
+def test_opensearch_storage_is_billed_per_data_node(golden_report: dict[str, dict[str, Any]]) -> None:
+    # infracost's golden elasticsearch_domain_test gp2 bills 400 GB for three data nodes; AWS bills
+    # `volume_size` on every data node (the EBS volume is per node), so Advisor counts 1200 GB.
+    storage = component(golden_report["aws_elasticsearch_domain.gp2"], "Storage (gp2)")
+    assert storage["quantity"] == 1200 and storage["unit_price"] == 0.135
