@@ -1,7 +1,7 @@
 """Estimators for managed services billed by node, broker or task: MSK, OpenSearch / Elasticsearch,
-Redshift, DocumentDB, Neptune, ECS on Fargate, and fixed monthly charges (KMS keys, Secrets Manager
-secrets, CloudWatch alarms and dashboards, Route 53 zones, Transit Gateway attachments, VPN
-connections, Network Firewall endpoints).
+Redshift, DocumentDB, Neptune, ECS on Fargate, MemoryDB (node-hours; its price is not known yet), and
+fixed monthly charges (KMS keys, Secrets Manager secrets, CloudWatch alarms and dashboards, Route 53
+zones, Transit Gateway attachments, VPN connections, Network Firewall endpoints).
 
 They follow the rules of `estimators.py` (which registers `SERVICE_ESTIMATORS`): an unknown price
 is None, never 0; a quantity that depends on usage is None unless `[usage]` gives it. Prices come from
@@ -355,6 +355,22 @@ def _aws_ecs_service(ctx: _Ctx) -> None:
         )
 
 
+# -- MemoryDB ----------------------------------------------------------------------------------------
+
+
+def _aws_memorydb_cluster(ctx: _Ctx) -> None:
+    """node type × shards × (1 + replicas per shard). MemoryDB node prices are not in the catalog yet,
+    so the line states the node-hours with an unknown price rather than $0."""
+    body = ctx.resource.body
+    shards = _node_count(ctx, body, "num_shards", 1.0, "num_shards")
+    replicas = _node_count(ctx, body, "num_replicas_per_shard", 1.0, "num_replicas_per_shard")
+    nodes = None if shards.value is None or replicas.value is None else shards.value * (1 + replicas.value)
+    note = _join(shards.note, replicas.note)
+    name, why = _type_name(ctx, ctx.raw(body, "node_type"), "node_type")
+    _node_line(ctx, "Nodes", "memorydb.", name.lower() if name else None, why, nodes, note)
+    ctx.note("data written and snapshot storage are billed by usage and not priced")
+
+
 # -- fixed monthly charges ---------------------------------------------------------------------------
 
 
@@ -428,6 +444,7 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_neptune_cluster_instance": lambda ctx: _cluster_instance(ctx, "neptune"),
     "aws_neptune_cluster": lambda ctx: _cluster_storage(ctx, "neptune"),
     "aws_ecs_service": _aws_ecs_service,
+    "aws_memorydb_cluster": _aws_memorydb_cluster,
     "aws_kms_key": _monthly("Customer managed key", "kms.key", "keys"),
     "aws_kms_external_key": _monthly("Customer managed key", "kms.key", "keys"),
     "aws_secretsmanager_secret": _monthly("Secret", "secretsmanager.secret", "secrets"),

@@ -554,3 +554,19 @@ def test_opensearch_storage_is_billed_per_data_node(golden_report: dict[str, dic
     # `volume_size` on every data node (the EBS volume is per node), so Advisor counts 1200 GB.
     storage = component(golden_report["aws_elasticsearch_domain.gp2"], "Storage (gp2)")
     assert storage["quantity"] == 1200 and storage["unit_price"] == 0.135
+
+
+def test_memorydb_nodes_are_counted_with_an_unknown_price(tmp_path: Path) -> None:
+    tf = """
+resource "aws_memorydb_cluster" "cache" {
+  name                   = "cache"
+  acl_name               = "open-access"
+  node_type              = "db.r6g.large"
+  num_shards             = 2
+  num_replicas_per_shard = 2
+}
+"""
+    cache = by_address(cost_report(tmp_path, {"main.tf": tf}))["aws_memorydb_cluster.cache"]
+    nodes = component(cache, "Nodes")
+    assert nodes["quantity"] == 2 * 3 * HOURS  # 2 shards × (1 primary + 2 replicas)
+    assert nodes["unit_price"] is None and cache["monthly_cost"] is None  # unknown, never $0
