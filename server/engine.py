@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from advisor.config import Config
+from advisor.iac import files as iac_files
 from advisor.iac.files import is_template_candidate, is_terraform_file, is_tfvars_file
 from advisor.model import Block, Finding, ParseError, Resource, Span, base_address
 
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
     from advisor.pricing.costs import ResourceCost
     from advisor.rules.engine import FindingReuse
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
 SKIP_DIRS = {".terraform", ".git", ".hg", ".svn", "node_modules", "__pycache__", ".terragrunt-cache"}
 PARSE_ERROR = "parse-error"
+_MANIFEST_TAIL = os.path.join(".terraform", "modules", "modules.json")  # optional: read only when present
 # Worker processes pay for themselves only on enough text: forking, importing the pipeline in each
 # worker and sending outcomes back cost about as much as analysing this many bytes in one process.
 PARALLEL_MIN_BYTES = 256 * 1024
@@ -50,6 +51,9 @@ class Options:
     # False: outcomes keep each resource's identity and place but not its attributes. Reports that only
     # count and price resources (lint, cost) then store, pass between processes and read back a fifth.
     resource_bodies: bool = True
+    # The analysed folders: a link that leads out of them is not followed (empty: each module's own
+    # folder). `analyze_paths` sets them to the folders it was given.
+    roots: tuple[str, ...] = ()
 
     @property
     def default_region(self) -> str:
@@ -91,14 +95,13 @@ class _GitIgnore:
     def __init__(self) -> None:
         self.rules: list[tuple[str, str, bool, bool]] = []  # (base dir, pattern, negate, dir_only)
 
-    def add_file(self, directory: str) -> None:
+    def add_file(self, directory: str, roots: tuple[str, ...]) -> ParseError | None:
+        """Read the folder's .gitignore; what made it unreadable, if it exists and could not be read."""
         path = os.path.join(directory, ".gitignore")
-        try:
-            with open(path, encoding="utf-8", errors="replace") as f:
-                lines = f.read().splitlines()
-        except OSError:
-            return
-        for raw in lines:
+        got = iac_files.read_file(path, ".gitignore", roots)
+        if got.data is None:
+            return None if got.missing else ParseError(path, got.problem or "", incomplete=True)
+        for raw in got.data.decode("utf-8", errors="replace").splitlines():
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
@@ -113,6 +116,7 @@ class _GitIgnore:
                     dir_only,
                 )
             )
+        return None
 
     def ignored(self, path: str, is_dir: bool) -> bool:
         result = False
@@ -136,8 +140,19 @@ class _GitIgnore:
 Found = tuple[list[str], list[ParseError]]  # what `discover` returns: the files, and what could not be read
 
 
+def analysed_roots(paths: Iterable[str]) -> tuple[str, ...]:
+    """The folders an analysis of `paths` is confined to: each folder given, and the folder of each file."""
+    return tuple(p if os.path.isdir(p) else os.path.dirname(p) or "." for p in paths)
+
+
 def discover(paths: Iterable[str]) -> Found:
-    """IaC files under the given files and folders: skips .terraform/, .git/ and what .gitignore lists."""
+    """IaC files under the given files and folders: skips .terraform/, .git/ and what .gitignore lists.
+
+    Linked folders are walked when they lead to a place inside the folders given (each real folder
+    once, so a loop of links ends); a link out of them is reported, not followed.
+    """
+    paths = list(paths)
+    roots = iac_files.real_roots(analysed_roots(paths))
     found: list[str] = []
     errors: list[ParseError] = []
     for p in paths:
@@ -149,19 +164,29 @@ def discover(paths: Iterable[str]) -> Found:
             continue
         ignore = _GitIgnore()
         seen: set[tuple[int, int]] = set()
-        for root, dirs, files in os.walk(p, followlinks=False):
+        for root, dirs, files in os.walk(p, followlinks=True):
             try:
                 st = os.stat(root)
-                if (st.st_dev, st.st_ino) in seen:
-                    dirs[:] = []
-                    continue
-                seen.add((st.st_dev, st.st_ino))
             except OSError:
+                dirs[:] = []
                 continue
-            ignore.add_file(root)
-            dirs[:] = sorted(
-                d for d in dirs if d not in SKIP_DIRS and not ignore.ignored(os.path.join(root, d), True)
-            )
+            if (st.st_dev, st.st_ino) in seen:  # reached again through a link: walked already
+                dirs[:] = []
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            problem = ignore.add_file(root, roots)
+            if problem is not None:
+                errors.append(problem)
+            kept = []
+            for d in sorted(dirs):
+                full = os.path.join(root, d)
+                if d in SKIP_DIRS or ignore.ignored(full, True):
+                    continue
+                if os.path.islink(full) and not iac_files.inside(os.path.realpath(full), roots):
+                    errors.append(ParseError(os.path.normpath(full), iac_files.OUTSIDE, incomplete=True))
+                    continue
+                kept.append(d)
+            dirs[:] = kept
             for name in sorted(files):
                 full = os.path.join(root, name)
                 if (is_terraform_file(name) or is_tfvars_file(name) or is_template_candidate(name)) and not (
@@ -172,16 +197,21 @@ def discover(paths: Iterable[str]) -> Found:
 
 
 # -- reading files safely -------------------------------------------------------------------------------
-def read_text(path: str) -> tuple[str | None, str | None]:
-    """(text, None) or (None, reason) — never raises for a bad file."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            return None, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB ({size} bytes); skipped"
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        return None, f"cannot read file: {exc.strerror or exc}"
+def read_text(path: str, roots: Iterable[str] | None = None) -> tuple[str | None, str | None]:
+    """(text, None) or (None, reason) — never raises for a bad file.
+
+    Through `iac_files.read_file`: regular files within the size cap of their kind, and no link out of
+    `roots` (by default the file's own folder).
+    """
+    confined = iac_files.real_roots([os.path.dirname(path) or "."] if roots is None else roots)
+    got = iac_files.read_file(path, roots=confined)
+    if got.data is None:
+        return None, got.problem
+    return _decode(got.data)
+
+
+def _decode(data: bytes) -> tuple[str | None, str | None]:
+    """The text of a file's bytes, or why it is not text."""
     if b"\0" in data[:8192]:
         return None, "binary file; skipped"
     try:
@@ -235,13 +265,14 @@ def _fresh_outcome(job: ModuleJob, pickled: bool) -> tuple[ModuleOutcome, bytes]
     """
     import pickle
 
-    outcome = _analyze_module(job, changed=_stored_before(job))
+    seen = _Seen()
+    outcome = _analyze_module(job, changed=_stored_before(job), seen=seen)
     if not job.options.resource_bodies:
         for r in outcome.resources:  # made for this outcome only: changed in place
             r.body = Block(r.body.type, r.body.span, r.body.labels)
     cached = job.options.disk_cache and not job.overlay
     if cached:
-        outcome.inputs = _inputs_of(outcome, job.template)
+        outcome.inputs = _inputs_of(outcome, job.template, seen)
     record = b""
     if cached or pickled:
         record = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
@@ -301,7 +332,7 @@ def _options_signature(o: Options) -> str:
         catalog_stamp = f"{catalog}:{os.stat(catalog).st_mtime_ns}"
     except OSError:
         catalog_stamp = str(catalog)
-    var_files = [(p, _file_digest(p)) for p in o.var_files]
+    var_files = [(p, _file_stamp(p)) for p in o.var_files]
     config = json.dumps(dataclasses.asdict(o.config), sort_keys=True, default=lambda v: sorted(v))
     return json.dumps(
         [
@@ -315,19 +346,43 @@ def _options_signature(o: Options) -> str:
             o.resource_bodies,
             config,
             catalog_stamp,
+            sorted(o.roots),
+            iac_files.limits(),
         ],
         default=str,
     )
 
 
-def _file_digest(path: str) -> str | None:
+def _file_stamp(path: str, got: iac_files.FileRead | None = None) -> str | None:
+    """What a file was when read, for stored outcomes: the digest of its bytes, or why it was not read
+    ("!" and the reason), or None when it does not exist. A link's stamp starts with where it leads.
+
+    `got`: the reading the analysis used (its digest is of the very bytes analysed); without it the
+    file is read now, by the same rules, except that a link out of the analysed folders recorded as
+    such is not followed again (see `inputs_unchanged`).
+    """
     from advisor.iac.parse_cache import digest
 
-    try:
-        with open(path, "rb") as f:
-            return digest(f.read())
-    except OSError:
+    if got is None:
+        got = iac_files.read_file(path)
+    if got.missing:
         return None
+    stamp = digest(got.data) if got.data is not None else "!" + (got.problem or "")
+    return stamp if got.target is None else f"->{got.target}\0{stamp}"
+
+
+@dataclass(slots=True)
+class _Seen:
+    """What one analysis read, as it read it: file stamps and folder listings (see `_inputs_of`)."""
+
+    files: dict[str, str | None] = field(default_factory=dict)
+    listings: dict[str, list[str]] = field(default_factory=dict)
+
+    def read(self, path: str, got: iac_files.FileRead) -> None:
+        self.files.setdefault(path, _file_stamp(path, got))
+        folder = os.path.dirname(path) or "."
+        if folder not in self.listings:
+            self.listings[folder] = _listing(folder)
 
 
 def _listing(directory: str) -> list[str]:
@@ -337,18 +392,26 @@ def _listing(directory: str) -> list[str]:
         return []
 
 
-def _inputs_of(outcome: ModuleOutcome, template: str | None = None) -> list[tuple[str, Any]]:
-    """The files an outcome was computed from (with digests) and the listings of their folders.
+def _inputs_of(
+    outcome: ModuleOutcome, template: str | None = None, seen: _Seen | None = None
+) -> list[tuple[str, Any]]:
+    """The files an outcome was computed from (with stamps) and the listings of their folders.
 
-    A template job's file is one even when it turned out not to be a template (it may become one).
+    Stamps and listings are those taken when the analysis read them (`seen`), never later: a file
+    edited during the run is stored under what was analysed, so the next run sees the change. A
+    template job's file is one even when it turned out not to be a template (it may become one).
     """
-    paths = set(outcome.files) | {e.path for e in outcome.read_errors}
+    seen = seen or _Seen()
+    paths = {os.path.normpath(p) for p in [*outcome.files, *(e.path for e in outcome.read_errors)]}
+    paths |= set(seen.files)
     if template is not None:
-        paths.add(template)
+        paths.add(os.path.normpath(template))
     dirs = {os.path.dirname(p) or "." for p in paths} | {outcome.directory}
     paths.add(os.path.join(outcome.directory, ".terraform", "modules", "modules.json"))
-    inputs: list[tuple[str, Any]] = [("file:" + p, _file_digest(p)) for p in sorted(paths)]
-    inputs += [("dir:" + d, _listing(d)) for d in sorted(dirs)]
+    inputs: list[tuple[str, Any]] = [
+        ("file:" + p, seen.files[p] if p in seen.files else _file_stamp(p)) for p in sorted(paths)
+    ]
+    inputs += [("dir:" + d, seen.listings.get(d, _listing(d))) for d in sorted(dirs)]
     return inputs
 
 
@@ -358,8 +421,19 @@ def inputs_unchanged(inputs: Any) -> bool:
         return False
     for name, recorded in inputs:
         kind, _, path = name.partition(":")
-        current = _file_digest(path) if kind == "file" else _listing(path)
-        if current != recorded:
+        if kind != "file":
+            if _listing(path) != recorded:
+                return False
+            continue
+        if isinstance(recorded, str) and recorded.startswith("->"):
+            # a link: compared by where it leads first, so a link refused as leading out of the
+            # analysed folders is not read now either
+            target, _, rest = recorded[2:].partition("\0")
+            if os.path.realpath(path) != target:
+                return False
+            if rest == "!" + iac_files.OUTSIDE:
+                continue
+        if _file_stamp(path) != recorded:
             return False
     return True
 
@@ -401,11 +475,11 @@ def forget_reuse(directory: str, template: str | None = None) -> None:
         del _reuse[(os.path.normpath(directory), template)]
 
 
-def _analyze_module(job: ModuleJob, changed: bool = False) -> ModuleOutcome:
+def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = None) -> ModuleOutcome:
     """The whole pipeline for one root module (runs in a worker process for big trees).
 
     `changed`: the module changed since a stored run, so it is being edited and the parses of its
-    files are worth storing for the next run.
+    files are worth storing for the next run. `seen` records what was read, as it was read.
     """
     reuse = _reuse_for(job)
     read_errors: list[ParseError] = []
@@ -414,13 +488,28 @@ def _analyze_module(job: ModuleJob, changed: bool = False) -> ModuleOutcome:
 
     hcl_parse.disk_cache = job.options.disk_cache
     hcl_parse.store_parses = job.options.disk_cache and changed
+    roots = iac_files.real_roots(job.options.roots or [job.directory])
+    named = {os.path.normpath(v) for v in job.options.var_files}  # the user's own: links may go anywhere
+    seen = seen if seen is not None else _Seen()
+    seen.listings.setdefault(job.directory, _listing(job.directory))  # before the front-end lists it
+    manifest = os.path.join(job.directory, ".terraform", "modules", "modules.json")
+    template_error: list[ParseError] = []
 
     def read(path: str) -> str | None:
         norm = os.path.normpath(path)
         if norm in job.overlay:
             texts[norm] = job.overlay[norm]
             return job.overlay[norm]
-        text, err = read_text(norm)
+        got = iac_files.read_file(norm, roots=None if norm in named else roots)
+        seen.read(norm, got)
+        if got.data is None:
+            if norm == job.template:
+                if not got.head or _looks_like_template(got.head):
+                    template_error.append(ParseError(norm, got.problem or "", incomplete=True))
+            elif not (got.missing and (norm == manifest or norm.endswith(_MANIFEST_TAIL))):
+                read_errors.append(ParseError(norm, got.problem or "", incomplete=True))
+            return None
+        text, err = _decode(got.data)
         if err is not None:
             if is_terraform_file(norm) or is_tfvars_file(norm):
                 read_errors.append(ParseError(norm, err))
@@ -434,7 +523,8 @@ def _analyze_module(job: ModuleJob, changed: bool = False) -> ModuleOutcome:
 
         text = read(job.template)
         if text is None or not looks_like_template(text):
-            return ModuleOutcome(job.directory)  # not a template: ignored
+            # not a template (ignored), or a file that could not be read (said at the file)
+            return ModuleOutcome(job.directory, read_errors=template_error)
         result = evaluate_template(job.template, text, job.options.settings(), read)
     else:
         from advisor.iac.terraform import evaluate_root
@@ -478,6 +568,13 @@ def _analyze_module(job: ModuleJob, changed: bool = False) -> ModuleOutcome:
         result.files,
         read_errors,
     )
+
+
+def _looks_like_template(head: bytes) -> bool:
+    """Whether the first bytes of a file too big to read look like a CloudFormation template."""
+    from advisor.iac.cloudformation import looks_like_template
+
+    return looks_like_template(head.decode("utf-8", errors="replace"))
 
 
 def price_resources(resources: list[Resource], config: Config) -> tuple[list[ResourceCost], list[str]]:
@@ -566,6 +663,10 @@ def analyze_paths(
 ) -> Analysis:
     """The analysis of every module and template under `paths` (`found`: their discovery, if made)."""
     files, errors = found or discover(paths or ["."])
+    if not options.roots:
+        import dataclasses
+
+        options = dataclasses.replace(options, roots=analysed_roots(paths or ["."]))
     analysis = Analysis(errors=list(errors))
     jobs = _jobs(files, options)
     outcomes = _run(jobs, options.jobs, on_module)

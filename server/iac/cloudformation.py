@@ -31,6 +31,15 @@ else:  # pragma: no cover
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _AWS_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
+# What CloudFormation accepts as a logical id: ASCII letters and digits, at most 255 of them. Anything
+# else is refused by CloudFormation, and here never becomes an address (it would reach output, and
+# the explain prompt, as it is written).
+_LOGICAL_ID = re.compile(r"[A-Za-z0-9]{1,255}")
+# YAML aliases may repeat what a template wrote, not multiply it: converting a document may make at
+# most this many nodes per node written, plus the constant (a 543-byte "billion laughs" would make
+# billions).
+ALIAS_EXPANSION = 10
+ALIAS_SLACK = 10_000
 _SHORT_TAGS = {
     "!Ref": "Ref",
     "!Condition": "Condition",
@@ -105,9 +114,46 @@ class _LineIndex:
         return (a, start - self.starts[a], b, end - self.starts[b], start, end)
 
 
-def _yaml_to_node(node: Any, index: _LineIndex, text: str) -> JNode:
+class _Alias:
+    """Where a YAML alias was written, and the node it stands for (see `_yaml_loader`)."""
+
+    __slots__ = ("mark", "node")
+
+    def __init__(self, node: Any, mark: Any) -> None:
+        self.node = node
+        self.mark = mark
+
+
+class AliasBomb(Exception):
+    """Aliases that would make a document far larger than what was written."""
+
+    def __init__(self, mark: Any, limit: int) -> None:
+        super().__init__(f"YAML aliases expand to more than {limit:,} values; the template is not analysed")
+        self.mark = mark
+
+
+class _Budget:
+    """How many nodes converting one composed document may still make, and the aliases being expanded."""
+
+    __slots__ = ("aliases", "left", "limit")
+
+    def __init__(self, written: int) -> None:
+        self.limit = self.left = ALIAS_EXPANSION * written + ALIAS_SLACK
+        self.aliases: list[Any] = []
+
+
+def _yaml_to_node(node: Any, index: _LineIndex, text: str, budget: _Budget) -> JNode:
     import yaml
 
+    if isinstance(node, _Alias):
+        budget.aliases.append(node.mark)
+        try:
+            return _yaml_to_node(node.node, index, text, budget)
+        finally:
+            budget.aliases.pop()
+    budget.left -= 1
+    if budget.left < 0:
+        raise AliasBomb(budget.aliases[0] if budget.aliases else node.start_mark, budget.limit)
     start, end = node.start_mark.index, node.end_mark.index
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
         # block collections end after trailing blanks and newlines; trim to the last character
@@ -120,7 +166,7 @@ def _yaml_to_node(node: Any, index: _LineIndex, text: str) -> JNode:
             yaml.ScalarNode: "tag:yaml.org,2002:str",
             yaml.SequenceNode: "tag:yaml.org,2002:seq",
         }.get(type(node), "tag:yaml.org,2002:map")
-        inner = _yaml_to_node(_retag(node, inner_tag), index, text)
+        inner = _yaml_to_node(_retag(node, inner_tag), index, text, budget)
         fn = _SHORT_TAGS[tag]
         if fn == "Fn::GetAtt" and inner.kind == "string" and "." in inner.value:
             first, _, rest = inner.value.partition(".")
@@ -134,18 +180,19 @@ def _yaml_to_node(node: Any, index: _LineIndex, text: str) -> JNode:
     if isinstance(node, yaml.MappingNode):
         out = JNode("object", None, pos)
         for k, v in node.value:
+            k = k.node if isinstance(k, _Alias) else k
             key = str(k.value) if isinstance(k, yaml.ScalarNode) else "?"
             if key == "<<":  # merge key: fold the referenced mapping's items in
-                merged = _yaml_to_node(v, index, text)
+                merged = _yaml_to_node(v, index, text, budget)
                 out.items.extend(merged.items if merged.kind == "object" else [])
                 continue
             out.items.append(
-                (key, index.pos(k.start_mark.index, k.end_mark.index), _yaml_to_node(v, index, text))
+                (key, index.pos(k.start_mark.index, k.end_mark.index), _yaml_to_node(v, index, text, budget))
             )
         out.value = {k: v.value for k, _, v in out.items}
         return out
     if isinstance(node, yaml.SequenceNode):
-        elements = [_yaml_to_node(v, index, text) for v in node.value]
+        elements = [_yaml_to_node(v, index, text, budget) for v in node.value]
         return JNode("array", [e.value for e in elements], pos, elements=elements)
     raw = node.value
     quoted = node.style in ("'", '"')
@@ -174,10 +221,61 @@ def _retag(node: Any, tag: str) -> Any:
     return clone
 
 
+@functools.lru_cache(maxsize=1)
 def _yaml_loader() -> Any:
-    import yaml
+    """PyYAML's safe loader (its C parser when built), composing in Python so that each alias is kept
+    as an `_Alias` (with where it was written) and the nodes written are counted (`written`).
 
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    Composing stays linear in the text: an alias is one reference to a node already made. Only
+    converting the graph into `JNode`s would expand it, and that is budgeted (`_Budget`).
+    """
+    import yaml
+    from yaml.composer import Composer
+    from yaml.events import AliasEvent
+
+    base = getattr(yaml, "CSafeLoader", None)
+
+    def compose_node(self: Any, parent: Any, index: Any) -> Any:
+        if self.check_event(AliasEvent):
+            mark = self.peek_event().start_mark
+            return _Alias(Composer.compose_node(self, parent, index), mark)
+        self.written += 1
+        return Composer.compose_node(self, parent, index)
+
+    if base is None:  # pragma: no cover - PyYAML without its C extension
+
+        class PyLoader(yaml.SafeLoader):  # type: ignore[misc]
+            written = 0
+
+        PyLoader.compose_node = compose_node  # type: ignore[method-assign]
+        return PyLoader
+
+    class CLoader(Composer, base):  # type: ignore[misc,valid-type]
+        written = 0
+
+        def __init__(self, stream: Any) -> None:
+            base.__init__(self, stream)  # type: ignore[misc]
+            Composer.__init__(self)
+
+    CLoader.compose_node = compose_node  # type: ignore[method-assign]
+    return CLoader
+
+
+def _compose_all(text: str) -> tuple[list[Any], int]:
+    """The documents of a YAML text as node graphs, and how many nodes the text wrote."""
+    loader = _yaml_loader()(text)
+    try:
+        docs = []
+        while loader.check_node():
+            docs.append(loader.get_node())
+        return docs, loader.written
+    finally:
+        loader.dispose()
+
+
+def _compose_one(text: str) -> tuple[Any, int]:
+    docs, written = _compose_all(text)
+    return (docs[0] if docs else None), written
 
 
 def load_nodes(path: str, text: str) -> tuple[list[JNode], list[ParseError]]:
@@ -193,16 +291,21 @@ def load_nodes(path: str, text: str) -> tuple[list[JNode], list[ParseError]]:
 
     index = _LineIndex(text)
     try:
-        docs = [d for d in yaml.compose_all(text, Loader=_yaml_loader()) if d is not None]
-        return [_yaml_to_node(d, index, text) for d in docs], []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, col = (mark.line, mark.column) if mark is not None else (0, 0)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        err = ParseError(path, f"invalid YAML: {problem}", point_span(path, text, line, col))
-        return _recover_resources(path, text, index), [err]
+        try:
+            docs, written = _compose_all(text)
+            budget = _Budget(written)
+            return [_yaml_to_node(d, index, text, budget) for d in docs if d is not None], []
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line, col = (mark.line, mark.column) if mark is not None else (0, 0)
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            err = ParseError(path, f"invalid YAML: {problem}", point_span(path, text, line, col))
+            return _recover_resources(path, text, index), [err]
+    except AliasBomb as bomb:
+        span = point_span(path, text, bomb.mark.line, bomb.mark.column)
+        return [], [ParseError(path, str(bomb), span, incomplete=True)]
     except RecursionError:
-        return [], [ParseError(path, "YAML nested too deeply", point_span(path, text, 0, 0))]
+        return [], [ParseError(path, "YAML nested too deeply", point_span(path, text, 0, 0), incomplete=True)]
 
 
 def _recover_resources(path: str, text: str, index: _LineIndex) -> list[JNode]:
@@ -242,11 +345,11 @@ def _recover_resources(path: str, text: str, index: _LineIndex) -> list[JNode]:
         if name != "Resources":
             chunk = "".join(lines[s0:s1])
             try:
-                node = yaml.compose("\n" * s0 + chunk, Loader=_yaml_loader())
+                node, written = _compose_one("\n" * s0 + chunk)
             except yaml.YAMLError:
                 continue
             if node is not None:
-                parsed = _yaml_to_node(node, index, text)
+                parsed = _yaml_to_node(node, index, text, _Budget(written))
                 root.items.extend(parsed.items)
             continue
         res = JNode("object", {}, index.pos(offsets[s0], offsets[s1]))
@@ -261,12 +364,12 @@ def _recover_resources(path: str, text: str, index: _LineIndex) -> list[JNode]:
         for a, b in itertools.pairwise(entries):
             chunk = "Resources:\n" + "".join(lines[a:b])
             try:
-                node = yaml.compose("\n" * (a - 1) + chunk, Loader=_yaml_loader())
+                node, written = _compose_one("\n" * (a - 1) + chunk)
             except yaml.YAMLError:
                 continue
             if node is None:
                 continue
-            parsed = _yaml_to_node(node, index, text)
+            parsed = _yaml_to_node(node, index, text, _Budget(written))
             inner = parsed.get("Resources")
             if inner is not None:
                 res.items.extend(inner.items)
@@ -471,7 +574,7 @@ class _Template:
         return value
 
     def _reference(self, target: str) -> None:
-        if self.current and target != self.current:
+        if self.current and target != self.current and _LOGICAL_ID.fullmatch(target):
             self.references.setdefault(self.current, set()).add(target)
 
     def _collect_refs(self, node: JNode) -> None:
@@ -679,6 +782,21 @@ def _tags(t: _Template, node: JNode) -> Value | None:
     return Value(tags, "resolved", span=t.span(node.pos))
 
 
+def _bad_logical_id(t: _Template, logical_id: str, kpos: Pos) -> ParseError:
+    """An error at a resource key CloudFormation would refuse; the key itself is never repeated."""
+    why = (
+        f"{len(logical_id)} characters long (at most 255)"
+        if len(logical_id) > 255 and logical_id.isascii() and logical_id.isalnum()
+        else "not only ASCII letters and digits"
+    )
+    return ParseError(
+        t.path,
+        f"a resource logical id CloudFormation would refuse ({why}); the resource is not analysed",
+        t.span(kpos),
+        incomplete=True,
+    )
+
+
 def _metadata_ignores(decl: JNode) -> set[str]:
     meta = decl.get("Metadata") if decl.kind == "object" else None
     adv = meta.get("advisor") if meta is not None and meta.kind == "object" else None
@@ -720,6 +838,9 @@ def evaluate_template(
         table = mapping()
         built: list[tuple[Resource, set[str]]] = []
         for logical_id, kpos, decl in res_section.items:
+            if not _LOGICAL_ID.fullmatch(logical_id):
+                result.errors.append(_bad_logical_id(t, logical_id, kpos))
+                continue
             if decl.kind != "object":
                 continue
             type_node = decl.get("Type")

@@ -117,10 +117,14 @@ Reader = Callable[[str], str | None]
 
 
 def read_disk(path: str) -> str | None:
+    """A file's text through `files.read_file` (regular files within the size cap; links that leave
+    the file's own folder are not followed), or None."""
+    from advisor.iac.files import read_file, real_roots
+
+    data = read_file(path, roots=real_roots([os.path.dirname(path) or "."])).data
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError, ValueError):
+        return data.decode("utf-8-sig") if data is not None else None
+    except UnicodeDecodeError:
         return None
 
 

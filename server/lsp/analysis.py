@@ -187,7 +187,7 @@ def compute(snap: Snapshot) -> ModuleResult:
     for path in wanted:
         path = os.path.normpath(path)
         if path not in texts and path not in snap.skipped and os.path.isfile(path):
-            text, _ = read_text(path)
+            text, _ = read_text(path, snap.options.roots or None)
             if text is not None:
                 texts[path] = text
     result = ModuleResult(

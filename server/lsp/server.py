@@ -221,7 +221,9 @@ class AdvisorServer(LanguageServer):
 
         _ = self.known_rules
         config = self.settings.apply_to(self.configs.for_directory(directory))
-        return Options(region=self.settings.region, config=config, incremental=True)
+        return Options(
+            region=self.settings.region, config=config, incremental=True, roots=tuple(self.folders)
+        )
 
     def publish(self, uri: str, version: int | None, diagnostics: list[convert.Json]) -> None:
         """Push diagnostics, already in JSON form, straight to the writer (on the event loop)."""
