@@ -247,7 +247,7 @@ def test_a_key_file_with_wrong_mode_or_owner_is_refused(tmp_path: Path, project:
 # -- lark's parser tables --------------------------------------------------------------------------
 
 
-def _lark_temp_name(tmp: Path) -> Path:
+def _lark_temp_name(tmp: Path) -> tuple[Path, str]:
     """Where lark 1.x with `cache=True` reads its tables: a name anyone can work out, in the temp folder."""
     import getpass
     from importlib import resources
@@ -262,26 +262,30 @@ def _lark_temp_name(tmp: Path) -> Path:
     digest = hashlib.sha256(
         (grammar + options + lark.__version__ + str(sys.version_info[:2])).encode()
     ).hexdigest()
-    return tmp / f".lark_cache_{getpass.getuser()}_{digest}_{sys.version_info[0]}_{sys.version_info[1]}.tmp"
+    name = f".lark_cache_{getpass.getuser()}_{digest}_{sys.version_info[0]}_{sys.version_info[1]}.tmp"
+    return tmp / name, digest
 
 
 def test_lark_tables_planted_in_the_temp_folder_are_never_loaded(tmp_path: Path, project: Path) -> None:
     (project / "locals.tf").write_text(NEEDS_LARK)
     shared_tmp = tmp_path / "tmp"  # stands for /tmp (every user can write there)
-    shared_tmp.mkdir(mode=0o777)
+    shared_tmp.mkdir()
     os.chmod(shared_tmp, 0o1777)
     marker = tmp_path / "pwned-lark"
-    planted_tables = _lark_temp_name(shared_tmp)
-    expected_hash = planted_tables.name.split("_")[3]
-    planted_tables.write_bytes(expected_hash.encode() + b"\n" + planted(marker))
-    env = {"TMPDIR": str(shared_tmp)}
-    found, err, code = lint(project, tmp_path / "cache", **env)
-    assert not marker.exists()
-    assert (found, code) == (["ebs-gp2-to-gp3"], 1) and "Traceback" not in err
+    planted_tables, digest = _lark_temp_name(shared_tmp)
+    planted_tables.write_bytes(digest.encode() + b"\n" + planted(marker))
+    cache = tmp_path / "cache"
     r = run_cli(
-        "lint", str(project), "--format", "json", env={"ADVISOR_CACHE_DIR": str(tmp_path / "c2"), **env}
+        "lint",
+        str(project),
+        "--format",
+        "json",
+        env={"ADVISOR_CACHE_DIR": str(cache), "TMPDIR": str(shared_tmp)},
     )
-    assert json.loads(r.stdout)["summary"]["parse_errors"] == 0 and not marker.exists()
+    assert not marker.exists()
+    assert (rules(r.stdout), r.returncode) == (["ebs-gp2-to-gp3"], 1) and "Traceback" not in r.stderr
+    assert json.loads(r.stdout)["summary"]["parse_errors"] == 0
+    assert any(p.is_file() for p in (cache / "lark").rglob("*"))  # lark was needed, and its tables kept here
 
 
 def test_lark_tables_in_the_private_folder_are_authenticated(tmp_path: Path, project: Path) -> None:
