@@ -425,11 +425,15 @@ def inputs_unchanged(inputs: Any) -> bool:
             if _listing(path) != recorded:
                 return False
             continue
-        if isinstance(recorded, str) and recorded.startswith("->"):
-            # a link: compared by where it leads first, so a link refused as leading out of the
-            # analysed folders is not read now either
+        # Links are compared by where they lead before anything is read, so a link that was refused
+        # for leading out of the analysed folders, or that leads somewhere else now, is not read.
+        real = iac_files.resolve(path)
+        was_link = isinstance(recorded, str) and recorded.startswith("->")
+        if was_link != (real != os.path.abspath(path)):
+            return False
+        if was_link:
             target, _, rest = recorded[2:].partition("\0")
-            if os.path.realpath(path) != target:
+            if real != target:
                 return False
             if rest == "!" + iac_files.OUTSIDE:
                 continue

@@ -7,6 +7,7 @@ A leaf module, so that finding, sorting and reading files imports nothing of the
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 from collections.abc import Iterable
@@ -125,54 +126,111 @@ def inside(real: str, roots: tuple[str, ...]) -> bool:
     return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
+_O_PATH = getattr(os, "O_PATH", 0)  # Linux: a handle on a file that does not open it (nor its driver)
+_FD_LINKS = "/proc/self/fd/"
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def read_file(path: str, kind: str | None = None, roots: tuple[str, ...] | None = None) -> FileRead:
     """The bytes of a regular file, within the size cap of its kind, never through a link out of `roots`.
 
     `roots` are resolved folders (see `real_roots`); None allows links anywhere (a file the user named).
-    The file is opened non-blocking and checked with `fstat` on the open descriptor, so a FIFO never
-    blocks and what is checked is what is read. Never raises for a bad file.
+    On Linux the file is first held by an `O_PATH` handle, which opens nothing: where it really is
+    (`/proc/self/fd`) and what it is (`fstat`) are checked on that handle, and only a regular file in
+    its place is then opened, through the same handle, so nothing can be swapped in between and no
+    device is ever opened. Elsewhere the path is resolved first and opened non-blocking, so a FIFO
+    never blocks, and checked with `fstat`. Never raises for a bad file.
     """
     absolute = os.path.abspath(path)
+    cap = limits()[kind or kind_of(path)]
+    what = KIND_NAMES.get(kind or kind_of(path), "files")
+    if not _handles():
+        return _read_resolved(absolute, cap, what, roots)
+    try:
+        handle = os.open(absolute, _O_PATH | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno != errno.ENOENT:
+            return FileRead(None, f"cannot read file: {exc.strerror or exc}")
+        return _read_resolved(absolute, cap, what, roots)  # missing, or a link to nothing: say which
+    try:
+        real = os.readlink(f"{_FD_LINKS}{handle}")
+        target = real if real != absolute else None
+        if target is not None and roots is not None and not inside(real, roots):
+            return FileRead(None, OUTSIDE, target=target)
+        mode = os.fstat(handle).st_mode
+        if not stat.S_ISREG(mode):
+            return FileRead(None, _not_regular_mode(mode), target=target)
+        try:
+            fd = os.open(f"{_FD_LINKS}{handle}", _READ_FLAGS)
+        except OSError as exc:
+            return FileRead(None, f"cannot read file: {exc.strerror or exc}", target=target)
+    except OSError as exc:
+        return FileRead(None, f"cannot read file: {exc.strerror or exc}")
+    finally:
+        os.close(handle)
+    return _read_open(fd, cap, what, target)
+
+
+@functools.lru_cache(maxsize=1)
+def _handles() -> bool:
+    """Whether `O_PATH` handles and `/proc/self/fd` are there to use (Linux)."""
+    return bool(_O_PATH) and os.path.isdir(_FD_LINKS)
+
+
+def resolve(path: str) -> str:
+    """Where a path really is (links resolved), as `read_file` sees it; cheaper than `realpath`."""
+    if _handles():
+        try:
+            handle = os.open(path, _O_PATH | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return os.path.realpath(path)
+        try:
+            return os.readlink(f"{_FD_LINKS}{handle}")
+        except OSError:
+            return os.path.realpath(path)
+        finally:
+            os.close(handle)
+    return os.path.realpath(path)
+
+
+def _read_resolved(absolute: str, cap: int, what: str, roots: tuple[str, ...] | None) -> FileRead:
+    """`read_file` without `O_PATH`: the path resolved first, then opened without following links."""
     real = os.path.realpath(absolute)
     target = real if real != absolute else None
     if target is not None and roots is not None and not inside(real, roots):
         return FileRead(None, OUTSIDE, target=target)
-    cap = limits()[kind or kind_of(path)]
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(real, flags | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(real, _READ_FLAGS | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         if exc.errno == errno.ENOENT:
             return FileRead(None, "cannot read file: No such file or directory", missing=True, target=target)
-        if exc.errno == errno.ENXIO:  # a socket (or a FIFO no one writes to, on some systems)
+        if exc.errno == errno.ENXIO:  # a socket
             return FileRead(None, _not_regular(real), target=target)
         return FileRead(None, f"cannot read file: {exc.strerror or exc}", target=target)
+    return _read_open(fd, cap, what, target)
+
+
+def _read_open(fd: int, cap: int, what: str, target: str | None) -> FileRead:
+    """Read an open file (closing it): a regular file of at most `cap` bytes."""
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return FileRead(None, _not_regular_mode(st.st_mode), target=target)
         if st.st_size > cap:
             return FileRead(
-                None,
-                _too_big(st.st_size, cap, kind or kind_of(path)),
-                target=target,
-                head=os.read(fd, HEAD_BYTES),
+                None, _too_big(st.st_size, cap, what), target=target, head=os.read(fd, HEAD_BYTES)
             )
         chunks: list[bytes] = []
         total = 0
         while True:  # up to the cap: the file may grow while it is read
-            chunk = os.read(fd, min(cap + 1 - total, 1 << 20) or 1)
+            chunk = os.read(fd, min(cap + 1 - total, 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
             if total > cap:
-                return FileRead(
-                    None,
-                    _too_big(total, cap, kind or kind_of(path)),
-                    target=target,
-                    head=b"".join(chunks)[:HEAD_BYTES],
-                )
+                head = b"".join(chunks)[:HEAD_BYTES]
+                return FileRead(None, _too_big(total, cap, what), target=target, head=head)
         return FileRead(b"".join(chunks), target=target)
     except OSError as exc:
         return FileRead(None, f"cannot read file: {exc.strerror or exc}", target=target)
@@ -180,8 +238,8 @@ def read_file(path: str, kind: str | None = None, roots: tuple[str, ...] | None 
         os.close(fd)
 
 
-def _too_big(size: int, cap: int, kind: str) -> str:
-    return f"skipped: {size / MB:.1f} MB, over the {cap / MB:g} MB limit for {KIND_NAMES.get(kind, kind)}"
+def _too_big(size: int, cap: int, what: str) -> str:
+    return f"skipped: {size / MB:.1f} MB, over the {cap / MB:g} MB limit for {what}"
 
 
 def _not_regular(path: str) -> str:
