@@ -74,6 +74,13 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
     ("aws-route53-pricing", "Amazon Route 53", "https://aws.amazon.com/route53/pricing/"),
     ("aws-vpc-pricing", "Transit Gateway and Site-to-Site VPN", "https://aws.amazon.com/vpc/pricing/"),
     (
+        "aws-directory-service-pricing",
+        "AWS Directory Service",
+        "https://aws.amazon.com/directoryservice/pricing/",
+    ),
+    ("aws-transfer-pricing", "AWS Transfer Family", "https://aws.amazon.com/aws-transfer-family/pricing/"),
+    ("aws-mq-pricing", "Amazon MQ", "https://aws.amazon.com/amazon-mq/pricing/"),
+    (
         "aws-network-firewall-pricing",
         "AWS Network Firewall",
         "https://aws.amazon.com/network-firewall/pricing/",
@@ -390,7 +397,7 @@ def arch_from_family(family: str) -> str:
 # Services whose prices come from `prices_services.csv` (a few of their keys stay curated).
 KEPT_SERVICES = frozenset(
     {"msk", "opensearch", "redshift", "docdb", "neptune", "fargate", "kms", "secretsmanager"}
-    | {"cloudwatch", "route53", "tgw", "vpn", "networkfirewall"}
+    | {"cloudwatch", "route53", "tgw", "vpn", "networkfirewall", "privatelink", "directory", "transfer", "mq"}
 )
 
 

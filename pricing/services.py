@@ -1,7 +1,8 @@
 """Estimators for managed services billed by node, broker or task: MSK, OpenSearch / Elasticsearch,
 Redshift, DocumentDB, Neptune, ECS on Fargate, MemoryDB (node-hours; its price is not known yet), and
-fixed monthly charges (KMS keys, Secrets Manager secrets, CloudWatch alarms and dashboards, Route 53
-zones, Transit Gateway attachments, VPN connections, Network Firewall endpoints).
+fixed monthly or hourly charges (KMS keys, Secrets Manager secrets, CloudWatch alarms and dashboards,
+Route 53 zones and resolver endpoints, Transit Gateway attachments, VPN connections, Network Firewall
+and VPC interface endpoints, Directory Service directories, Transfer Family servers, Amazon MQ brokers).
 
 They follow the rules of `estimators.py` (which registers `SERVICE_ESTIMATORS`): an unknown price
 is None, never 0; a quantity that depends on usage is None unless `[usage]` gives it. Prices come from
@@ -434,6 +435,136 @@ def _aws_networkfirewall_firewall(ctx: _Ctx) -> None:
     ctx.add("Data processed", "networkfirewall.data", data.value, note=data.note)
 
 
+def _list_length(ctx: _Ctx, block: Block | None, attr: str) -> tuple[float | None, str]:
+    """How many elements a list attribute has (subnets, protocols), or None with a note."""
+    raw = ctx.raw(block, attr)
+    if isinstance(raw, _Missing):
+        return None, ""
+    if raw.known and isinstance(raw.value, list | tuple):
+        return float(len(raw.value)), ""
+    return None, f"{attr} is unknown ({raw.reason or 'not a list'})"
+
+
+def _aws_vpc_endpoint(ctx: _Ctx) -> None:
+    """Interface and Gateway Load Balancer endpoints bill an hour per subnet (network interface);
+    gateway endpoints (S3, DynamoDB) are free."""
+    body = ctx.resource.body
+    kind, kind_note = ctx.text(body, "vpc_endpoint_type")
+    if kind is None and not kind_note:
+        kind = "gateway"
+    if kind == "gateway":
+        ctx.note("gateway endpoints have no charge")
+        return
+    subnets, note = _list_length(ctx, body, "subnet_ids")
+    if subnets is None and not note:
+        configs = body.nested("subnet_configuration")
+        subnets, note = (
+            (float(len(configs)), "")
+            if configs
+            else (1.0, "subnet_ids not set: one network interface assumed")
+        )
+    hours = None if subnets is None else subnets * HOURS_PER_MONTH
+    data = ctx.usage_number("monthly_data_processed_gb")
+    if kind == "gatewayloadbalancer":
+        ctx.add(
+            "Endpoint (Gateway Load Balancer)",
+            "privatelink.gwlb_endpoint.hour",
+            hours,
+            unit="hours",
+            note=note,
+        )
+        ctx.add("Data processed", "privatelink.gwlb_endpoint.data", data.value, note=data.note)
+        return
+    if kind != "interface":
+        why = kind_note or f"endpoint type '{kind}' is not in the catalog"
+        ctx.add("Endpoint", None, hours, unit="hours", note=note, missing_note=why)
+        return
+    ctx.add("Endpoint (Interface, per subnet)", "vpc.endpoint.interface.hour", hours, unit="hours", note=note)
+    ctx.add("Data processed", "vpc.endpoint.interface.data", data.value, note=data.note)
+
+
+def _aws_route53_resolver_endpoint(ctx: _Ctx) -> None:
+    """An hour per IP address (elastic network interface) of the endpoint; queries by usage."""
+    addresses = ctx.resource.body.nested("ip_address")
+    hours = float(len(addresses)) * HOURS_PER_MONTH if addresses else None
+    note = "" if addresses else "ip_address blocks are not resolvable"
+    ctx.add("Resolver endpoint interfaces", "route53.resolver.endpoint.hour", hours, unit="hours", note=note)
+    queries = ctx.usage_number("monthly_queries")
+    ctx.add(
+        "DNS queries",
+        "route53.resolver.queries",
+        None if queries.value is None else queries.value / 1e6,
+        note=queries.note,
+    )
+
+
+_DIRECTORY_KINDS = {"simplead": "size", "adconnector": "size", "microsoftad": "edition"}
+_DIRECTORY_DEFAULTS = {"edition": "enterprise"}  # the provider's default; `size` has none we rely on
+
+
+def _aws_directory_service_directory(ctx: _Ctx) -> None:
+    """Two domain controllers, billed by the hour at the directory type's and size's (or edition's) rate."""
+    body = ctx.resource.body
+    kind, kind_note = ctx.text(body, "type")
+    notes: list[str] = []
+    if kind is None and not kind_note:
+        kind = "simplead"
+        notes.append("type not set: SimpleAD (the provider's default)")
+    attr = _DIRECTORY_KINDS.get(kind or "")
+    variant, variant_note = ctx.text(body, attr) if attr else (None, "")
+    if attr and variant is None and not variant_note:
+        variant = _DIRECTORY_DEFAULTS.get(attr)
+        if variant is None:
+            variant_note = f"{attr} is not set"
+        else:
+            notes.append(f"{attr} not set: {variant.title()} (the provider's default)")
+    label = f"Domain controllers ({kind or '?'}, {variant or '?'})"
+    hours = 2 * HOURS_PER_MONTH
+    if attr is None or variant is None:
+        why = kind_note or variant_note or f"directory type '{kind}' is not in the catalog"
+        ctx.add(label, None, hours, unit="hours", note=_join(*notes), missing_note=why)
+        return
+    key = f"directory.{kind}.{variant}.hour"
+    ctx.add(label, key, hours, unit="hours", note=_join("two per directory", *notes))
+
+
+def _aws_transfer_server(ctx: _Ctx) -> None:
+    """An hour per enabled protocol (SFTP when none is named); data up and down by usage."""
+    protocols, note = _list_length(ctx, ctx.resource.body, "protocols")
+    if protocols is None and not note:
+        protocols, note = 1.0, "protocols not set: SFTP (the default)"
+    ctx.add(
+        "Enabled protocols",
+        "transfer.protocol.hour",
+        None if protocols is None else protocols * HOURS_PER_MONTH,
+        unit="hours",
+        note=note,
+    )
+    moved = ctx.usage_number("monthly_data_transferred_gb")
+    ctx.add("Data uploaded and downloaded", "transfer.data", moved.value, note=moved.note)
+
+
+_MQ_BROKERS = {"single_instance": 1.0, "active_standby_multi_az": 2.0, "cluster_multi_az": 3.0}
+
+
+def _aws_mq_broker(ctx: _Ctx) -> None:
+    """Broker instances (one, an active/standby pair, or a three-node cluster) and storage by usage:
+    ActiveMQ on EFS by default, RabbitMQ always on EBS."""
+    body = ctx.resource.body
+    engine, _ = ctx.text(body, "engine_type")
+    mode, mode_note = ctx.text(body, "deployment_mode")
+    if mode is None and not mode_note:
+        mode = "single_instance"
+    brokers = _MQ_BROKERS.get(mode or "")
+    note = mode_note or ("" if brokers else f"unknown deployment_mode '{mode}'")
+    name, why = _type_name(ctx, ctx.raw(body, "host_instance_type"), "host_instance_type")
+    _node_line(ctx, "Broker instances", "mq.", name.lower() if name else None, why, brokers, note)
+    storage, _ = ctx.text(body, "storage_type")
+    kind = "ebs" if engine == "rabbitmq" else (storage or "efs")
+    stored = ctx.usage_number("storage_gb")
+    ctx.add(f"Storage ({kind.upper()})", f"mq.storage.{kind}", stored.value, note=stored.note)
+
+
 SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_msk_cluster": _aws_msk_cluster,
     "aws_opensearch_domain": _search_domain,
@@ -455,6 +586,11 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_ec2_transit_gateway_peering_attachment": _transit_gateway_attachment,
     "aws_vpn_connection": _aws_vpn_connection,
     "aws_networkfirewall_firewall": _aws_networkfirewall_firewall,
+    "aws_vpc_endpoint": _aws_vpc_endpoint,
+    "aws_route53_resolver_endpoint": _aws_route53_resolver_endpoint,
+    "aws_directory_service_directory": _aws_directory_service_directory,
+    "aws_transfer_server": _aws_transfer_server,
+    "aws_mq_broker": _aws_mq_broker,
 }
 
 # No charge by themselves: a task definition is priced on the service that runs it.

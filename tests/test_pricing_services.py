@@ -465,6 +465,64 @@ resource "aws_cloudwatch_dashboard" "dashboard" {
   dashboard_body = "{}"
 }
 
+resource "aws_directory_service_directory" "microsoft_ad_standard" {
+  name     = "corp.example.com"
+  password = "SuperSecretPassw0rd"
+  edition  = "Standard"
+  type     = "MicrosoftAD"
+}
+
+resource "aws_directory_service_directory" "simple_ad_large" {
+  name     = "corp.example.com"
+  password = "SuperSecretPassw0rd"
+  type     = "SimpleAD"
+  size     = "Large"
+}
+
+resource "aws_mq_broker" "my_aws_mq_broker_activemq_standby_efs" {
+  broker_name        = "b"
+  engine_type        = "ActiveMQ"
+  engine_version     = "5.17.6"
+  host_instance_type = "mq.m5.large"
+  storage_type       = "efs"
+  deployment_mode    = "ACTIVE_STANDBY_MULTI_AZ"
+}
+
+resource "aws_mq_broker" "my_aws_mq_broker_rabbitmq_cluster" {
+  broker_name        = "r"
+  engine_type        = "RabbitMQ"
+  engine_version     = "3.11.20"
+  host_instance_type = "mq.m5.xlarge"
+  deployment_mode    = "cluster_multi_az"
+}
+
+resource "aws_transfer_server" "multiple_protocols" {
+  protocols = ["SFTP", "FTPS", "FTP"]
+}
+
+resource "aws_route53_resolver_endpoint" "test" {
+  direction          = "INBOUND"
+  security_group_ids = ["sg"]
+  ip_address {
+    subnet_id = "a"
+  }
+  ip_address {
+    subnet_id = "b"
+  }
+}
+
+resource "aws_vpc_endpoint" "multiple_interfaces" {
+  vpc_id            = "vpc"
+  service_name      = "com.amazonaws.us-east-1.ec2"
+  vpc_endpoint_type = "Interface"
+  subnet_ids        = ["a", "b"]
+}
+
+resource "aws_vpc_endpoint" "gateway" {
+  vpc_id       = "vpc"
+  service_name = "com.amazonaws.us-east-1.s3"
+}
+
 resource "aws_networkfirewall_firewall" "networkfirewall_firewall" {
   name                = "f"
   firewall_policy_arn = "arn"
@@ -477,6 +535,43 @@ resource "aws_networkfirewall_firewall" "networkfirewall_firewall" {
 
 # (address, component name prefix, golden monthly cost, golden test / component)
 GOLDEN = [
+    (
+        "aws_directory_service_directory.microsoft_ad_standard",
+        "Domain controllers",
+        87.60,
+        "directory_service_directory_test Microsoft AD, Standard",
+    ),
+    (
+        "aws_directory_service_directory.simple_ad_large",
+        "Domain controllers",
+        219.00,
+        "directory_service_directory_test Simple AD, Large",
+    ),
+    (
+        "aws_mq_broker.my_aws_mq_broker_activemq_standby_efs",
+        "Broker instances",
+        420.48,
+        "mq_broker_test ActiveMQ mq.m5.large active_standby_multi_az",
+    ),
+    (
+        "aws_mq_broker.my_aws_mq_broker_rabbitmq_cluster",
+        "Broker instances",
+        1261.44,
+        "mq_broker_test RabbitMQ mq.m5.xlarge cluster_multi_az",
+    ),
+    (
+        "aws_transfer_server.multiple_protocols",
+        "Enabled protocols",
+        657.00,
+        "transfer_server_test 3 × 219.00",
+    ),
+    ("aws_route53_resolver_endpoint.test", "Resolver endpoint", 182.50, "route53_resolver_endpoint_test"),
+    (
+        "aws_vpc_endpoint.multiple_interfaces",
+        "Endpoint (Interface",
+        14.60,
+        "vpc_endpoint_test multiple_interfaces",
+    ),
     (
         "aws_msk_cluster.cluster-4-nodes",
         "Broker instances",
@@ -570,3 +665,46 @@ resource "aws_memorydb_cluster" "cache" {
     nodes = component(cache, "Nodes")
     assert nodes["quantity"] == 2 * 3 * HOURS  # 2 shards × (1 primary + 2 replicas)
     assert nodes["unit_price"] is None and cache["monthly_cost"] is None  # unknown, never $0
+
+
+def test_gateway_endpoints_and_usage_lines(golden_report: dict[str, dict[str, Any]]) -> None:
+    # S3/DynamoDB gateway endpoints cost nothing; interface endpoint data ($0.01/GB) depends on usage
+    assert golden_report["aws_vpc_endpoint.gateway"]["monthly_cost"] == 0
+    data = component(golden_report["aws_vpc_endpoint.multiple_interfaces"], "Data processed")
+    assert data["quantity"] is None and data["unit_price"] == 0.01
+    # ActiveMQ storage on EFS $0.30/GB-month, RabbitMQ on EBS $0.10/GB-month: by usage
+    efs = component(golden_report["aws_mq_broker.my_aws_mq_broker_activemq_standby_efs"], "Storage (EFS)")
+    ebs = component(golden_report["aws_mq_broker.my_aws_mq_broker_rabbitmq_cluster"], "Storage (EBS)")
+    assert (efs["unit_price"], ebs["unit_price"]) == (0.30, 0.10)
+
+
+def test_more_cloudformation_types(tmp_path: Path) -> None:
+    template = """
+Resources:
+  Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: vpc-1
+      ServiceName: com.amazonaws.us-east-1.sqs
+      VpcEndpointType: Interface
+      SubnetIds: [subnet-a, subnet-b, subnet-c]
+  Broker:
+    Type: AWS::AmazonMQ::Broker
+    Properties:
+      BrokerName: b
+      EngineType: RabbitMQ
+      EngineVersion: "3.11.20"
+      HostInstanceType: mq.m5.large
+      DeploymentMode: SINGLE_INSTANCE
+      PubliclyAccessible: false
+      Users: []
+  Sftp:
+    Type: AWS::Transfer::Server
+    Properties:
+      Protocols: [SFTP]
+"""
+    res = by_address(cost_report(tmp_path, {"template.yaml": template}))
+    # interface endpoint $0.01 per subnet-hour; mq.m5.large $0.288/hour; a protocol $0.30/hour
+    assert near(res["Endpoint"]["monthly_cost"], 3 * HOURS * 0.01)
+    assert near(res["Broker"]["monthly_cost"], HOURS * 0.288)
+    assert near(res["Sftp"]["monthly_cost"], HOURS * 0.30)
