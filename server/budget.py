@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.config import BudgetConfig, BudgetLimits, Config
 from advisor.engine import Analysis, Options
-from advisor.model import Resource
+from advisor.model import ParseError, Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from advisor.pricing.costs import ResourceCost
 
 
@@ -170,6 +172,25 @@ def lint_checks(config: Config, analysis: Analysis, paths: list[str], options: O
 
 
 def lint_budget_breaches(config: Config, analysis: Analysis, paths: list[str], options: Options) -> str:
-    """`[budget]` for `advisor lint`: one `advisor: budget exceeded: …` line per breach ("" if none)."""
+    """`[budget]` for `advisor lint`: one `advisor: budget exceeded: …` line per breach ("" if none),
+    and a line saying the check is not conclusive when the analysis is incomplete."""
+    from advisor.report.common import printable
+
     breaches = [c for c in lint_checks(config, analysis, paths, options) if c.breached]
-    return "".join(f"advisor: budget exceeded: {c.message()}\n" for c in breaches)
+    lines = [f"advisor: budget exceeded: {c.message()}" for c in breaches]
+    unchecked = incomplete_budget(analysis.errors)
+    if unchecked:
+        lines.append(f"advisor: {unchecked}")
+    return "".join(printable(line) + "\n" for line in lines)
+
+
+def incomplete_budget(errors: Iterable[ParseError]) -> str:
+    """Why budget checks prove nothing when some input was left unanalysed ("" if none was): the
+    totals leave out what could not be analysed, so "within" is not known."""
+    missing = sum(1 for e in errors if e.incomplete)
+    if not missing:
+        return ""
+    return (
+        f"budget checks are not conclusive: the monthly total is incomplete ({missing} "
+        f"error{'s' if missing != 1 else ''} left input unanalysed) and may be higher than stated"
+    )

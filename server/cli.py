@@ -15,8 +15,14 @@ if TYPE_CHECKING:
 
     from advisor.config import Config
     from advisor.engine import Options
+    from advisor.model import ParseError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_CODES = (
+    "Exit codes: 0 no finding at or above --fail-on and no budget exceeded; 1 findings at or above "
+    "--fail-on, or a budget exceeded; 2 usage or configuration error; 3 analysis incomplete (an internal "
+    "error, a file that could not be read or was skipped, a limit exceeded), even with --fail-on never."
+)
 
 
 class UsageError(Exception):
@@ -144,13 +150,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="advisor",
         description="Cost-aware Infrastructure-as-Code advisor.",
+        epilog=EXIT_CODES,
         formatter_class=_help_formatter,
     )
     parser.add_argument("--version", action="version", version=f"advisor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary, add_arguments in SUBCOMMANDS:
         if only is None or name == only:
-            add_arguments(sub.add_parser(name, help=summary, formatter_class=_help_formatter))
+            epilog = EXIT_CODES if name in BATCH_COMMANDS else None
+            add_arguments(sub.add_parser(name, help=summary, epilog=epilog, formatter_class=_help_formatter))
     return parser
 
 
@@ -204,6 +212,26 @@ def options_for(args: argparse.Namespace, config: Config) -> Options:
     )
 
 
+def check_paths(args: argparse.Namespace) -> None:
+    """A PATH that does not exist is a mistake in the call (exit 2), not an empty analysis."""
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+
+
+def incomplete_note(errors: list[ParseError]) -> str:
+    """The stderr line of a batch command whose analysis is incomplete ("" when it is not): exit 3."""
+    from advisor.report.common import incomplete, printable, rel
+
+    missing = incomplete(errors)
+    if not missing:
+        return ""
+    first = missing[0]
+    more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+    line = f"advisor: analysis incomplete, exit code 3: {rel(first.path)}: {first.message}{more}"
+    return printable(line) + "\n"
+
+
 def _write(text: str, output: str | None) -> None:
     if output:
         with open(output, "w", encoding="utf-8") as f:
@@ -217,6 +245,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from advisor.engine import Found, analyze_paths, discover
     from advisor.report.common import at_or_above
 
+    check_paths(args)
     config = load_config_for(args)
     options = options_for(args, config)
     options.resource_bodies = bool(args.explain)  # the report counts resources; explanations quote them
@@ -271,7 +300,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
     code = EXIT_OK
     if breaches or any(at_or_above(f, fail_on) for f in analysis.findings):
         code = EXIT_FINDINGS
-    if stored_key is not None:
+    note = incomplete_note(analysis.errors)
+    if note:  # whatever --fail-on says: a partial result must not pass as a whole one
+        sys.stderr.write(note)
+        return EXIT_INCOMPLETE
+    if stored_key is not None:  # only complete reports: a defect or an unreadable file may be gone next run
         stored.store(stored_key, stored.StoredReport(analysis.inputs, text, breaches, code))
     return code
 
@@ -280,6 +313,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     from advisor.engine import analyze_paths
     from advisor.report import cost_report
 
+    check_paths(args)
     config = load_config_for(args)
     options = options_for(args, config)
     options.select = {"parse-error"}
@@ -292,16 +326,17 @@ def cmd_cost(args: argparse.Namespace) -> int:
     else:
         text = cost_report.render_text(analysis, unit)
     _write(text, args.output)
-    return EXIT_OK
+    note = incomplete_note(analysis.errors)
+    sys.stderr.write(note)
+    return EXIT_INCOMPLETE if note else EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    from advisor.report.common import json_text, printable
     from advisor.rules.engine import load_rules
 
     rules = load_rules()
     if args.format == "json":
-        import json
-
         doc = [
             {
                 "id": r.id,
@@ -313,11 +348,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
             }
             for r in rules
         ]
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(doc))
         return EXIT_OK
     width = max(len(r.id) for r in rules)
-    for r in rules:
-        sys.stdout.write(f"{r.id:<{width}}  {r.severity:<7}  {r.title}\n")
+    for r in rules:  # rule tables may come from a refreshed data folder: shown escaped like the rest
+        sys.stdout.write(printable(f"{r.id:<{width}}  {r.severity:<7}  {r.title}") + "\n")
     return EXIT_OK
 
 
@@ -340,6 +375,8 @@ def cmd_pricing(args: argparse.Namespace) -> int:
 
 def _status_text(status: dict[str, Any]) -> str:
     """`advisor pricing status` for people: which snapshot, how old, from where, how much."""
+    from advisor.report.common import printable
+
     rows = status.get("rows", {})
     lines = [
         f"Prices: {status.get('source', '?')}, as of {status.get('as_of', '?')} "
@@ -356,7 +393,7 @@ def _status_text(status: dict[str, Any]) -> str:
         lines.append(f"  {src.get('name')}: {src.get('title')} ({src.get('licence')}; data {dates})")
     for reason in status.get("ignored", []):
         lines.append(f"Ignored: {reason}")
-    return "\n".join(lines) + "\n"
+    return "".join(printable(line) + "\n" for line in lines)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -389,6 +426,13 @@ COMMANDS: dict[str, Any] = {
 }
 
 
+def _error_line(message: str) -> None:
+    """One line on stderr; messages quote paths, names and values from the repository: escaped."""
+    from advisor.report.common import printable
+
+    sys.stderr.write(printable(message) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     command = next((w for w in words if not w.startswith("-")), None)
@@ -410,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(COMMANDS[args.command](args))
     except UsageError as exc:
-        sys.stderr.write(f"advisor: {exc}\n")
+        _error_line(f"advisor: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("advisor: interrupted\n")
@@ -421,11 +465,17 @@ def main(argv: list[str] | None = None) -> int:
         from advisor.config import ConfigError
 
         if isinstance(exc, ConfigError):
-            sys.stderr.write(f"advisor: {exc}\n")
+            _error_line(f"advisor: {exc}")
             return EXIT_ERROR
         import traceback
 
-        sys.stderr.write(f"advisor: internal error: {exc}\n")
+        from advisor.engine import ISSUES_URL
+
+        _error_line(f"advisor: internal error: {type(exc).__name__}: {exc}")
+        _error_line(
+            f"advisor: this is a defect in Advisor: please report it at {ISSUES_URL} "
+            "(run with ADVISOR_DEBUG=1 for the traceback)"
+        )
         if os.environ.get("ADVISOR_DEBUG"):
             traceback.print_exc()
-        return EXIT_ERROR
+        return EXIT_INCOMPLETE

@@ -35,9 +35,10 @@ from advisor.budget import (
 )
 from advisor.config import Config
 from advisor.engine import Analysis, Options
-from advisor.model import Finding, Resource
+from advisor.model import Finding, ParseError, Resource
+from advisor.report.common import printable
 
-EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 MARKER = "<!-- advisor-diff -->"  # lets CI find and update its own pull-request comment
 TOP_FINDINGS = 5
 TOP_RESOURCES = 20
@@ -235,10 +236,23 @@ class DiffResult:
     head: Analysis = field(default_factory=Analysis)
     roots: set[str] = field(default_factory=set)  # root modules on either side
     unknown_prices: int = 0
+    # what the base revision's analysis left out (an internal error, a file it could not read), placed
+    # in the working tree: its figures are incomplete too
+    base_errors: list[ParseError] = field(default_factory=list)
 
     @property
     def breaches(self) -> list[BudgetCheck]:
         return [c for c in self.checks if c.breached]
+
+    @property
+    def incomplete(self) -> bool:
+        """Either side left input unanalysed: totals and budget checks are not the whole answer."""
+        return bool(self.base_errors) or any(e.incomplete for e in self.head.errors)
+
+    @property
+    def budget_ok(self) -> bool:
+        """No limit breached, and the figures checked are whole (a partial total proves nothing)."""
+        return not self.breaches and not (self.checks and self.incomplete)
 
     def count(self, change: Change) -> int:
         return sum(1 for c in self.changes if c.change == change)
@@ -277,6 +291,7 @@ def compare(
     """Resources by (root, address); findings new in head by what they say, counted (a multiset)."""
     result = DiffResult(ref, commit, Totals(base.analysis.monthly_cost, head.analysis.monthly_cost))
     result.head = head.analysis
+    result.base_errors = [replace(e, path=real(e.path)) for e in base.analysis.errors if e.incomplete]
     result.roots = {real(root) for root in base.roots()} | set(head.roots())
     result.unknown_prices = sum(1 for c in head.analysis.costs if c.monthly_cost is None)
     before = {(real(root), r.address): (root, r) for root, r in base.resources}
@@ -404,8 +419,9 @@ def _base_var_file(path: str, copy: BaseCopy) -> str:
 
 
 def cli_diff(args: argparse.Namespace) -> int:
-    """The `advisor diff` command: report, budget breaches on stderr, exit 0 / 1 / 2."""
-    from advisor.cli import _write, load_config_for, options_for
+    """The `advisor diff` command: report, budget breaches on stderr, exit 0 / 1 / 2 / 3."""
+    from advisor.budget import incomplete_budget
+    from advisor.cli import _write, incomplete_note, load_config_for, options_for
     from advisor.report.common import at_or_above
 
     config = load_config_for(args)
@@ -413,7 +429,7 @@ def cli_diff(args: argparse.Namespace) -> int:
     try:
         result = run_diff(args, config, options)
     except DiffError as exc:
-        sys.stderr.write(f"advisor: {exc}\n")
+        sys.stderr.write(printable(f"advisor: {exc}") + "\n")
         return EXIT_ERROR
     region = options.default_region
     if args.format == "json":
@@ -424,9 +440,19 @@ def cli_diff(args: argparse.Namespace) -> int:
         text = render_text(result)
     _write(text, args.output)
     for check in result.breaches:
-        sys.stderr.write(f"advisor: budget exceeded: {check.message()}\n")
+        sys.stderr.write(printable(f"advisor: budget exceeded: {check.message()}") + "\n")
+    if result.incomplete:  # either side: exit 3 whatever --fail-on and the budget say
+        if result.checks:
+            sys.stderr.write(f"advisor: {incomplete_budget([*result.head.errors, *result.base_errors])}\n")
+        sys.stderr.write(incomplete_note([*result.head.errors, *_at_base(result)]))
+        return EXIT_INCOMPLETE
     failing = [f for f in result.new_findings if at_or_above(f, args.fail_on)]
     return EXIT_FAIL if result.breaches or failing else EXIT_OK
+
+
+def _at_base(result: DiffResult) -> list[ParseError]:
+    """The base revision's errors, saying so in their message."""
+    return [replace(e, message=f"{e.message} (at {result.ref})") for e in result.base_errors]
 
 
 # -- reports --------------------------------------------------------------------------------------------
@@ -465,8 +491,8 @@ def render_text(result: DiffResult) -> str:
     sign = {"added": "+", "removed": "-", "changed": "~"}
     rows = [
         (
-            f"{sign[c.change]} {_name(c, multi)}",
-            f"{rel(c.path)}:{c.line + 1}",
+            f"{sign[c.change]} {printable(_name(c, multi))}",
+            f"{printable(rel(c.path))}:{c.line + 1}",
             _side(c, "before"),
             _side(c, "after"),
             _delta(c),
@@ -500,20 +526,23 @@ def render_text(result: DiffResult) -> str:
         out.append(f"{rel(s.path)}:{s.line + 1}:{s.column + 1}: {f.severity}[{f.rule}] {f.message}")
     if result.resolved_findings:
         out.append(f"Resolved findings: {len(result.resolved_findings)}")
-    for e in result.head.errors:
+    for e in [*result.head.errors, *_at_base(result)]:
         out.append(f"error: {rel(e.path)}" + (f":{e.span.line + 1}" if e.span else "") + f": {e.message}")
+    if result.incomplete:
+        out.append("Analysis incomplete: the totals leave out what the errors above name.")
     if result.checks:
         out.append("")
         for check in result.checks:
-            out.append(f"Budget {'EXCEEDED' if check.breached else 'ok'}: {check.message()}")
-    return "\n".join(out) + "\n"
+            verdict = "EXCEEDED" if check.breached else "not conclusive" if result.incomplete else "ok"
+            out.append(f"Budget {verdict}: {check.message()}")
+    return "".join(printable(line) + "\n" for line in out)  # names, paths and messages: escaped
 
 
 def render_json(result: DiffResult, region: str) -> str:
     """Version 1: resources[], totals, new_findings[] (the lint finding shape), budget, errors[]."""
     from advisor import __version__
-    from advisor.report.common import rel
-    from advisor.report.json_report import finding_json, pricing_info
+    from advisor.report.common import json_text, rel
+    from advisor.report.json_report import error_json, finding_json, pricing_info
 
     t = result.totals
     doc: dict[str, Any] = {
@@ -551,39 +580,33 @@ def render_json(result: DiffResult, region: str) -> str:
             "unknown_prices": result.unknown_prices,
             "new_findings": len(result.new_findings),
             "resolved_findings": len(result.resolved_findings),
+            "incomplete": result.incomplete,
         },
         "new_findings": [finding_json(f) for f in result.new_findings],
         "resolved_findings": [finding_json(f) for f in result.resolved_findings],
         "budget": {
-            "ok": not result.breaches,
+            "ok": result.budget_ok,
+            "incomplete": bool(result.checks) and result.incomplete,
             "checks": [c.to_json() for c in result.checks],
         },
-        "errors": [
-            {
-                "path": rel(e.path),
-                "line": (e.span.line + 1) if e.span else None,
-                "message": e.message,
-            }
-            for e in result.head.errors
-        ],
+        "errors": [error_json(e) for e in result.head.errors],
+        "base_errors": [error_json(e) for e in result.base_errors],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(doc)
 
 
 def _cell(text: str) -> str:
-    """Table-cell safe: no pipes, line breaks or HTML tags from resource names or messages."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
+    """Markdown text safe in a table cell or a list item: controls escaped (`printable`), and no pipe,
+    line break, HTML tag, code span or link from a resource name or a message."""
+    text = printable(text)
+    for char in "\\`[]|":
+        text = text.replace(char, "\\" + char)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _code(text: str) -> str:
-    return "`" + _cell(text).replace("`", "'") + "`"
+    """A code span (shown as is, so no HTML escapes) that no backtick can close and no pipe can split."""
+    return "`" + printable(text).replace("`", "'").replace("|", "\\|") + "`"
 
 
 def render_markdown(result: DiffResult) -> str:
@@ -623,7 +646,9 @@ def render_markdown(result: DiffResult) -> str:
         if result.breaches:
             out.append("**Budget exceeded**")
             out += [f"- {_cell(c.message())}" for c in result.breaches]
-        else:
+        if result.incomplete:
+            out.append("**Budget not conclusive**: the analysis is incomplete (see the errors below).")
+        elif not result.breaches:
             out.append("Budget: within every configured limit.")
     out.append("")
     findings = result.new_findings
@@ -650,12 +675,15 @@ def render_markdown(result: DiffResult) -> str:
         out += ["", "</details>"]
     if result.resolved_findings:
         out += ["", f"Resolved findings: {len(result.resolved_findings)}."]
-    if result.head.errors:
-        out += ["", f"{len(result.head.errors)} files or blocks could not be read:"]
-        for e in result.head.errors:
+    errors = [*result.head.errors, *_at_base(result)]
+    if errors:
+        out += ["", f"{len(errors)} files or blocks could not be read:"]
+        for e in errors:
             where = rel(e.path) + (f":{e.span.line + 1}" if e.span else "")
             out.append(f"- {_code(where)}: {_cell(e.message)}")
-    return "\n".join(out) + "\n"
+    if result.incomplete:
+        out += ["", "**Analysis incomplete**: the figures above leave out what these errors name."]
+    return "".join(printable(line) + "\n" for line in out)
 
 
 def _rank(severity: str) -> int:

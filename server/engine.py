@@ -805,11 +805,24 @@ def _pickled_in_worker(job: ModuleJob) -> bytes:
         return pickle.dumps(_internal_error(job, exc), pickle.HIGHEST_PROTOCOL)
 
 
+ISSUES_URL = "https://github.com/advisor-iac/advisor/issues"
+
+
 def _internal_error(job: ModuleJob, exc: Exception) -> ModuleOutcome:
+    """A defect met on one module: an error on that module that marks the analysis incomplete (exit
+    code 3), says the fault is Advisor's and how to report it. `ADVISOR_DEBUG=1` prints the traceback
+    on stderr; the report itself never carries one."""
     import traceback
 
     detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-    err = ParseError(job.directory, f"internal error while analysing this module: {detail}")
+    if os.environ.get("ADVISOR_DEBUG"):
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    message = (
+        f"internal error of Advisor while analysing this module ({detail}); it was not analysed. "
+        f"This is a defect in Advisor, not in these files: please report it at {ISSUES_URL} "
+        "(run with ADVISOR_DEBUG=1 for the traceback)"
+    )
+    err = ParseError(job.template or job.directory, message, incomplete=True)
     return ModuleOutcome(job.directory, read_errors=[err])
 
 

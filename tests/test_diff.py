@@ -141,7 +141,7 @@ def test_io1_to_gp3_is_a_changed_resource_and_old_findings_are_not_repeated(repo
     assert doc["summary"]["unchanged"] == 2 and doc["summary"]["changed"] == 1
     assert doc["new_findings"] == []
     assert [f["rule"] for f in doc["resolved_findings"]] == ["ebs-io1-to-gp3"]
-    assert doc["budget"] == {"ok": True, "checks": []}
+    assert doc["budget"] == {"ok": True, "incomplete": False, "checks": []}
     # the working tree, the index and HEAD are as they were
     assert repo.git("status", "--porcelain") == status_before
     assert repo.git("rev-parse", "HEAD") == head_before
@@ -169,6 +169,7 @@ def test_nat_gateway_and_count_two_to_three_are_added_resources(repo: Repo):
         "unknown_prices": 0,
         "new_findings": 0,
         "resolved_findings": 0,
+        "incomplete": False,
     }
     # the instance findings now say "for 3 instances": still the same findings, not new ones
     assert doc["new_findings"] == []

@@ -86,12 +86,16 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.input, encoding="utf-8") as f:
                 report = json.load(f)
     except (OSError, ValueError) as exc:
-        sys.stderr.write(f"codequality: cannot read {args.input}: {exc}\n")
+        from advisor.report.common import printable
+
+        sys.stderr.write(printable(f"codequality: cannot read {args.input}: {exc}") + "\n")
         return 2
     if not isinstance(report, dict) or report.get("version") != 1 or "findings" not in report:
         sys.stderr.write(f"codequality: {args.input} is not the JSON of `advisor lint --format json`\n")
         return 2
-    text = json.dumps(convert(report), indent=2, ensure_ascii=False) + "\n"
+    from advisor.report.common import json_text
+
+    text = json_text(convert(report))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)

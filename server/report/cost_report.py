@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from advisor.engine import Analysis
-from advisor.report.common import rel
+from advisor.report.common import incomplete, json_text, printable, rel
 
 
 def _num(x: float | None, places: int = 2) -> float | None:
@@ -55,9 +54,12 @@ def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None 
             "monthly_volume": unit[1],
             "cost_per_unit": analysis.monthly_cost / unit[1],
         }
+    doc["incomplete"] = bool(incomplete(analysis.errors))  # the total leaves out what was not analysed
     if analysis.errors:
-        doc["errors"] = [{"path": rel(e.path), "message": e.message} for e in analysis.errors]
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        doc["errors"] = [
+            {"path": rel(e.path), "message": e.message, "incomplete": e.incomplete} for e in analysis.errors
+        ]
+    return json_text(doc)
 
 
 def _money(x: float | None) -> str:
@@ -80,17 +82,18 @@ def render_text(analysis: Analysis, unit: tuple[str, float] | None = None) -> st
     for c in analysis.costs:
         est = " (estimate)" if c.estimate else ""
         usage_only = bool(c.components) and all(comp.quantity is None for comp in c.components)
-        rows.append((c.address, "", "", ("depends on usage" if usage_only else _money(c.monthly_cost)) + est))
+        cost = "depends on usage" if usage_only else _money(c.monthly_cost)
+        rows.append((printable(c.address), "", "", cost + est))
         for comp in c.components:
             if comp.quantity is None:
                 qty, cost = "depends on usage", ""
             else:
-                qty = f"{_quantity(comp.quantity)} {comp.unit}"
+                qty = f"{_quantity(comp.quantity)} {printable(comp.unit)}"
                 cost = _money(comp.monthly_cost)
             price = (
                 "unknown" if comp.unit_price is None else f"{_unit_price(comp.unit_price)} per {comp.unit}"
             )
-            rows.append(("  " + comp.name, qty, price, cost))
+            rows.append(("  " + printable(comp.name), qty, printable(price), cost))
     header = ("Resource", "Monthly qty", "Unit price", "Monthly cost")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
 
@@ -105,14 +108,22 @@ def render_text(analysis: Analysis, unit: tuple[str, float] | None = None) -> st
     total = f"${analysis.monthly_cost:,.2f}"
     lines.append(f"{'Total'.ljust(sum(widths[:3]) + 4)}  {total.rjust(widths[3])}")
     if unit is not None and unit[1] > 0:
-        lines.append(f"Cost per {unit[0]}: ${analysis.monthly_cost / unit[1]:.6f} ({unit[1]:,.0f} per month)")
-    unknown = [c.address for c in analysis.costs if c.monthly_cost is None]
+        per = analysis.monthly_cost / unit[1]
+        lines.append(f"Cost per {printable(unit[0])}: ${per:.6f} ({unit[1]:,.0f} per month)")
+    unknown = [printable(c.address) for c in analysis.costs if c.monthly_cost is None]
     if unknown:
         lines.append(
             f"Price unknown for {len(unknown)} resource(s): {', '.join(unknown)} (not included in the total)"
         )
     if analysis.not_priced:
-        lines.append(f"Not priced ({len(analysis.not_priced)}): {', '.join(analysis.not_priced)}")
+        names = ", ".join(printable(name) for name in analysis.not_priced)
+        lines.append(f"Not priced ({len(analysis.not_priced)}): {names}")
     for e in analysis.errors:
-        lines.append(f"error: {rel(e.path)}: {e.message}")
+        lines.append(f"error: {printable(rel(e.path))}: {printable(e.message)}")
+    unanalysed = len(incomplete(analysis.errors))
+    if unanalysed:
+        lines.append(
+            f"The total is incomplete: {unanalysed} error{'s' if unanalysed != 1 else ''} above left input "
+            "unanalysed, and its resources are not counted."
+        )
     return "\n".join(lines) + "\n"

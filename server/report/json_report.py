@@ -8,8 +8,8 @@ from typing import Any
 
 from advisor import __version__
 from advisor.engine import Analysis
-from advisor.model import Finding
-from advisor.report.common import edit_json, rel, relative_to
+from advisor.model import Finding, ParseError
+from advisor.report.common import edit_json, incomplete, json_text, rel, relative_to
 
 COMPACT_ABOVE = 2000
 
@@ -55,6 +55,17 @@ def finding_json(f: Finding, cwd: str | None = None) -> dict[str, Any]:
     return out
 
 
+def error_json(e: ParseError) -> dict[str, Any]:
+    """An entry of `errors`: where, what, and whether it left input unanalysed (`incomplete`)."""
+    return {
+        "path": rel(e.path),
+        "line": (e.span.line + 1) if e.span else None,
+        "column": (e.span.column + 1) if e.span else None,
+        "message": e.message,
+        "incomplete": e.incomplete,
+    }
+
+
 def render(analysis: Analysis, region: str, unit: tuple[str, float] | None = None) -> str:
     cwd = os.getcwd()
     summary: dict[str, Any] = {
@@ -64,6 +75,7 @@ def render(analysis: Analysis, region: str, unit: tuple[str, float] | None = Non
         "parse_errors": len(analysis.errors),
         "monthly_cost": analysis.monthly_cost,
         "monthly_savings": analysis.monthly_savings,
+        "incomplete": bool(incomplete(analysis.errors)),
     }
     if unit is not None and unit[1] > 0:
         summary["unit"] = {
@@ -77,20 +89,13 @@ def render(analysis: Analysis, region: str, unit: tuple[str, float] | None = Non
         "pricing": pricing_info(region),
         "summary": summary,
         "findings": [finding_json(f, cwd) for f in analysis.findings],
-        "errors": [
-            {
-                "path": rel(e.path),
-                "line": (e.span.line + 1) if e.span else None,
-                "column": (e.span.column + 1) if e.span else None,
-                "message": e.message,
-            }
-            for e in analysis.errors
-        ],
+        "errors": [error_json(e) for e in analysis.errors],
         "notes": analysis.notes,
     }
-    # Indented, with `→` as it is, for people. Very large reports are for programs: compact, and with
-    # `\u2192` escapes (the same JSON once parsed), because the indenting encoder and the one that
-    # writes non-ASCII characters as they are are each about twice as slow.
+    # Indented, with `→` as it is, for people (controls and bidi characters escaped all the same). Very
+    # large reports are for programs: compact, and with `\u2192` escapes (the same JSON once parsed),
+    # because the indenting encoder and the one that writes non-ASCII characters as they are are each
+    # about twice as slow.
     if len(analysis.findings) <= COMPACT_ABOVE:
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return json_text(doc)
     return json.dumps(doc) + "\n"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from advisor import __version__
 from advisor.engine import Analysis
 from advisor.model import Span
-from advisor.report.common import rel
+from advisor.report.common import json_text, rel
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
@@ -79,15 +78,18 @@ def render(analysis: Analysis) -> str:
         if f.explanation:
             result["message"]["markdown"] = f.message + "\n\n" + f.explanation
         results.append(result)
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": e.message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": rel(e.path)}}}],
-        }
-        for e in analysis.errors
-        if e.span is None
-    ]
+    # Errors without a place (files that could not be read) and every error that left input unanalysed
+    # are notifications; the run is unsuccessful when any input was left unanalysed (exit code 3).
+    notifications: list[dict[str, Any]] = []
+    for error in analysis.errors:
+        if error.span is not None and not error.incomplete:
+            continue  # a syntax error at its place: a `parse-error` result already
+        where: dict[str, Any] = {"artifactLocation": {"uri": rel(error.path), "uriBaseId": "%SRCROOT%"}}
+        if error.span is not None:
+            where["region"] = _region(error.span)
+        notifications.append(
+            {"level": "error", "message": {"text": error.message}, "locations": [{"physicalLocation": where}]}
+        )
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -110,7 +112,12 @@ def render(analysis: Analysis) -> str:
         },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
         "results": results,
-        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "invocations": [
+            {
+                "executionSuccessful": not any(e.incomplete for e in analysis.errors),
+                "toolExecutionNotifications": notifications,
+            }
+        ],
     }
     doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text(doc)

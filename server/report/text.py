@@ -8,7 +8,7 @@ import textwrap
 from typing import TextIO
 
 from advisor.engine import Analysis
-from advisor.report.common import rel
+from advisor.report.common import incomplete, printable, rel
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "hint": "2"}
 
@@ -18,7 +18,8 @@ def use_color(stream: TextIO) -> bool:
 
 
 def explanation_lines(text: str, width: int = 100) -> list[str]:
-    """An explanation under its finding: indented, wrapped, list items with a hanging indent."""
+    """An explanation under its finding: indented, wrapped, list items with a hanging indent (the text
+    comes from a model that read the repository: escaped like everything else shown)."""
     lines: list[str] = []
     for para in text.splitlines():
         lead = " " * (4 + len(para) - len(para.lstrip()))
@@ -31,7 +32,7 @@ def explanation_lines(text: str, width: int = 100) -> list[str]:
             subsequent_indent=hang,
             break_on_hyphens=False,
         )
-        lines.extend(wrapped or [""])
+        lines.extend(printable(line) for line in wrapped or [""])
     return lines
 
 
@@ -43,10 +44,10 @@ def render(analysis: Analysis, color: bool = False, unit: tuple[str, float] | No
     out: list[str] = []
     for f in analysis.findings:
         s = f.span
-        where = f"{rel(s.path)}:{s.line + 1}:{s.column + 1}"
-        label = paint(_COLORS[f.severity], f"{f.severity}[{f.rule}]")
+        where = f"{printable(rel(s.path))}:{s.line + 1}:{s.column + 1}"
+        label = paint(_COLORS[f.severity], f"{f.severity}[{printable(f.rule)}]")
         fix = "" if not f.fix else (" [fix]" if f.fix_safe else " [fix: unsafe]")
-        out.append(f"{paint('1', where)}: {label} {f.message}{paint('2', fix)}")
+        out.append(f"{paint('1', where)}: {label} {printable(f.message)}{paint('2', fix)}")
         if f.explanation:  # from `lint --explain`: display only, under its finding
             out.extend(explanation_lines(f.explanation))
     for e in analysis.errors:
@@ -54,8 +55,8 @@ def render(analysis: Analysis, color: bool = False, unit: tuple[str, float] | No
             f.rule == "parse-error" and f.span == e.span for f in analysis.findings
         ):
             continue
-        where = rel(e.path) + (f":{e.span.line + 1}:{e.span.column + 1}" if e.span else "")
-        out.append(f"{paint('1', where)}: {paint('31', 'error')} {e.message}")
+        where = printable(rel(e.path)) + (f":{e.span.line + 1}:{e.span.column + 1}" if e.span else "")
+        out.append(f"{paint('1', where)}: {paint('31', 'error')} {printable(e.message)}")
     counts: dict[str, int] = {}
     for f in analysis.findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
@@ -67,9 +68,12 @@ def render(analysis: Analysis, color: bool = False, unit: tuple[str, float] | No
     summary += f" in {len(analysis.files)} file{'s' if len(analysis.files) != 1 else ''}"
     summary += f" · {len(analysis.resources)} resources · ${analysis.monthly_cost:,.2f}/mo"
     if unit is not None and unit[1] > 0:
-        summary += f" (${analysis.monthly_cost / unit[1]:.6f} per {unit[0]})"
+        summary += f" (${analysis.monthly_cost / unit[1]:.6f} per {printable(unit[0])})"
     if analysis.monthly_savings:
         summary += f" · potential savings ${analysis.monthly_savings:,.2f}/mo"
+    unanalysed = len(incomplete(analysis.errors))
+    if unanalysed:
+        summary += f" · analysis incomplete: {unanalysed} error{'s' if unanalysed != 1 else ''} above"
     if out:
         out.append("")
     out.append(summary)
