@@ -18,6 +18,8 @@ import sys
 from collections import Counter
 from typing import Any
 
+from advisor.report.common import json_text, printable
+
 SEVERITY = {"error": "critical", "warning": "major", "info": "minor", "hint": "info"}
 READ_ERROR_SEVERITY = "blocker"  # a file that could not be read at all was not checked
 
@@ -86,15 +88,12 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.input, encoding="utf-8") as f:
                 report = json.load(f)
     except (OSError, ValueError) as exc:
-        from advisor.report.common import printable
-
         sys.stderr.write(printable(f"codequality: cannot read {args.input}: {exc}") + "\n")
         return 2
     if not isinstance(report, dict) or report.get("version") != 1 or "findings" not in report:
-        sys.stderr.write(f"codequality: {args.input} is not the JSON of `advisor lint --format json`\n")
+        what = printable(f"codequality: {args.input} is not the JSON of `advisor lint --format json`")
+        sys.stderr.write(what + "\n")
         return 2
-    from advisor.report.common import json_text
-
     text = json_text(convert(report))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
