@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.config import Config
+from advisor.deadline import check_deadline
 from advisor.model import (
     HOURS_PER_MONTH,
     Block,
@@ -884,6 +885,7 @@ def check_resources(
     for res in resources:
         by_type.setdefault(res.type, []).append(res)
     for rule in rules:
+        check_deadline()  # the language server's time budget
         if rule.kind == "tags_missing":
             for r in resources:
                 findings += checked.findings((rule.id, -1), r, _tags_findings, rule, r, ctx)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from advisor.config import Config
+from advisor.deadline import check_deadline
 from advisor.iac import files as iac_files
 from advisor.iac.files import is_template_candidate, is_terraform_file, is_tfvars_file
 from advisor.model import Block, Finding, ParseError, Resource, Span, base_address
@@ -165,6 +166,7 @@ def discover(paths: Iterable[str]) -> Found:
         ignore = _GitIgnore()
         seen: set[tuple[int, int]] = set()
         for root, dirs, files in os.walk(p, followlinks=True):
+            check_deadline()  # a workspace scan the user cancelled stops walking
             try:
                 st = os.stat(root)
             except OSError:
@@ -500,6 +502,7 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
     template_error: list[ParseError] = []
 
     def read(path: str) -> str | None:
+        check_deadline()  # the language server's time budget: once per file
         norm = os.path.normpath(path)
         if norm in job.overlay:
             texts[norm] = job.overlay[norm]
@@ -589,6 +592,7 @@ def price_resources(resources: list[Resource], config: Config) -> tuple[list[Res
     costs: list[ResourceCost] = []
     not_priced: list[str] = []
     for r in resources:
+        check_deadline()
         if r.type in TEMPLATE_TYPES:
             continue  # a template launches nothing by itself: its instances are priced where it is used
         cost = estimate_cached(r, catalog, config.usage_for(r.address, r.type))
@@ -757,7 +761,10 @@ def _compute(
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    # The pool is made and its workers forked by this thread, which outlives them (see `_die_with_parent`).
+    with cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         results = []
         import pickle
 
@@ -803,6 +810,55 @@ def _pickled_in_worker(job: ModuleJob) -> bytes:
         return _fresh_outcome(job, pickled=True)[1]
     except Exception as exc:
         return pickle.dumps(_internal_error(job, exc), pickle.HIGHEST_PROTOCOL)
+
+
+PARENT_POLL_SECONDS = 0.5
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: the worker ends as soon as the process that started it is gone.
+
+    A forked worker inherits the ends of the pool's pipes that its siblings and parent hold, so it never
+    sees them close: killed with SIGKILL or SIGTERM, the command would leave its workers computing and
+    holding memory for nothing. On Linux the kernel sends the worker SIGKILL when its parent dies
+    (`PR_SET_PDEATHSIG`; strictly, when the thread that forked it ends: `_compute`'s, which waits for
+    the pool). The parent may have died before that was set, so the parent's pid is checked after.
+    Elsewhere, or if `prctl` fails, a daemon thread checks for the parent twice a second.
+    """
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:
+                    os._exit(1)  # the parent died before the signal was asked for
+                return
+        except (OSError, AttributeError):
+            pass
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(parent,), name="advisor-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit the worker when its parent is gone (the portable fallback of `_die_with_parent`)."""
+    import multiprocessing
+    import time
+
+    # A forked worker (the pool forks wherever it can) is re-parented when its parent dies; its
+    # multiprocessing sentinel would not tell, its siblings hold it open. A spawned one (Windows) has
+    # no fork-time parent pid to compare, but a sentinel only its parent holds.
+    spawned = None if hasattr(os, "fork") else multiprocessing.parent_process()
+    while True:
+        time.sleep(PARENT_POLL_SECONDS)
+        gone = not spawned.is_alive() if spawned is not None else os.getppid() != parent
+        if gone:
+            os._exit(1)
 
 
 ISSUES_URL = "https://github.com/advisor-iac/advisor/issues"

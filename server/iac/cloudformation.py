@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.deadline import check_deadline
 from advisor.iac import jsonpos
 from advisor.iac.jsonpos import JNode, Pos
 from advisor.iac.terraform import ModuleResult, Settings
@@ -838,6 +839,7 @@ def evaluate_template(
         table = mapping()
         built: list[tuple[Resource, set[str]]] = []
         for logical_id, kpos, decl in res_section.items:
+            check_deadline()  # the language server's time budget
             if not _LOGICAL_ID.fullmatch(logical_id):
                 result.errors.append(_bad_logical_id(t, logical_id, kpos))
                 continue

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.deadline import check_deadline
 from advisor.iac.files import is_terraform_file
 from advisor.iac.hcl_ast import (
     Attribute,
@@ -391,6 +392,7 @@ class ModuleEvaluator:
                     yield pi
 
     def evaluate(self) -> ModuleResult:
+        check_deadline()  # the language server's time budget: once per module instance
         try:
             return self._evaluate()
         finally:
@@ -546,6 +548,7 @@ class ModuleEvaluator:
         if provider is not None and isinstance(provider.expr, Ref) and len(provider.expr.parts) == 2:
             region = self._provider_region(str(provider.expr.parts[1]))
         for suffix, roots in self._instances(block, pi.at):
+            check_deadline()
             evaluator = Evaluator(self._scope(roots)) if roots else self._base
             body = self._build_block(block, pi.at, evaluator)
             self.result.resources.append(

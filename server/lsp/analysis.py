@@ -6,6 +6,12 @@ A started run is never interrupted (it lives in a worker thread) but it snapshot
 versions, and its results are only published for documents still at those versions. Runs of one
 module are serialised by an asyncio lock; different modules run side by side on a small thread pool,
 so a slow module does not hold up the buffer being typed in elsewhere.
+
+A run has a time budget (the user's `analysisTimeoutSeconds`, 10 s by default). The engine checks it at
+coarse points (`advisor.deadline`): a module that uses it up is stopped, and its documents get a warning
+that says so instead of findings. A run that passes its budget by `OVERDUE_GRACE` without reaching a
+check point is reported the same way and left to finish on its own thread; later runs get a new pool,
+so that it never holds up the other files.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ T = TypeVar("T")
 # of a small one behind it. Runs of the same unit never overlap (see ModuleState.lock).
 EDITOR_THREADS = 2
 FRESH_TIMEOUT = 20.0
+OVERDUE_GRACE = 5.0  # seconds past its budget after which a run's thread is given up for other files
+STOPPED = "analysis-stopped"  # the code of the warning on a module whose analysis was stopped
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,8 @@ class Snapshot:
     encoding: str
     doc_urls: dict[str, str]
     generation: int = 0
+    budget: float | None = None  # seconds the analysis may take (see `advisor.deadline`)
+    cancelled: Callable[[], bool] | None = None  # the scan's: stop as soon as it returns True
     # the previous run's diagnostics by finding: findings the engine reused are the same objects
     converted: dict[int, tuple[Finding, convert.Json]] = field(default_factory=dict)
 
@@ -170,14 +180,22 @@ def _by_path(items: list[T], path_of: Callable[[T], str]) -> dict[str, list[T]]:
 
 
 def compute(snap: Snapshot) -> ModuleResult:
-    """Runs in a worker thread: the engine, then diagnostics in the client's encoding."""
-    from advisor.engine import ModuleJob, analyze_module, read_text
+    """Runs in a worker thread: the engine, then diagnostics in the client's encoding.
+
+    Raises `advisor.deadline.Cancelled` when `snap.cancelled` says so; a run out of time is `stopped`."""
+    from advisor.deadline import OutOfTime, bounded
+    from advisor.engine import ModuleJob, analyze_module, forget_reuse, read_text
 
     started = time.perf_counter()
     unit = snap.unit
-    outcome = analyze_module(
-        ModuleJob(unit.directory, snap.options, dict(snap.overlay), template=unit.template)
-    )
+    try:
+        with bounded(snap.budget, snap.cancelled):
+            outcome = analyze_module(
+                ModuleJob(unit.directory, snap.options, dict(snap.overlay), template=unit.template)
+            )
+    except OutOfTime as exc:
+        forget_reuse(unit.directory, unit.template)  # a run stopped midway leaves nothing to reuse
+        return stopped(snap, exc.seconds)
     texts = {p: t for p, t in snap.overlay.items() if p not in snap.skipped}
     wanted: set[str] = set(outcome.files)
     for f in outcome.findings:
@@ -241,6 +259,31 @@ def failed(snap: Snapshot, exc: Exception) -> ModuleResult:
     outcome = ModuleOutcome(snap.unit.directory)
     return ModuleResult(
         snap.unit, outcome, dict(snap.versions), {}, diags, 0.0, snap.generation, options=snap.options
+    )
+
+
+def stopped(snap: Snapshot, seconds: float) -> ModuleResult:
+    """A run that used up its time budget: no findings, an incomplete error on the module, and a
+    warning on each of its open documents saying what happened and which setting decides it."""
+    from advisor.engine import ModuleOutcome
+    from advisor.lsp.settings import TIME_BUDGET_KEY
+    from advisor.model import ParseError
+    from lsprotocol.types import DiagnosticSeverity
+
+    message = (
+        f"Advisor's analysis of this module was stopped after {seconds:g} s, its time budget (setting "
+        f"advisor.{TIME_BUDGET_KEY}): its findings and costs are not shown"
+    )
+    log.warning("%s: %s", snap.unit.key, message)
+    error = ParseError(snap.unit.template or snap.unit.directory, message, incomplete=True)
+    note = convert.note_diagnostic_json(message, STOPPED)
+    note["severity"] = int(DiagnosticSeverity.Warning)
+    diags: dict[str, list[convert.Json]] = {path: [note] for path in snap.versions}
+    for path, reason in snap.skipped.items():
+        diags[path] = [convert.note_diagnostic_json(reason)]
+    outcome = ModuleOutcome(snap.unit.directory, errors=[error])
+    return ModuleResult(
+        snap.unit, outcome, dict(snap.versions), {}, diags, seconds, snap.generation, options=snap.options
     )
 
 
@@ -309,6 +352,10 @@ class Collector:
             self._timer = None
 
 
+def _editor_pool() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(EDITOR_THREADS, thread_name_prefix="advisor-analysis")
+
+
 @dataclass(slots=True)
 class ModuleState:
     """Scheduling state of one unit with open documents; dropped when its last document closes."""
@@ -345,11 +392,10 @@ class Analyzer:
         self.ready = asyncio.Event()
         self.modules: dict[str, ModuleState] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self.pool = concurrent.futures.ThreadPoolExecutor(
-            EDITOR_THREADS, thread_name_prefix="advisor-analysis"
-        )
+        self.pool = _editor_pool()
         self.last_seconds = 0.0
         self.generation = 0  # bumped when settings, configs or files on disk change
+        self.time_budget: float | None = None  # seconds per run (the user's setting; None: unbounded)
         self.collector = Collector()
         self.collector.busy = lambda: any(
             s.running_versions is not None or s.queued is not None for s in self.modules.values()
@@ -419,14 +465,35 @@ class Analyzer:
             if last is not None and last.generation == snap.generation:
                 snap.converted = last.converted
             state.running_versions = snap.versions
-            loop = asyncio.get_running_loop()
+            future = asyncio.get_running_loop().run_in_executor(self.pool, compute, snap)
             try:
-                result = await loop.run_in_executor(self.pool, compute, snap)
+                try:
+                    overdue = snap.budget + OVERDUE_GRACE if snap.budget is not None else None
+                    result = await asyncio.wait_for(asyncio.shield(future), overdue)
+                except asyncio.TimeoutError:
+                    self._give_up_thread(unit)
+                    self._deliver(state, stopped(snap, snap.budget or 0.0))
+                    # still holding the unit's lock: runs of one module never overlap
+                    result = await future
             except Exception as exc:
                 log.exception("analysis of %s failed", unit.key)
                 result = failed(snap, exc)
             finally:
                 state.running_versions = None
+        self._deliver(state, result)
+
+    def _give_up_thread(self, unit: Unit) -> None:
+        """A run went past its budget without reaching a check point: its thread stays with it until
+        it ends by itself, and the runs of other modules get a new pool."""
+        log.error(
+            "the analysis of %s did not stop at its time budget; it goes on in the background", unit.key
+        )
+        self.pool.shutdown(wait=False)
+        self.pool = _editor_pool()
+
+    def _deliver(self, state: ModuleState, result: ModuleResult) -> None:
+        """Publish a finished run and wake whoever waits for it (unless its unit was closed since)."""
+        unit = state.unit
         self.last_seconds = result.seconds
         log.debug("analysed %s in %.1f ms", unit.key, result.seconds * 1000)
         if self.modules.get(unit.key) is not state:
@@ -459,7 +526,15 @@ class Analyzer:
                 versions[doc.path] = doc.version
         options = self.options_for(unit.directory)
         return Snapshot(
-            unit, options, overlay, versions, skipped, self.encoding, self.doc_urls, self.generation
+            unit,
+            options,
+            overlay,
+            versions,
+            skipped,
+            self.encoding,
+            self.doc_urls,
+            self.generation,
+            budget=self.time_budget,
         )
 
     # -- publication -----------------------------------------------------------------------------------

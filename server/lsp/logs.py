@@ -1,8 +1,8 @@
 """Where the server's messages go: the client's `window/logMessage` and an optional log file.
 
 stdout carries the protocol, so nothing else may write there: stray prints are caught and logged.
-stderr stays quiet unless the client connection itself is gone. Messages from worker threads are
-handed to the event loop, the only thread that writes to the client.
+stderr stays quiet unless the client connection itself is gone or broken (`fatal`). Messages from
+worker threads are handed to the event loop, the only thread that writes to the client.
 """
 
 from __future__ import annotations
@@ -76,6 +76,15 @@ class _StdoutToLog(io.TextIOBase):
         if text:
             self._logger.info("stdout: %s", text)
         return len(s)
+
+
+def fatal(message: str) -> None:
+    """Why the server is about to exit: to the log file and the client's log, and to stderr, which
+    editors show when the server they started goes away."""
+    logging.getLogger("advisor.lsp").error("%s", message)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"advisor serve: {message}\n")
+        sys.stderr.flush()
 
 
 def setup(log_file: str | None, client: ClientLogHandler) -> None:

@@ -1,8 +1,16 @@
 """`advisor.scanWorkspace`: analyse every module under the workspace folders and publish diagnostics
-for every IaC file, with progress per module and cancellation between modules.
+for every IaC file, with progress per module.
 
 Runs on its own worker thread so typing elsewhere keeps getting diagnostics; a module the editor is
 analysing at the same moment waits for it (one analysis per module at a time).
+
+Bounds. A folder that is not a project is refused as a whole, with a message: the root of a file
+system, the user's home folder or a folder holding it, and the kernel's and runtime's folders
+(`/proc`, `/sys`, `/dev`, `/run`). Discovery (`engine.discover`) stays inside the folders: links out of
+them are reported, not followed, and only regular files are read. At most `MAX_SCAN_FILES` files and
+`MAX_SCAN_BYTES` bytes are analysed; past either the scan says where it stopped. Cancelling (the
+progress' cancel button or `$/cancelRequest`) stops the walk between folders and the analysis at its
+next check point (`advisor.deadline`), and each module has the editor's time budget.
 """
 
 from __future__ import annotations
@@ -20,6 +28,57 @@ from advisor.lsp.analysis import Analyzer, ModuleResult, Unit, compute, unit_of
 
 log = logging.getLogger("advisor.lsp")
 
+MAX_SCAN_FILES = 20_000
+MAX_SCAN_BYTES = 512 * 1024 * 1024
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev", "/run")
+
+
+def refused(folder: str) -> str | None:
+    """Why `folder` is not scanned as a whole (None when it may be)."""
+    real = os.path.realpath(folder)
+    home = os.path.realpath(os.path.expanduser("~"))
+    if real == os.path.dirname(real):
+        what = "the root of the file system"
+    elif real == home:
+        what = "your home folder"
+    elif home.startswith(real.rstrip(os.sep) + os.sep):
+        what = "a folder that holds your home folder"
+    elif any(real == s or real.startswith(s + "/") for s in SYSTEM_FOLDERS):
+        what = "a system folder"
+    else:
+        return None
+    return (
+        f"{folder} is not scanned: it is {what}, not a project. Open the project's folder, or give the "
+        "folders to scan as the command's arguments"
+    )
+
+
+def _discover(folders: list[str], cancelled: Callable[[], bool]) -> Any:
+    """`engine.discover`, stopping between folders once `cancelled()` says so."""
+    from advisor.deadline import bounded
+    from advisor.engine import discover
+
+    with bounded(cancelled=cancelled):
+        return discover(folders)
+
+
+def _within_bounds(files: list[str], errors: list[str]) -> list[str]:
+    """The files a scan analyses: the first `MAX_SCAN_FILES` and `MAX_SCAN_BYTES` (in path order)."""
+    total = 0
+    for n, path in enumerate(files):
+        try:
+            total += os.lstat(path).st_size
+        except OSError:
+            continue  # reported where it is read
+        if n >= MAX_SCAN_FILES or total > MAX_SCAN_BYTES:
+            errors.append(
+                f"the scan stopped at {path}: it analyses at most {MAX_SCAN_FILES:,} files and "
+                f"{MAX_SCAN_BYTES // (1024 * 1024)} MB; {len(files) - n:,} files were left out "
+                "(scan a smaller folder)"
+            )
+            return files[:n]
+    return files
+
 
 @dataclass(slots=True)
 class ScanSummary:
@@ -30,6 +89,7 @@ class ScanSummary:
     monthly_cost: float = 0.0
     cancelled: bool = False
     errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # folders not scanned, and why
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +100,7 @@ class ScanSummary:
             "monthly_cost": round(self.monthly_cost, 2),
             "cancelled": self.cancelled,
             "errors": self.errors,
+            "refused": self.refused,
         }
 
 
@@ -58,14 +119,27 @@ class Scanner:
         report: Callable[[str, int], None],
         cancelled: Callable[[], bool],
     ) -> ScanSummary:
-        from advisor.engine import discover, module_roots
+        from advisor.deadline import Cancelled
+        from advisor.engine import module_roots
         from advisor.iac.files import is_template_candidate
 
+        summary = ScanSummary()
+        for folder in folders:
+            if (why := refused(folder)) is not None:
+                summary.refused.append(why)
+        summary.errors += summary.refused
+        folders = [f for f in folders if refused(f) is None]
         loop = asyncio.get_running_loop()
-        files, errors = await loop.run_in_executor(self.pool, discover, folders)
+        try:
+            files, errors = await loop.run_in_executor(self.pool, _discover, folders, cancelled)
+        except Cancelled:
+            summary.cancelled = True
+            return summary
+        summary.errors += [f"{e.path}: {e.message}" for e in errors]
+        files = _within_bounds(files, summary.errors)
         units = [Unit(root, root) for root in module_roots(files)]
         units += [u for f in files if is_template_candidate(f) and (u := unit_of(f)) is not None]
-        summary = ScanSummary(modules=len(units), errors=[f"{e.path}: {e.message}" for e in errors])
+        summary.modules = len(units)
         now: set[str] = set()  # URIs published with diagnostics by this scan
         touched: set[str] = set()  # every URI this scan published, empty or not
         for i, unit in enumerate(units):
@@ -75,7 +149,11 @@ class Scanner:
             where = os.path.relpath(unit.key, folders[0]) if folders else unit.key
             report(f"{where} ({i + 1}/{len(units)})", int(i * 100 / max(len(units), 1)))
             # shielded: cancelling the request must not release the unit's lock mid-run
-            result = await asyncio.shield(asyncio.ensure_future(self._analyse(unit)))
+            try:
+                result = await asyncio.shield(asyncio.ensure_future(self._analyse(unit, cancelled)))
+            except Cancelled:
+                summary.cancelled = True
+                break
             if result is None:
                 summary.errors.append(f"{unit.key}: analysis failed (see the log)")
                 continue
@@ -96,9 +174,10 @@ class Scanner:
             self.published |= now
         return summary
 
-    async def _analyse(self, unit: Unit) -> ModuleResult | None:
+    async def _analyse(self, unit: Unit, cancelled: Callable[[], bool]) -> ModuleResult | None:
         async with self.analyzer.lock_for(unit.key):
             snap = self.analyzer.snapshot(unit)
+            snap.cancelled = cancelled
             try:
                 return await asyncio.get_running_loop().run_in_executor(self.pool, compute, snap)
             except Exception:

@@ -15,7 +15,7 @@ import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, BinaryIO, TypeGuard, TypeVar, cast
 
 from advisor import __version__
 from advisor.lsp import convert, explain, features, logs
@@ -23,6 +23,7 @@ from advisor.lsp.analysis import Analyzer, ModuleResult, unit_of, warm_up
 from advisor.lsp.configs import ConfigStore
 from advisor.lsp.documents import ENCODINGS, Document, DocumentStore, LineIndex, path_to_uri, uri_to_path
 from advisor.lsp.explain import Explanations
+from advisor.lsp.framing import FramedStdin, FramingError
 from advisor.lsp.scan import Scanner
 from advisor.lsp.settings import Settings, merge, parse_settings
 from lsprotocol import types as lsp
@@ -281,6 +282,7 @@ class AdvisorServer(LanguageServer):
             self.show(lsp.MessageType.Warning, f"Advisor settings: {problem}")
         changed = parsed.settings != self.settings
         self.settings = parsed.settings
+        self.analyzer.time_budget = self.settings.time_budget
         if changed:
             self.analyzer.invalidate()
             self.analyzer.schedule_all(0.0)
@@ -434,6 +436,7 @@ def build() -> AdvisorServer:
         ls.client_log.attach(_log_sender(ls), loop)
         loop.run_in_executor(ls.analyzer.pool, warm_up)
         ls.settings = parse_settings(merge(ls.init_options), ls.known_rules).settings
+        ls.analyzer.time_budget = ls.settings.time_budget
 
     @ls.feature(lsp.INITIALIZED)
     @guarded()
@@ -702,6 +705,8 @@ async def scan_workspace(ls: AdvisorServer, params: lsp.ExecuteCommandParams) ->
     try:
         _ = ls.known_rules
         summary = await ls.scanner.scan(folders, report, cancelled)
+        for why in summary.refused:
+            ls.show(lsp.MessageType.Warning, f"Advisor: {why}")
         return summary.as_dict()
     finally:
         if token is not None:
@@ -746,16 +751,22 @@ def run(tcp: str | None = None, log_file: str | None = None) -> int:
     ls = build()
     logs.setup(log_file, ls.client_log)
     log.info("advisor %s language server starting (pid %d)", __version__, os.getpid())
+    broken: FramingError | None = None
     try:
         if tcp:
             host, _, port = tcp.rpartition(":")
             ls.start_tcp(host or "127.0.0.1", int(port))
         else:
-            ls.start_io(stdin, stdout)
+            # pygls reads its stdin with readline() and read(n) alone: FramedStdin checks both
+            ls.start_io(cast(BinaryIO, FramedStdin(stdin)), stdout)
+    except FramingError as exc:
+        broken = exc
     finally:
         ls.analyzer.shutdown()
         ls.scanner.shutdown()
-        logging.shutdown()
-    code = 0 if ls.protocol._shutdown else 1
+    if broken is not None:
+        logs.fatal(f"framing error on stdin: {broken}; exiting, for the client to start a new server")
+    logging.shutdown()
+    code = 0 if ls.protocol._shutdown and broken is None else 1
     # worker threads may still be inside an analysis: do not wait for them at interpreter exit
     os._exit(code)

@@ -14,6 +14,11 @@ from advisor.config import SEVERITY_NAMES, Config
 
 DEFAULT_DEBOUNCE_MS = 150
 MAX_DEBOUNCE_MS = 10_000
+# How long one module's analysis may run before it is stopped (seconds); the user's to choose, never a
+# workspace's: it bounds what a repository's content can cost (see `parse_editor_settings`).
+TIME_BUDGET_KEY = "analysisTimeoutSeconds"
+DEFAULT_TIME_BUDGET = 10.0
+MAX_TIME_BUDGET = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +29,7 @@ class Settings:
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     inlay_hints: bool = False
     code_lens: bool = True
+    time_budget: float = DEFAULT_TIME_BUDGET  # seconds per module analysis
     explain: bool = False  # offer the Explain action (the module's [explain] must be configured too)
 
     def apply_to(self, config: Config) -> Config:
@@ -141,6 +147,13 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
             value = default
         flags[key] = value
 
+    budget = data.get(TIME_BUDGET_KEY, base.time_budget)
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 1 <= budget <= MAX_TIME_BUDGET:
+        problems.append(
+            f"advisor.{TIME_BUDGET_KEY} must be a number of seconds 1..{MAX_TIME_BUDGET:g}, not {budget!r}"
+        )
+        budget = base.time_budget
+
     explain_section = data.get("explain", {})
     explain = explain_section.get("enabled", False) if isinstance(explain_section, dict) else explain_section
     if not isinstance(explain, bool):
@@ -154,6 +167,7 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
         debounce_ms=int(debounce),
         inlay_hints=flags["inlayHints"],
         code_lens=flags["codeLens"],
+        time_budget=float(budget),
         explain=explain,
     )
     return Parsed(settings, problems)
