@@ -61,8 +61,17 @@ def _lint_arguments(lint: argparse.ArgumentParser) -> None:
     lint.add_argument("--select", type=_csv, default=set(), metavar="RULE,...", help="only these rules")
     lint.add_argument("--ignore", type=_csv, default=set(), metavar="RULE,...", help="skip these rules")
     lint.add_argument(
-        "--explain", action="store_true", help="add LLM explanations (needs [explain] in config)"
+        "--explain", action="store_true", help="add LLM explanations (needs [explain] in your user config)"
     )
+    _explain_flags(lint)
+
+
+def _explain_flags(p: argparse.ArgumentParser) -> None:
+    """The explain endpoint and model for this run (over OPENAI_BASE_URL and the user config)."""
+    p.add_argument(
+        "--explain-base-url", metavar="URL", help="OpenAI-compatible endpoint; turns explanations on"
+    )
+    p.add_argument("--explain-model", metavar="NAME", help="model name sent to the endpoint")
 
 
 def _cost_arguments(cost: argparse.ArgumentParser) -> None:
@@ -104,6 +113,7 @@ def _explain_arguments(explain: argparse.ArgumentParser) -> None:
     explain.add_argument("--config", help="path of .advisor.toml")
     explain.add_argument("--region")
     explain.add_argument("--stats", action="store_true", help="show token and cost counters")
+    _explain_flags(explain)
 
 
 def _diff_arguments(diff: argparse.ArgumentParser) -> None:
@@ -182,7 +192,11 @@ def load_config_for(args: argparse.Namespace) -> Config:
         path = find_config(paths[0])
     elif not os.path.isfile(path):
         raise UsageError(f"config file not found: {path}")
-    return load_config(path, known_rule_ids())
+    config = load_config(path, known_rule_ids(), named=args.config is not None)
+    ignored = config.ignored_message()  # a project's [explain]: reported once, not applied
+    if ignored:
+        sys.stderr.write(f"advisor: warning: {ignored}\n")
+    return config
 
 
 def options_for(args: argparse.Namespace, config: Config) -> Options:
@@ -246,6 +260,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from advisor.report.common import at_or_above
 
     check_paths(args)
+    if not args.explain and (args.explain_base_url or args.explain_model):
+        raise UsageError("--explain-base-url and --explain-model need --explain")
     config = load_config_for(args)
     options = options_for(args, config)
     options.resource_bodies = bool(args.explain)  # the report counts resources; explanations quote them
@@ -269,9 +285,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
             return hit.exit_code
     analysis = analyze_paths(args.paths, options, found=found)
     if args.explain:
-        from advisor.explain.runner import explain_findings
+        from advisor.explain.runner import explain_findings, overrides_from
 
-        explain_findings(analysis, config, options)
+        explain_findings(analysis, options, overrides=overrides_from(args))
     unit = config.unit()
     region = options.default_region
     if args.format == "json":

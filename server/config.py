@@ -1,15 +1,25 @@
-"""`.advisor.toml`: discovery, validation with file-and-line errors, and defaults.
+"""`.advisor.toml` and the user's own config: discovery, trust, validation with file-and-line errors.
 
 Unknown keys are errors, not silently ignored: a misspelt `[rules] disabel` must not leave a user
 believing a rule is off.
+
+The trust boundary: a repository's `.advisor.toml` describes the code (rules, severities, tags,
+environments, usage, unit, budgets). It never decides where data is sent, which secret is read or where
+files are written, so its `[explain]` table is reported and ignored. The explain settings come from the
+user alone: their config file (`$XDG_CONFIG_HOME/advisor/config.toml`), the environment, command-line
+flags and the editor's user settings. A config file that another user could have written (owned by
+someone other than this user or root, writable by others, or in a folder others control) is not read.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -18,6 +28,9 @@ else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 CONFIG_NAME = ".advisor.toml"
+USER_ONLY_TABLE = "explain"  # the table a repository's config may not set
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few lines; more is not a config
+URL_SCHEMES = ("http://", "https://")
 FAIL_ON = ("error", "warning", "info", "never")
 SEVERITY_NAMES = ("error", "warning", "info", "hint")
 
@@ -33,8 +46,14 @@ class ConfigError(Exception):
         self.message = message
 
 
+class UntrustedConfig(ConfigError):
+    """A config file that another user could have written: not read (`check_config_owner`)."""
+
+
 @dataclass(slots=True)
 class ExplainConfig:
+    """The explain pass's settings, all from the user (see `load_user_explain`), never a repository."""
+
     enabled: bool = False
     base_url: str = "http://localhost:11434/v1"
     model: str = "gpt-4o-mini"
@@ -47,8 +66,30 @@ class ExplainConfig:
     output_price_per_mtok: float | None = None
     max_answer_tokens: int = 400
     max_findings: int = 25
-    cache_dir: str = ""  # "" = the user cache folder; relative = from the config file's folder
+    cache_dir: str = ""  # "" = the private per-user folder; the user config makes it absolute
     stream: bool = False  # ask for Server-Sent Events and assemble the answer as it arrives
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainOverrides:
+    """Explain settings given for this run by the command line or the editor's user settings.
+
+    None leaves the setting to the environment, the user's config file and the defaults.
+    """
+
+    enabled: bool | None = None
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredSetting:
+    """A key of a repository's config that only the user may set: reported once, then ignored."""
+
+    path: str
+    line: int | None
+    key: str  # "base_url", or "" for the `[explain]` table as a whole
 
 
 @dataclass(slots=True)
@@ -97,8 +138,22 @@ class Config:
     usage: dict[str, dict[str, float]] = field(default_factory=dict)
     unit_name: str | None = None
     unit_monthly_volume: float | None = None
-    explain: ExplainConfig = field(default_factory=ExplainConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
+    ignored: list[IgnoredSetting] = field(default_factory=list)  # user-only keys this file tried to set
+
+    def ignored_message(self) -> str | None:
+        """One line naming the file and every user-only key it tried to set with its line, or None."""
+        if not self.ignored:
+            return None
+        first = self.ignored[0]
+        where = f"{first.path}:{first.line}" if first.line else first.path
+        keys = [f"{i.key} on line {i.line}" if i.line else i.key for i in self.ignored if i.key]
+        listed = f" ({', '.join(keys)})" if keys else ""
+        return (
+            f"{where}: [{USER_ONLY_TABLE}] ignored{listed}: a project's config cannot choose where data is "
+            f"sent, which secret is read or where files are written; set them in {user_config_display()}, "
+            "the environment or a command-line flag"
+        )
 
     def unit(self) -> tuple[str, float] | None:
         """(name, monthly volume) for unit economics, when `[unit]` is configured."""
@@ -124,6 +179,23 @@ class Config:
         return merged
 
 
+_EXPLAIN_SCHEMA: dict[str, Any] = {
+    "enabled": bool,
+    "base_url": str,
+    "model": str,
+    "api_key_env": str,
+    "max_prompt_tokens": int,
+    "timeout_seconds": (int, float),
+    "max_concurrency": int,
+    "auto": bool,
+    "input_price_per_mtok": (int, float),
+    "output_price_per_mtok": (int, float),
+    "max_answer_tokens": int,
+    "max_findings": int,
+    "cache_dir": str,
+    "stream": bool,
+}
+_USER_SCHEMA: dict[str, Any] = {USER_ONLY_TABLE: _EXPLAIN_SCHEMA}
 _SCHEMA: dict[str, Any] = {
     "region": str,
     "fail_on": str,
@@ -132,22 +204,8 @@ _SCHEMA: dict[str, Any] = {
     "environments": {"non_production": list, "production": list},
     "usage": dict,
     "unit": {"name": str, "monthly_volume": (int, float)},
-    "explain": {
-        "enabled": bool,
-        "base_url": str,
-        "model": str,
-        "api_key_env": str,
-        "max_prompt_tokens": int,
-        "timeout_seconds": (int, float),
-        "max_concurrency": int,
-        "auto": bool,
-        "input_price_per_mtok": (int, float),
-        "output_price_per_mtok": (int, float),
-        "max_answer_tokens": int,
-        "max_findings": int,
-        "cache_dir": str,
-        "stream": bool,
-    },
+    # Read only from the user's own config: in a repository's it is reported and ignored.
+    USER_ONLY_TABLE: _EXPLAIN_SCHEMA,
     "budget": {
         "monthly_total": (int, float),
         "monthly_increase": (int, float),
@@ -164,7 +222,8 @@ def _line_of(text: str, key: str) -> int | None:
 
 
 def find_config(start: str) -> str | None:
-    """Walk up from a file or folder to the nearest `.advisor.toml`."""
+    """Walk up from a file or folder to the nearest `.advisor.toml` (whether it may be read is
+    `check_config_owner`'s question: the search stops at the first one either way)."""
     d = os.path.abspath(start)
     if not os.path.isdir(d):
         d = os.path.dirname(d)
@@ -178,28 +237,143 @@ def find_config(start: str) -> str | None:
         d = parent
 
 
-def load_config(path: str | None, known_rules: set[str] | None = None, text: str | None = None) -> Config:
-    """Read and validate a config file; `None` gives the defaults."""
+# -- who could have written a config file ---------------------------------------------------------------
+def _private_group(gid: int, uid: int) -> bool:
+    """Whether `gid` is the user private group of `uid` (named after the user, no other members): the
+    default on Debian, Ubuntu and Fedora, whose umask 002 makes every new file group-writable."""
+    try:
+        import grp
+        import pwd
+
+        group = grp.getgrgid(gid)
+        user = pwd.getpwuid(uid)
+    except (ImportError, KeyError):
+        return False
+    return user.pw_gid == gid and group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+
+
+def _written_by_others(info: os.stat_result, what: str) -> str | None:
+    """Why someone other than this user or root could have changed `what` (a file or folder), or None."""
+    if info.st_uid not in (os.geteuid(), 0):
+        return f"{what} belongs to another user (uid {info.st_uid})"
+    mode = info.st_mode
+    if mode & stat.S_IWOTH or (mode & stat.S_IWGRP and not _private_group(info.st_gid, info.st_uid)):
+        return f"other users can write to {what} (mode {stat.S_IMODE(mode):o})"
+    return None
+
+
+def check_config_owner(path: str, info: os.stat_result | None = None, *, named_hint: bool = True) -> None:
+    """Raise `ConfigError` unless only this user or root could have written `path` and its folder.
+
+    Like git's `safe.directory`: a config changes what Advisor reports, so one that another local user
+    could have put there (in /tmp, a shared folder, a checkout owned by someone else) is not read.
+    `info` is the file's `fstat` when it is already open. Without POSIX owners (Windows) nothing is
+    checked.
+    """
+    if not hasattr(os, "geteuid"):
+        return
+    why = _written_by_others(info if info is not None else os.stat(path), "it")
+    if why is None:
+        folder = os.path.dirname(os.path.abspath(path))
+        try:
+            why = _written_by_others(os.stat(folder), f"its folder {folder}")
+        except OSError:
+            why = None
+    if why is not None:
+        hint = "; advisor --config FILE reads a file you name anyway" if named_hint else ""
+        raise UntrustedConfig(
+            path,
+            None,
+            f"not read: {why}; Advisor reads only config files that you or root own and no one else "
+            f"can write{hint}",
+        )
+
+
+def read_config_text(path: str, *, check_owner: bool = True, named_hint: bool = True) -> str:
+    """The text of a config file, refused (`ConfigError`) when another user could have written it,
+    when it is not a regular file (a FIFO would block), or when it is too large to be a config."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(path, None, "not read: it is not a regular file")
+        if check_owner:
+            check_config_owner(path, info, named_hint=named_hint)
+        data = f.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(path, None, f"not read: larger than {MAX_CONFIG_BYTES // 1024} KiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, None, f"cannot read: not UTF-8 (byte {exc.start})") from None
+
+
+def load_config(
+    path: str | None, known_rules: set[str] | None = None, text: str | None = None, *, named: bool = False
+) -> Config:
+    """Read, check and validate a repository's config file; `None` gives the defaults.
+
+    `named`: the user gave this file on the command line (`--config`), so its owner is their call; a
+    file found by walking up must pass `check_config_owner`. Either way `[explain]` is ignored.
+    """
     if path is None:
         return Config()
     if text is None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as exc:
-            raise ConfigError(path, None, f"cannot read: {exc.strerror}") from None
+        text = read_config_text(path, check_owner=not named)
     return parse_config(path, text, known_rules)
 
 
-def parse_config(path: str, text: str, known_rules: set[str] | None = None) -> Config:
+def _load_toml(path: str, text: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ConfigError(path, int(m.group(1)) if m else None, f"invalid TOML: {exc}") from None
+    return data
+
+
+def _user_only_lines(text: str) -> dict[str, int]:
+    """1-based line of each key set in `[explain]` (or as `explain.key`), and of the table itself ("")."""
+    lines: dict[str, int] = {}
+    inside = False
+    table = re.compile(rf"\[\s*{USER_ONLY_TABLE}\s*(\.|\])")
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("["):
+            inside = bool(table.match(line))
+            if inside:
+                lines.setdefault("", number)
+            continue
+        m = re.match(rf'(?:"?{USER_ONLY_TABLE}"?\s*\.\s*)?"?([A-Za-z0-9_-]+)"?\s*=', line)
+        if m is None:
+            continue
+        dotted = not inside and re.match(rf'"?{USER_ONLY_TABLE}"?\s*\.', line)
+        if inside or dotted:
+            lines.setdefault(m.group(1), number)
+        elif m.group(1) == USER_ONLY_TABLE:
+            lines.setdefault("", number)
+    return lines
+
+
+def _user_only(path: str, text: str, value: Any) -> list[IgnoredSetting]:
+    """What a repository's `[explain]` tried to set, each with its line."""
+    lines = _user_only_lines(text)
+    if not isinstance(value, dict) or not value:
+        return [IgnoredSetting(path, lines.get(""), "")]
+    return [IgnoredSetting(path, lines.get(key) or lines.get(""), key) for key in value]
+
+
+def parse_config(path: str, text: str, known_rules: set[str] | None = None) -> Config:
+    """A repository's config from its text. `[explain]` is not applied: `Config.ignored` lists what it
+    tried to set, for the caller to report once."""
+    data = _load_toml(path, text)
+    ignored = _user_only(path, text, data.pop(USER_ONLY_TABLE)) if USER_ONLY_TABLE in data else []
     budget = _parse_budget(path, text, data.get("budget"))  # before _check: its errors know the exact line
     _check(path, text, data, _SCHEMA, "")
-    cfg = Config(path=path)
+    cfg = Config(path=path, ignored=ignored)
     cfg.region = data.get("region")
     fail_on = data.get("fail_on", "warning")
     if fail_on not in FAIL_ON:
@@ -243,11 +417,79 @@ def parse_config(path: str, text: str, known_rules: set[str] | None = None) -> C
             raise ConfigError(path, _line_of(text, "unit"), "[unit] needs name and a positive monthly_volume")
         cfg.unit_name = unit["name"]
         cfg.unit_monthly_volume = float(unit["monthly_volume"])
-    ex = data.get("explain", {})
-    for k, v in ex.items():
-        setattr(cfg.explain, k, v)
     cfg.budget = budget
     return cfg
+
+
+# -- the user's own config: the only file the explain settings come from ---------------------------------
+def user_config_path() -> Path:
+    """`$XDG_CONFIG_HOME/advisor/config.toml`, else `~/.config/advisor/config.toml` (a relative
+    `XDG_CONFIG_HOME` is ignored, as the XDG specification says)."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "advisor" / "config.toml"
+
+
+def user_config_display() -> str:
+    """The user config's path for messages, with the home folder as `~`."""
+    path = str(user_config_path())
+    home = os.path.expanduser("~")
+    return "~" + path[len(home) :] if home not in ("", "/") and path.startswith(home + os.sep) else path
+
+
+def _check_url(url: str, where: str, line: int | None = None) -> str:
+    url = url.strip()
+    if not url.lower().startswith(URL_SCHEMES):
+        raise ConfigError(
+            where, line, f"the explain endpoint must be an http:// or https:// URL, not {url!r}"
+        )
+    return url
+
+
+def parse_user_config(path: str, text: str) -> ExplainConfig:
+    """The user's config file: an `[explain]` table (project settings belong in `.advisor.toml`)."""
+    data = _load_toml(path, text)
+    _check(path, text, data, _USER_SCHEMA, "")
+    explain = ExplainConfig()
+    for key, value in data.get(USER_ONLY_TABLE, {}).items():
+        setattr(explain, key, value)
+    if USER_ONLY_TABLE in data and "base_url" in data[USER_ONLY_TABLE]:
+        explain.base_url = _check_url(explain.base_url, path, _line_of(text, "base_url"))
+    if explain.cache_dir:
+        folder = Path(os.path.expanduser(explain.cache_dir))
+        explain.cache_dir = str(folder if folder.is_absolute() else Path(path).parent / folder)
+    return explain
+
+
+def load_user_explain(
+    overrides: ExplainOverrides | None = None, environ: Mapping[str, str] | None = None
+) -> ExplainConfig:
+    """The explain settings in force, from the user alone. Later sources win, setting by setting:
+
+    defaults < the user config file < the environment (`OPENAI_BASE_URL`) < `overrides` (command-line
+    flags, or the editor's user settings). The key itself is read, when a request is sent, from the
+    variable `api_key_env` names (`OPENAI_API_KEY` unless the user says otherwise).
+    Raises `ConfigError` for a user config that is broken or that another user could have written.
+    """
+    env = os.environ if environ is None else environ
+    path = user_config_path()
+    explain = ExplainConfig()
+    if os.path.lexists(path):
+        explain = parse_user_config(str(path), read_config_text(str(path), named_hint=False))
+    base_url = env.get("OPENAI_BASE_URL", "").strip()
+    if base_url:
+        explain.base_url = _check_url(base_url, "OPENAI_BASE_URL")
+    if overrides is not None:
+        if overrides.enabled is not None:
+            explain.enabled = overrides.enabled
+        if overrides.base_url is not None:
+            explain.base_url = _check_url(overrides.base_url, "the explain base URL setting")
+        if overrides.model is not None and overrides.model.strip():
+            explain.model = overrides.model.strip()
+        if overrides.api_key_env is not None and overrides.api_key_env.strip():
+            explain.api_key_env = overrides.api_key_env.strip()
+    return explain
 
 
 def _budget_lines(text: str) -> dict[tuple[int, str], int]:

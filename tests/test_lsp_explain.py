@@ -68,10 +68,13 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def explain_config(base_url: str) -> str:
-    return (
+def write_user_config(xdg: Path, base_url: str, cache: Path) -> None:
+    """The user's own config (`$XDG_CONFIG_HOME/advisor/config.toml`): the explain endpoint is theirs."""
+    (xdg / "advisor").mkdir(parents=True, exist_ok=True)
+    (xdg / "advisor" / "config.toml").write_text(
         f'[explain]\nenabled = true\nbase_url = "{base_url}"\nmodel = "gpt-4o-mini"\n'
-        'cache_dir = "explain-cache"\ntimeout_seconds = 1\n'
+        f"cache_dir = {json.dumps(str(cache))}\ntimeout_seconds = 1\n",
+        encoding="utf-8",
     )
 
 
@@ -95,9 +98,15 @@ async def test_explain_action_answer_and_hover(
     tmp_path: Path, endpoint: tuple[str, list[dict[str, Any]]]
 ) -> None:
     base_url, asked = endpoint
-    env = {**NO_PROXY, "NO_PROXY": "127.0.0.1,localhost"}
+    xdg = tmp_path / "xdg"
+    write_user_config(xdg, base_url, tmp_path / "answers")
+    env = {
+        **NO_PROXY,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "XDG_CONFIG_HOME": str(xdg),
+        "OPENAI_BASE_URL": None,
+    }
     async with editor(tmp_path, env=env, init={"explain": {"enabled": True}}) as s:
-        s.write("ok/.advisor.toml", explain_config(base_url))
         uri = s.open("ok/main.tf", IO1)
         command = await explain_action(s, uri)
         result = await s.client.workspace_execute_command_async(
@@ -116,8 +125,12 @@ async def test_explain_action_answer_and_hover(
         assert "**Explanation** (from the configured model, not checked)" in text
         assert "\\[this volume\\]\\(http://example\\.invalid\\)" in text  # shown, never a live link
 
-        # an endpoint that is down: a warning and an answer, no hang and no crash
-        s.write("down/.advisor.toml", explain_config(f"http://127.0.0.1:{closed_port()}/v1"))
+        # the user points their config at an endpoint that is down (and a fresh answer cache); the
+        # server reads it again with the settings: a warning and an answer, no hang and no crash
+        write_user_config(xdg, f"http://127.0.0.1:{closed_port()}/v1", tmp_path / "answers-2")
+        mark = len(s.published)
+        s.client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+        await s.wait_for(uri, after=mark)  # the settings changed: open files are analysed again
         uri2 = s.open("down/main.tf", IO1)
         command2 = await explain_action(s, uri2)
         failed = await s.client.workspace_execute_command_async(

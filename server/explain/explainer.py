@@ -133,28 +133,38 @@ class SessionStats:
         )
 
 
-def explain_cache_dir(config: ExplainConfig, config_path: str | None = None) -> Path:
-    """Where answers and the usage ledger live: `[explain] cache_dir`, else the user cache folder.
+def explain_cache_dir(config: ExplainConfig) -> tuple[Path | None, str | None]:
+    """Where answers and the usage ledger live: `(folder, None)`, or `(None, why)` for no cache.
 
-    A relative `cache_dir` is taken from the folder of the config file that set it.
+    The user's own `[explain] cache_dir` (already absolute: only the user config may set it), else
+    `explain/` in the private per-user folder, refused when another user could write to it: a planted
+    answer would be shown as the model's text.
     """
     if config.cache_dir:
-        folder = Path(os.path.expanduser(config.cache_dir))
-        if not folder.is_absolute() and config_path:
-            folder = Path(os.path.dirname(os.path.abspath(config_path))) / folder
-        return folder
-    from advisor.paths import cache_dir
+        return Path(config.cache_dir), None
+    from advisor.paths import UnsafeFolder, private_folder
 
-    return cache_dir() / "explain"
+    try:
+        return private_folder("explain"), None
+    except UnsafeFolder as exc:
+        return None, f"explanations run without a cache: {exc}"
+    except OSError as exc:
+        return None, f"explanations run without a cache: cannot create {exc.filename}: {exc.strerror}"
 
 
 def unavailable_reason(config: ExplainConfig) -> str | None:
-    """None when explanations can be requested, else what to set in `.advisor.toml`."""
+    """None when explanations can be requested, else what the user should set, and where."""
+    from advisor.config import user_config_display
+
+    where = user_config_display()
     if not config.enabled:
-        return "explanations are off: set [explain] enabled = true in .advisor.toml"
+        return (
+            f"explanations are off: set [explain] enabled = true in {where} "
+            "(your own config; a project's .advisor.toml cannot turn them on)"
+        )
     missing = [name for name in ("base_url", "model") if not str(getattr(config, name) or "").strip()]
     if missing:
-        return f"[explain] needs {' and '.join(missing)} in .advisor.toml"
+        return f"[explain] needs {' and '.join(missing)} in {where}"
     if config.max_prompt_tokens <= 0 or config.timeout_seconds <= 0 or config.max_concurrency <= 0:
         return "[explain] max_prompt_tokens, timeout_seconds and max_concurrency must be positive"
     return None
@@ -197,7 +207,7 @@ class Explainer:
     def __init__(
         self,
         config: ExplainConfig,
-        cache_dir: Path | None = None,
+        cache_dir: Path | None,
         *,
         stats: SessionStats | None = None,
         max_attempts: int = MAX_ATTEMPTS,
@@ -205,7 +215,7 @@ class Explainer:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
-        self.cache_dir = cache_dir if cache_dir is not None else explain_cache_dir(config)
+        self.cache_dir = cache_dir  # None: no disk cache and no usage ledger (see `explain_cache_dir`)
         self.stats = stats or SessionStats(config.input_price_per_mtok, config.output_price_per_mtok)
         self.max_attempts = max(1, max_attempts)
         self.backoff_base = backoff_base
@@ -638,12 +648,15 @@ class Explainer:
         return (text, *_token_counts(prompt, usage, content))
 
     # -- disk -----------------------------------------------------------------------------------------
-    def _cache_path(self, prompt: Prompt) -> Path:
-        return self.cache_dir / prompt.key[:2] / f"{prompt.key}.json"
+    def _cache_path(self, prompt: Prompt) -> Path | None:
+        return None if self.cache_dir is None else self.cache_dir / prompt.key[:2] / f"{prompt.key}.json"
 
     def _read_cache(self, prompt: Prompt) -> Explanation | None:
+        path = self._cache_path(prompt)
+        if path is None:
+            return None
         try:
-            data = json.loads(self._cache_path(prompt).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("model") != prompt.model or not isinstance(data.get("text"), str):
                 return None
             return Explanation(
@@ -660,6 +673,9 @@ class Explainer:
             return None
 
     def _write_cache(self, prompt: Prompt, answer: Explanation) -> None:
+        path = self._cache_path(prompt)
+        if path is None:
+            return
         record = {
             "version": 1,
             "model": prompt.model,
@@ -669,11 +685,13 @@ class Explainer:
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         try:
-            write_atomically(self._cache_path(prompt), json.dumps(record, ensure_ascii=False) + "\n")
+            write_atomically(path, json.dumps(record, ensure_ascii=False) + "\n")
         except OSError as exc:  # a read-only cache only costs a repeated request
             log.debug("explain cache not written: %s", exc)
 
     def _append_ledger(self, answer: Explanation) -> None:
+        if self.cache_dir is None:
+            return
         line = json.dumps(
             {
                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -684,7 +702,7 @@ class Explainer:
             }
         )
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            self.cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             # One short line per O_APPEND write: concurrent processes do not interleave it.
             fd = os.open(self.cache_dir / LEDGER_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
@@ -721,7 +739,7 @@ def read_ledger(cache_dir: Path) -> dict[str, dict[str, Any]]:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write a whole file or nothing: a reader never sees half an answer."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

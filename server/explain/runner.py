@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from advisor.explain.errors import ExplainError
 
 if TYPE_CHECKING:
-    from advisor.config import Config
+    from advisor.config import Config, ExplainConfig, ExplainOverrides
     from advisor.engine import Analysis, Options
     from advisor.explain.explainer import Explainer, Explanation
     from advisor.explain.prompt import FindingContext
@@ -91,22 +91,54 @@ def _report_failures(results: Sequence[object], stream: TextIO) -> int:
     return sum(counts.values())
 
 
+def overrides_from(args: argparse.Namespace) -> ExplainOverrides:
+    """The explain settings given on the command line. Naming an endpoint there turns explanations
+    on for the run: the user chose where the code goes."""
+    from advisor.config import ExplainOverrides
+
+    base_url = getattr(args, "explain_base_url", None)
+    return ExplainOverrides(
+        enabled=True if base_url else None, base_url=base_url, model=getattr(args, "explain_model", None)
+    )
+
+
+def report_ignored(config: Config, stream: TextIO) -> None:
+    """One warning for what a project's config may not set (it was not applied)."""
+    ignored = config.ignored_message()
+    if ignored:
+        _say(stream, f"warning: {ignored}")
+
+
 def explain_findings(
-    analysis: Analysis, config: Config, options: Options | None = None, *, stderr: TextIO | None = None
+    analysis: Analysis,
+    options: Options | None = None,
+    *,
+    overrides: ExplainOverrides | None = None,
+    explain: ExplainConfig | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
     """`lint --explain`: fill `Finding.explanation` for up to `max_findings` findings.
 
-    Returns how many got one. Off or misconfigured: one message, and the lint proceeds unchanged.
+    The settings are the user's (`load_user_explain` with the command line's `overrides`), unless
+    `explain` gives them. Returns how many got one. Off or misconfigured: one message, and the lint
+    proceeds unchanged.
     """
+    from advisor.config import ConfigError, load_user_explain
     from advisor.explain.explainer import Explainer, Explanation, explain_cache_dir, unavailable_reason
 
     err = stderr or sys.stderr
-    reason = unavailable_reason(config.explain)
+    if explain is None:
+        try:
+            explain = load_user_explain(overrides)
+        except ConfigError as exc:
+            _say(err, f"--explain: {exc}; findings are reported without explanations")
+            return 0
+    reason = unavailable_reason(explain)
     if reason is not None:
         _say(err, f"--explain: {reason}; findings are reported without explanations")
         return 0
     wanted = [f for f in analysis.findings if f.rule not in SKIPPED_RULES]
-    limit = max(0, config.explain.max_findings)
+    limit = max(0, explain.max_findings)
     if len(wanted) > limit:
         # The largest savings first: they are the ones worth reading about.
         total = len(wanted)
@@ -116,7 +148,10 @@ def explain_findings(
             f"--explain: explaining the {limit} largest savings of {total} findings "
             f"([explain] max_findings = {limit})",
         )
-    explainer = Explainer(config.explain, explain_cache_dir(config.explain, config.path))
+    cache, no_cache = explain_cache_dir(explain)
+    if no_cache is not None:
+        _say(err, f"--explain: {no_cache}")
+    explainer = Explainer(explain, cache)
     try:
         contexts = _contexts(wanted, analysis.resources, analysis.costs, options)
         results = explainer.explain_many(contexts)
@@ -165,14 +200,16 @@ def _format(finding: Finding, result: Explanation | ExplainError, path: str) -> 
     return head + "\n" + "\n".join(explanation_lines(result.text)) + "\n"
 
 
-def _stats_text(explainer: Explainer | None, cache: Path) -> str:
+def _stats_text(explainer: Explainer | None, cache: Path | None) -> str:
     from advisor.explain.explainer import read_ledger
 
     lines = []
     if explainer is not None:
         lines.append(f"this run: {explainer.stats.summary()}")
-    totals = read_ledger(cache)
-    if not totals:
+    totals = read_ledger(cache) if cache is not None else {}
+    if cache is None:
+        lines.append("all runs: not counted (explanations run without a cache)")
+    elif not totals:
         lines.append(f"all runs: no answers recorded yet ({cache})")
     for model, t in sorted(totals.items()):
         cost = f"${t['cost']:.4f}" if t["cost"] is not None else "cost unknown"
@@ -183,8 +220,11 @@ def _stats_text(explainer: Explainer | None, cache: Path) -> str:
 
 
 def cli_explain(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """`advisor explain FILE:LINE [--stats]`: lint the file's module and explain the finding(s) there."""
-    from advisor.config import ConfigError, find_config, load_config
+    """`advisor explain FILE:LINE [--stats]`: lint the file's module and explain the finding(s) there.
+
+    The project's config decides the findings; the explain settings are the user's alone.
+    """
+    from advisor.config import ConfigError, find_config, load_config, load_user_explain
     from advisor.engine import Options, analyze_buffer
     from advisor.explain.explainer import Explainer, explain_cache_dir, unavailable_reason
     from advisor.rules.engine import known_rule_ids
@@ -193,13 +233,13 @@ def cli_explain(args: argparse.Namespace, stdout: TextIO | None = None, stderr: 
     err = stderr or sys.stderr
     location = getattr(args, "location", None)
     if not location:
-        if getattr(args, "stats", False):  # totals only, from the ledger of the config in force here
+        if getattr(args, "stats", False):  # totals only, from the ledger in the user's answer cache
             try:
-                config = load_config(getattr(args, "config", None) or find_config("."), known_rule_ids())
+                explain = load_user_explain(overrides_from(args))
             except ConfigError as exc:
                 _say(err, str(exc))
                 return EXIT_ERROR
-            out.write(_stats_text(None, explain_cache_dir(config.explain, config.path)))
+            out.write(_stats_text(None, explain_cache_dir(explain)[0]))
             return EXIT_OK
         _say(err, "explain needs FILE:LINE, e.g. advisor explain main.tf:14")
         return EXIT_ERROR
@@ -216,14 +256,17 @@ def cli_explain(args: argparse.Namespace, stdout: TextIO | None = None, stderr: 
         _say(err, f"config file not found: {config_path}")
         return EXIT_ERROR
     try:
-        config = load_config(config_path or find_config(path), known_rule_ids())
+        config = load_config(
+            config_path or find_config(path), known_rule_ids(), named=config_path is not None
+        )
+        report_ignored(config, err)
+        explain = load_user_explain(overrides_from(args))
     except ConfigError as exc:
         _say(err, str(exc))
         return EXIT_ERROR
-    reason = unavailable_reason(config.explain)
+    reason = unavailable_reason(explain)
     if reason is not None:
-        where = f" (config: {config.path})" if config.path else " (no .advisor.toml found)"
-        _say(err, f"explain: {reason}{where}")
+        _say(err, f"explain: {reason}")
         return EXIT_ERROR
     options = Options(region=getattr(args, "region", None), config=config)
     outcome = analyze_buffer(path, {}, options)
@@ -239,7 +282,10 @@ def cli_explain(args: argparse.Namespace, stdout: TextIO | None = None, stderr: 
         )
         _say(err, f"explain: no finding at {shown}:{line}{hint}")
         return EXIT_ERROR
-    explainer = Explainer(config.explain, explain_cache_dir(config.explain, config.path))
+    cache, no_cache = explain_cache_dir(explain)
+    if no_cache is not None:
+        _say(err, f"explain: {no_cache}")
+    explainer = Explainer(explain, cache)
     try:
         contexts = _contexts(findings, outcome.resources, outcome.costs, options)
         results = explainer.explain_many(contexts)

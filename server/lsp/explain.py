@@ -1,35 +1,39 @@
 """The explain pass in the editor: an "Explain" code action asks the configured model about one
 finding, in the background; the answer is shown once and then kept for the finding's hover.
 
-Nothing here runs unless `[explain] enabled = true` in the module's `.advisor.toml`, nothing is
-imported before the first request, and diagnostics never wait for it. The model's text is only
-displayed (with Markdown made inert), never applied.
+Nothing here runs unless the editor's user settings turn it on (`advisor.explain.enabled`); the
+endpoint, model and key come from the user (see `settings.py`), never from a repository's
+`.advisor.toml`. Nothing is imported before the first request, and diagnostics never wait for it. The
+model's text is only displayed (with Markdown made inert), never applied.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from advisor.config import Config
     from advisor.lsp.analysis import ModuleResult
+    from advisor.lsp.settings import Settings
     from advisor.model import Finding
+
+log = logging.getLogger("advisor.lsp")
 
 MAX_ANSWERS = 256
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
-def available(config: Config | None) -> bool:
-    """Whether explanations can be asked for under this config (cheap: no imports)."""
-    if config is None or not config.explain.enabled:
+def available(settings: Settings) -> bool:
+    """Whether explanations can be asked for under these settings (cheap: no imports when off)."""
+    if not settings.explain or settings.explain_config is None:
         return False
     from advisor.explain.explainer import unavailable_reason
 
-    return unavailable_reason(config.explain) is None
+    return unavailable_reason(settings.explain_config) is None
 
 
 def _key(f: Finding) -> tuple[str, ...]:
@@ -43,23 +47,27 @@ def inert(text: str) -> str:
 
 
 class Explanations:
-    """One explainer per config (they own the HTTP client and the answer cache) and the answers
-    given since the server started, for hovers."""
+    """One explainer per set of user explain settings (it owns the HTTP client and the answer cache)
+    and the answers given since the server started, for hovers."""
 
     def __init__(self) -> None:
-        self._explainers: dict[tuple[str, str], Any] = {}
+        self._explainers: dict[str, Any] = {}
         self._answers: OrderedDict[tuple[str, ...], str] = OrderedDict()
 
     def answer_for(self, f: Finding) -> str | None:
         return self._answers.get(_key(f))
 
     async def explain(
-        self, config: Config, finding: Finding, result: ModuleResult
+        self, settings: Settings, finding: Finding, result: ModuleResult
     ) -> tuple[str | None, str | None]:
         """(answer, None) or (None, why not); never raises for network or model trouble."""
         from advisor.engine import read_text
         from advisor.explain.explainer import Explainer, Explanation, explain_cache_dir
         from advisor.explain.prompt import finding_context
+
+        explain = settings.explain_config
+        if not available(settings) or explain is None:
+            return None, "explanations are off: turn on advisor.explain.enabled in your user settings"
 
         def read(path: str) -> str | None:
             return result.texts.get(os.path.normpath(path)) or read_text(path)[0]
@@ -74,12 +82,13 @@ class Explanations:
             read=read,
             display_path=os.path.basename(path),
         )
-        key = (config.path or "", repr(config.explain))
+        key = repr(explain)
         explainer = self._explainers.get(key)
         if explainer is None:
-            explainer = self._explainers[key] = Explainer(
-                config.explain, explain_cache_dir(config.explain, config.path)
-            )
+            cache, no_cache = explain_cache_dir(explain)
+            if no_cache is not None:
+                log.warning("%s", no_cache)  # once per set of settings: the explainer is kept
+            explainer = self._explainers[key] = Explainer(explain, cache)
         answer = await explainer.explain(context)
         if not isinstance(answer, Explanation):
             return None, answer.message

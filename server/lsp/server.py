@@ -25,7 +25,7 @@ from advisor.lsp.documents import ENCODINGS, Document, DocumentStore, LineIndex,
 from advisor.lsp.explain import Explanations
 from advisor.lsp.framing import FramedStdin, FramingError
 from advisor.lsp.scan import Scanner
-from advisor.lsp.settings import Settings, merge, parse_settings
+from advisor.lsp.settings import Settings, merge, parse_editor_settings, parse_settings
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
@@ -194,7 +194,12 @@ class AdvisorServer(LanguageServer):
         self.caps = lsp.ClientCapabilities()
         self.folders: list[str] = []
         self._known: set[str] | None = None
-        self.configs = ConfigStore(set(), self._config_error, self._buffer_of)
+        self.configs = ConfigStore(
+            set(),
+            self._config_error,
+            self._buffer_of,
+            lambda m: self.show(lsp.MessageType.Warning, f"Advisor: {m}"),
+        )
         self.analyzer = Analyzer(self.docs, self.options_for, self.publish, self._after_analysis)
         self.scanner = Scanner(self.analyzer, self.publish)
         self.explanations = Explanations()
@@ -277,7 +282,7 @@ class AdvisorServer(LanguageServer):
         self.publish(uri, doc.version if doc else None, [diag])
 
     def apply_settings(self) -> None:
-        parsed = parse_settings(merge(self.init_options, self.client_section), self.known_rules)
+        parsed = parse_editor_settings(self.init_options, self.client_section, self.known_rules)
         for problem in parsed.problems:
             self.show(lsp.MessageType.Warning, f"Advisor settings: {problem}")
         changed = parsed.settings != self.settings
@@ -374,7 +379,7 @@ class AdvisorServer(LanguageServer):
         config = found[1].options.config if found and found[1].options else None
         if found is None or finding is None or found[0].version != args.get("version") or config is None:
             return {"error": "the finding is no longer there; try again on the current text"}
-        text, error = await self.explanations.explain(config, finding, found[1])
+        text, error = await self.explanations.explain(self.settings, finding, found[1])
         if error is not None:
             self.show(lsp.MessageType.Warning, f"Advisor could not explain {finding.rule}: {error}")
             return {"error": error}
@@ -564,9 +569,7 @@ def build() -> AdvisorServer:
             return []
         doc, result = found
         lazy = "edit" in (_capability(ls.caps, "text_document.code_action.resolve_support.properties") or [])
-        explainable = ls.settings.explain and explain.available(
-            result.options.config if result.options else None
-        )
+        explainable = explain.available(ls.settings)
         return features.code_actions(
             result, doc, params, ls.encoding, lazy, ls.uri_version, ls.analyzer.doc_urls, explainable
         )

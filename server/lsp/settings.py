@@ -3,14 +3,24 @@
 Editors send whatever their users typed: a bad value is reported and replaced by its default, never
 allowed to stop the server. Both the nested form VS Code sends (`{"rules": {"disable": [...]}}`) and
 dotted keys (`{"rules.disable": [...]}`) are accepted.
+
+The `explain` settings (on/off, endpoint, model, the key's variable) decide where code is sent and which
+secret goes with it, so they must be the user's own. The protocol does not say which settings a client
+took from its user settings and which from a workspace, so the server reads `explain` only from
+`initializationOptions`, which clients build from their user configuration when they start the server,
+and ignores it in `workspace/configuration` answers, which clients fill from workspace and folder
+settings (VS Code's `.vscode/settings.json`, Emacs' `.dir-locals.el`). A client that put workspace
+values in its initialization options would defeat this: the VS Code extension sends user (global)
+values only.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from advisor.config import SEVERITY_NAMES, Config
+from advisor.config import SEVERITY_NAMES, Config, ConfigError, ExplainConfig, ExplainOverrides
 
 DEFAULT_DEBOUNCE_MS = 150
 MAX_DEBOUNCE_MS = 10_000
@@ -19,6 +29,9 @@ MAX_DEBOUNCE_MS = 10_000
 TIME_BUDGET_KEY = "analysisTimeoutSeconds"
 DEFAULT_TIME_BUDGET = 10.0
 MAX_TIME_BUDGET = 600.0
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# editor key → ExplainOverrides field
+EXPLAIN_KEYS = {"baseUrl": "base_url", "model": "model", "apiKeyEnv": "api_key_env"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +43,11 @@ class Settings:
     inlay_hints: bool = False
     code_lens: bool = True
     time_budget: float = DEFAULT_TIME_BUDGET  # seconds per module analysis
-    explain: bool = False  # offer the Explain action (the module's [explain] must be configured too)
+    explain: bool = False  # offer the Explain action (with the user's endpoint: `explain_config`)
+    explain_overrides: ExplainOverrides = field(default_factory=ExplainOverrides)
+    # The user's explain settings (their config file, the environment, then `explain_overrides`), read
+    # when settings are applied with `explain` on; None when off or when they could not be read.
+    explain_config: ExplainConfig | None = field(default=None, hash=False)
 
     def apply_to(self, config: Config) -> Config:
         """The project's config with the editor's rule settings on top (like the CLI's flags)."""
@@ -83,6 +100,74 @@ def merge(*layers: Any) -> dict[str, Any]:
             else:
                 out[key] = value
     return out
+
+
+def parse_editor_settings(init_options: Any, workspace: Any, known_rules: set[str]) -> Parsed:
+    """Settings from the initialization options with the workspace section on top, except `explain`,
+    which is taken from the initialization options alone (see the module's docstring)."""
+    user = merge(init_options).get("explain")
+    combined = merge(init_options, workspace)
+    combined.pop("explain", None)
+    if user is not None:
+        combined["explain"] = user
+    user_budget = merge(init_options).get(TIME_BUDGET_KEY)
+    combined.pop(TIME_BUDGET_KEY, None)
+    if user_budget is not None:
+        combined[TIME_BUDGET_KEY] = user_budget
+    parsed = parse_settings(combined, known_rules)
+    ws_budget = merge(workspace).get(TIME_BUDGET_KEY)
+    if ws_budget is not None and ws_budget != user_budget:
+        parsed.problems.append(
+            f"advisor.{TIME_BUDGET_KEY} from the workspace configuration ignored: the time budget is "
+            "taken only from your user settings (initialization options)"
+        )
+    ws_explain = merge(workspace).get("explain")
+    if ws_explain is not None and ws_explain != user:
+        mine = user if isinstance(user, dict) else {}
+        keys = sorted(ws_explain) if isinstance(ws_explain, dict) else []
+        differ = [f"advisor.explain.{k}" for k in keys if mine.get(k) != ws_explain[k]] or ["advisor.explain"]
+        parsed.problems.append(
+            f"{', '.join(differ)} from the workspace configuration ignored: explanations take their "
+            "settings only from your user settings (initialization options) and your own config file"
+        )
+    return parsed
+
+
+def _explain_settings(data: dict[str, Any], problems: list[str]) -> tuple[bool, ExplainOverrides]:
+    section = data.get("explain", {})
+    if not isinstance(section, dict):
+        section = {"enabled": section}
+    enabled = section.get("enabled", False)
+    if not isinstance(enabled, bool):
+        problems.append(f"advisor.explain.enabled must be true or false, not {enabled!r}")
+        enabled = False
+    values: dict[str, str | None] = {}
+    for key, name in EXPLAIN_KEYS.items():
+        value = section.get(key)
+        if value is None or value == "":
+            values[name] = None  # "" is VS Code's default: not set
+        elif not isinstance(value, str) or (key == "apiKeyEnv" and not _ENV_NAME.fullmatch(value)):
+            kind = "the name of an environment variable" if key == "apiKeyEnv" else "a string"
+            problems.append(f"advisor.explain.{key} must be {kind}, not {value!r}")
+            values[name] = None
+        else:
+            values[name] = value.strip()
+    return enabled, ExplainOverrides(
+        enabled=True if enabled else None,
+        base_url=values["base_url"],
+        model=values["model"],
+        api_key_env=values["api_key_env"],
+    )
+
+
+def _user_explain(overrides: ExplainOverrides, problems: list[str]) -> ExplainConfig | None:
+    from advisor.config import load_user_explain
+
+    try:
+        return load_user_explain(overrides)
+    except ConfigError as exc:
+        problems.append(f"explanations are off: {exc}")
+        return None
 
 
 def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
@@ -154,11 +239,8 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
         )
         budget = base.time_budget
 
-    explain_section = data.get("explain", {})
-    explain = explain_section.get("enabled", False) if isinstance(explain_section, dict) else explain_section
-    if not isinstance(explain, bool):
-        problems.append(f"advisor.explain.enabled must be true or false, not {explain!r}")
-        explain = False
+    explain, overrides = _explain_settings(data, problems)
+    explain_config = _user_explain(overrides, problems) if explain else None
 
     settings = Settings(
         region=region,
@@ -169,5 +251,7 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
         code_lens=flags["codeLens"],
         time_budget=float(budget),
         explain=explain,
+        explain_overrides=overrides,
+        explain_config=explain_config,
     )
     return Parsed(settings, problems)
