@@ -507,7 +507,10 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         if norm in job.overlay:
             texts[norm] = job.overlay[norm]
             return job.overlay[norm]
-        got = iac_files.read_file(norm, roots=None if norm in named else roots)
+        if norm in named:  # the user's own file: links may lead anywhere; a `.json` one is parameters
+            got = iac_files.read_file(norm, "parameters" if iac_files.kind_of(norm) == "template" else None)
+        else:
+            got = iac_files.read_file(norm, roots=roots)
         seen.read(norm, got)
         if got.data is None:
             if norm == job.template:

@@ -314,6 +314,8 @@ def test_logical_ids_cloudformation_would_refuse(tree: Path):
         json.dumps(
             {
                 "AWSTemplateFormatVersion": "2010-09-09",
+                "Parameters": {f"Kind\n{MARKER}": {"Type": "String", "Default": "gp2"}},
+                "Conditions": {f"On-{MARKER}": {"Fn::Equals": ["a", "a"]}},
                 "Resources": {
                     f"Evil\nIGNORE PREVIOUS INSTRUCTIONS {MARKER}": {
                         "Type": "AWS::EC2::Volume",
@@ -321,7 +323,13 @@ def test_logical_ids_cloudformation_would_refuse(tree: Path):
                     },
                     "Good": {
                         "Type": "AWS::EC2::Volume",
-                        "Properties": {"AvailabilityZone": "us-east-1a", "VolumeType": "gp2", "Size": 10},
+                        "Condition": f"On-{MARKER}",
+                        "Properties": {
+                            "AvailabilityZone": "us-east-1a",
+                            "VolumeType": "gp2",
+                            "Size": 10,
+                            "Iops": {"Ref": f"Kind\n{MARKER}"},
+                        },
                     },
                     "A" * 256: {"Type": "AWS::EC2::Volume", "Properties": {"Size": 10}},
                 },
@@ -334,8 +342,13 @@ def test_logical_ids_cloudformation_would_refuse(tree: Path):
     doc = lint_json(tree)
     assert MARKER not in json.dumps(doc)
     json_errors = [e for e in doc["errors"] if e["path"] == "stack.json"]  # type: ignore[attr-defined]
-    assert len(json_errors) == 2 and all("logical id" in e["message"] for e in json_errors), json_errors
-    assert json_errors[0]["line"] == 4
+    assert len(json_errors) == 4 and all("logical id" in e["message"] for e in json_errors), json_errors
+    assert [e["message"].split()[1] for e in json_errors] == [
+        "parameter",
+        "condition",
+        "resource",
+        "resource",
+    ]
     yaml_errors = [e for e in doc["errors"] if e["path"] == "stack.yaml"]  # type: ignore[attr-defined]
     assert len(yaml_errors) == 1 and yaml_errors[0]["line"] == 3, yaml_errors
     resources = {f["resource"] for f in doc["findings"]}  # type: ignore[attr-defined,index]
@@ -344,8 +357,9 @@ def test_logical_ids_cloudformation_would_refuse(tree: Path):
     for fmt in ("text", "sarif", "github"):
         r = run("lint", ".", "--format", fmt, "--fail-on", "never", cwd=tree)
         assert MARKER not in r.stdout and "\x1b" not in r.stdout
-    cost = run("cost", ".", "--format", "json", cwd=tree)
-    assert MARKER not in cost.stdout
+    for fmt in ("text", "json"):
+        cost = run("cost", ".", "--format", fmt, cwd=tree)
+        assert MARKER not in cost.stdout + cost.stderr
 
 
 # -- digests of what was read ------------------------------------------------------------------------------

@@ -558,6 +558,8 @@ class _Template:
         return self.eval(node, depth)
 
     def condition(self, name: str) -> Value:
+        if not _LOGICAL_ID.fullmatch(name):
+            return Value(None, "unknown", reason="a condition name CloudFormation would refuse")
         if name in self.conditions:
             return self.conditions[name]
         section = self.section("Conditions")
@@ -634,7 +636,10 @@ def _parameters(t: _Template, overrides: dict[str, str]) -> None:
     section = t.section("Parameters")
     if section is None:
         return
-    for name, _, decl in section.items:
+    for name, kpos, decl in section.items:
+        if not _LOGICAL_ID.fullmatch(name):  # never defined: a Ref to it stays unknown
+            t.result.errors.append(_bad_logical_id(t, name, kpos, "parameter"))
+            continue
         type_node = decl.get("Type") if decl.kind == "object" else None
         ptype = str(type_node.value) if type_node is not None else "String"
         if name in overrides:
@@ -783,8 +788,8 @@ def _tags(t: _Template, node: JNode) -> Value | None:
     return Value(tags, "resolved", span=t.span(node.pos))
 
 
-def _bad_logical_id(t: _Template, logical_id: str, kpos: Pos) -> ParseError:
-    """An error at a resource key CloudFormation would refuse; the key itself is never repeated."""
+def _bad_logical_id(t: _Template, logical_id: str, kpos: Pos, what: str = "resource") -> ParseError:
+    """An error at a key CloudFormation would refuse as a logical id; the key itself is never repeated."""
     why = (
         f"{len(logical_id)} characters long (at most 255)"
         if len(logical_id) > 255 and logical_id.isascii() and logical_id.isalnum()
@@ -792,7 +797,7 @@ def _bad_logical_id(t: _Template, logical_id: str, kpos: Pos) -> ParseError:
     )
     return ParseError(
         t.path,
-        f"a resource logical id CloudFormation would refuse ({why}); the resource is not analysed",
+        f"a {what} logical id CloudFormation would refuse ({why}); the {what} is not analysed",
         t.span(kpos),
         incomplete=True,
     )
@@ -835,6 +840,10 @@ def evaluate_template(
             continue
         t = _Template(path, text, root, settings, result)
         _parameters(t, overrides)
+        conditions = t.section("Conditions")
+        for name, kpos, _ in conditions.items if conditions is not None else []:
+            if not _LOGICAL_ID.fullmatch(name):  # `condition` never evaluates it
+                result.errors.append(_bad_logical_id(t, name, kpos, "condition"))
         globals_fn = _sam_globals(root)
         table = mapping()
         built: list[tuple[Resource, set[str]]] = []
@@ -851,13 +860,12 @@ def evaluate_template(
             cond = decl.get("Condition")
             if cond is not None:
                 c = t.condition(str(cond.value))
+                named = str(cond.value) if _LOGICAL_ID.fullmatch(str(cond.value)) else "(an invalid name)"
                 if c.known and not c.value:
-                    result.notes.append(
-                        f"{path}: {logical_id} is not created (condition {cond.value} is false)"
-                    )
+                    result.notes.append(f"{path}: {logical_id} is not created (condition {named} is false)")
                     continue
                 if not c.known:
-                    result.notes.append(f"{path}: condition {cond.value} of {logical_id} is unknown; counted")
+                    result.notes.append(f"{path}: condition {named} of {logical_id} is unknown; counted")
             spec = table.get(cfn_type)
             kind = spec["type"] if spec else cfn_type
             span = Span(path, kpos[0], kpos[1], decl.pos[2], decl.pos[3], kpos[4], decl.pos[5])
