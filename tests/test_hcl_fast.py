@@ -430,7 +430,9 @@ def test_parse_chunk_falls_back_to_lark() -> None:
     assert err is None and items == lark_items(declined)
     deep = "x = " + "[" * (hcl_parse.MAX_NESTING + 1) + "]" * (hcl_parse.MAX_NESTING + 1)
     hcl_parse._cache.pop(deep, None)
-    assert hcl_parse.parse_chunk(deep)[1] == (0, 0, f"nesting deeper than {hcl_parse.MAX_NESTING} levels")
+    line, column, message, incomplete = hcl_parse.parse_chunk(deep)[1]  # type: ignore[misc]
+    assert (line, column, incomplete) == (0, 4 + hcl_parse.MAX_NESTING, True)
+    assert f"nested deeper than {hcl_parse.MAX_NESTING} levels" in message
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ lark tree (the reference). The public helpers below (`unquote`, `string_expr`, `
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +153,62 @@ class BlockNode:
 
 
 Item = Attribute | BlockNode
+
+# Limits both parsers (and the JSON syntax) enforce, so that no input reaches Python's recursion limit
+# or takes memory out of proportion to its size. Real code nests a handful of levels and its largest
+# blocks (long maps in `locals`) hold a few tens of thousands of tokens.
+# At 100 levels the fast parser needs about 620 of Python's 1000 frames, lark's converter about 720.
+MAX_NESTING = 100  # levels of expressions and blocks inside one top-level block
+# Tokens of one top-level block: about 150,000 list elements, or 100,000 lines of dense code. The
+# parse of a block at the limit takes about 80 MB at its peak.
+MAX_TOKENS = 500_000
+
+
+class LimitExceeded(Exception):
+    """A block is beyond one of the limits above: an error at `at` (an offset in the chunk).
+
+    Not a syntax error (Terraform might accept the text): the block is left unanalysed and the
+    error says so. Neither parser falls back to the other on it.
+    """
+
+    def __init__(self, message: str, at: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.at = at
+
+
+def too_deep(at: int) -> LimitExceeded:
+    return LimitExceeded(f"expressions or blocks nested deeper than {MAX_NESTING} levels; not analysed", at)
+
+
+# Terraform's identifiers: block types and names of resources, data sources, modules, variables, outputs.
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+# control characters, line and paragraph separators, and the invisible marks that reorder text (bidi)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_NAME_RULE = "a name must start with a letter or underscore and may contain only letters, digits, _ and -"
+_NAMED_BLOCKS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1}
+
+
+def label_problem(block: BlockNode) -> tuple[BlockNode, int, str] | None:
+    """(the block, index of the label, what is wrong) for the first label Terraform would refuse.
+
+    Names and types of resources, data sources, modules, variables and outputs must be identifiers
+    (letters, digits, `_` and `-`, not starting with a digit or `-`); no label anywhere may hold a
+    newline or another control character (labels flow into reports and prompts). Nested blocks are
+    checked too.
+    """
+    named = _NAMED_BLOCKS.get(block.type, 0)
+    for i, label in enumerate(block.labels):
+        if _CONTROL.search(label):
+            return block, i, f"block label {label[:40]!r} contains a newline or control character"
+        if i < named and not _IDENTIFIER.match(label):
+            what = "type" if named == 2 and i == 0 else "name"
+            return block, i, f"invalid {block.type} {what} {label[:40]!r}: {_NAME_RULE}"
+    for child in block.blocks:
+        found = label_problem(child)
+        if found is not None:
+            return found
+    return None
 
 
 def unquote(raw: str) -> str:

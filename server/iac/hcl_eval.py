@@ -4,11 +4,18 @@ Only what can be known before `terraform plan` is evaluated: literals, variables
 templates, conditionals, arithmetic and a set of pure functions. Anything else is unknown and says
 why; nothing is guessed. A value traced to a single literal keeps that literal's span as `origin`,
 so a fix on `instance_type = var.size` can edit the variable's default or tfvars entry.
+
+Every value an expression builds is bounded (see `Budget`): an attacker's configuration can make
+lists, maps, strings and numbers grow exponentially through locals (`concat(local.a, local.a)`
+doubled forty times), so the size of each result is checked, and what all of a module tree's
+expressions build together has a ceiling. Past a limit the value is unknown, and the limit is
+reported as an error at the expression that crossed it.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +35,34 @@ from advisor.iac.hcl_ast import (
     Unary,
 )
 from advisor.iac.hcl_parse import Locator
-from advisor.model import Value
+from advisor.model import Span, Value
+
+MAX_RANGE = 1024  # Terraform's own limit on range(): it refuses to make longer lists
+MAX_ELEMENTS = 100_000  # elements of one list or map an expression builds
+MAX_STRING = 1_000_000  # characters of one string an expression builds
+MAX_NUMBER_BITS = 1024  # an integer beyond ±2^1024 (Terraform's numbers are 512-bit floats)
+# Elements and characters all the expressions of a module tree build together: real modules build a
+# few thousand; ten million is tens of megabytes at most.
+MAX_BUILT = 10_000_000
+
+
+class LimitError(ValueError):
+    """A value beyond one of the limits above (raised inside functions, reported as an error)."""
+
+
+@dataclass(slots=True)
+class Budget:
+    """What the expressions of one module tree have built, and the limits they crossed.
+
+    `problems` are (where, message, incomplete) for the engine to report as errors: `incomplete`
+    for Advisor's own limits, not for Terraform's (`range` beyond 1024 values fails in Terraform too).
+    """
+
+    built: int = 0
+    problems: list[tuple[Span | None, str, bool]] = field(default_factory=list)
+
+    def report(self, span: Span | None, message: str, incomplete: bool = True) -> None:
+        self.problems.append((span, message, incomplete))
 
 
 def unknown(reason: str, at: Locator | None = None, expr: Expr | None = None) -> Value:
@@ -43,9 +77,13 @@ class Scope:
     roots: Mapping[str, Callable[[tuple[Any, ...], Ref, Locator], Value]]
     depth: int = 0
     notes: list[str] = field(default_factory=list)
+    budget: Budget = field(default_factory=Budget)
 
 
+# Levels of evaluation: the parsers already bound a tree's depth; references (locals that use
+# locals) add levels, and this keeps the whole well inside Python's recursion limit.
 MAX_DEPTH = 64
+_TOO_DEEP = f"expressions and references nested deeper than {MAX_DEPTH} levels; not evaluated"
 
 
 class Evaluator:
@@ -58,12 +96,43 @@ class Evaluator:
         self.scope.depth += 1
         try:
             if self.scope.depth > MAX_DEPTH:
-                return unknown("expression nested too deeply", at, expr)
+                return self._limit(_TOO_DEEP, at, expr)
             return self._eval(expr, at)
-        except RecursionError:
-            return unknown("expression nested too deeply", at, expr)
+        except RecursionError:  # prevented by MAX_DEPTH and the parsers' limits; the same limit if not
+            return self._limit(_TOO_DEEP, at, expr)
         finally:
             self.scope.depth -= 1
+
+    def _limit(self, message: str, at: Locator, expr: Expr, incomplete: bool = True) -> Value:
+        """An unknown value for a limit crossed here, reported (once per place) as an error."""
+        span = at.span(expr.pos)
+        budget = self.scope.budget
+        if not any(p[0] == span and p[1] == message for p in budget.problems):
+            budget.report(span, message, incomplete)
+        return Value(None, "unknown", span=span, reason=message)
+
+    def _built(self, value: Any, at: Locator, expr: Expr) -> Value | None:
+        """None when a value just built is within the limits, else the unknown value to return."""
+        size = len(value) if isinstance(value, (str, list, dict)) else 1
+        if isinstance(value, str):
+            if size > MAX_STRING:
+                return self._limit(f"a string longer than {MAX_STRING:,} characters; not evaluated", at, expr)
+        elif size > MAX_ELEMENTS:
+            return self._limit(
+                f"a collection of more than {MAX_ELEMENTS:,} elements; not evaluated", at, expr
+            )
+        elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_NUMBER_BITS:
+            return self._limit(f"a number beyond ±2^{MAX_NUMBER_BITS}; not evaluated", at, expr)
+        budget = self.scope.budget
+        budget.built += size
+        if budget.built > MAX_BUILT:
+            return self._limit(
+                f"the module's expressions build more than {MAX_BUILT:,} elements and characters; "
+                "the rest is not evaluated",
+                at,
+                expr,
+            )
+        return None
 
     def _eval(self, expr: Expr, at: Locator) -> Value:
         span = at.span(expr.pos)
@@ -78,8 +147,13 @@ class Evaluator:
                 v = self.eval(part, at)
                 if not v.known:
                     return Value(None, "unknown", span=span, reason=v.reason)
+                if isinstance(v.value, (list, dict)):
+                    return Value(
+                        None, "unknown", span=span, reason="a list or map cannot be part of a string"
+                    )
                 out.append(_to_str(v.value))
-            return Value("".join(out), "resolved", span=span)
+            text = "".join(out)
+            return self._built(text, at, expr) or Value(text, "resolved", span=span)
         if isinstance(expr, Ref):
             return self._ref(expr, at, span)
         if isinstance(expr, Cond):
@@ -108,7 +182,7 @@ class Evaluator:
                 return v
             value = Value([i.value for i in items], "resolved", span=span)
             value.elements = items
-            return value
+            return self._built(value.value, at, expr) or value
         if isinstance(expr, ObjectExpr):
             mapping: dict[str, Any] = {}
             elements: dict[str, Value] = {}
@@ -120,6 +194,8 @@ class Evaluator:
                     k = self.eval(key_expr, at)
                     if not k.known:
                         return Value(None, "unknown", span=span, reason=f"object key is unknown: {k.reason}")
+                    if isinstance(k.value, (list, dict)):
+                        return Value(None, "unknown", span=span, reason="an object key must be a string")
                     key = _to_str(k.value)
                 v = self.eval(val_expr, at)
                 mapping[key] = v.value
@@ -127,7 +203,7 @@ class Evaluator:
             # a partly known map is still useful (tags): unknown entries keep their reasons in `elements`
             value = Value(mapping, "resolved", span=span)
             value.elements = elements
-            return value
+            return self._built(mapping, at, expr) or value
         if isinstance(expr, Index):
             target = self.eval(expr.target, at)
             index: Any = expr.key if isinstance(expr.key, (str, int)) else self.eval(expr.key, at).value
@@ -170,9 +246,9 @@ class Evaluator:
             result: Any
             op = expr.op
             if op == "==":
-                result = _norm(a) == _norm(b)
+                result = _equal(a, b)
             elif op == "!=":
-                result = _norm(a) != _norm(b)
+                result = not _equal(a, b)
             elif op in ("&&", "||"):
                 result = _truthy(b)
             elif op == "<":
@@ -195,11 +271,13 @@ class Evaluator:
                 result = _num(a) % _num(b)
             else:
                 return Value(None, "unknown", span=span, reason=f"operator {op} is not supported")
+        except LimitError as exc:
+            return self._limit(str(exc), at, expr)
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
             return Value(None, "unknown", span=span, reason=f"cannot evaluate {expr.op}: {exc}")
         if isinstance(result, float) and result.is_integer() and expr.op != "/":
             result = int(result)
-        return Value(result, "resolved", span=span)
+        return self._built(result, at, expr) or Value(result, "resolved", span=span)
 
     def _call(self, expr: Call, at: Locator, span: Any) -> Value:
         name = expr.name.removeprefix("provider::terraform::")
@@ -231,8 +309,15 @@ class Evaluator:
             values = values[:-1] + list(values[-1])
         try:
             result = fn(*values)
+        except RangeTooLong as exc:  # Terraform fails the same call: an error in the configuration
+            return self._limit(f"{name}() failed: {exc}", at, expr, incomplete=False)
+        except LimitError as exc:
+            return self._limit(f"{name}() failed: {exc}", at, expr)
         except Exception as exc:  # a bad argument to a pure function is a user error, not a crash
             return Value(None, "unknown", span=span, reason=f"{name}() failed: {exc}")
+        too_big = self._built(result, at, expr)
+        if too_big is not None:
+            return too_big
         # lookup() of a literal map entry keeps the entry as origin
         if name == "lookup" and args and isinstance(args[0].elements, dict) and len(values) > 1:
             entry = args[0].elements.get(_to_str(values[1]))
@@ -296,7 +381,37 @@ def _norm(v: Any) -> Any:
     return v
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """`==` on values (numbers compared as numbers), walking at most MAX_ELEMENTS elements.
+
+    Values share their parts (`[local.a, local.a]`), so a plain `==` on a value built from a few
+    lines can have to walk billions of elements.
+    """
+    left = MAX_ELEMENTS
+    pairs = [(a, b)]
+    while pairs:
+        x, y = pairs.pop()
+        left -= 1
+        if left < 0:
+            raise LimitError(f"comparing collections of more than {MAX_ELEMENTS:,} elements")
+        if x is y:
+            continue
+        if isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y):
+                return False
+            pairs.extend(zip(x, y, strict=True))
+        elif isinstance(x, dict) and isinstance(y, dict):
+            if x.keys() != y.keys():
+                return False
+            pairs.extend((x[k], y[k]) for k in x)
+        elif isinstance(x, (list, dict)) or isinstance(y, (list, dict)) or _norm(x) != _norm(y):
+            return False
+    return True
+
+
 def _to_str(v: Any) -> str:
+    if isinstance(v, (list, dict)):
+        raise TypeError("a list or map is not a string")
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float) and v.is_integer():
@@ -320,6 +435,9 @@ def _format(fmt: str, *args: Any) -> str:
             if verb == "%":
                 out.append("%")
             elif verb in "sdvqft":
+                widths = [int(w) for w in re.findall(r"[0-9]+", fmt[i + 1 : j])]
+                if any(w > 1000 for w in widths):
+                    raise LimitError(f"a width or precision above 1000 in %{verb}")
                 a = args[arg_i]
                 arg_i += 1
                 if verb == "d":
@@ -360,19 +478,64 @@ def _lookup(m: Any, key: Any, *default: Any) -> Any:
 
 
 def _flatten(v: Any) -> list[Any]:
+    """Nested lists into one, stopping at MAX_ELEMENTS (lists may share parts: see `_equal`)."""
     out: list[Any] = []
-    for x in v:
-        if isinstance(x, list):
-            out.extend(_flatten(x))
-        else:
+    stack = [iter(v)]
+    while stack:
+        for x in stack[-1]:
+            if isinstance(x, list):
+                if len(stack) > MAX_ELEMENTS:
+                    raise LimitError("lists nested too deeply")
+                stack.append(iter(x))
+                break
             out.append(x)
+            if len(out) > MAX_ELEMENTS:
+                raise LimitError(f"more than {MAX_ELEMENTS:,} elements")
+        else:
+            stack.pop()
     return out
+
+
+class RangeTooLong(ValueError):
+    """range() beyond Terraform's limit: Terraform fails the call too."""
+
+
+def _range(*args: Any) -> list[int]:
+    numbers = range(*(int(_num(x)) for x in args))  # a range object: its length costs nothing
+    if len(numbers) > MAX_RANGE:
+        raise RangeTooLong(
+            f"it would make {len(numbers):,} numbers, and Terraform allows at most {MAX_RANGE}; "
+            "bring start and limit closer together or make the step larger"
+        )
+    return list(numbers)
+
+
+def _concat(*lists: Any) -> list[Any]:
+    if sum(len(lst) for lst in lists) > MAX_ELEMENTS:
+        raise LimitError(f"more than {MAX_ELEMENTS:,} elements")
+    return [x for lst in lists for x in lst]
+
+
+def _join(sep: Any, items: Any) -> str:
+    parts = [_to_str(x) for x in items]
+    separator = _to_str(sep)
+    if sum(map(len, parts)) + len(separator) * len(parts) > MAX_STRING:
+        raise LimitError(f"a string longer than {MAX_STRING:,} characters")
+    return separator.join(parts)
+
+
+def _replace(s: Any, old: Any, new: Any) -> str:
+    text, a, b = _to_str(s), _to_str(old), _to_str(new)
+    times = text.count(a) if a else len(text) + 1
+    if len(text) + times * (len(b) - len(a)) > MAX_STRING:
+        raise LimitError(f"a string longer than {MAX_STRING:,} characters")
+    return text.replace(a, b)
 
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "lookup": _lookup,
     "merge": _merge,
-    "concat": lambda *ls: [x for lst in ls for x in lst],
+    "concat": _concat,
     "lower": lambda s: _to_str(s).lower(),
     "upper": lambda s: _to_str(s).upper(),
     "title": lambda s: _to_str(s).title(),
@@ -389,9 +552,9 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "length": len,
     "element": lambda lst, i: lst[int(_num(i)) % len(lst)],
     "contains": lambda lst, v: v in lst,
-    "join": lambda sep, lst: _to_str(sep).join(_to_str(x) for x in lst),
+    "join": _join,
     "split": lambda sep, s: _to_str(s).split(_to_str(sep)),
-    "replace": lambda s, a, b: _to_str(s).replace(_to_str(a), _to_str(b)),
+    "replace": _replace,
     "substr": lambda s, off, n: _to_str(s)[int(off) : (int(off) + int(n)) if int(n) >= 0 else None],
     "startswith": lambda s, p: _to_str(s).startswith(_to_str(p)),
     "endswith": lambda s, p: _to_str(s).endswith(_to_str(p)),
@@ -403,7 +566,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "distinct": lambda lst: list(dict.fromkeys(lst)),
     "flatten": _flatten,
     "zipmap": lambda ks, vs: dict(zip((_to_str(k) for k in ks), vs, strict=True)),
-    "range": lambda *a: list(range(*(int(_num(x)) for x in a))),
+    "range": _range,
     "compact": lambda lst: [x for x in lst if x not in (None, "")],
     "one": lambda lst: (
         (lst[0] if lst else None) if len(lst) <= 1 else (_ for _ in ()).throw(ValueError("more than one"))

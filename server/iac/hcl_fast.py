@@ -37,9 +37,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, islice
 
 from advisor.iac.hcl_ast import (
+    MAX_NESTING,
+    MAX_TOKENS,
     Attribute,
     BinOp,
     BlockNode,
@@ -48,6 +50,7 @@ from advisor.iac.hcl_ast import (
     Expr,
     Index,
     Item,
+    LimitExceeded,
     Lit,
     ObjectExpr,
     Opaque,
@@ -60,6 +63,7 @@ from advisor.iac.hcl_ast import (
     index_key,
     object_key,
     string_expr,
+    too_deep,
     unquote,
 )
 
@@ -174,12 +178,14 @@ _SIMPLE = frozenset({"str", "num", "name"})
 def parse_items(text: str) -> tuple[Item, ...]:
     """The items of one chunk, equal to `tuple(convert(get_parser().parse(text + "\\n"), text))`.
 
-    Raises `Unsupported` for anything this parser does not handle or that is not valid.
+    Raises `Unsupported` for anything this parser does not handle or that is not valid, and
+    `LimitExceeded` for a block nested deeper than `MAX_NESTING` or longer than `MAX_TOKENS`: the
+    parser counts the depth of the tree it builds, so Python's recursion limit is never reached.
     """
     try:
         return _Parser(text).chunk()
-    except RecursionError:
-        raise Unsupported("nesting: too deep for the fast parser") from None
+    except RecursionError:  # the limits above prevent it; should it happen, it is the same limit
+        raise too_deep(0) from None
     except ValueError as exc:  # int() of a huge literal: lark's converter fails there too
         raise Unsupported(f"number: {exc}") from None
 
@@ -227,7 +233,9 @@ def _tokenize(src: str) -> _Tokens:
                 closers.append("iend" if kind == "interp" else "dend")
                 in_string = False
             continue
-        for m in _CODE.finditer(src, pos):
+        # At most MAX_TOKENS in all: `islice` stops the scan there without any work per token here.
+        m = None
+        for m in islice(_CODE.finditer(src, pos), max(MAX_TOKENS - len(kinds), 0)):
             kind = m.lastgroup or ""
             text = m.group(kind)
             end = m.end()
@@ -290,6 +298,9 @@ def _tokenize(src: str) -> _Tokens:
                 pos = end
                 break
         else:
+            stop = m.end() if m is not None else pos
+            if stop < n:  # stopped by the budget, not by the end of the text
+                raise LimitExceeded(f"more than {MAX_TOKENS:,} tokens in one block; not analysed", stop)
             pos = n
     if in_string or depth:
         what = "unterminated string (expected '\"')" if in_string else "'${' or '%{' without its '}'"
@@ -305,7 +316,7 @@ def _tokenize(src: str) -> _Tokens:
 class _Parser:
     """Recursive descent over the tokens of one chunk, rule by rule as in hcl2.lark."""
 
-    __slots__ = ("e", "i", "k", "lines", "matches", "s", "src", "text", "v")
+    __slots__ = ("depth", "e", "i", "k", "lines", "matches", "s", "src", "text", "v")
 
     def __init__(self, text: str) -> None:
         src = text + "\n"  # what hcl_parse gives lark: positions past the chunk's end are the same
@@ -313,6 +324,7 @@ class _Parser:
         self.src = src
         self.k, self.v, self.s, self.e, self.matches = _tokenize(src)
         self.i = 0
+        self.depth = 0  # levels of expressions and blocks open around the current token
         # offsets where lines start, then one past every offset (so `lines[line + 1]` always exists)
         self.lines = list(accumulate([len(line) + 1 for line in src.split("\n")], initial=0))
 
@@ -435,6 +447,9 @@ class _Parser:
         k, v = self.k, self.v
         i = self.i
         start = self.s[i]
+        depth = self.depth = self.depth + 1
+        if depth > MAX_NESTING:
+            raise too_deep(start)
         labels: list[str]
         if k[i] == "head":
             block_type, *labels = self.head_words(i)
@@ -469,6 +484,7 @@ class _Parser:
         self.i = i
         items = self.body()
         end = self.expect("}")
+        self.depth = depth - 1
         attrs = [x for x in items if isinstance(x, Attribute)]
         blocks = [x for x in items if isinstance(x, BlockNode)]
         return BlockNode(
@@ -537,8 +553,12 @@ class _Parser:
         if self.k[i + 1] in _EXPR_END and self.k[i] in _SIMPLE:
             return self.primary()  # shortcut: nothing after this token can continue the expression
         start = self.s[i]
+        depth = self.depth = self.depth + 1
+        if depth > MAX_NESTING:
+            raise too_deep(start)
         cond = self.binary(1)
         if self.k[self.i] != "?":
+            self.depth = depth - 1
             return cond
         self.i += 1
         self.skip_nl()
@@ -547,6 +567,7 @@ class _Parser:
         self.expect(":")
         self.skip_nl()
         other = self.expression()
+        self.depth = depth - 1
         return Cond(cond, then, other, self.pos(start, self.e[self.i - 1]))
 
     def binary(self, min_prec: int) -> Expr:
@@ -554,16 +575,21 @@ class _Parser:
         k = self.k
         start = self.s[self.i]
         left = self.unary()
+        depth = self.depth  # each operation of a chain is one level deeper in the tree: counted
         while True:
             i = self.i
             op = k[i]
             prec = _PREC.get(op)
             if prec is None or prec < min_prec:
+                self.depth = depth
                 return left
             if op == "-" and self.glued_number(i) is not None:
                 raise Unsupported("negative number: `-` glued to a number after an operand")
             text = self.v[i]
             self.i = i + 1
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise too_deep(self.s[i])
             self.skip_nl()
             right = self.binary(prec + 1)
             i = self.i
@@ -601,9 +627,14 @@ class _Parser:
         # A traversal grows one `Ref`; its parts are gathered first, so only the last Ref is built.
         parts: list[str | int | Expr] | None = list(expr.parts) if isinstance(expr, Ref) else None
         grown = False
+        depth = self.depth  # an index or splat around an expression that is not a traversal nests it
         while True:
             i = self.i
             kind = k[i]
+            if parts is None:
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise too_deep(self.s[i])
             key: str | int | Expr
             if kind == ".":
                 keys = self.attr_keys(i + 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.iac.hcl_ast import (
+    MAX_NESTING,
     Attribute,
     BinOp,
     BlockNode,
@@ -19,6 +20,7 @@ from advisor.iac.hcl_ast import (
     Expr,
     Index,
     Item,
+    LimitExceeded,
     Lit,
     ObjectExpr,
     Opaque,
@@ -31,6 +33,7 @@ from advisor.iac.hcl_ast import (
     index_key,
     object_key,
     string_expr,
+    too_deep,
     unquote,
 )
 from lark import Token, Tree
@@ -90,15 +93,23 @@ def get_parser() -> Any:
     return _parser
 
 
-def parse(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | None]:
-    """python-hcl2's parse of a chunk: its items, or a relative (line, column, message) error."""
+def parse(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | tuple[int, int, str, bool] | None]:
+    """python-hcl2's parse of a chunk: its items, or a relative error (`hcl_parse.ChunkError`)."""
     try:
         tree = get_parser().parse(text + "\n")
         return (tuple(convert(tree, text)), None)
-    except RecursionError:
-        return ((), (0, 0, "expression nested too deeply"))
+    except LimitExceeded as exc:
+        line, column = _line_column(text, exc.at)
+        return ((), (line, column, exc.message, True))
+    except RecursionError:  # the converter's depth limit prevents it; should it happen, the same limit
+        return ((), (0, 0, too_deep(0).message, True))
     except Exception as exc:  # lark raises many error types; each is a parse error here
         return ((), _describe(exc))
+
+
+def _line_column(text: str, at: int) -> tuple[int, int]:
+    at = min(at, len(text))
+    return text.count("\n", 0, at), at - (text.rfind("\n", 0, at) + 1)
 
 
 def _describe(exc: Exception) -> tuple[int, int, str]:
@@ -144,9 +155,14 @@ def _pos(node: Tree[Any] | Token) -> Pos:
     return (m.line - 1, m.column - 1, m.end_line - 1, m.end_column - 1, m.start_pos, m.end_pos)
 
 
+# lark's tree has two or three levels per level of HCL nesting (an `expr_term` around each value)
+_MAX_TREE_DEPTH = 3 * MAX_NESTING + 10
+
+
 class _Converter:
     def __init__(self, text: str) -> None:
         self.text = text
+        self.depth = 0  # `expr` calls open: bounded, so Python's recursion limit is never reached
 
     def items(self, body: Tree[Any]) -> list[Item]:
         out: list[Item] = []
@@ -192,6 +208,15 @@ class _Converter:
     def expr(self, node: Tree[Any] | Token) -> Expr:
         if isinstance(node, Token):
             return Opaque(f"token {node.type}", _pos(node))
+        self.depth += 1
+        if self.depth > _MAX_TREE_DEPTH:
+            raise too_deep(_pos(node)[4])
+        try:
+            return self._expr(node)
+        finally:
+            self.depth -= 1
+
+    def _expr(self, node: Tree[Any]) -> Expr:
         data = node.data
         pos = _pos(node)
         kids = [c for c in node.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]

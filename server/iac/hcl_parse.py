@@ -14,18 +14,22 @@ reports the error message. Both build the same tree.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from advisor.fastpickle import by_fields
 from advisor.iac import hcl_fast
-from advisor.iac.hcl_ast import Item, Pos
+from advisor.iac.hcl_ast import MAX_NESTING, BlockNode, Item, LimitExceeded, Pos, label_problem, too_deep
 from advisor.iac.hcl_scanner import Chunk, split_top_level
 from advisor.model import ParseError, Span, point_span
 
+# A chunk's error: (line, column, message) relative to the chunk, and whether it is a limit of
+# Advisor's (`ParseError.incomplete`) rather than a syntax error. Entries stored by earlier versions
+# have three fields.
+ChunkError = tuple[int, int, str] | tuple[int, int, str, bool]
 _CACHE_LIMIT = 20_000
-_cache: OrderedDict[str, tuple[tuple[Item, ...], tuple[int, int, str] | None]] = OrderedDict()
-MAX_NESTING = 200
+_cache: OrderedDict[str, tuple[tuple[Item, ...], ChunkError | None]] = OrderedDict()
 disk_cache = False  # the command line turns this on: whole files are cached on disk by content
 # Storing a file's parse costs a tenth of a cold run and pays off only when its module changes later
 # (an unchanged module is served whole from its stored outcome): the engine turns this on for modules
@@ -78,33 +82,41 @@ class HclFile:
     errors: list[ParseError]
 
 
-def _nesting_depth(text: str) -> int:
-    depth = peak = 0
-    for ch in text:
+def _too_deep_at(text: str) -> int:
+    """The offset of the first bracket nested deeper than MAX_NESTING, or -1."""
+    depth = 0
+    for i, ch in enumerate(text):
         if ch in "([{":
             depth += 1
-            if depth > peak:
-                peak = depth
+            if depth > MAX_NESTING:
+                return i
         elif ch in ")]}":
             depth -= 1
-    return peak
+    return -1
 
 
 def _openers(text: str) -> int:
     return text.count("(") + text.count("[") + text.count("{")
 
 
-def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | None]:
-    """Parse one chunk (cached by text): its items, or a relative (line, column, message) error."""
+def parse_chunk(text: str) -> tuple[tuple[Item, ...], ChunkError | None]:
+    """Parse one chunk (cached by text): its items, or a relative error (see `ChunkError`).
+
+    Beyond the syntax, a chunk is refused when it is nested deeper or is longer than `hcl_ast`'s limits
+    (an error at the chunk, which leaves it unanalysed) and when a block label is one Terraform refuses.
+    """
     hit = _cache.get(text)
     if hit is not None:
         with contextlib.suppress(KeyError):  # another thread may have evicted it meanwhile
             _cache.move_to_end(text)
         return hit
-    result: tuple[tuple[Item, ...], tuple[int, int, str] | None]
-    # (with at most MAX_NESTING brackets in all, nesting cannot be deeper: the loop is skipped)
-    if _openers(text) > MAX_NESTING and _nesting_depth(text) > MAX_NESTING:
-        result = ((), (0, 0, f"nesting deeper than {MAX_NESTING} levels"))
+    result: tuple[tuple[Item, ...], ChunkError | None]
+    # Brackets nested too deep are refused before either parser sees them (C-speed counts first: with
+    # at most MAX_NESTING brackets in all, nesting cannot be deeper and the loop is skipped).
+    deep = _too_deep_at(text) if _openers(text) > MAX_NESTING else -1
+    if deep >= 0:
+        line, column, message = hcl_fast.Invalid(too_deep(deep).message, deep).located(text)
+        result = ((), (line, column, message, True))
     else:
         try:
             result = (hcl_fast.parse_items(text), None)
@@ -114,6 +126,11 @@ def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | Non
             from advisor.iac import hcl_lark
 
             result = hcl_lark.parse(text)
+        except LimitExceeded as exc:
+            line, column, message = hcl_fast.Invalid(exc.message, exc.at).located(text)
+            result = ((), (line, column, message, True))
+        if result[1] is None:
+            result = _check_labels(text, result[0])
     _cache[text] = result
     if len(_cache) > _CACHE_LIMIT:
         with contextlib.suppress(KeyError):
@@ -121,7 +138,30 @@ def parse_chunk(text: str) -> tuple[tuple[Item, ...], tuple[int, int, str] | Non
     return result
 
 
-def _parse_chunks(text: str) -> list[tuple[Chunk, tuple[Item, ...], tuple[int, int, str] | None]]:
+_LABEL_WORD = re.compile(r'"(?:[^"\\\n]|\\.)*"|[^\s"{]+')
+
+
+def _check_labels(text: str, items: tuple[Item, ...]) -> tuple[tuple[Item, ...], ChunkError | None]:
+    """The items, or an error at the first block label Terraform would refuse (`label_problem`)."""
+    for item in items:
+        if not isinstance(item, BlockNode) or (not item.labels and not item.blocks):
+            continue
+        found = label_problem(item)
+        if found is None:
+            continue
+        block, index, message = found
+        # the label's place: the words of the block's header are its type, then its labels
+        at = block.pos[4]
+        for n, word in enumerate(_LABEL_WORD.finditer(text, at)):
+            if n == index + 1:
+                at = word.start()
+                break
+        line, column, _ = hcl_fast.Invalid(message, at).located(text)
+        return (), (line, column, message)
+    return items, None
+
+
+def _parse_chunks(text: str) -> list[tuple[Chunk, tuple[Item, ...], ChunkError | None]]:
     if disk_cache:
         from advisor.iac import parse_cache
 
@@ -185,11 +225,13 @@ def parse_hcl(path: str, text: str) -> HclFile:
 
 
 def _chunk_result(
-    path: str, text: str, chunk: Chunk, parsed: tuple[Item, ...], err: tuple[int, int, str] | None
+    path: str, text: str, chunk: Chunk, parsed: tuple[Item, ...], err: ChunkError | None
 ) -> tuple[Chunk, tuple[ParsedItem, ...], ParseError | None]:
     at = Locator(path, chunk)
     if err is not None:
-        line, col, message = err
+        line, col, message = err[0], err[1], err[2]
+        incomplete = len(err) > 3 and bool(err[3])
         span = at.span((line, col, line, col + 1, 0, 0))
-        return chunk, (), ParseError(path, message, point_span(path, text, span.line, span.column))
+        where = point_span(path, text, span.line, span.column)
+        return chunk, (), ParseError(path, message, where, incomplete=incomplete)
     return chunk, tuple(ParsedItem(item, at) for item in parsed), None

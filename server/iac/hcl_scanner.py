@@ -221,45 +221,56 @@ def _advance_lines(text: str, start: int, end: int, line: int, line_start: int) 
 
 
 def _skip_string(text: str, i: int) -> int:
-    """Index just past the quoted string that opens at `i` (or at the end of its line if unterminated)."""
+    """Index just past the quoted string that opens at `i` (or at the end of its line if unterminated).
+
+    Strings nest inside `${…}`/`%{…}` inside strings to any depth; an explicit stack (not recursion)
+    follows them, so no nesting can exhaust Python's stack.
+    """
     n = len(text)
+    # 0: inside a quoted string; k > 0: inside a `${`/`%{` with k braces open. Innermost last.
+    stack = [0]
     i += 1
     while i < n:
+        top = stack[-1]
+        if top == 0:
+            m = _STRING_SPECIAL.search(text, i)
+            if m is None:
+                return n
+            i = m.start()
+            c = text[i]
+            if c == "\\":
+                i += 2
+            elif c == '"' or c == "\n":
+                stack.pop()
+                if c == '"':
+                    i += 1
+                if not stack:
+                    return i  # an unterminated string ends at its line: HCL strings cannot span lines
+            elif text.startswith("{", i + 1) and not text.startswith(c * 2, i):
+                stack.append(1)
+                i += 2
+            else:
+                i += 1
+            continue
+        m = _TEMPLATE_SPECIAL.search(text, i)
+        if m is None:
+            return n
+        i = m.start()
         c = text[i]
-        if c == "\\":
-            i += 2
-            continue
         if c == '"':
-            return i + 1
-        if c == "\n":
-            return i  # unterminated: HCL strings cannot span lines outside templates
-        if c in "$%" and text.startswith("{", i + 1) and not text.startswith(c * 2, i):
-            i = _skip_template_expr(text, i + 2)
-            continue
+            stack.append(0)
+        elif c == "{":
+            stack[-1] = top + 1
+        elif top == 1:  # the `}` that closes the template: back in its string
+            stack.pop()
+        else:
+            stack[-1] = top - 1
         i += 1
     return n
 
 
-def _skip_template_expr(text: str, i: int) -> int:
-    """Index just past the `}` that closes a `${`/`%{` whose body starts at `i`."""
-    n = len(text)
-    depth = 1
-    while i < n:
-        c = text[i]
-        if c == '"':
-            i = _skip_string(text, i)
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        elif c == "\n" and depth == 1 and text.startswith("\n", i):
-            # interpolations may span lines; keep going
-            pass
-        i += 1
-    return n
+_STRING_SPECIAL = re.compile(r'[\\"\n$%]')
+_TEMPLATE_SPECIAL = re.compile(r'["{}]')
 
 
 def _skip_heredoc(text: str, m: re.Match[str]) -> int:

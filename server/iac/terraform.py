@@ -31,12 +31,18 @@ from advisor.iac.hcl_ast import (
     TupleExpr,
     Unary,
 )
-from advisor.iac.hcl_eval import Evaluator, Scope
+from advisor.iac.hcl_eval import Budget, Evaluator, Scope
 from advisor.iac.hcl_parse import HclFile, Locator, ParsedItem, parse_hcl
 from advisor.model import Block, ParseError, Relocation, Resource, Value, base_address
 
-MAX_INSTANCES = 1000
-MAX_MODULE_DEPTH = 12
+# Limits on what one configuration can make Advisor evaluate. Past one, the block is not expanded and an
+# error (incomplete: batch runs exit 3) says so: a total that leaves instances out is never silent.
+# Real configurations stay far below: a few hundred instances of one block, a few thousand in a root.
+MAX_INSTANCES = 10_000  # instances of one resource or module block (count, for_each) and dynamic blocks
+MAX_ROOT_INSTANCES = 50_000  # resource and module instances of a root module with all its module calls
+# Module calls nested deeper than this are not followed (public modules nest four or five levels; a
+# cycle is caught on its own, so this bounds only long chains of distinct directories).
+MAX_MODULE_DEPTH = 32
 META_ARGUMENTS = {
     "count",
     "for_each",
@@ -57,6 +63,7 @@ class _Reused:
     extra: tuple[Any, ...]
     resources: list[Resource]
     notes: list[str]
+    errors: list[ParseError] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -115,6 +122,14 @@ class Settings:
 
 
 Reader = Callable[[str], str | None]
+
+
+@dataclass(slots=True)
+class _Tree:
+    """What a root module and all the modules it calls share: the limits they count against."""
+
+    instances: int = 0  # resource and module instances expanded so far (MAX_ROOT_INSTANCES)
+    budget: Budget = field(default_factory=Budget)  # what expressions built (hcl_eval.MAX_BUILT)
 
 
 def read_disk(path: str) -> str | None:
@@ -212,8 +227,13 @@ class ModuleEvaluator:
         depth: int = 0,
         root_dir: str | None = None,
         reuse: ResourceReuse | None = None,
+        tree: _Tree | None = None,
+        calls: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.dir = directory
+        self.tree = tree or _Tree()
+        # (module address, real directory) of each module evaluation from the root to this one
+        self.calls = (*calls, (address_prefix.rstrip(".") or "the root module", os.path.realpath(directory)))
         self.files = files
         self.settings = settings
         self.read = read
@@ -264,7 +284,7 @@ class ModuleEvaluator:
             "terraform": self._resolve_terraform,
         }
         roots.update(extra)
-        return Scope(roots)
+        return Scope(roots, budget=self.tree.budget)
 
     def _resolve_path(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
         where = {"module": self.dir, "root": self.root_dir, "cwd": os.getcwd()}.get(
@@ -339,7 +359,7 @@ class ModuleEvaluator:
             for tf in reversed(self.tfvars):
                 for pi in tf.items:
                     if isinstance(pi.item, Attribute) and pi.item.name == name:
-                        v = Evaluator(Scope({})).eval(pi.item.expr, pi.at)
+                        v = Evaluator(Scope({}, budget=self.tree.budget)).eval(pi.item.expr, pi.at)
                         v.kind = "resolved" if v.known else "unknown"
                         v.origin_note = f"set in {os.path.basename(tf.path)}"
                         return v
@@ -418,6 +438,7 @@ class ModuleEvaluator:
         provider_tags = self.inherited_tags if self.inherited_tags is not None else self._provider_tags()
         self.inherited_tags = provider_tags
         self.result.sensitive_variables |= self.declared_sensitive()
+        self._report_limits()
         reuse = self.reuse
         if reuse is not None:
             token = self._context_token()
@@ -431,7 +452,28 @@ class ModuleEvaluator:
         for pi in self.modules:
             self._call_module(pi)
         _link_launch_templates(self.result.resources)
+        self._report_limits()
         return self.result
+
+    def _report_limits(self) -> None:
+        """Limits the expressions evaluated so far crossed (`hcl_eval.Budget`), as errors at their places."""
+        problems = self.tree.budget.problems
+        for span, message, incomplete in problems:
+            error = ParseError(
+                span.path if span is not None else self.dir, message, span, incomplete=incomplete
+            )
+            if error not in self.result.errors:
+                self.result.errors.append(error)
+        problems.clear()
+
+    def _error(self, at: Locator, node: Attribute | BlockNode, message: str, incomplete: bool) -> None:
+        """An error at an attribute's value, or at a block's first line."""
+        if isinstance(node, Attribute):
+            span = at.span(node.expr.pos)
+        else:
+            line, column, _, _, start, _ = node.pos
+            span = at.span((line, column, line, column, start, start))
+        self.result.errors.append(ParseError(span.path, message, span, incomplete=incomplete))
 
     def _context_token(self) -> tuple[Any, ...]:
         """Everything besides its own block that a root module resource's evaluation can see."""
@@ -476,9 +518,11 @@ class ModuleEvaluator:
             if found.item is pi:  # the same text at the same place
                 self.result.resources.extend(found.resources)
                 self.result.notes.extend(found.notes)
+                self.result.errors.extend(found.errors)
+                self.tree.instances += len(found.resources)
                 self._reused[key] = found
                 return
-            if not found.notes:  # notes name lines: a moved block with notes is evaluated again
+            if not found.notes and not found.errors:  # they name lines: such a moved block is evaluated again
                 old, new = found.item.at.chunk, pi.at.chunk
                 move = Relocation(
                     pi.at.path, old.start, old.end, old.line, old.column, new.start, new.line, new.column
@@ -487,57 +531,87 @@ class ModuleEvaluator:
                 self.result.resources.extend(moved)
                 for was, now in zip(found.resources, moved, strict=True):
                     self.result.relocated[id(now)] = (was, move)
+                self.tree.instances += len(moved)
                 self._reused[key] = _Reused(pi, extra, moved, [])
                 return
         r = self.result
-        n_res, n_notes = len(r.resources), len(r.notes)
+        n_res, n_notes, n_errors = len(r.resources), len(r.notes), len(r.errors)
         self._expand_resource(pi, referrers, tags)
-        self._reused[key] = _Reused(pi, extra, r.resources[n_res:], r.notes[n_notes:])
+        self._reused[key] = _Reused(pi, extra, r.resources[n_res:], r.notes[n_notes:], r.errors[n_errors:])
 
     def _instances(self, block: BlockNode, at: Locator) -> list[tuple[str, dict[str, Any]]]:
-        """(address suffix, extra scope roots) for each instance that count / for_each creates."""
+        """(address suffix, extra scope roots) for each instance that count / for_each creates.
+
+        A count Terraform refuses (not a whole number, negative) is an error at its expression, and
+        so are more instances than `MAX_INSTANCES` (or than the root's `MAX_ROOT_INSTANCES` left):
+        then the block makes no instance at all, never a capped number of them.
+        """
         count_attr = block.attr("count")
         each_attr = block.attr("for_each")
+        instances: list[tuple[str, dict[str, Any]]]
         if count_attr is not None:
             v = self._base.eval(count_attr.expr, at)
             if not v.known:
                 self.result.notes.append(
                     f"{_where(at, count_attr)}: count is unknown ({v.reason}); counted once"
                 )
-                return [("", {})]
-            try:
-                n = int(v.value)
-            except (TypeError, ValueError):
-                self.result.notes.append(
-                    f"{_where(at, count_attr)}: count {v.value!r} is not a number; counted once"
-                )
-                return [("", {})]
+                return self._counted(block, at, [("", {})])
+            n = _whole_count(v.value)
+            if isinstance(n, str):
+                self._error(at, count_attr, f"invalid count: {n}; the block is not expanded", False)
+                return []
             if n > MAX_INSTANCES:
-                self.result.notes.append(f"{_where(at, count_attr)}: count {n} capped at {MAX_INSTANCES}")
-                n = MAX_INSTANCES
-            return [(f"[{i}]", {"count": _const_root({"index": i})}) for i in range(max(n, 0))]
+                self._error(at, count_attr, _too_many("count", n), True)
+                return []
+            instances = [(f"[{i}]", {"count": _const_root({"index": i})}) for i in range(n)]
+            return self._counted(block, at, instances, count_attr)
         if each_attr is not None:
             v = self._base.eval(each_attr.expr, at)
             if not v.known:
                 self.result.notes.append(
                     f"{_where(at, each_attr)}: for_each is unknown ({v.reason}); counted once"
                 )
-                return [("", {})]
-            items: list[tuple[str, Any]]
-            if isinstance(v.value, dict):
-                items = [(str(k), val) for k, val in v.value.items()]
-            elif isinstance(v.value, (list, tuple)):
-                items = [(_key_str(x), x) for x in v.value]
-            else:
+                return self._counted(block, at, [("", {})])
+            collection = v.value
+            if not isinstance(collection, (dict, list, tuple)):
                 self.result.notes.append(
                     f"{_where(at, each_attr)}: for_each is not a map or set; counted once"
                 )
-                return [("", {})]
-            return [
-                (f'["{k}"]', {"each": _const_root({"key": k, "value": val})})
-                for k, val in items[:MAX_INSTANCES]
-            ]
-        return [("", {})]
+                return self._counted(block, at, [("", {})])
+            if len(collection) > MAX_INSTANCES:
+                self._error(at, each_attr, _too_many("for_each", len(collection)), True)
+                return []
+            items: list[tuple[str, Any]]
+            if isinstance(collection, dict):
+                items = [(str(k), val) for k, val in collection.items()]
+            elif any(isinstance(x, (list, dict)) for x in collection):
+                message = "invalid for_each: a set's elements must be strings; the block is not expanded"
+                self._error(at, each_attr, message, False)
+                return []
+            else:
+                items = [(_key_str(x), x) for x in collection]
+            instances = [(f'["{k}"]', {"each": _const_root({"key": k, "value": val})}) for k, val in items]
+            return self._counted(block, at, instances, each_attr)
+        return self._counted(block, at, [("", {})])
+
+    def _counted(
+        self,
+        block: BlockNode,
+        at: Locator,
+        instances: list[tuple[str, dict[str, Any]]],
+        attr: Attribute | None = None,
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The instances, counted against the root's `MAX_ROOT_INSTANCES` (none past it, with an error)."""
+        tree = self.tree
+        if tree.instances + len(instances) > MAX_ROOT_INSTANCES:
+            message = (
+                f"more than {MAX_ROOT_INSTANCES:,} resource and module instances in this root module "
+                f"(Advisor's limit); this block ({len(instances):,} instances) is not expanded"
+            )
+            self._error(at, attr or block, message, True)
+            return []
+        tree.instances += len(instances)
+        return instances
 
     def _expand_resource(self, pi: ParsedItem, referrers: dict[str, list[str]], tags: dict[str, Any]) -> None:
         block = pi.item
@@ -566,6 +640,7 @@ class ModuleEvaluator:
                     referenced_by=sorted(set(referrers.get(f"{rtype}.{name}", []))),
                 )
             )
+        self._report_limits()
 
     def _build_block(self, node: BlockNode, at: Locator, ev: Evaluator) -> Block:
         block = Block(
@@ -596,14 +671,25 @@ class ModuleEvaluator:
         coll = ev.eval(each.expr, at)
         if not coll.known:
             return []
+        if isinstance(coll.value, (list, dict)) and len(coll.value) > MAX_INSTANCES:
+            self._error(at, each, _too_many("dynamic block for_each", len(coll.value)), True)
+            return []
         pairs = (
             list(coll.value.items()) if isinstance(coll.value, dict) else list(enumerate(coll.value or []))
         )
+        if self.tree.instances + len(pairs) > MAX_ROOT_INSTANCES:
+            message = (
+                f"more than {MAX_ROOT_INSTANCES:,} instances in this root module; dynamic block not expanded"
+            )
+            self._error(at, each, message, True)
+            return []
+        self.tree.instances += len(pairs)
         out: list[Block] = []
-        for k, v in pairs[:MAX_INSTANCES]:
+        for k, v in pairs:
+            check_deadline()
             roots = dict(ev.scope.roots)
             roots[iterator] = _const_root({"key": k, "value": v})
-            inner = Evaluator(Scope(roots))
+            inner = Evaluator(Scope(roots, budget=ev.scope.budget))
             b = self._build_block(content, at, inner)
             b.type = label
             out.append(b)
@@ -625,8 +711,23 @@ class ModuleEvaluator:
                 f"module.{name}: remote source {source!r} not found in .terraform/modules; skipped"
             )
             return
+        real = os.path.realpath(child_dir)
+        cycle = [address for address, directory in self.calls if directory == real]
+        if cycle:
+            path = " → ".join([*(address for address, _ in self.calls), f"{self.prefix}module.{name}"])
+            message = (
+                f"module cycle: module.{name} calls {source!r}, the module of {cycle[0]}, which is already "
+                f"being evaluated ({path}); a module cannot call itself, directly or through other "
+                "modules. The call is not expanded"
+            )
+            self._error(pi.at, block, message, True)
+            return
         if self.depth >= MAX_MODULE_DEPTH:
-            self.result.notes.append(f"module.{name}: modules nested deeper than {MAX_MODULE_DEPTH}; skipped")
+            message = (
+                f"module calls nested deeper than {MAX_MODULE_DEPTH} levels (Advisor's limit); "
+                f"module.{name} is not expanded"
+            )
+            self._error(pi.at, block, message, True)
             return
         files = load_module_files(child_dir, self.read)
         if not files:
@@ -648,6 +749,8 @@ class ModuleEvaluator:
                 provider_tags=self.inherited_tags,
                 depth=self.depth + 1,
                 root_dir=self.root_dir,
+                tree=self.tree,
+                calls=self.calls,
             )
             sub = child.evaluate()
             self.result.resources.extend(sub.resources)
@@ -659,6 +762,7 @@ class ModuleEvaluator:
             for f in sub.files:
                 if f not in self.result.files:
                     self.result.files.append(f)
+        self._report_limits()
 
     def _module_dir(self, name: str, source: str) -> str | None:
         if source.startswith(("./", "../")) or source in (".", ".."):
@@ -703,6 +807,30 @@ def _traverse(value: Value, rest: tuple[Any, ...]) -> Value:
         if not value.known:
             break
     return value
+
+
+def _whole_count(value: Any) -> int | str:
+    """A count value as Terraform takes it (a whole number, zero or more), or what is wrong with it."""
+    if isinstance(value, bool) or value is None:
+        return f"{_key_str(value) if value is not None else 'null'} is not a number"
+    try:
+        number = float(value) if isinstance(value, str) else value  # "3" converts, as in Terraform
+    except ValueError:
+        return f"{value[:40]!r} is not a number"
+    if not isinstance(number, (int, float)):
+        return "a list or map is not a number"
+    if isinstance(number, float) and not number.is_integer():
+        return f"{number} is not a whole number"
+    if number < 0:
+        return f"{int(number)} is negative; count must be zero or more"
+    return int(number)
+
+
+def _too_many(what: str, n: int) -> str:
+    return (
+        f"{what} makes {n:,} instances, more than Advisor's limit of {MAX_INSTANCES:,} per block; "
+        "the block is not expanded and the total leaves it out"
+    )
 
 
 def _key_str(x: Any) -> str:

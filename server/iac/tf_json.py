@@ -11,7 +11,20 @@ import json
 from typing import Any
 
 from advisor.iac import jsonpos
-from advisor.iac.hcl_ast import Attribute, BlockNode, Expr, Item, Lit, ObjectExpr, Pos, TupleExpr
+from advisor.iac.hcl_ast import (
+    MAX_NESTING,
+    Attribute,
+    BlockNode,
+    Expr,
+    Item,
+    LimitExceeded,
+    Lit,
+    ObjectExpr,
+    Pos,
+    TupleExpr,
+    label_problem,
+    too_deep,
+)
 from advisor.iac.hcl_parse import HclFile, Locator, ParsedItem, parse_chunk
 from advisor.iac.hcl_scanner import Chunk
 from advisor.model import ParseError, point_span
@@ -48,18 +61,41 @@ def parse_tf_json(path: str, text: str) -> HclFile:
     if root.kind != "object":
         span = at.span(root.pos)
         return HclFile(path, text, [], [ParseError(path, "expected a JSON object at the top level", span)])
+    try:
+        items = _items(path, root)
+    except LimitExceeded as exc:  # the file is one block here: nothing of it is analysed
+        span = point_span(path, text, *_line_column(text, exc.at))
+        return HclFile(path, text, [], [ParseError(path, exc.message, span, incomplete=True)])
+    errors: list[ParseError] = []
+    kept: list[ParsedItem] = []
+    for item in items:
+        found = label_problem(item) if isinstance(item, BlockNode) else None
+        if found is None:
+            kept.append(ParsedItem(item, at))
+        else:  # a name Terraform refuses: an error at the block, which is left out
+            block, _, message = found
+            errors.append(
+                ParseError(path, message, point_span(path, text, *_line_column(text, block.pos[4])))
+            )
+    return HclFile(path, text, kept, errors)
+
+
+def _line_column(text: str, at: int) -> tuple[int, int]:
+    return text.count("\n", 0, at), at - (text.rfind("\n", 0, at) + 1)
+
+
+def _items(path: str, root: jsonpos.JNode) -> list[Item]:
     items: list[Item] = []
     if path.endswith(".tfvars.json"):
-        items = [Attribute(k, _expr(v), _join(kpos, v.pos), kpos) for k, kpos, v in root.items]
-    else:
-        for key, _, node in root.items:
-            if key == "locals":
-                for obj in _objects(node):
-                    attrs = tuple(Attribute(k, _expr(v), _join(kp, v.pos), kp) for k, kp, v in obj.items)
-                    items.append(BlockNode("locals", (), attrs, (), obj.pos))
-            elif key in _LABELS:
-                items.extend(_blocks(key, node, _LABELS[key], ()))
-    return HclFile(path, text, [ParsedItem(i, at) for i in items], [])
+        return [Attribute(k, _expr(v, 1), _join(kpos, v.pos), kpos) for k, kpos, v in root.items]
+    for key, _, node in root.items:
+        if key == "locals":
+            for obj in _objects(node):
+                attrs = tuple(Attribute(k, _expr(v, 1), _join(kp, v.pos), kp) for k, kp, v in obj.items)
+                items.append(BlockNode("locals", (), attrs, (), obj.pos))
+        elif key in _LABELS:
+            items.extend(_blocks(key, node, _LABELS[key], ()))
+    return items
 
 
 def _objects(node: jsonpos.JNode) -> list[jsonpos.JNode]:
@@ -72,7 +108,7 @@ def _objects(node: jsonpos.JNode) -> list[jsonpos.JNode]:
 
 def _blocks(btype: str, node: jsonpos.JNode, labels_left: int, labels: tuple[str, ...]) -> list[BlockNode]:
     if labels_left == 0:
-        return [_body(btype, labels, obj) for obj in _objects(node)]
+        return [_body(btype, labels, obj, 1) for obj in _objects(node)]
     out: list[BlockNode] = []
     for obj in _objects(node):
         for k, _, v in obj.items:
@@ -80,7 +116,10 @@ def _blocks(btype: str, node: jsonpos.JNode, labels_left: int, labels: tuple[str
     return out
 
 
-def _body(btype: str, labels: tuple[str, ...], obj: jsonpos.JNode) -> BlockNode:
+def _body(btype: str, labels: tuple[str, ...], obj: jsonpos.JNode, depth: int) -> BlockNode:
+    """A block from its JSON object; `depth` counts blocks and values around it (`MAX_NESTING` at most)."""
+    if depth > MAX_NESTING:
+        raise too_deep(obj.pos[4])
     attrs: list[Attribute] = []
     blocks: list[BlockNode] = []
     for k, kpos, v in obj.items:
@@ -88,16 +127,16 @@ def _body(btype: str, labels: tuple[str, ...], obj: jsonpos.JNode) -> BlockNode:
             continue
         nested = k not in MAP_ARGUMENTS and btype in ("resource", "data", "provider", "terraform", "block")
         if nested and v.kind == "object" and k != "dynamic":
-            blocks.append(_body_nested(k, v))
+            blocks.append(_body_nested(k, v, depth + 1))
         elif nested and v.kind == "array" and v.elements and all(e.kind == "object" for e in v.elements):
-            blocks.extend(_body_nested(k, e) for e in v.elements)
+            blocks.extend(_body_nested(k, e, depth + 1) for e in v.elements)
         else:
-            attrs.append(Attribute(k, _expr(v), _join(kpos, v.pos), kpos))
+            attrs.append(Attribute(k, _expr(v, depth + 1), _join(kpos, v.pos), kpos))
     return BlockNode(btype, labels, tuple(attrs), tuple(blocks), obj.pos, "  ")
 
 
-def _body_nested(btype: str, obj: jsonpos.JNode) -> BlockNode:
-    b = _body("block", (), obj)
+def _body_nested(btype: str, obj: jsonpos.JNode, depth: int) -> BlockNode:
+    b = _body("block", (), obj, depth)
     return dataclasses.replace(b, type=btype)
 
 
@@ -105,7 +144,9 @@ def _join(a: Pos, b: Pos) -> Pos:
     return (a[0], a[1], b[2], b[3], a[4], b[5])
 
 
-def _expr(node: jsonpos.JNode) -> Expr:
+def _expr(node: jsonpos.JNode, depth: int) -> Expr:
+    if depth > MAX_NESTING:
+        raise too_deep(node.pos[4])
     if node.kind == "string":
         s = node.value
         if "${" in s and "$${" not in s:
@@ -114,8 +155,8 @@ def _expr(node: jsonpos.JNode) -> Expr:
     if node.kind in ("number", "bool", "null"):
         return Lit(node.value, node.pos)
     if node.kind == "array":
-        return TupleExpr(tuple(_expr(e) for e in node.elements), node.pos)
-    return ObjectExpr(tuple((k, _expr(v)) for k, _, v in node.items), node.pos)
+        return TupleExpr(tuple(_expr(e, depth + 1) for e in node.elements), node.pos)
+    return ObjectExpr(tuple((k, _expr(v, depth + 1)) for k, _, v in node.items), node.pos)
 
 
 def _template(s: str, pos: Pos) -> Expr:
