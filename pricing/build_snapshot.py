@@ -85,6 +85,48 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
         "AWS Network Firewall",
         "https://aws.amazon.com/network-firewall/pricing/",
     ),
+    (
+        "aws-fsx-windows-pricing",
+        "Amazon FSx for Windows File Server",
+        "https://aws.amazon.com/fsx/windows/pricing/",
+    ),
+    ("aws-fsx-openzfs-pricing", "Amazon FSx for OpenZFS", "https://aws.amazon.com/fsx/openzfs/pricing/"),
+    ("aws-fsx-lustre-pricing", "Amazon FSx for Lustre", "https://aws.amazon.com/fsx/lustre/pricing/"),
+    ("aws-api-gateway-pricing", "Amazon API Gateway", "https://aws.amazon.com/api-gateway/pricing/"),
+    (
+        "aws-dedicated-hosts-pricing",
+        "Amazon EC2 Dedicated Hosts",
+        "https://aws.amazon.com/ec2/dedicated-hosts/pricing/",
+    ),
+    (
+        "aws-mwaa-pricing",
+        "Amazon Managed Workflows for Apache Airflow",
+        "https://aws.amazon.com/managed-workflows-for-apache-airflow/pricing/",
+    ),
+    (
+        "aws-private-ca-pricing",
+        "AWS Private Certificate Authority",
+        "https://aws.amazon.com/private-ca/pricing/",
+    ),
+    ("aws-direct-connect-pricing", "AWS Direct Connect", "https://aws.amazon.com/directconnect/pricing/"),
+    ("aws-client-vpn-pricing", "AWS Client VPN", "https://aws.amazon.com/vpn/pricing/"),
+    (
+        "aws-global-accelerator-pricing",
+        "AWS Global Accelerator",
+        "https://aws.amazon.com/global-accelerator/pricing/",
+    ),
+    ("aws-waf-pricing", "AWS WAF", "https://aws.amazon.com/waf/pricing/"),
+    (
+        "aws-kinesis-streams-pricing",
+        "Amazon Kinesis Data Streams",
+        "https://aws.amazon.com/kinesis/data-streams/pricing/",
+    ),
+    ("aws-firehose-pricing", "Amazon Data Firehose", "https://aws.amazon.com/firehose/pricing/"),
+    (
+        "aws-flink-pricing",
+        "Amazon Managed Service for Apache Flink",
+        "https://aws.amazon.com/managed-service-apache-flink/pricing/",
+    ),
 )
 
 SOURCES: tuple[db.SourceRow, ...] = (
@@ -398,6 +440,8 @@ def arch_from_family(family: str) -> str:
 KEPT_SERVICES = frozenset(
     {"msk", "opensearch", "redshift", "docdb", "neptune", "fargate", "kms", "secretsmanager"}
     | {"cloudwatch", "route53", "tgw", "vpn", "networkfirewall", "privatelink", "directory", "transfer", "mq"}
+    | {"fsx", "apigateway", "dedicated_host", "mwaa", "acmpca", "directconnect", "clientvpn"}
+    | {"globalaccelerator", "trafficmirror", "waf", "kinesis", "firehose", "flink"}
 )
 
 

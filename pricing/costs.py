@@ -13,7 +13,9 @@ class CostComponent:
     """One line of a bill.
 
     `unit_price`/`monthly_cost` are None when the price is unknown (never 0). `quantity` is None for
-    a usage-priced component whose usage is not configured: it adds nothing and reads "depends on usage".
+    a usage-priced component whose usage is not configured: it adds nothing and reads "depends on usage";
+    or, with `unknown_quantity`, for a quantity that cannot be known (an unresolved size or count): then
+    the line's cost, and its resource's, is unknown.
     """
 
     name: str
@@ -24,18 +26,19 @@ class CostComponent:
     as_of: str = ""
     estimate: bool = False
     note: str = ""
+    unknown_quantity: bool = False
 
     @property
     def monthly_cost(self) -> float | None:
         if self.quantity is None:
-            return 0.0 if self.unit_price is not None else None
+            return 0.0 if self.unit_price is not None and not self.unknown_quantity else None
         if self.unit_price is None:
             return None
         return self.quantity * self.unit_price
 
     @property
     def usage_based(self) -> bool:
-        return self.quantity is None
+        return self.quantity is None and not self.unknown_quantity
 
 
 @by_fields
@@ -56,7 +59,7 @@ class ResourceCost:
         """Sum of components; None as soon as one configured component has an unknown price."""
         total = 0.0
         for c in self.components:
-            if c.quantity is None:
+            if c.usage_based:
                 continue
             cost = c.monthly_cost
             if cost is None:

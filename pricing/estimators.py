@@ -54,6 +54,7 @@ RDS_ENGINES = {
     "aurora-mysql": "aurora-mysql",
     "aurora-postgresql": "aurora-postgresql",
 }
+AURORA_ENGINES = ("aurora-mysql", "aurora-postgresql")
 CACHE_ENGINES = ("redis", "valkey", "memcached")
 MAX_COUNT = 10000.0  # more nodes/instances than this in one resource is a typo, not a plan
 
@@ -243,12 +244,20 @@ class _Ctx:
         note: str = "",
         price: Price | None = None,
         missing_note: str = "",
+        usage: bool | None = None,
     ) -> CostComponent:
-        """Append a bill line priced from `key` (or an already looked-up `price`)."""
+        """Append a bill line priced from `key` (or an already looked-up `price`).
+
+        A quantity of None is usage not configured ("depends on usage", adds nothing) unless it is
+        unknown for another reason: `usage=False`, or by default a `note` saying why (an unresolved
+        attribute, an invalid usage figure). Such a line makes the resource's cost unknown, never $0."""
+        unknown = quantity is None and (not usage if usage is not None else bool(note))
         found = price if price is not None else (self.catalog.price(key, self.region) if key else None)
         if found is None:
             why = missing_note or (f"no price for {key} in {self.region}" if key else "")
-            component = CostComponent(name, unit or "", quantity, None, note=_join(note, why))
+            component = CostComponent(
+                name, unit or "", quantity, None, note=_join(note, why), unknown_quantity=unknown
+            )
         else:
             fallback = (
                 f"{found.region} price: none for {self.region} in the catalog" if found.estimate else ""
@@ -262,6 +271,7 @@ class _Ctx:
                 as_of=found.as_of,
                 estimate=found.estimate,
                 note=_join(note, fallback),
+                unknown_quantity=unknown,
             )
         self.cost.components.append(component)
         return component
@@ -282,7 +292,12 @@ class _Ctx:
             return
         if quantity is None:
             self.add(
-                name, None, None, price=ladder[0][2], note=_join(note, f"{label(*ladder[0][:2])} tier price")
+                name,
+                None,
+                None,
+                price=ladder[0][2],
+                note=_join(note, f"{label(*ladder[0][:2])} tier price"),
+                usage=not note,
             )
             return
         used = [(b, e, p) for b, e, p in ladder if quantity > b or b == 0]
@@ -788,7 +803,21 @@ def _aws_rds_cluster_instance(ctx: _Ctx) -> None:
         return
     if engine_note:
         ctx.note(engine_note)
+    if engine is None:
+        engine = _aurora_engine_by_price(ctx, cls)
     _rds_instance_line(ctx, engine, "", "single-az", ctx.raw(body, "instance_class"), "instance_class")
+
+
+def _aurora_engine_by_price(ctx: _Ctx, cls: str | None) -> str | None:
+    """An Aurora instance's engine is its cluster's, often written as a reference the front-end cannot
+    resolve. Where both Aurora engines list the same price for the class, the price is known anyway."""
+    if cls is None:
+        return None
+    prices = [ctx.catalog.price(f"rds.{e}.single-az.{cls}", ctx.region) for e in AURORA_ENGINES]
+    if any(p is None for p in prices) or len({p.value for p in prices if p is not None}) != 1:
+        return None
+    ctx.note(f"Aurora MySQL and Aurora PostgreSQL list the same price for {cls}")
+    return AURORA_ENGINES[0]
 
 
 def _cache_nodes(

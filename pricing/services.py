@@ -565,6 +565,507 @@ def _aws_mq_broker(ctx: _Ctx) -> None:
     ctx.add(f"Storage ({kind.upper()})", f"mq.storage.{kind}", stored.value, note=stored.note)
 
 
+# -- FSx file systems --------------------------------------------------------------------------------
+
+FSX_SSD_FREE_IOPS_PER_GB = 3.0  # FSx for Windows and OpenZFS include 3 SSD IOPS per GB of storage
+
+
+def _fsx_size(ctx: _Ctx, attr: str, what: str, maximum: float) -> _Number:
+    value = ctx.number(ctx.resource.body, attr, minimum=0, maximum=maximum, what=what)
+    if value.value is None and not value.note:
+        value.note = f"{what} is not set"
+    return value
+
+
+def _fsx_backup(ctx: _Ctx, key: str) -> None:
+    backup = ctx.usage_number("backup_storage_gb")
+    ctx.add("Backup storage", key, backup.value, note=backup.note)
+
+
+def _aws_fsx_windows_file_system(ctx: _Ctx) -> None:
+    """Storage (SSD or HDD) and throughput capacity, both provisioned, at Single-AZ or Multi-AZ rates;
+    SSD IOPS above the 3 per GB included; backups by usage."""
+    body = ctx.resource.body
+    deployment, dep_note = ctx.text(body, "deployment_type")
+    if deployment is None and not dep_note:
+        deployment = "single_az_1"
+    az = "multi_az" if deployment == "multi_az_1" else ("single_az" if deployment else None)
+    storage_type, type_note = ctx.text(body, "storage_type")
+    if storage_type is None and not type_note:
+        storage_type = "ssd"
+    gb = _fsx_size(ctx, "storage_capacity", "storage_capacity", 65536)
+    mbps = _fsx_size(ctx, "throughput_capacity", "throughput_capacity", 12288)
+    label = {"multi_az": "Multi-AZ", "single_az": "Single-AZ"}.get(az or "", "?")
+    if az is None or storage_type not in ("ssd", "hdd"):
+        why = dep_note or type_note or f"unknown storage_type '{storage_type}'"
+        ctx.add("Storage", None, gb.value, unit="GB", missing_note=why)
+        ctx.add("Throughput capacity", None, mbps.value, unit="MBps", missing_note=why)
+        return
+    ctx.add(
+        f"{storage_type.upper()} storage ({label})",
+        f"fsx.windows.{az}.{storage_type}.storage",
+        gb.value,
+        unit="GB",
+        note=gb.note,
+    )
+    ctx.add(
+        f"Throughput capacity ({label})",
+        f"fsx.windows.{az}.throughput",
+        mbps.value,
+        unit="MBps",
+        note=mbps.note,
+    )
+    iops_block = ctx.first_block("disk_iops_configuration")
+    mode, _ = ctx.text(iops_block, "mode")
+    if storage_type == "ssd" and mode == "user_provisioned":
+        iops = ctx.number(iops_block, "iops", minimum=0, what="disk_iops_configuration.iops")
+        free = None if gb.value is None else gb.value * FSX_SSD_FREE_IOPS_PER_GB
+        extra = None if iops.value is None or free is None else max(iops.value - free, 0.0)
+        if extra is None or extra > 0:
+            ctx.add(
+                "SSD IOPS (above 3 per GB)",
+                None,
+                extra,
+                unit="IOPS",
+                note=iops.note,
+                missing_note="FSx for Windows provisioned SSD IOPS are not in the catalog",
+            )
+    _fsx_backup(ctx, "fsx.windows.backup")
+
+
+def _aws_fsx_openzfs_file_system(ctx: _Ctx) -> None:
+    """SSD storage, throughput capacity, and SSD IOPS above the 3 per GB included, at the rates of the
+    deployment type; backups by usage. Compression does not lower the bill: provisioned storage is
+    billed, whatever it holds."""
+    body = ctx.resource.body
+    deployment, dep_note = ctx.text(body, "deployment_type")
+    if deployment is None and not dep_note:
+        dep_note = "deployment_type is not set"
+    gb = _fsx_size(ctx, "storage_capacity", "storage_capacity", 524288)
+    mbps = _fsx_size(ctx, "throughput_capacity", "throughput_capacity", 10240)
+    dep = deployment or "?"
+    missing = dep_note or f"no price for FSx for OpenZFS {dep} in {ctx.region}"
+    ctx.add(
+        f"SSD storage ({dep})",
+        f"fsx.openzfs.{dep}.storage" if deployment else None,
+        gb.value,
+        unit="GB",
+        note=gb.note,
+        missing_note=missing,
+    )
+    ctx.add(
+        f"Throughput capacity ({dep})",
+        f"fsx.openzfs.{dep}.throughput" if deployment else None,
+        mbps.value,
+        unit="MBps",
+        note=mbps.note,
+        missing_note=missing,
+    )
+    iops_block = ctx.first_block("disk_iops_configuration")
+    mode, _ = ctx.text(iops_block, "mode")
+    if mode == "user_provisioned":
+        iops = ctx.number(iops_block, "iops", minimum=0, what="disk_iops_configuration.iops")
+        free = None if gb.value is None else gb.value * FSX_SSD_FREE_IOPS_PER_GB
+        extra = None if iops.value is None or free is None else max(iops.value - free, 0.0)
+        if extra is None or extra > 0:
+            ctx.add(
+                "SSD IOPS (above 3 per GB)",
+                f"fsx.openzfs.{dep}.iops" if deployment else None,
+                extra,
+                unit="IOPS",
+                note=iops.note,
+                missing_note=missing,
+            )
+    _fsx_backup(ctx, "fsx.openzfs.backup")
+
+
+def _aws_fsx_lustre_file_system(ctx: _Ctx) -> None:
+    """Storage billed per GB at the rate of the deployment type and, for persistent file systems, the
+    throughput per TiB chosen; backups by usage."""
+    body = ctx.resource.body
+    deployment, dep_note = ctx.text(body, "deployment_type")
+    if deployment is None and not dep_note:
+        deployment = "scratch_1"
+    storage_type, _ = ctx.text(body, "storage_type")
+    gb = _fsx_size(ctx, "storage_capacity", "storage_capacity", 2097152)
+    key: str | None = None
+    why = dep_note
+    label = deployment or "?"
+    if deployment in ("scratch_1", "scratch_2"):
+        key = "fsx.lustre.scratch.storage"
+    elif deployment in ("persistent_1", "persistent_2"):
+        per_tib = ctx.number(
+            body, "per_unit_storage_throughput", minimum=0, what="per_unit_storage_throughput"
+        )
+        if per_tib.value is None:
+            why = per_tib.note or "per_unit_storage_throughput is not set"
+        else:
+            kind = "hdd" if storage_type == "hdd" else "ssd"
+            label = f"{deployment}, {kind.upper()}, {_fmt(per_tib.value)} MB/s/TiB"
+            key = f"fsx.lustre.{deployment}.{kind}.{_fmt(per_tib.value)}"
+            why = f"no price for {key} in {ctx.region}"
+    elif deployment:
+        why = f"unknown deployment_type '{deployment}'"
+    ctx.add(f"Storage ({label})", key, gb.value, unit="GB", note=gb.note, missing_note=why)
+    if storage_type == "hdd" and ctx.text(body, "drive_cache_type")[0] == "read":
+        ctx.add(
+            "SSD read cache", None, None, unit="GB", missing_note="the HDD read cache is not in the catalog"
+        )
+    if deployment in ("persistent_1", "persistent_2"):
+        _fsx_backup(ctx, "fsx.lustre.backup")
+
+
+# -- API Gateway, dedicated hosts, MWAA, Private CA ------------------------------------------------
+
+_API_CACHE_SIZES = ("0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237")
+
+
+def _aws_api_gateway_stage(ctx: _Ctx) -> None:
+    """A stage is free; its cache, when enabled, bills every hour at the rate of its size."""
+    body = ctx.resource.body
+    if not ctx.flag(body, "cache_cluster_enabled"):
+        raw = ctx.raw(body, "cache_cluster_enabled")
+        if not isinstance(raw, _Missing) and not raw.known:
+            ctx.add(
+                "Cache memory",
+                None,
+                HOURS_PER_MONTH,
+                unit="hours",
+                missing_note=f"cache_cluster_enabled is unknown ({raw.reason or 'not resolvable'})",
+            )
+            return
+        ctx.note("no cache: requests are billed on the API (depends on usage)")
+        return
+    size = ctx.number(body, "cache_cluster_size", default=0.5, minimum=0, what="cache_cluster_size")
+    name = _fmt(size.value) if size.value is not None else None
+    note = "" if size.given else "cache_cluster_size not set: 0.5 GB (the default)"
+    if name is None or name not in _API_CACHE_SIZES:
+        why = size.note or f"cache_cluster_size {name} GB is not a cache size"
+        ctx.add("Cache memory", None, HOURS_PER_MONTH, unit="hours", missing_note=why)
+        return
+    ctx.add(f"Cache memory ({name} GB)", f"apigateway.cache.{name}", HOURS_PER_MONTH, unit="hours", note=note)
+
+
+def _aws_ec2_host(ctx: _Ctx) -> None:
+    """A dedicated host bills every hour at its instance family's rate, whatever runs on it."""
+    body = ctx.resource.body
+    family, note = ctx.text(body, "instance_family")
+    if family is None and not note:
+        itype, note = ctx.text(body, "instance_type")
+        family = itype.split(".")[0] if itype else None
+        if family is None and not note:
+            note = "neither instance_type nor instance_family is set"
+    label = f"Dedicated host ({family or '?'})"
+    key = f"dedicated_host.{family}" if family else None
+    ctx.add(label, key, HOURS_PER_MONTH, unit="hours", missing_note=note)
+
+
+_MWAA_INCLUDED_SCHEDULERS = 2.0  # the environment price includes two schedulers and one worker
+
+
+def _aws_mwaa_environment(ctx: _Ctx) -> None:
+    """The environment by the hour at its class's rate (two schedulers and one worker included), workers
+    kept above one by `min_workers`, schedulers above two, and the metadata database by usage."""
+    body = ctx.resource.body
+    cls, cls_note = ctx.text(body, "environment_class")
+    if cls is None and not cls_note:
+        cls, cls_note = "mw1.small", ""
+        ctx.note("environment_class not set: mw1.small (the default)")
+    missing = cls_note or f"no price for MWAA {cls} in {ctx.region}"
+    ctx.add(
+        f"Environment ({cls or '?'})",
+        f"mwaa.{cls}.environment" if cls else None,
+        HOURS_PER_MONTH,
+        unit="hours",
+        missing_note=missing,
+    )
+    workers = ctx.number(body, "min_workers", default=1.0, minimum=1, maximum=MAX_COUNT, what="min_workers")
+    if workers.value is None or workers.value > 1:
+        extra = None if workers.value is None else (workers.value - 1) * HOURS_PER_MONTH
+        ctx.add(
+            "Workers (above the one included)",
+            f"mwaa.{cls}.worker" if cls else None,
+            extra,
+            unit="hours",
+            note=workers.note,
+            missing_note=missing,
+        )
+    ctx.note("workers added by auto scaling above min_workers are billed by usage")
+    schedulers = ctx.number(body, "schedulers", default=2.0, minimum=1, maximum=MAX_COUNT, what="schedulers")
+    if schedulers.value is None or schedulers.value > _MWAA_INCLUDED_SCHEDULERS:
+        extra = (
+            None
+            if schedulers.value is None
+            else (schedulers.value - _MWAA_INCLUDED_SCHEDULERS) * HOURS_PER_MONTH
+        )
+        ctx.add(
+            "Schedulers (above the two included)",
+            f"mwaa.{cls}.scheduler" if cls else None,
+            extra,
+            unit="hours",
+            note=schedulers.note,
+            missing_note=missing,
+        )
+    stored = ctx.usage_number("meta_database_gb")
+    ctx.add("Meta database storage", "mwaa.metadb.storage", stored.value, note=stored.note)
+
+
+def _aws_acmpca_certificate_authority(ctx: _Ctx) -> None:
+    """A private CA bills per month (general purpose, or short-lived certificate mode); certificates
+    issued by usage (the general-purpose line states the first-1,000 price: larger volumes are tiered)."""
+    mode, note = ctx.text(ctx.resource.body, "usage_mode")
+    short = mode == "short_lived_certificate"
+    if mode not in (None, "general_purpose", "short_lived_certificate") or note:
+        ctx.add(
+            "Private certificate authority",
+            None,
+            1.0,
+            unit="months",
+            missing_note=note or f"unknown usage_mode '{mode}'",
+        )
+        return
+    kind = "short_lived" if short else "general_purpose"
+    title = "short-lived certificate mode" if short else "general purpose"
+    ctx.add(f"Private certificate authority ({title})", f"acmpca.{kind}", 1.0, unit="months")
+    issued = ctx.usage_number("monthly_requests")
+    if short:
+        ctx.add("Certificates issued", "acmpca.certificate.short_lived", issued.value, note=issued.note)
+        return
+    within_first_tier = issued.value is None or issued.value <= 1000
+    ctx.add(
+        "Certificates issued (first 1,000)" if within_first_tier else "Certificates issued",
+        "acmpca.certificate.first1k" if within_first_tier else None,
+        issued.value,
+        unit="certificates",
+        note=issued.note,
+        missing_note=""
+        if within_first_tier
+        else "volume tiers above 1,000 certificates are not in the catalog",
+    )
+
+
+# -- networking: Direct Connect, Client VPN, Global Accelerator, traffic mirroring, WAF, health checks -
+
+_DX_PORTS = {"1gbps": "1g", "10gbps": "10g", "100gbps": "100g", "400gbps": "400g"}
+
+
+def _aws_dx_connection(ctx: _Ctx) -> None:
+    """A dedicated connection's port hours at its bandwidth's rate; data out by usage."""
+    bandwidth, note = ctx.text(ctx.resource.body, "bandwidth")
+    port = _DX_PORTS.get((bandwidth or "").replace(" ", ""))
+    why = note or (
+        "bandwidth is not set"
+        if bandwidth is None
+        else f"{bandwidth} is a hosted-connection speed: its price is set by the partner"
+        if port is None
+        else f"no price for a {bandwidth} port in {ctx.region}"
+    )
+    ctx.add(
+        f"Port hours ({bandwidth or '?'})",
+        f"directconnect.port.{port}" if port else None,
+        HOURS_PER_MONTH,
+        unit="hours",
+        missing_note=why,
+    )
+    out = ctx.usage_number("monthly_outbound_from_region_to_dx_connection_location")
+    ctx.add(
+        "Data transfer out",
+        None,
+        out.value,
+        unit="GB",
+        note=out.note,
+        missing_note="Direct Connect data transfer rates depend on the location and are not in the catalog",
+    )
+
+
+def _aws_dx_gateway_association(ctx: _Ctx) -> None:
+    """Associating a transit gateway is a transit gateway attachment; a virtual private gateway costs
+    nothing."""
+    raw = ctx.raw(ctx.resource.body, "associated_gateway_id")
+    said = "" if isinstance(raw, _Missing) else f"{raw.value if raw.known else ''} {raw.reason}".lower()
+    if "tgw-" in said or "aws_ec2_transit_gateway" in said:
+        _transit_gateway_attachment(ctx)
+    elif "vgw-" in said or "aws_vpn_gateway" in said:
+        ctx.note("a virtual private gateway association has no charge")
+    else:
+        ctx.add(
+            "Transit gateway attachment",
+            None,
+            HOURS_PER_MONTH,
+            unit="hours",
+            missing_note="associated_gateway_id is unknown: a transit gateway bills an attachment, "
+            "a virtual private gateway nothing",
+        )
+
+
+def _aws_ec2_client_vpn_endpoint(ctx: _Ctx) -> None:
+    connections = ctx.usage_number("monthly_connection_hours")
+    ctx.add("Client connections", "clientvpn.connection.hour", connections.value, note=connections.note)
+
+
+def _aws_globalaccelerator_accelerator(ctx: _Ctx) -> None:
+    ctx.add("Fixed fee", "globalaccelerator.hour", HOURS_PER_MONTH, unit="hours")
+    ctx.note("data transfer premium is billed by usage")
+
+
+def _web_acl(ctx: _Ctx, rule_blocks: str) -> None:
+    """A web ACL per month, a rule (or rule group) per month each, requests by usage."""
+    rules = float(len(ctx.resource.body.nested(rule_blocks)))
+    ctx.add("Web ACL", "waf.web_acl", 1.0, unit="months")
+    if rules:
+        ctx.add("Rules and rule groups", "waf.rule", rules, unit="rules")
+    requests = ctx.usage_number("monthly_requests")
+    ctx.add(
+        "Requests",
+        "waf.requests",
+        None if requests.value is None else requests.value / 1e6,
+        note=requests.note,
+    )
+
+
+_HEALTH_CHECK_FEATURES = {"https": "HTTPS", "https_str_match": "HTTPS and string matching"}
+
+
+def _aws_route53_health_check(ctx: _Ctx) -> None:
+    """A health check per month, plus each optional feature (HTTPS, string matching, fast interval,
+    latency measurement). AWS endpoints cost less than others; the endpoint kind is usage
+    (`endpoint_type = "non_aws"`), AWS assumed."""
+    body = ctx.resource.body
+    kind = str(ctx.usage.get("endpoint_type", "")).strip().lower()
+    where = "other" if kind == "non_aws" else "aws"
+    note = "" if kind else 'endpoint in AWS assumed (usage endpoint_type = "non_aws" for others)'
+    check_type, _ = ctx.text(body, "type")
+    features: list[str] = []
+    if check_type in ("https", "https_str_match"):
+        features.append("HTTPS")
+    if check_type in ("http_str_match", "https_str_match"):
+        features.append("string matching")
+    interval = ctx.number(body, "request_interval", default=30.0)
+    if interval.value is not None and interval.value < 30:
+        features.append("fast interval")
+    if ctx.flag(body, "measure_latency"):
+        features.append("latency measurement")
+    label = "AWS endpoint" if where == "aws" else "non-AWS endpoint"
+    if check_type in ("calculated", "cloudwatch_metric"):
+        ctx.add(f"Health check ({check_type})", "route53.health_check.aws", 1.0, unit="months")
+        return
+    ctx.add(f"Health check ({label})", f"route53.health_check.{where}", 1.0, unit="months", note=note)
+    if features:
+        ctx.add(
+            f"Optional features ({', '.join(features)})",
+            f"route53.health_check.feature.{where}",
+            float(len(features)),
+            unit="features",
+        )
+
+
+# -- Kinesis ------------------------------------------------------------------------------------------
+
+
+def _aws_kinesis_stream(ctx: _Ctx) -> None:
+    """Provisioned streams bill shard-hours; on-demand streams a stream-hour plus data by usage."""
+    body = ctx.resource.body
+    mode, mode_note = ctx.text(ctx.first_block("stream_mode_details"), "stream_mode")
+    if mode == "on_demand":
+        ctx.add("Stream (on-demand)", "kinesis.on_demand.stream_hour", HOURS_PER_MONTH, unit="hours")
+        ingested = ctx.usage_number("monthly_on_demand_data_ingested_gb")
+        ctx.add("Data ingested", "kinesis.on_demand.ingested", ingested.value, note=ingested.note)
+        return
+    shards = ctx.number(body, "shard_count", minimum=0, maximum=MAX_COUNT, what="shard_count")
+    note = _join(mode_note, shards.note or ("" if shards.given else "shard_count is not set"))
+    ctx.add(
+        "Shards (provisioned)",
+        "kinesis.shard_hour",
+        None if shards.value is None else shards.value * HOURS_PER_MONTH,
+        unit="shard-hours",
+        note=note,
+    )
+    puts = ctx.usage_number("monthly_put_units")
+    ctx.add(
+        "PUT payload units",
+        "kinesis.put_units",
+        None if puts.value is None else puts.value / 1e6,
+        note=puts.note,
+    )
+
+
+_FIREHOSE_DESTINATIONS = (
+    "extended_s3_configuration",
+    "elasticsearch_configuration",
+    "opensearch_configuration",
+    "http_endpoint_configuration",
+    "redshift_configuration",
+    "splunk_configuration",
+)
+
+
+def _aws_kinesis_firehose_delivery_stream(ctx: _Ctx) -> None:
+    """Data ingested, format conversion and VPC delivery bill per GB (usage); a VPC destination also
+    bills an hour per subnet (availability zone) it delivers from."""
+    body = ctx.resource.body
+    ingested = ctx.usage_number("monthly_data_ingested_gb")
+    first_tier = ingested.value is None or ingested.value <= 512000
+    ctx.add(
+        "Data ingested (first 500 TB)" if first_tier else "Data ingested",
+        "firehose.ingested" if first_tier else None,
+        ingested.value,
+        note=ingested.note,
+        missing_note="" if first_tier else "volume tiers above 500 TB a month are not in the catalog",
+    )
+    destinations = [b for name in _FIREHOSE_DESTINATIONS for b in body.nested(name)]
+    converts = any(
+        ctx.flag(c, "enabled") is not False
+        for d in destinations
+        for c in d.nested("data_format_conversion_configuration")
+    )
+    if converts:
+        ctx.add("Format conversion", "firehose.format_conversion", ingested.value, note=ingested.note)
+    vpcs = [v for d in destinations for v in d.nested("vpc_config")]
+    if vpcs:
+        subnets, note = _list_length(ctx, vpcs[0], "subnet_ids")
+        if subnets is None and not note:
+            note = "vpc_config.subnet_ids is not set"
+        ctx.add(
+            "VPC delivery (per availability zone)",
+            "firehose.vpc.az_hour",
+            None if subnets is None else subnets * HOURS_PER_MONTH,
+            unit="hours",
+            note=note,
+        )
+        ctx.add("VPC data delivered", "firehose.vpc.data", ingested.value, note=ingested.note)
+
+
+def _aws_kinesisanalyticsv2_application(ctx: _Ctx) -> None:
+    """A Flink application bills one orchestration KPU all month, the KPUs that process the stream
+    (usage) and 50 GB of running storage per KPU."""
+    runtime, _ = ctx.text(ctx.resource.body, "runtime_environment")
+    if runtime and runtime.startswith("sql"):
+        kpus = ctx.usage_number("kinesis_processing_units")
+        ctx.add(
+            "Processing (stream)",
+            "flink.kpu.hour",
+            None if kpus.value is None else kpus.value * HOURS_PER_MONTH,
+            unit="KPU-hours",
+            note=kpus.note,
+        )
+        return
+    ctx.add("Processing (orchestration)", "flink.kpu.hour", HOURS_PER_MONTH, unit="KPU-hours")
+    kpus = ctx.usage_number("kinesis_processing_units")
+    ctx.add(
+        "Processing (stream)",
+        "flink.kpu.hour",
+        None if kpus.value is None else kpus.value * HOURS_PER_MONTH,
+        unit="KPU-hours",
+        note=kpus.note,
+    )
+    ctx.add(
+        "Running storage (50 GB per KPU)",
+        "flink.running_storage",
+        None if kpus.value is None else kpus.value * 50.0,
+        note=kpus.note,
+    )
+
+
 SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_msk_cluster": _aws_msk_cluster,
     "aws_opensearch_domain": _search_domain,
@@ -591,6 +1092,30 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_directory_service_directory": _aws_directory_service_directory,
     "aws_transfer_server": _aws_transfer_server,
     "aws_mq_broker": _aws_mq_broker,
+    "aws_fsx_windows_file_system": _aws_fsx_windows_file_system,
+    "aws_fsx_openzfs_file_system": _aws_fsx_openzfs_file_system,
+    "aws_fsx_lustre_file_system": _aws_fsx_lustre_file_system,
+    "aws_api_gateway_stage": _aws_api_gateway_stage,
+    "aws_ec2_host": _aws_ec2_host,
+    "aws_mwaa_environment": _aws_mwaa_environment,
+    "aws_acmpca_certificate_authority": _aws_acmpca_certificate_authority,
+    "aws_dx_connection": _aws_dx_connection,
+    "aws_dx_gateway_association": _aws_dx_gateway_association,
+    "aws_ec2_client_vpn_endpoint": _aws_ec2_client_vpn_endpoint,
+    "aws_ec2_client_vpn_network_association": _monthly(
+        "Endpoint association", "clientvpn.association.hour", "hours", HOURS_PER_MONTH
+    ),
+    "aws_globalaccelerator_accelerator": _aws_globalaccelerator_accelerator,
+    "aws_ec2_traffic_mirror_session": _monthly(
+        "Traffic mirror session", "trafficmirror.session.hour", "hours", HOURS_PER_MONTH
+    ),
+    "aws_waf_web_acl": lambda ctx: _web_acl(ctx, "rules"),
+    "aws_wafregional_web_acl": lambda ctx: _web_acl(ctx, "rule"),
+    "aws_wafv2_web_acl": lambda ctx: _web_acl(ctx, "rule"),
+    "aws_route53_health_check": _aws_route53_health_check,
+    "aws_kinesis_stream": _aws_kinesis_stream,
+    "aws_kinesis_firehose_delivery_stream": _aws_kinesis_firehose_delivery_stream,
+    "aws_kinesisanalyticsv2_application": _aws_kinesisanalyticsv2_application,
 }
 
 # No charge by themselves: a task definition is priced on the service that runs it.
