@@ -3,6 +3,10 @@
  * files, passes the "advisor" settings, shows the file's monthly total in the status bar, and restarts
  * the server on demand. Everything the editor shows (squiggles, quick fixes, hover, code lens) comes
  * from the server through vscode-languageclient.
+ *
+ * Workspace settings are written by whoever wrote the repository: the explain settings are taken from
+ * the user's settings only (see explainSettings.ts), and in an untrusted workspace (Restricted Mode) there
+ * are no explanations and the server is never a program the workspace names.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -15,6 +19,12 @@ import {
   type ServerOptions,
   State,
 } from "vscode-languageclient/node";
+import {
+  configurationAnswer,
+  initializationOptions,
+  userExplainSettings,
+  workspaceExplainKeys,
+} from "./explainSettings";
 import { cloudFormationPatterns, type DocumentFilter, documentSelector } from "./selectors";
 import {
   describe,
@@ -31,7 +41,13 @@ import { fileTotal, statusText, statusTooltip } from "./status";
 const CLIENT_ID = "advisor";
 const CLIENT_NAME = "Advisor";
 const PROBE_TIMEOUT_MS = 20_000;
-const RESTART_SETTINGS = ["advisor.serverPath", "python.defaultInterpreterPath", "advisor.cloudFormation.filePatterns"];
+// The explain settings reach the server only in its initialization options: a change restarts it.
+const RESTART_SETTINGS = [
+  "advisor.serverPath",
+  "python.defaultInterpreterPath",
+  "advisor.cloudFormation.filePatterns",
+  "advisor.explain",
+];
 
 type Resolved = { ok: true; server: ServerCommand } | { ok: false; message: string; python: string };
 
@@ -49,6 +65,10 @@ export class AdvisorExtension implements vscode.Disposable {
       vscode.commands.registerCommand("advisor.restartServer", () => this.restart()),
       vscode.commands.registerCommand("advisor.installServer", () => this.install()),
       vscode.commands.registerCommand("advisor.showOutput", () => this.output.show(true)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.output.info("the workspace is trusted now: restarting with the user's explain settings");
+        void this.restart();
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
           this.output.info("server settings changed: restarting");
@@ -98,10 +118,28 @@ export class AdvisorExtension implements vscode.Disposable {
       args: server.args,
       options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: "1" } },
     };
+    const inspect = (key: string) => config.inspect(key);
+    const explain = userExplainSettings(inspect, vscode.workspace.isTrusted);
+    const ignored = workspaceExplainKeys(inspect);
+    if (ignored.length > 0) {
+      const names = ignored.join(", ");
+      this.output.warn(`${names} in the workspace settings ignored: explain settings come from your user settings only`);
+    }
+    if (!vscode.workspace.isTrusted) {
+      this.output.info("Restricted Mode: no explanations until the workspace is trusted");
+    }
     const clientOptions: LanguageClientOptions = {
       documentSelector: this.selector,
       synchronize: { configurationSection: "advisor" },
-      initializationOptions: plain(config),
+      initializationOptions: initializationOptions(plain(config), explain),
+      middleware: {
+        workspace: {
+          configuration: async (params, token, next) => {
+            const answer = await next(params, token);
+            return Array.isArray(answer) ? configurationAnswer(params.items, answer) : answer;
+          },
+        },
+      },
       outputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       diagnosticCollectionName: "advisor",
@@ -312,9 +350,24 @@ function debounceMs(): number {
 
 function readServerSettings(): ServerSettings {
   return {
-    serverPath: vscode.workspace.getConfiguration("advisor").get<string>("serverPath"),
-    pythonPath: vscode.workspace.getConfiguration("python").get<string>("defaultInterpreterPath"),
+    serverPath: userOrTrusted<string>("advisor", "serverPath"),
+    pythonPath: userOrTrusted<string>("python", "defaultInterpreterPath"),
   };
+}
+
+/**
+ * A setting as VS Code merges it, or, in an untrusted workspace, the user's value only: these name the
+ * program that is run, and a repository's `.vscode/settings.json` must not choose it. (VS Code already
+ * drops workspace values of `advisor.serverPath` there, as package.json restricts it; the Python
+ * extension's setting is not ours to restrict.)
+ */
+function userOrTrusted<T>(section: string, key: string): T | undefined {
+  const config = vscode.workspace.getConfiguration(section);
+  if (vscode.workspace.isTrusted) {
+    return config.get<T>(key);
+  }
+  const seen = config.inspect<T>(key);
+  return seen?.globalValue ?? seen?.defaultValue;
 }
 
 function machine(): Machine {
