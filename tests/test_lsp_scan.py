@@ -1,5 +1,5 @@
 """The workspace scan command: every module analysed, every IaC file published, progress reported
-per module, and cancellation honoured between modules. One server; each test scans its own folder
+per module, and cancellation honoured between modules and inside them. One server; each test scans its own folder
 (the command takes folder URIs as arguments, the workspace folders by default)."""
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ async def test_scan_can_be_cancelled_between_modules(ls: Editor) -> None:
     ls.client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
     summary = await task
     assert summary["cancelled"], summary
-    assert 1 <= summary["scanned"] < MODULES
+    assert summary["scanned"] < MODULES  # the module in progress stops too, at its next check point
     assert ls.client.progress_reports[token][-1].message == "cancelled"
 
 

@@ -284,6 +284,10 @@ async def test_a_slow_module_is_stopped_and_never_holds_up_other_files(tmp_path:
         p = await s.wait_for(fast, version=1, timeout=30)
         assert [str(d.code) for d in p.diagnostics] == ["ebs-gp2-to-gp3"]
         assert time.monotonic() - started < 6, "the other file waited for the slow modules"
+        server = s.client._server
+        assert server is not None
+        if LINUX:
+            assert descendants(server.pid) == set(), "the server analyses on threads, not processes"
         for uri in slow:
             (d,) = (await s.wait_for(uri, stopped, version=1, timeout=20)).diagnostics
             assert "stopped after 1 s" in d.message and "analysisTimeoutSeconds" in d.message
