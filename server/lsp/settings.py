@@ -121,11 +121,13 @@ def parse_editor_settings(init_options: Any, workspace: Any, known_rules: set[st
             f"advisor.{TIME_BUDGET_KEY} from the workspace configuration ignored: the time budget is "
             "taken only from your user settings (initialization options)"
         )
+    # Said when the workspace would turn something on or set a value the user did not: clients that
+    # send the same section both ways, or only defaults (false, ""), are not warned at every start.
     ws_explain = merge(workspace).get("explain")
-    if ws_explain is not None and ws_explain != user:
-        mine = user if isinstance(user, dict) else {}
-        keys = sorted(ws_explain) if isinstance(ws_explain, dict) else []
-        differ = [f"advisor.explain.{k}" for k in keys if mine.get(k) != ws_explain[k]] or ["advisor.explain"]
+    ws = ws_explain if isinstance(ws_explain, dict) else {"enabled": ws_explain}
+    mine = user if isinstance(user, dict) else {"enabled": user}
+    differ = [f"advisor.explain.{k}" for k in sorted(ws) if ws[k] and ws[k] != mine.get(k)]
+    if differ:
         parsed.problems.append(
             f"{', '.join(differ)} from the workspace configuration ignored: explanations take their "
             "settings only from your user settings (initialization options) and your own config file"
