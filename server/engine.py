@@ -512,6 +512,9 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         else:
             got = iac_files.read_file(norm, roots=roots)
         seen.read(norm, got)
+        if got.data is None and norm == job.template and got.head and _looks_like_plan(got.head):
+            got = iac_files.read_file(norm, "plan", roots=roots)  # a plan export has a larger cap
+            seen.files[norm] = _file_stamp(norm, got)
         if got.data is None:
             if norm == job.template:
                 if not got.head or _looks_like_template(got.head):
@@ -532,10 +535,15 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         from advisor.iac.cloudformation import evaluate_template, looks_like_template
 
         text = read(job.template)
-        if text is None or not looks_like_template(text):
+        if text is not None and _looks_like_plan(text):  # a plan or state export (`terraform show -json`)
+            from advisor.iac.plan_json import evaluate_plan
+
+            result = evaluate_plan(job.template, text, job.options.settings(), read)
+        elif text is None or not looks_like_template(text):
             # not a template (ignored), or a file that could not be read (said at the file)
             return ModuleOutcome(job.directory, read_errors=template_error)
-        result = evaluate_template(job.template, text, job.options.settings(), read)
+        else:
+            result = evaluate_template(job.template, text, job.options.settings(), read)
     else:
         from advisor.iac.terraform import evaluate_root
 
@@ -578,6 +586,13 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         result.files,
         read_errors,
     )
+
+
+def _looks_like_plan(head: bytes | str) -> bool:
+    """Whether a file's text (or first bytes) is a Terraform plan or state export, by its keys."""
+    from advisor.iac.plan_json import looks_like_plan
+
+    return looks_like_plan(head if isinstance(head, str) else head.decode("utf-8", errors="replace"))
 
 
 def _looks_like_template(head: bytes) -> bool:
@@ -690,6 +705,8 @@ def analyze_paths(
     child_dirs: set[str] = set()
     for job, o in zip(jobs, outcomes, strict=True):
         if job.template is not None:
+            # a plan stands for the configuration beside it (it read it): those folders are not counted again
+            child_dirs.update(os.path.dirname(p) or "." for p in o.files if is_terraform_file(p))
             continue
         for path in o.files:
             d = os.path.dirname(path) or "."
