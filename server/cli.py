@@ -128,6 +128,37 @@ def _diff_arguments(diff: argparse.ArgumentParser) -> None:
     )
 
 
+def _range_arguments(history: argparse.ArgumentParser) -> None:
+    """Which commits `history` (and `report --history`) show."""
+    history.add_argument(
+        "--range", metavar="REV|REV..REV", help="the commits to show, along first parents (default: HEAD)"
+    )
+    history.add_argument("--since", metavar="DATE", help="commits since a date: 2026-09-01, 30.days")
+    history.add_argument("--max-commits", type=int, metavar="N", help="at most the N newest commits")
+    history.add_argument("--top", type=int, metavar="N", help="resources shown per change (default 5)")
+    history.add_argument(
+        "--metrics", metavar="FILE", help="CSV of business figures per month: month,units[,revenue]"
+    )
+    history.add_argument("--progress", action="store_true", help="count analysed commits on stderr")
+
+
+def _history_arguments(history: argparse.ArgumentParser) -> None:
+    _add_common(history)
+    _range_arguments(history)
+    history.add_argument("--format", "-f", choices=["text", "json", "csv", "html"], default="text")
+
+
+def _report_arguments(report: argparse.ArgumentParser) -> None:
+    _add_common(report)
+    _range_arguments(report)
+    report.add_argument(
+        "--history", action="store_true", help="add the cost over time and the biggest movers"
+    )
+    report.add_argument("--svg", metavar="DIR", help="also write the charts as SVG files into DIR")
+    report.add_argument("--png", metavar="DIR", help="also write the charts as PNG files into DIR")
+    report.add_argument("--markdown", metavar="FILE", help="also write a markdown summary (job summary)")
+
+
 SUBCOMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("lint", "check IaC files and report findings with their savings", _lint_arguments),
     ("cost", "monthly cost breakdown per resource and total", _cost_arguments),
@@ -136,6 +167,8 @@ SUBCOMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = 
     ("rules", "list rules with ids, severities and descriptions", _rules_arguments),
     ("explain", "LLM explanation of the finding at FILE:LINE", _explain_arguments),
     ("diff", "cost and findings delta against a git ref", _diff_arguments),
+    ("history", "monthly cost, findings and savings at each commit", _history_arguments),
+    ("report", "the current state as one self-contained HTML page", _report_arguments),
 ]
 
 
@@ -430,7 +463,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return int(cli_diff(args))
 
 
-BATCH_COMMANDS = {"lint", "cost", "diff"}
+def cmd_history(args: argparse.Namespace) -> int:
+    from advisor.history import cli_history
+
+    return int(cli_history(args))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from advisor.report.html import cli_report
+
+    return int(cli_report(args))
+
+
+BATCH_COMMANDS = {"lint", "cost", "diff", "history", "report"}
 COMMANDS: dict[str, Any] = {
     "lint": cmd_lint,
     "cost": cmd_cost,
@@ -439,6 +484,8 @@ COMMANDS: dict[str, Any] = {
     "serve": cmd_serve,
     "explain": cmd_explain,
     "diff": cmd_diff,
+    "history": cmd_history,
+    "report": cmd_report,
 }
 
 

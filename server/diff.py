@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -52,16 +51,12 @@ class DiffError(Exception):
 
 # -- git ----------------------------------------------------------------------------------------------
 def _git(args: list[str], cwd: str, stdin: bytes | None = None) -> bytes:
-    env = dict(os.environ)
-    env["GIT_TERMINAL_PROMPT"] = "0"
+    from advisor.gitread import GitError, git
+
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, env=env, check=False)
-    except FileNotFoundError:
-        raise DiffError("git is not installed or not on PATH") from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise DiffError(message[-1] if message else f"git {args[0]} failed ({done.returncode})")
-    return done.stdout
+        return git(args, cwd, stdin)
+    except GitError as exc:
+        raise DiffError(str(exc)) from None
 
 
 def repo_root(start: str) -> str:
@@ -93,50 +88,21 @@ def resolve_ref(root: str, ref: str) -> str:
 
 def _wanted(path: str, scopes: list[str]) -> bool:
     """Terraform files anywhere (module sources may live outside PATH), any IaC file inside PATH."""
-    from advisor.iac.files import is_terraform_file, is_tfvars_file
+    from advisor.gitread import iac_path
 
-    name = path.rsplit("/", 1)[-1]
-    if is_terraform_file(name) or is_tfvars_file(name) or name == ".gitignore":
-        return True
-    if not name.endswith((".yaml", ".yml", ".json", ".template")):
-        return False
-    return any(s in ("", ".") or path == s or path.startswith(s + "/") for s in scopes)
+    return iac_path(path, scopes)
 
 
 def extract_tree(root: str, commit: str, dest: str, scopes: list[str]) -> int:
     """Write the IaC blobs of `commit` under `dest` (read from git objects, work tree untouched)."""
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit], root)
-    entries: list[tuple[str, str, str]] = []  # (mode, object id, path)
-    for record in listing.split(b"\0"):
-        if not record:
-            continue
-        meta, _, raw_path = record.partition(b"\t")
-        mode, kind, oid = meta.decode().split()
-        path = raw_path.decode("utf-8", "surrogateescape")
-        if kind == "blob" and _wanted(path, scopes):
-            entries.append((mode, oid, path))
-    if not entries:
-        return 0
-    batch = _git(["cat-file", "--batch"], root, stdin="".join(f"{oid}\n" for _, oid, _ in entries).encode())
-    pos = 0
-    for mode, _oid, path in entries:
-        header_end = batch.index(b"\n", pos)
-        header = batch[pos:header_end].split()
-        if len(header) != 3:  # "<oid> missing": not in this clone; the file is left out
-            pos = header_end + 1
-            continue
-        size = int(header[2])
-        data = batch[header_end + 1 : header_end + 1 + size]
-        pos = header_end + 1 + size + 1
-        target = os.path.join(dest, *path.split("/"))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        if mode == "120000":  # a symbolic link: its blob is the link's target
-            with suppress(OSError):
-                os.symlink(data.decode("utf-8", "surrogateescape"), target)
-            continue
-        with open(target, "wb") as f:
-            f.write(data)
-    return len(entries)
+    from advisor.gitread import GitError, TreeCopy
+
+    copy = TreeCopy(root, dest, lambda path: _wanted(path, scopes))
+    try:
+        copy.move_to(commit)  # a blob missing from this clone, or an unsafe path: that file is left out
+    except GitError as exc:
+        raise DiffError(str(exc)) from None
+    return len(copy.entries)
 
 
 # -- the base revision's copy, laid out like the repository around the working directory ----------------
