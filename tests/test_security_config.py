@@ -164,7 +164,7 @@ def test_with_a_user_config_the_users_endpoint_and_key_are_used(
 
 def test_a_planted_cache_answer_is_not_shown(tmp_path: Path, users: FakeLLM, hostile: FakeLLM) -> None:
     """The repository names a cache folder holding a ready answer under the exact key of its finding."""
-    from advisor.config import ExplainConfig
+    from advisor.config import ExplainConfig, load_config
     from advisor.engine import Options, analyze_buffer
     from advisor.explain.explainer import Explainer
     from advisor.explain.runner import _contexts
@@ -173,12 +173,14 @@ def test_a_planted_cache_answer_is_not_shown(tmp_path: Path, users: FakeLLM, hos
     write_user_config(tmp_path / "xdg", users.base_url)
     here = os.getcwd()
     os.chdir(repo)
-    try:
-        outcome = analyze_buffer("main.tf", {}, Options())
+    try:  # the prompt exactly as `advisor explain main.tf:2` builds it, under the repository's rules
+        options = Options(config=load_config(str(repo / ".advisor.toml")))
+        outcome = analyze_buffer("main.tf", {}, options)
         wanted = [f for f in outcome.findings if f.span.line + 1 == IO1_LINE]
-        contexts = _contexts(wanted, outcome.resources, outcome.costs, Options())
+        contexts = _contexts(wanted, outcome.resources, outcome.costs, options)
     finally:
         os.chdir(here)
+    assert contexts and all(c.finding.severity == "error" for c in contexts)
     probe = Explainer(ExplainConfig(enabled=True, model="gpt-4o-mini"), None)
     for context in contexts:
         key = probe.build_prompt(context).key
