@@ -517,7 +517,7 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
             seen.files[norm] = _file_stamp(norm, got)
         if got.data is None:
             if norm == job.template:
-                if not got.head or _looks_like_template(got.head):
+                if not got.head or _looks_like_template(got.head) or _looks_like_plan(got.head):
                     template_error.append(ParseError(norm, got.problem or "", incomplete=True))
             elif not (got.missing and (norm == manifest or norm.endswith(_MANIFEST_TAIL))):
                 read_errors.append(ParseError(norm, got.problem or "", incomplete=True))
