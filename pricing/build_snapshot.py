@@ -127,6 +127,23 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
         "Amazon Managed Service for Apache Flink",
         "https://aws.amazon.com/managed-service-apache-flink/pricing/",
     ),
+    ("aws-sqs-pricing", "Amazon SQS", "https://aws.amazon.com/sqs/pricing/"),
+    ("aws-sns-pricing", "Amazon SNS", "https://aws.amazon.com/sns/pricing/"),
+    ("aws-ecr-pricing", "Amazon ECR", "https://aws.amazon.com/ecr/pricing/"),
+    ("aws-efs-pricing", "Amazon EFS", "https://aws.amazon.com/efs/pricing/"),
+    ("aws-cloudfront-pricing", "Amazon CloudFront", "https://aws.amazon.com/cloudfront/pricing/"),
+    (
+        "aws-systems-manager-pricing",
+        "AWS Systems Manager",
+        "https://aws.amazon.com/systems-manager/pricing/",
+    ),
+    ("aws-step-functions-pricing", "AWS Step Functions", "https://aws.amazon.com/step-functions/pricing/"),
+    ("aws-eventbridge-pricing", "Amazon EventBridge", "https://aws.amazon.com/eventbridge/pricing/"),
+    ("aws-glue-pricing", "AWS Glue", "https://aws.amazon.com/glue/pricing/"),
+    ("aws-codebuild-pricing", "AWS CodeBuild", "https://aws.amazon.com/codebuild/pricing/"),
+    ("aws-codepipeline-pricing", "AWS CodePipeline", "https://aws.amazon.com/codepipeline/pricing/"),
+    ("aws-config-pricing", "AWS Config", "https://aws.amazon.com/config/pricing/"),
+    ("aws-s3-pricing", "Amazon S3", "https://aws.amazon.com/s3/pricing/"),
 )
 
 SOURCES: tuple[db.SourceRow, ...] = (
@@ -442,6 +459,8 @@ KEPT_SERVICES = frozenset(
     | {"cloudwatch", "route53", "tgw", "vpn", "networkfirewall", "privatelink", "directory", "transfer", "mq"}
     | {"fsx", "apigateway", "dedicated_host", "mwaa", "acmpca", "directconnect", "clientvpn"}
     | {"globalaccelerator", "trafficmirror", "waf", "kinesis", "firehose", "flink"}
+    | {"sqs", "sns", "ecr", "efs", "cloudfront", "ssm", "sfn", "eventbridge", "scheduler", "pipes"}
+    | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory"}
 )
 
 

@@ -1066,6 +1066,224 @@ def _aws_kinesisanalyticsv2_application(ctx: _Ctx) -> None:
     )
 
 
+# -- services billed only by usage -------------------------------------------------------------------
+# No fixed charge: each line reads "depends on usage" until `[usage]` gives the figure, so the
+# resource has a known cost (the unit prices) rather than none.
+
+
+def _per_million(ctx: _Ctx, name: str, key: str, usage_key: str) -> None:
+    amount = ctx.usage_number(usage_key)
+    ctx.add(name, key, None if amount.value is None else amount.value / 1e6, note=amount.note)
+
+
+def _per_unit(ctx: _Ctx, name: str, key: str, usage_key: str) -> None:
+    amount = ctx.usage_number(usage_key)
+    ctx.add(name, key, amount.value, note=amount.note)
+
+
+def _aws_sqs_queue(ctx: _Ctx) -> None:
+    fifo = bool(ctx.flag(ctx.resource.body, "fifo_queue"))
+    kind = "fifo" if fifo else "standard"
+    _per_million(ctx, f"Requests ({kind})", f"sqs.{kind}.requests", "monthly_requests")
+    ctx.note("the first million requests a month of an account are free")
+
+
+def _aws_sns_topic(ctx: _Ctx) -> None:
+    if ctx.flag(ctx.resource.body, "fifo_topic"):
+        _per_million(ctx, "FIFO publish API requests", "sns.fifo.requests", "monthly_requests")
+        return
+    _per_million(ctx, "API requests", "sns.requests", "monthly_requests")
+    ctx.note("the first million requests a month of an account are free; deliveries bill by endpoint")
+
+
+def _aws_efs_file_system(ctx: _Ctx) -> None:
+    """Storage by usage at the Standard or One Zone rate; provisioned throughput billed as provisioned."""
+    body = ctx.resource.body
+    one_zone = not isinstance(ctx.raw(body, "availability_zone_name"), _Missing)
+    kind = "one_zone" if one_zone else "standard"
+    stored = ctx.usage_number("storage_gb")
+    ctx.add(f"Storage ({kind.replace('_', ' ')})", f"efs.{kind}.storage", stored.value, note=stored.note)
+    mode, _ = ctx.text(body, "throughput_mode")
+    if mode == "provisioned":
+        mibps = ctx.number(
+            body, "provisioned_throughput_in_mibps", minimum=0, maximum=10240, what="provisioned_throughput"
+        )
+        ctx.add(
+            "Provisioned throughput",
+            "efs.provisioned_throughput",
+            mibps.value,
+            unit="MiBps",
+            note=mibps.note
+            or "all of it counted: AWS bills what exceeds the baseline the stored data earns (a bound)",
+        )
+
+
+def _aws_cloudfront_distribution(ctx: _Ctx) -> None:
+    transfer = ctx.usage_number("monthly_data_transfer_to_internet_gb")
+    ctx.add(
+        "Data transfer out to internet (US, first 10 TB)",
+        "cloudfront.us.transfer_out",
+        transfer.value,
+        note=transfer.note,
+    )
+    https = ctx.usage_number("monthly_https_requests")
+    ctx.add(
+        "HTTPS requests (US)",
+        "cloudfront.us.https_requests",
+        None if https.value is None else https.value / 1e4,
+        note=https.note,
+    )
+
+
+def _aws_apigatewayv2_api(ctx: _Ctx) -> None:
+    protocol, _ = ctx.text(ctx.resource.body, "protocol_type")
+    if protocol == "websocket":
+        _per_million(ctx, "Messages (first 1B)", "apigateway.websocket.messages", "monthly_messages")
+        minutes = ctx.usage_number("monthly_connection_mins")
+        ctx.add(
+            "Connection minutes",
+            "apigateway.websocket.connection_minutes",
+            None if minutes.value is None else minutes.value / 1e6,
+            note=minutes.note,
+        )
+        return
+    _per_million(ctx, "Requests (first 300M)", "apigateway.http.requests", "monthly_requests")
+
+
+_ROUTING_QUERIES = (
+    ("latency_routing_policy", "Latency-based routing queries", "route53.queries.latency"),
+    ("geolocation_routing_policy", "Geo DNS queries", "route53.queries.geo"),
+)
+
+
+def _aws_route53_record(ctx: _Ctx) -> None:
+    """Queries by usage at the record's routing rate; queries to alias records of AWS resources are free."""
+    body = ctx.resource.body
+    if body.nested("alias"):
+        ctx.note("queries to an alias of an AWS resource are free")
+        return
+    for block, name, key in _ROUTING_QUERIES:
+        if body.nested(block):
+            _per_million(
+                ctx,
+                f"{name} (first 1B)",
+                key,
+                "monthly_latency_based_queries" if "latency" in key else "monthly_geo_queries",
+            )
+            return
+    _per_million(ctx, "Standard queries (first 1B)", "route53.queries.standard", "monthly_standard_queries")
+
+
+def _aws_ssm_parameter(ctx: _Ctx) -> None:
+    tier, note = ctx.text(ctx.resource.body, "tier")
+    if tier == "advanced":
+        ctx.add("Parameter storage (advanced)", "ssm.parameter.advanced", 1.0, unit="months")
+        interactions = ctx.usage_number("api_throughput_limit_requests", "monthly_api_interactions")
+        ctx.add(
+            "API interactions (advanced)",
+            "ssm.parameter.advanced.api",
+            None if interactions.value is None else interactions.value / 1e4,
+            note=interactions.note,
+        )
+    elif tier == "intelligent-tiering" or note:
+        ctx.add(
+            "Parameter storage",
+            None,
+            1.0,
+            unit="months",
+            missing_note=note or "intelligent-tiering picks standard or advanced when the value is written",
+        )
+    else:
+        ctx.note("standard parameters are free")
+
+
+def _aws_sfn_state_machine(ctx: _Ctx) -> None:
+    kind, _ = ctx.text(ctx.resource.body, "type")
+    if kind == "express":
+        _per_million(ctx, "Requests", "sfn.express.requests", "monthly_requests")
+        ctx.note("express workflows also bill duration by memory (depends on usage, not priced)")
+        return
+    transitions = ctx.usage_number("monthly_transitions")
+    ctx.add(
+        "State transitions",
+        "sfn.standard.transitions",
+        None if transitions.value is None else transitions.value / 1e3,
+        note=transitions.note,
+    )
+
+
+def _glue_dpu_hours(ctx: _Ctx) -> None:
+    hours = ctx.usage_number("monthly_hours")
+    body = ctx.resource.body
+    dpus = ctx.number(body, "max_capacity", minimum=0, maximum=MAX_COUNT, what="max_capacity")
+    if dpus.value is None and not dpus.note:
+        workers = ctx.number(body, "number_of_workers", minimum=0, maximum=MAX_COUNT)
+        wtype, _ = ctx.text(body, "worker_type")
+        per_worker = {"standard": 1.0, "g.1x": 1.0, "g.2x": 2.0, "g.4x": 4.0, "g.8x": 8.0, "g.025x": 0.25}
+        if workers.value is not None and wtype in per_worker:
+            dpus = _Number(workers.value * per_worker[wtype])
+    qty = None if hours.value is None or dpus.value is None else hours.value * dpus.value
+    ctx.add(
+        "Duration (DPU-hours)", "glue.dpu_hour", qty, note=_join(hours.note, dpus.note if hours.value else "")
+    )
+
+
+def _aws_glue_crawler(ctx: _Ctx) -> None:
+    _per_unit(ctx, "Duration (DPU-hours)", "glue.dpu_hour", "monthly_hours")
+
+
+def _aws_codebuild_project(ctx: _Ctx) -> None:
+    env = ctx.first_block("environment")
+    compute, note = ctx.text(env, "compute_type")
+    kind, _ = ctx.text(env, "type")
+    os_name = "windows" if kind and "windows" in kind else "linux"
+    size = compute.replace("build_", "") if compute else None
+    minutes = ctx.usage_number("monthly_build_mins")
+    ctx.add(
+        f"Build minutes ({os_name}, {size or '?'})",
+        f"codebuild.{os_name}.{size}" if size else None,
+        minutes.value,
+        unit="minutes",
+        note=minutes.note,
+        missing_note=note or "environment.compute_type is not set",
+    )
+
+
+def _aws_codepipeline(ctx: _Ctx) -> None:
+    kind, note = ctx.text(ctx.resource.body, "pipeline_type")
+    if kind == "v2" or note:
+        minutes = ctx.usage_number("monthly_action_execution_minutes")
+        ctx.add(
+            "Action execution minutes (V2)",
+            None if note else "codepipeline.v2.action_minute",
+            minutes.value,
+            unit="minutes",
+            note=minutes.note,
+            missing_note=note,
+        )
+        return
+    ctx.add("Active pipeline (V1)", "codepipeline.v1.pipeline", 1.0, unit="months")
+
+
+def _aws_config_config_rule(ctx: _Ctx) -> None:
+    _per_unit(ctx, "Rule evaluations (first 100K)", "config.rule_evaluation", "monthly_rule_evaluations")
+
+
+def _aws_acm_certificate(ctx: _Ctx) -> None:
+    """Public certificates are free; one issued by a private CA bills per certificate issued."""
+    if isinstance(ctx.raw(ctx.resource.body, "certificate_authority_arn"), _Missing):
+        ctx.note("public certificates are free")
+        return
+    _per_unit(
+        ctx, "Private certificates issued (first 1,000)", "acmpca.certificate.first1k", "monthly_requests"
+    )
+
+
+def _aws_service_discovery_dns_namespace(ctx: _Ctx) -> None:
+    ctx.add("Hosted zone (created for the namespace)", "route53.zone", 1.0, unit="zones")
+    ctx.note("registered instances and lookups bill by usage")
+
+
 SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_msk_cluster": _aws_msk_cluster,
     "aws_opensearch_domain": _search_domain,
@@ -1116,6 +1334,42 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_kinesis_stream": _aws_kinesis_stream,
     "aws_kinesis_firehose_delivery_stream": _aws_kinesis_firehose_delivery_stream,
     "aws_kinesisanalyticsv2_application": _aws_kinesisanalyticsv2_application,
+    "aws_acm_certificate": _aws_acm_certificate,
+    "aws_sqs_queue": _aws_sqs_queue,
+    "aws_sns_topic": _aws_sns_topic,
+    "aws_ecr_repository": lambda ctx: _per_unit(ctx, "Storage", "ecr.storage", "storage_gb"),
+    "aws_efs_file_system": _aws_efs_file_system,
+    "aws_cloudfront_distribution": _aws_cloudfront_distribution,
+    "aws_api_gateway_rest_api": lambda ctx: _per_million(
+        ctx, "Requests (first 333M)", "apigateway.rest.requests", "monthly_requests"
+    ),
+    "aws_apigatewayv2_api": _aws_apigatewayv2_api,
+    "aws_route53_record": _aws_route53_record,
+    "aws_ssm_parameter": _aws_ssm_parameter,
+    "aws_sfn_state_machine": _aws_sfn_state_machine,
+    "aws_cloudwatch_event_bus": lambda ctx: _per_million(
+        ctx, "Custom events published", "eventbridge.custom_events", "monthly_custom_events"
+    ),
+    "aws_scheduler_schedule": lambda ctx: _per_million(
+        ctx, "Invocations", "scheduler.invocations", "monthly_invocations"
+    ),
+    "aws_pipes_pipe": lambda ctx: _per_million(ctx, "Requests", "pipes.requests", "monthly_requests"),
+    "aws_cloudwatch_event_api_destination": lambda ctx: _per_million(
+        ctx, "Invocations", "eventbridge.api_destination", "monthly_invocations"
+    ),
+    "aws_glue_job": _glue_dpu_hours,
+    "aws_glue_crawler": _aws_glue_crawler,
+    "aws_codebuild_project": _aws_codebuild_project,
+    "aws_codepipeline": _aws_codepipeline,
+    "aws_config_config_rule": _aws_config_config_rule,
+    "aws_service_discovery_private_dns_namespace": _aws_service_discovery_dns_namespace,
+    "aws_service_discovery_public_dns_namespace": _aws_service_discovery_dns_namespace,
+    "aws_s3_bucket_analytics_configuration": lambda ctx: _per_million(
+        ctx, "Objects monitored", "s3_analytics.objects", "monthly_monitored_objects"
+    ),
+    "aws_s3_bucket_inventory": lambda ctx: _per_million(
+        ctx, "Objects listed", "s3_inventory.objects", "monthly_listed_objects"
+    ),
 }
 
 # No charge by themselves: a task definition is priced on the service that runs it.
