@@ -33,13 +33,19 @@ from lsprotocol import types as lsp
 SERVER = [sys.executable, "-m", "advisor", "serve"]
 LINUX = sys.platform.startswith("linux")
 
+
 # 50,000 instances (the most one root module may have) of a block with an expression per instance:
 # a tiny file, and over ten seconds of evaluating, pricing and checking.
-SLOW = "".join(
-    f'resource "aws_instance" "i{b}" {{\n  count         = 10000\n  instance_type = "m4.large"\n'
-    f'  tags          = {{ Name = "i-${{count.index}}" }}\n}}\n'
-    for b in range(5)
-)
+def counted(blocks: int) -> str:
+    """`blocks` resource blocks of 10,000 instances each (`count`), an expression in every instance."""
+    return "".join(
+        f'resource "aws_instance" "i{b}" {{\n  count         = 10000\n  instance_type = "m4.large"\n'
+        f'  tags          = {{ Name = "i-${{count.index}}" }}\n}}\n'
+        for b in range(blocks)
+    )
+
+
+SLOW = counted(5)
 
 
 def volumes(count: int) -> str:
@@ -295,6 +301,22 @@ async def test_a_slow_module_is_stopped_and_never_holds_up_other_files(tmp_path:
         # and the server is still itself: an edit elsewhere is analysed as usual
         v = s.insert(fast, 0, 0, "# edited\n")
         assert (await s.wait_for(fast, version=v)).diagnostics
+
+
+async def test_long_runs_never_hold_up_other_files_whatever_the_budget(tmp_path: Path) -> None:
+    """With a budget long enough for slow modules to finish, they still do not queue the others."""
+    slow_text = counted(3)  # 30,000 instances: several seconds
+    async with editor(tmp_path, init={"analysisTimeoutSeconds": 600}) as s:
+        slow = [s.open(f"slow{i}/main.tf", slow_text) for i in range(2)]  # as many as the threads
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        fast = s.open("fast/main.tf", GP2)
+        p = await s.wait_for(fast, version=1, timeout=60)
+        assert [str(d.code) for d in p.diagnostics] == ["ebs-gp2-to-gp3"]
+        assert time.monotonic() - started < 6, "the other file waited for the slow modules"
+        assert not [q for q in s.published if q.uri in slow], "the slow modules were not that slow"
+        for uri in slow:
+            assert (await s.wait_for(uri, version=1, timeout=120)).diagnostics  # and they do finish
 
 
 # -- workspace scan ----------------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ so a slow module does not hold up the buffer being typed in elsewhere.
 A run has a time budget (the user's `analysisTimeoutSeconds`, 10 s by default). The engine checks it at
 coarse points (`advisor.deadline`): a module that uses it up is stopped, and its documents get a warning
 that says so instead of findings. A run that passes its budget by `OVERDUE_GRACE` without reaching a
-check point is reported the same way and left to finish on its own thread; later runs get a new pool,
-so that it never holds up the other files.
+check point is reported the same way and left to finish on its thread. Whatever the budget, long runs
+never hold up the others: when every editor thread has been busy for over `LONG_RUN` seconds, a new
+run (or one still waiting for a thread) goes to one of `SPARE_THREADS` spare threads.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ T = TypeVar("T")
 # of a small one behind it. Runs of the same unit never overlap (see ModuleState.lock).
 EDITOR_THREADS = 2
 FRESH_TIMEOUT = 20.0
-OVERDUE_GRACE = 5.0  # seconds past its budget after which a run's thread is given up for other files
+OVERDUE_GRACE = 5.0  # seconds past its budget after which a run is reported stopped while it goes on
+LONG_RUN = 2.0  # seconds after which a run on an editor thread no longer counts as about to finish
+SPARE_THREADS = 4
 STOPPED = "analysis-stopped"  # the code of the warning on a module whose analysis was stopped
 
 
@@ -352,10 +355,6 @@ class Collector:
             self._timer = None
 
 
-def _editor_pool() -> concurrent.futures.ThreadPoolExecutor:
-    return concurrent.futures.ThreadPoolExecutor(EDITOR_THREADS, thread_name_prefix="advisor-analysis")
-
-
 @dataclass(slots=True)
 class ModuleState:
     """Scheduling state of one unit with open documents; dropped when its last document closes."""
@@ -392,7 +391,11 @@ class Analyzer:
         self.ready = asyncio.Event()
         self.modules: dict[str, ModuleState] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self.pool = _editor_pool()
+        self.pool = concurrent.futures.ThreadPoolExecutor(
+            EDITOR_THREADS, thread_name_prefix="advisor-analysis"
+        )
+        self.spare = concurrent.futures.ThreadPoolExecutor(SPARE_THREADS, thread_name_prefix="advisor-spare")
+        self._started: dict[object, float] = {}  # the runs on `pool`'s threads: when each started
         self.last_seconds = 0.0
         self.generation = 0  # bumped when settings, configs or files on disk change
         self.time_budget: float | None = None  # seconds per run (the user's setting; None: unbounded)
@@ -465,16 +468,8 @@ class Analyzer:
             if last is not None and last.generation == snap.generation:
                 snap.converted = last.converted
             state.running_versions = snap.versions
-            future = asyncio.get_running_loop().run_in_executor(self.pool, compute, snap)
             try:
-                try:
-                    overdue = snap.budget + OVERDUE_GRACE if snap.budget is not None else None
-                    result = await asyncio.wait_for(asyncio.shield(future), overdue)
-                except asyncio.TimeoutError:
-                    self._give_up_thread(unit)
-                    self._deliver(state, stopped(snap, snap.budget or 0.0))
-                    # still holding the unit's lock: runs of one module never overlap
-                    result = await future
+                result = await self._execute(state, snap)
             except Exception as exc:
                 log.exception("analysis of %s failed", unit.key)
                 result = failed(snap, exc)
@@ -482,14 +477,45 @@ class Analyzer:
                 state.running_versions = None
         self._deliver(state, result)
 
-    def _give_up_thread(self, unit: Unit) -> None:
-        """A run went past its budget without reaching a check point: its thread stays with it until
-        it ends by itself, and the runs of other modules get a new pool."""
-        log.error(
-            "the analysis of %s did not stop at its time budget; it goes on in the background", unit.key
-        )
-        self.pool.shutdown(wait=False)
-        self.pool = _editor_pool()
+    async def _execute(self, state: ModuleState, snap: Snapshot) -> ModuleResult:
+        """`compute` on an editor thread, or on a spare one while long runs hold every editor thread.
+
+        Called with the unit's lock held, and returns only when the thread is done with the run, so
+        runs of one module never overlap, even one that overstays its budget."""
+        job = self._submit(snap)
+        waiter = asyncio.wrap_future(job)
+        while not job.running() and not job.done():  # waiting for a thread
+            await asyncio.wait({waiter}, timeout=LONG_RUN)
+            if not job.running() and self._editor_threads_held() and job.cancel():
+                job = self.spare.submit(compute, snap)
+                waiter = asyncio.wrap_future(job)
+        overdue = snap.budget + OVERDUE_GRACE if snap.budget is not None else None
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter), overdue)
+        except asyncio.TimeoutError:
+            log.error("the analysis of %s did not stop at its time budget; it goes on", snap.unit.key)
+            self._deliver(state, stopped(snap, snap.budget or 0.0))
+            return await waiter
+
+    def _submit(self, snap: Snapshot) -> concurrent.futures.Future[ModuleResult]:
+        if self._editor_threads_held():
+            return self.spare.submit(compute, snap)
+        return self.pool.submit(self._timed, snap)
+
+    def _timed(self, snap: Snapshot) -> ModuleResult:
+        """`compute` on an editor thread, recording how long that thread has been busy with it."""
+        key = object()
+        self._started[key] = time.monotonic()
+        try:
+            return compute(snap)
+        finally:
+            del self._started[key]
+
+    def _editor_threads_held(self) -> bool:
+        """Whether every editor thread is busy with a run that started over `LONG_RUN` seconds ago."""
+        now = time.monotonic()
+        started = list(self._started.values())
+        return len(started) >= EDITOR_THREADS and all(now - t > LONG_RUN for t in started)
 
     def _deliver(self, state: ModuleState, result: ModuleResult) -> None:
         """Publish a finished run and wake whoever waits for it (unless its unit was closed since)."""
@@ -628,6 +654,7 @@ class Analyzer:
             if state.pending is not None:
                 state.pending.cancel()
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self.spare.shutdown(wait=False, cancel_futures=True)
 
 
 def describe(result: ModuleResult | None) -> dict[str, Any]:
