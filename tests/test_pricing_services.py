@@ -708,3 +708,371 @@ Resources:
     assert near(res["Endpoint"]["monthly_cost"], 3 * HOURS * 0.01)
     assert near(res["Broker"]["monthly_cost"], HOURS * 0.288)
     assert near(res["Sftp"]["monthly_cost"], HOURS * 0.30)
+
+
+FIXED_TF = """
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_fsx_windows_file_system" "multi" {
+  storage_capacity    = 300
+  subnet_ids          = ["subnet-a", "subnet-b"]
+  throughput_capacity = 1024
+  deployment_type     = "MULTI_AZ_1"
+  storage_type        = "HDD"
+}
+
+resource "aws_fsx_windows_file_system" "single" {
+  storage_capacity    = 32
+  subnet_ids          = ["subnet-a"]
+  throughput_capacity = 8
+}
+
+resource "aws_fsx_openzfs_file_system" "zfs" {
+  storage_capacity    = 300
+  subnet_ids          = ["subnet-a"]
+  throughput_capacity = 1024
+  deployment_type     = "SINGLE_AZ_1"
+  disk_iops_configuration {
+    mode = "USER_PROVISIONED"
+    iops = 1000
+  }
+  root_volume_configuration {
+    data_compression_type = "LZ4"
+  }
+}
+
+resource "aws_fsx_lustre_file_system" "scratch" {
+  storage_capacity = 1200
+  subnet_ids       = ["subnet-a"]
+}
+
+resource "aws_fsx_lustre_file_system" "persistent" {
+  storage_capacity            = 2400
+  subnet_ids                  = ["subnet-a"]
+  deployment_type             = "PERSISTENT_2"
+  per_unit_storage_throughput = 250
+}
+
+resource "aws_api_gateway_stage" "cached" {
+  rest_api_id           = "api"
+  stage_name            = "prod"
+  deployment_id         = "d"
+  cache_cluster_enabled = true
+  cache_cluster_size    = "6.1"
+}
+
+resource "aws_api_gateway_stage" "plain" {
+  rest_api_id   = "api"
+  stage_name    = "dev"
+  deployment_id = "d"
+}
+
+resource "aws_ec2_host" "c5" {
+  instance_type     = "c5.18xlarge"
+  availability_zone = "us-east-1a"
+}
+
+resource "aws_ec2_host" "r6i" {
+  instance_family   = "r6i"
+  availability_zone = "us-east-1a"
+}
+
+resource "aws_mwaa_environment" "airflow" {
+  name               = "airflow"
+  environment_class  = "mw1.medium"
+  min_workers        = 3
+  schedulers         = 3
+  dag_s3_path        = "dags/"
+  execution_role_arn = "arn:aws:iam::123456789012:role/r"
+  source_bucket_arn  = "arn:aws:s3:::bucket"
+  network_configuration {
+    security_group_ids = ["sg-1"]
+    subnet_ids         = ["subnet-a", "subnet-b"]
+  }
+}
+
+resource "aws_acmpca_certificate_authority" "ca" {
+  certificate_authority_configuration {
+    key_algorithm     = "RSA_4096"
+    signing_algorithm = "SHA512WITHRSA"
+    subject {
+      common_name = "example.com"
+    }
+  }
+}
+
+resource "aws_dx_connection" "dx" {
+  name      = "dx"
+  bandwidth = "10Gbps"
+  location  = "EqDC2"
+}
+
+resource "aws_dx_gateway_association" "tgw" {
+  dx_gateway_id         = "dx-1"
+  associated_gateway_id = "tgw-123456"
+}
+
+resource "aws_ec2_client_vpn_network_association" "assoc" {
+  client_vpn_endpoint_id = "cvpn-1"
+  subnet_id              = "subnet-a"
+}
+
+resource "aws_globalaccelerator_accelerator" "ga" {
+  name = "ga"
+}
+
+resource "aws_wafv2_web_acl" "acl" {
+  name  = "acl"
+  scope = "REGIONAL"
+  default_action {
+    allow {}
+  }
+  rule {
+    name     = "one"
+    priority = 1
+  }
+  rule {
+    name     = "two"
+    priority = 2
+  }
+  visibility_config {
+    cloudwatch_metrics_enabled = false
+    metric_name                = "acl"
+    sampled_requests_enabled   = false
+  }
+}
+
+resource "aws_route53_health_check" "https" {
+  fqdn              = "example.com"
+  type              = "HTTPS_STR_MATCH"
+  request_interval  = 10
+  measure_latency   = true
+  failure_threshold = 3
+}
+
+resource "aws_kinesis_stream" "provisioned" {
+  name        = "s"
+  shard_count = 4
+}
+
+resource "aws_kinesis_stream" "on_demand" {
+  name = "o"
+  stream_mode_details {
+    stream_mode = "ON_DEMAND"
+  }
+}
+
+resource "aws_kinesis_firehose_delivery_stream" "to_search" {
+  name        = "f"
+  destination = "elasticsearch"
+  elasticsearch_configuration {
+    domain_arn = "arn:aws:es:us-east-1:123456789012:domain/d"
+    role_arn   = "arn:aws:iam::123456789012:role/r"
+    index_name = "i"
+    vpc_config {
+      subnet_ids         = ["subnet-a", "subnet-b", "subnet-c"]
+      security_group_ids = ["sg-1"]
+      role_arn           = "arn:aws:iam::123456789012:role/r"
+    }
+  }
+}
+"""
+
+
+def test_fixed_charges_of_more_services(tmp_path: Path) -> None:
+    res = by_address(cost_report(tmp_path, {"main.tf": FIXED_TF}))
+
+    # FSx for Windows File Server page, us-east-1. Multi-AZ: HDD $0.025/GB-month, throughput
+    # $4.50/MBps-month. Single-AZ (the default deployment), SSD (the default storage): $0.13, $2.30.
+    assert near(res["aws_fsx_windows_file_system.multi"]["monthly_cost"], 300 * 0.025 + 1024 * 4.50)
+    assert near(res["aws_fsx_windows_file_system.single"]["monthly_cost"], 32 * 0.13 + 8 * 2.30)
+    backup = component(res["aws_fsx_windows_file_system.multi"], "Backup storage")
+    assert backup["quantity"] is None and backup["unit_price"] == 0.05  # depends on usage
+
+    # FSx for OpenZFS Single-AZ 1: SSD $0.09/GB-month, throughput $0.26/MBps-month, SSD IOPS
+    # $0.006/IOPS-month above the 3 per GB included (1000 - 900 = 100). Compression does not lower
+    # the bill: the 300 GB provisioned are billed.
+    zfs = res["aws_fsx_openzfs_file_system.zfs"]
+    assert near(zfs["monthly_cost"], 300 * 0.09 + 1024 * 0.26 + 100 * 0.006)
+
+    # FSx for Lustre: scratch $0.14/GB-month; Persistent 2 at 250 MB/s/TiB $0.21/GB-month
+    assert near(res["aws_fsx_lustre_file_system.scratch"]["monthly_cost"], 1200 * 0.14)
+    assert near(res["aws_fsx_lustre_file_system.persistent"]["monthly_cost"], 2400 * 0.21)
+
+    # API Gateway: a 6.1 GB cache $0.20/hour; a stage without cache is free
+    assert near(res["aws_api_gateway_stage.cached"]["monthly_cost"], HOURS * 0.20)
+    assert res["aws_api_gateway_stage.plain"]["monthly_cost"] == 0
+    assert res["aws_api_gateway_stage.plain"]["components"] == []
+
+    # Dedicated host c5 $3.366/hour; a family the catalog lacks is counted with an unknown price
+    assert near(res["aws_ec2_host.c5"]["monthly_cost"], HOURS * 3.366)
+    r6i = component(res["aws_ec2_host.r6i"], "Dedicated host")
+    assert r6i["quantity"] == HOURS and r6i["unit_price"] is None
+    assert res["aws_ec2_host.r6i"]["monthly_cost"] is None
+
+    # MWAA medium: environment $0.74/hour (two schedulers and one worker included), two more
+    # workers and one more scheduler at $0.11/hour each
+    assert near(res["aws_mwaa_environment.airflow"]["monthly_cost"], HOURS * (0.74 + 2 * 0.11 + 0.11))
+
+    # Private CA (general purpose) $400/month; certificates depend on usage
+    assert near(res["aws_acmpca_certificate_authority.ca"]["monthly_cost"], 400.0)
+
+    # Direct Connect 10 Gbps port $2.25/hour; a DX gateway associated with a transit gateway is a
+    # transit gateway attachment ($0.05/hour); a Client VPN association $0.10/hour
+    assert near(res["aws_dx_connection.dx"]["monthly_cost"], HOURS * 2.25)
+    assert near(res["aws_dx_gateway_association.tgw"]["monthly_cost"], HOURS * 0.05)
+    assert near(res["aws_ec2_client_vpn_network_association.assoc"]["monthly_cost"], HOURS * 0.10)
+
+    # Global Accelerator fixed fee $0.025/hour
+    assert near(res["aws_globalaccelerator_accelerator.ga"]["monthly_cost"], HOURS * 0.025)
+
+    # WAF: $5 per web ACL and $1 per rule a month
+    assert near(res["aws_wafv2_web_acl.acl"]["monthly_cost"], 5.0 + 2 * 1.0)
+
+    # Route 53 health check to an AWS endpoint $0.50/month, plus three optional features
+    # (HTTPS, string matching, fast interval) ... and latency measurement: four at $1.00
+    assert near(res["aws_route53_health_check.https"]["monthly_cost"], 0.50 + 4 * 1.00)
+
+    # Kinesis Data Streams: a shard $0.015/hour; an on-demand stream $0.04/hour
+    assert near(res["aws_kinesis_stream.provisioned"]["monthly_cost"], 4 * HOURS * 0.015)
+    assert near(res["aws_kinesis_stream.on_demand"]["monthly_cost"], HOURS * 0.04)
+
+    # Firehose into a VPC: $0.01 per availability-zone hour (three subnets); data is usage
+    firehose = res["aws_kinesis_firehose_delivery_stream.to_search"]
+    assert near(firehose["monthly_cost"], 3 * HOURS * 0.01)
+    ingested = component(firehose, "Data ingested")
+    assert ingested["quantity"] is None and ingested["unit_price"] == 0.029
+
+
+USAGE_TF = """
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+}
+
+resource "aws_sns_topic" "alerts" {
+  name = "alerts"
+}
+
+resource "aws_efs_file_system" "shared" {
+  throughput_mode                 = "provisioned"
+  provisioned_throughput_in_mibps = 10
+}
+
+resource "aws_ssm_parameter" "advanced" {
+  name  = "p"
+  type  = "String"
+  value = "v"
+  tier  = "Advanced"
+}
+
+resource "aws_ssm_parameter" "standard" {
+  name  = "s"
+  type  = "String"
+  value = "v"
+}
+
+resource "aws_route53_record" "www" {
+  zone_id = "Z1"
+  name    = "www"
+  type    = "A"
+  ttl     = 300
+  records = ["10.0.0.1"]
+}
+
+resource "aws_s3_object" "file" {
+  bucket = "b"
+  key    = "k"
+}
+
+resource "aws_cloudwatch_event_rule" "nightly" {
+  schedule_expression = "rate(1 day)"
+}
+
+resource "aws_ebs_volume" "unknown_size" {
+  availability_zone = "us-east-1a"
+  size              = var.size
+  type              = "gp3"
+}
+
+variable "size" {}
+"""
+
+
+def test_usage_priced_services_and_known_free_types(tmp_path: Path) -> None:
+    usage = '[usage]\n"aws_sqs_queue.jobs" = { monthly_requests = 30_000_000 }\n'
+    report = cost_report(tmp_path, {"main.tf": USAGE_TF, ".advisor.toml": usage})
+    res = by_address(report)
+    # SQS standard queue: $0.40 per million requests, 30M configured
+    assert near(res["aws_sqs_queue.jobs"]["monthly_cost"], 30 * 0.40)
+    # SNS API requests $0.50 per million: no usage configured, so "depends on usage", not unknown
+    sns = component(res["aws_sns_topic.alerts"], "API requests")
+    assert sns["quantity"] is None and sns["unit_price"] == 0.50
+    assert res["aws_sns_topic.alerts"]["monthly_cost"] == 0
+    # EFS provisioned throughput $6.00 per MiB/s-month (storage is usage)
+    assert near(res["aws_efs_file_system.shared"]["monthly_cost"], 10 * 6.00)
+    # SSM: an advanced parameter $0.05/month; standard parameters are free
+    assert near(res["aws_ssm_parameter.advanced"]["monthly_cost"], 0.05)
+    assert res["aws_ssm_parameter.standard"]["components"] == []
+    # Route 53 standard queries $0.40 per million (usage)
+    queries = component(res["aws_route53_record.www"], "Standard queries")
+    assert queries["unit_price"] == 0.40 and queries["quantity"] is None
+    # objects and event rules cost nothing by themselves: known free, not "not priced"
+    for free in ("aws_s3_object.file", "aws_cloudwatch_event_rule.nightly"):
+        assert res[free]["components"] == [] and res[free]["monthly_cost"] == 0
+    assert report["not_priced"] == []
+    # a size that cannot be known makes the cost unknown, never $0
+    assert res["aws_ebs_volume.unknown_size"]["monthly_cost"] is None
+
+
+def test_cloudformation_free_and_usage_types(tmp_path: Path) -> None:
+    template = """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {}
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: g
+  Handle:
+    Type: AWS::CloudFormation::WaitConditionHandle
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      FifoQueue: true
+  Files:
+    Type: AWS::FSx::FileSystem
+    Properties:
+      FileSystemType: LUSTRE
+      StorageCapacity: 1200
+      SubnetIds: [subnet-a]
+  Cache:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: api
+      CacheClusterEnabled: true
+      CacheClusterSize: "0.5"
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties:
+      ShardCount: 2
+"""
+    report = cost_report(tmp_path, {"template.yaml": template})
+    res = by_address(report)
+    for free in ("Role", "Group", "Handle"):
+        assert res[free]["components"] == [] and res[free]["monthly_cost"] == 0
+    # FIFO queue requests $0.50 per million (usage)
+    fifo = component(res["Queue"], "Requests (fifo)")
+    assert fifo["unit_price"] == 0.50 and fifo["quantity"] is None
+    # API Gateway 0.5 GB cache $0.02/hour; Kinesis shard $0.015/hour
+    assert near(res["Cache"]["monthly_cost"], HOURS * 0.02)
+    assert near(res["Stream"]["monthly_cost"], 2 * HOURS * 0.015)
+    # FSx through CloudFormation has no mapping yet: it stays "not priced", never $0
+    assert report["not_priced"] == ["Files"]
