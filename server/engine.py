@@ -79,6 +79,8 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     # with the disk cache: every file (by digest) and folder listing the analysis was made from
     inputs: list[tuple[str, Any]] = field(default_factory=list)
+    # the `source` of each module call from a registry or git that is not in .terraform/modules
+    remote_modules: list[Span] = field(default_factory=list)
 
     @property
     def monthly_cost(self) -> float:
@@ -87,6 +89,16 @@ class Analysis:
     @property
     def monthly_savings(self) -> float:
         return round(sum(f.monthly_savings or 0.0 for f in self.findings if (f.monthly_savings or 0) > 0), 2)
+
+
+REMOTE_MODULE = "module call not analysed (registry/git): run `terraform init`, or pass a plan JSON"
+
+
+def remote_modules_notice(count: int) -> str:
+    """The line that ends `lint` and `cost` text output when registry or git module calls were not
+    followed (their modules are not in .terraform/modules): their resources are not in the figures."""
+    calls = "module call" if count == 1 else "module calls"
+    return f"{count} {calls} not analysed (registry/git): run `terraform init`, or pass a plan JSON"
 
 
 # -- discovering files ---------------------------------------------------------------------------------
@@ -249,6 +261,7 @@ class ModuleOutcome:
     files: list[str] = field(default_factory=list)
     read_errors: list[ParseError] = field(default_factory=list)
     inputs: list[tuple[str, Any]] = field(default_factory=list)  # with the disk cache: see `_inputs_of`
+    remote_modules: list[Span] = field(default_factory=list)  # see `Analysis.remote_modules`
 
 
 def analyze_module(job: ModuleJob) -> ModuleOutcome:
@@ -585,6 +598,7 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         result.notes,
         result.files,
         read_errors,
+        remote_modules=result.remote_modules,
     )
 
 
@@ -723,6 +737,7 @@ def analyze_paths(
         analysis.costs.extend(o.costs)
         analysis.not_priced.extend(o.not_priced)
         analysis.notes.extend(o.notes)
+        analysis.remote_modules.extend(o.remote_modules)
         for f in o.findings:
             fkey = (
                 f.rule,
@@ -746,6 +761,7 @@ def analyze_paths(
     analysis.costs.sort(key=lambda c: (c.path, c.line, c.address))
     analysis.resources.sort(key=lambda r: (r.path, r.span.line, r.address))
     analysis.not_priced.sort()
+    analysis.remote_modules = sorted(set(analysis.remote_modules), key=lambda s: (s.path, s.line, s.column))
     return analysis
 
 

@@ -33,7 +33,7 @@ from advisor.iac.hcl_ast import (
 )
 from advisor.iac.hcl_eval import Budget, Evaluator, Scope
 from advisor.iac.hcl_parse import HclFile, Locator, ParsedItem, parse_hcl
-from advisor.model import Block, ParseError, Relocation, Resource, Value, base_address
+from advisor.model import Block, ParseError, Relocation, Resource, Span, Value, base_address
 
 # Limits on what one configuration can make Advisor evaluate. Past one, the block is not expanded and an
 # error (incomplete: batch runs exit 3) says so: a total that leaves instances out is never silent.
@@ -111,6 +111,8 @@ class ModuleResult:
     # resources reused from a previous run at a new place → (the old resource, how it moved)
     relocated: dict[int, tuple[Resource, Relocation]] = field(default_factory=dict)
     resource_ignores: dict[str, set[str]] = field(default_factory=dict)  # address → rule ids (metadata)
+    # the `source` of each module call from a registry or git whose module is not in .terraform/modules
+    remote_modules: list[Span] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -706,10 +708,17 @@ class ModuleEvaluator:
             self.result.notes.append(f"module.{name}: source is not a literal string; skipped")
             return
         child_dir = self._module_dir(name, source)
+        if child_dir is None and _is_local(source):
+            self.result.notes.append(f"module.{name}: local source {source!r} is not a folder; skipped")
+            return
         if child_dir is None:
             self.result.notes.append(
                 f"module.{name}: remote source {source!r} not found in .terraform/modules; skipped"
             )
+            assert src_attr is not None
+            where = pi.at.span(src_attr.expr.pos)
+            if where not in self.result.remote_modules:
+                self.result.remote_modules.append(where)
             return
         real = os.path.realpath(child_dir)
         cycle = [address for address, directory in self.calls if directory == real]
@@ -756,6 +765,9 @@ class ModuleEvaluator:
             self.result.resources.extend(sub.resources)
             self.result.notes.extend(sub.notes)
             self.result.sensitive_variables |= sub.sensitive_variables
+            for where in sub.remote_modules:
+                if where not in self.result.remote_modules:
+                    self.result.remote_modules.append(where)
             for e in sub.errors:
                 if e not in self.result.errors:
                     self.result.errors.append(e)
@@ -765,7 +777,7 @@ class ModuleEvaluator:
         self._report_limits()
 
     def _module_dir(self, name: str, source: str) -> str | None:
-        if source.startswith(("./", "../")) or source in (".", ".."):
+        if _is_local(source):
             path = os.path.normpath(os.path.join(self.dir, source))
             return path if os.path.isdir(path) else None
         manifest = os.path.join(self.root_dir, ".terraform", "modules", "modules.json")
@@ -783,6 +795,11 @@ class ModuleEvaluator:
                 path = os.path.normpath(os.path.join(self.root_dir, e["Dir"]))
                 return path if os.path.isdir(path) else None
         return None
+
+
+def _is_local(source: str) -> bool:
+    """A module source that is a path (Terraform's rule: it starts with `./` or `../`)."""
+    return source.startswith(("./", "../")) or source in (".", "..")
 
 
 def _where(at: Locator, attr: Attribute) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.engine import Analysis
+from advisor.engine import Analysis, remote_modules_notice
 from advisor.report.common import incomplete, json_text, printable, rel
 
 
@@ -126,4 +126,6 @@ def render_text(analysis: Analysis, unit: tuple[str, float] | None = None) -> st
             f"The total is incomplete: {unanalysed} error{'s' if unanalysed != 1 else ''} above left input "
             "unanalysed, and its resources are not counted."
         )
+    if analysis.remote_modules:  # their resources are not in the total
+        lines.append(remote_modules_notice(len(analysis.remote_modules)))
     return "\n".join(lines) + "\n"

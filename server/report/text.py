@@ -7,7 +7,7 @@ import re
 import textwrap
 from typing import TextIO
 
-from advisor.engine import Analysis
+from advisor.engine import Analysis, remote_modules_notice
 from advisor.report.common import incomplete, printable, rel
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "hint": "2"}
@@ -77,4 +77,6 @@ def render(analysis: Analysis, color: bool = False, unit: tuple[str, float] | No
     if out:
         out.append("")
     out.append(summary)
+    if analysis.remote_modules:  # their resources are not in the figures above
+        out.append(remote_modules_notice(len(analysis.remote_modules)))
     return "\n".join(out) + "\n"

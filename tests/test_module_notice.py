@@ -1,0 +1,147 @@
+"""Module calls from a registry or git that are not in `.terraform/modules`: the run says how many it
+could not analyse (text output of `lint` and `cost`, JSON notes) and the language server shows an
+information diagnostic on each call's `source`. Through the real command line and the real server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from conftest import run_cli
+from lsp_fixtures.harness import Editor, editor
+from lsprotocol import types as lsp
+
+NOTICE = "3 module calls not analysed (registry/git): run `terraform init`, or pass a plan JSON"
+
+ROOT_TF = """module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "5.0.0"
+}
+
+module "db" {
+  source = "git::https://example.com/db.git?ref=v1"
+}
+
+module "local" {
+  for_each = toset(["a", "b"])
+  source   = "./child"
+}
+"""
+CHILD_TF = """module "bucket" {
+  source = "github.com/example/s3"
+}
+
+resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  type              = "gp3"
+  size              = 10
+}
+"""
+
+
+def _tree(root: Path) -> Path:
+    (root / "child").mkdir(parents=True)
+    (root / "main.tf").write_text(ROOT_TF)
+    (root / "child" / "main.tf").write_text(CHILD_TF)
+    return root
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {"ADVISOR_CACHE_DIR": str(tmp_path / "cache")}
+
+
+@pytest.mark.parametrize("command", ["lint", "cost"])
+def test_text_output_ends_with_the_count_of_module_calls_not_analysed(tmp_path: Path, command: str) -> None:
+    root = _tree(tmp_path / "infra")
+    proc = run_cli(command, str(root), cwd=tmp_path, env=_env(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    # three calls: two in the root, one in the child module (called twice, counted once)
+    assert lines[-1] == NOTICE
+    assert proc.stdout.count("not analysed (registry/git)") == 1
+
+
+def test_one_call_is_said_in_the_singular_and_json_keeps_the_notes(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n')
+    proc = run_cli("lint", ".", cwd=tmp_path, env=_env(tmp_path))
+    assert proc.stdout.splitlines()[-1] == (
+        "1 module call not analysed (registry/git): run `terraform init`, or pass a plan JSON"
+    )
+    doc = json.loads(run_cli("lint", ".", "--format", "json", cwd=tmp_path, env=_env(tmp_path)).stdout)
+    assert any("terraform-aws-modules/vpc/aws" in n for n in doc["notes"])
+
+
+def test_no_notice_once_the_modules_are_installed(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n')
+    installed = tmp_path / ".terraform" / "modules" / "vpc"
+    installed.mkdir(parents=True)
+    (installed / "main.tf").write_text(
+        'resource "aws_ebs_volume" "v" {\n  availability_zone = "us-east-1a"\n  type = "gp3"\n  size = 10\n}\n'
+    )
+    manifest = {
+        "Modules": [{"Key": "", "Source": "", "Dir": "."}, {"Key": "vpc", "Dir": ".terraform/modules/vpc"}]
+    }
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(json.dumps(manifest))
+    for command in ("lint", "cost"):
+        proc = run_cli(command, ".", cwd=tmp_path, env=_env(tmp_path))
+        assert "not analysed" not in proc.stdout, proc.stdout
+    cost = json.loads(run_cli("cost", ".", "--format", "json", cwd=tmp_path, env=_env(tmp_path)).stdout)
+    assert [r["address"] for r in cost["resources"]] == ["module.vpc.aws_ebs_volume.v"]
+
+
+def test_a_missing_local_module_is_not_counted_as_registry_or_git(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('module "gone" {\n  source = "./gone"\n}\n')
+    proc = run_cli("lint", ".", cwd=tmp_path, env=_env(tmp_path))
+    assert "registry/git" not in proc.stdout
+    doc = json.loads(run_cli("lint", ".", "--format", "json", cwd=tmp_path, env=_env(tmp_path)).stdout)
+    assert doc["notes"] == ["module.gone: local source './gone' is not a folder; skipped"]
+
+
+# -- the language server --------------------------------------------------------------------------------
+pytestmark_lsp = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def ls(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Editor]:
+    root = tmp_path_factory.mktemp("ws")
+    async with editor(root, init={"debounceMs": 20}) as s:
+        yield s
+
+
+def _source_range(text: str, source: str) -> lsp.Range:
+    line_no, line = next((i, ln) for i, ln in enumerate(text.splitlines()) if f'"{source}"' in ln)
+    start = line.index(f'"{source}"')
+    return lsp.Range(lsp.Position(line_no, start), lsp.Position(line_no, start + len(source) + 2))
+
+
+@pytestmark_lsp
+async def test_server_shows_an_information_diagnostic_on_each_source(ls: Editor) -> None:
+    ls.write("mods/child/main.tf", CHILD_TF)
+    uri = ls.open("mods/main.tf", ROOT_TF)
+    p = await ls.wait_for(uri, version=1, predicate=lambda p: len(p.diagnostics) >= 2)
+    notes = [d for d in p.diagnostics if d.severity == lsp.DiagnosticSeverity.Information]
+    assert sorted((d.range.start.line, d.range.start.character) for d in notes) == [(1, 12), (6, 11)]
+    assert {d.range.start.line: d.range for d in notes} == {
+        1: _source_range(ROOT_TF, "terraform-aws-modules/vpc/aws"),
+        6: _source_range(ROOT_TF, "git::https://example.com/db.git?ref=v1"),
+    }
+    for d in notes:
+        assert d.source == "advisor"
+        assert "registry/git" in d.message and "terraform init" in d.message and "plan JSON" in d.message
+
+
+@pytestmark_lsp
+async def test_the_diagnostic_goes_once_the_call_is_local(ls: Editor) -> None:
+    uri = ls.open("single/main.tf", 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n')
+    p = await ls.wait_for(uri, version=1)
+    assert [(d.severity, d.range.start.line) for d in p.diagnostics] == [
+        (lsp.DiagnosticSeverity.Information, 1)
+    ]
+    ls.write("single/vpc/main.tf", "")
+    version = ls.replace_all(uri, 'module "vpc" {\n  source = "./vpc"\n}\n')
+    p = await ls.wait_for(uri, version=version)
+    assert list(p.diagnostics) == []
