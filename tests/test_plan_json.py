@@ -505,3 +505,31 @@ def test_diff_reads_a_plan_on_both_sides(tmp_path: Path) -> None:
     assert added == {*EXPECTED, "aws_ebs_volume.scratch"} - {"aws_ebs_volume.data"}
     assert doc["totals"]["before"] == IO1
     assert doc["totals"]["delta"] == pytest.approx(sum(EXPECTED.values()) - IO1, abs=0.01)
+
+
+def test_plans_of_the_wrong_shape_are_errors_never_crashes(tmp_path: Path) -> None:
+    doc = plan_document()
+    root = doc["planned_values"]["root_module"]
+    root["resources"].append(dict(root["resources"][0]))  # the same address twice
+    root["resources"].append({"mode": "managed", "type": "aws_instance", "values": {}})  # no address
+    root["child_modules"].append(7)
+    doc["resource_changes"] = "everything"
+    _write_plan(tmp_path, doc)
+    deep = (
+        '{"format_version": "1.0", "terraform_version": "1.6.6", "values": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}"
+    )
+    (tmp_path / "deep.json").write_text(deep)
+    proc = run_cli("cost", ".", "--format", "json", cwd=tmp_path, env=_env(tmp_path))
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # parts not analysed: incomplete, and said
+    out = _json(proc)
+    messages = sorted(e["message"] for e in out["errors"])
+    assert any("aws_instance.web[0] is planned twice" in m for m in messages)
+    assert any("has no address" in m for m in messages)
+    assert any("a module in planned_values is not an object" in m for m in messages)
+    assert any(e["path"] == "deep.json" and "nesting too deep" in e["message"] for e in out["errors"])
+    # what is well formed is still priced, each address once
+    addresses = [r["address"] for r in out["resources"]]
+    assert sorted(addresses) == sorted({*EXPECTED, "aws_ebs_volume.scratch"})

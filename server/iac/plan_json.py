@@ -37,6 +37,7 @@ PLAN_NOTE = "the plan"  # where a value that no `.tf` literal decides comes from
 SUPPORTED_MAJOR_VERSIONS = ("0", "1")  # the format's major version; a new major one may change meaning
 HEAD_CHARS = 64 * 1024  # what `looks_like_plan` reads of a file
 MAX_MODULE_DEPTH = 64  # nested `child_modules` followed (Terraform's own depth is far below)
+MAX_BLOCK_DEPTH = 16  # nested blocks made from lists of objects; deeper ones stay plain values
 _FORMAT_KEY = re.compile(r'"format_version"\s*:')
 _TERRAFORM_KEY = re.compile(r'"terraform_version"\s*:')
 _NOT_RESOURCES = ("var", "local", "module", "data", "each", "count", "path", "terraform")
@@ -161,28 +162,34 @@ class _Plan:
             values = self.doc.get("values")  # a state export
         root = values.get("root_module") if isinstance(values, dict) else None
         out: list[_Planned] = []
+        seen: set[str] = set()
         stack: list[tuple[Any, int]] = [(root, 0)] if root is not None else []
         while stack:
             module, depth = stack.pop()
             if not isinstance(module, dict):
                 self._malformed("a module in planned_values is not an object")
                 continue
-            address = module.get("address", "")
-            for r in module.get("resources") or []:
+            address = str(module.get("address") or "")
+            for r in _list(module.get("resources")):
+                check_deadline()
                 if not isinstance(r, dict) or not isinstance(r.get("address"), str):
                     self._malformed(f"a resource of {address or 'the root module'} has no address")
                     continue
                 if r.get("mode", "managed") != "managed":
                     continue  # data sources cost nothing
+                if r["address"] in seen:
+                    self._malformed(f"{r['address']} is planned twice (counted once)")
+                    continue
+                seen.add(r["address"])
                 values = r.get("values")
                 if not isinstance(values, dict):
                     values = {}
-                out.append(_Planned(r["address"], str(r.get("type", "")), str(address or ""), values))
-            children = module.get("child_modules") or []
+                out.append(_Planned(r["address"], str(r.get("type", "")), address, values))
+            children = _list(module.get("child_modules"))
             if children and depth >= MAX_MODULE_DEPTH:
                 self._malformed(f"child modules nested deeper than {MAX_MODULE_DEPTH} levels")
                 continue
-            stack.extend((c, depth + 1) for c in reversed(children if isinstance(children, list) else []))
+            stack.extend((c, depth + 1) for c in reversed(children))
         out.sort(key=lambda p: p.address)
         return out
 
@@ -195,7 +202,7 @@ class _Plan:
     def _after_unknown(self) -> dict[str, Any]:
         """address → `change.after_unknown`: which planned values are known only after apply."""
         out: dict[str, Any] = {}
-        for change in self.doc.get("resource_changes") or []:
+        for change in _list(self.doc.get("resource_changes")):
             if not isinstance(change, dict) or not isinstance(change.get("change"), dict):
                 continue
             after_unknown = change["change"].get("after_unknown")
@@ -213,7 +220,7 @@ class _Plan:
             module, prefix, depth = stack.pop()
             if not isinstance(module, dict) or depth > MAX_MODULE_DEPTH:
                 continue
-            for r in module.get("resources") or []:
+            for r in _list(module.get("resources")):
                 if isinstance(r, dict) and isinstance(r.get("address"), str):
                     out[prefix + r["address"]] = r
             calls = module.get("module_calls")
@@ -238,7 +245,7 @@ class _Plan:
             if isinstance(region.get("constant_value"), str):
                 out[key] = (region["constant_value"], "aws provider region (plan)")
                 continue
-            for ref in region.get("references") or []:
+            for ref in _list(region.get("references")):
                 name = ref[4:] if isinstance(ref, str) and ref.startswith("var.") else None
                 if name is None or provider.get("module_address") or not isinstance(variables, dict):
                     continue
@@ -277,6 +284,11 @@ class _Plan:
         if self._positions is None:
             self._positions = _Positions(self.path, self.text)
         return self._positions.places(address)
+
+
+def _list(value: Any) -> list[Any]:
+    """A list from the plan, or none when the plan has something else there."""
+    return value if isinstance(value, list) else []
 
 
 def _point(path: str, line: int, column: int) -> Span:
@@ -433,9 +445,11 @@ class _JsonPlaces(_Places):
         return _Inside(member[1] if member else self.span)
 
 
-def _body(values: dict[str, Any], unknown: Any, places: _Places, block_type: str = "resource") -> Block:
-    """A model block from planned values: lists of objects are nested blocks (as in plan JSON), null is
-    unset, and what `after_unknown` marks is unknown."""
+def _body(
+    values: dict[str, Any], unknown: Any, places: _Places, block_type: str = "resource", depth: int = 0
+) -> Block:
+    """A model block from planned values: lists of objects are nested blocks (as in plan JSON, down to
+    `MAX_BLOCK_DEPTH`), null is unset, and what `after_unknown` marks is unknown."""
     block = Block(
         type=block_type, span=places.block_span(), body_indent=places.indent(), source_span=places.insert_at()
     )
@@ -448,11 +462,16 @@ def _body(values: dict[str, Any], unknown: Any, places: _Places, block_type: str
         if flag is True:
             span = places.value(name, None).span
             block.attributes[name] = Value(None, "unknown", span=span, reason=UNKNOWN_REASON)
-        elif isinstance(planned, list) and planned and all(isinstance(x, dict) for x in planned):
-            inner = flag if isinstance(flag, list) else []
+        elif (
+            isinstance(planned, list)
+            and planned
+            and all(isinstance(x, dict) for x in planned)
+            and depth < MAX_BLOCK_DEPTH
+        ):
+            inner = _list(flag)
             for i, element in enumerate(planned):
                 nested_unknown = inner[i] if i < len(inner) else None
-                block.blocks.append(_body(element, nested_unknown, places.nested(name, i), name))
+                block.blocks.append(_body(element, nested_unknown, places.nested(name, i), name, depth + 1))
             continue
         elif planned is None:
             continue  # unset
@@ -470,12 +489,16 @@ def _body(values: dict[str, Any], unknown: Any, places: _Places, block_type: str
 
 
 def _has_unknown(flag: Any) -> bool:
-    if flag is True:
-        return True
-    if isinstance(flag, dict):
-        return any(_has_unknown(v) for v in flag.values())
-    if isinstance(flag, list):
-        return any(_has_unknown(v) for v in flag)
+    """Whether an `after_unknown` entry marks anything inside a value unknown."""
+    stack = [flag]
+    while stack:
+        item = stack.pop()
+        if item is True:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
