@@ -357,23 +357,24 @@ class _Ctx:
         price: Price | None = None,
         missing_note: str = "",
         usage: bool | None = None,
+        region: str | None = None,
     ) -> CostComponent:
         """Append a bill line priced from `key` (or an already looked-up `price`).
 
         A quantity of None is usage not configured ("depends on usage", adds nothing) unless it is
         unknown for another reason: `usage=False`, or by default a `note` saying why (an unresolved
-        attribute, an invalid usage figure). Such a line makes the resource's cost unknown, never $0."""
+        attribute, an invalid usage figure). Such a line makes the resource's cost unknown, never $0.
+        `region` prices the line in another region than the resource's (a global table replica)."""
         unknown = quantity is None and (not usage if usage is not None else bool(note))
-        found = price if price is not None else (self.catalog.price(key, self.region) if key else None)
+        where = region or self.region
+        found = price if price is not None else (self.catalog.price(key, where) if key else None)
         if found is None:
-            why = missing_note or (f"no price for {key} in {self.region}" if key else "")
+            why = missing_note or (f"no price for {key} in {where}" if key else "")
             component = CostComponent(
                 name, unit or "", quantity, None, note=_join(note, why), unknown_quantity=unknown
             )
         else:
-            fallback = (
-                f"{found.region} price: none for {self.region} in the catalog" if found.estimate else ""
-            )
+            fallback = f"{found.region} price: none for {where} in the catalog" if found.estimate else ""
             component = CostComponent(
                 name,
                 unit or _DISPLAY_UNIT.get(found.unit, found.unit),
@@ -1189,8 +1190,39 @@ def _aws_dynamodb_table(ctx: _Ctx) -> None:
     on_demand = ctx.usage_number("on_demand_backup_storage_gb")
     if on_demand.given:
         ctx.add("On-demand backup storage", "dynamodb.backup.ondemand", on_demand.value, note=on_demand.note)
-    if ctx.resource.body.nested("replica"):
-        ctx.note("global table replicas are not priced")
+    _dynamodb_replicas(ctx, mode == "pay_per_request")
+
+
+def _dynamodb_replicas(ctx: _Ctx, on_demand: bool) -> None:
+    """Each global table replica bills the table's writes again in its region (replicated write units,
+    priced as that region's write units) and stores its own copy (usage)."""
+    body = ctx.resource.body
+    wcu = ctx.number(body, "write_capacity", maximum=1e7)
+    writes = ctx.usage_number("monthly_write_request_units")
+    for replica in body.nested("replica"):
+        region, note = ctx.text(replica, "region_name")
+        where = region or "?"
+        missing = note or "region_name is not set"
+        if on_demand:
+            ctx.add(
+                f"Replicated write request units ({where})",
+                "dynamodb.ondemand.write" if region else None,
+                writes.value,
+                note=writes.note,
+                missing_note=missing,
+                region=region,
+            )
+            continue
+        wcu_note = wcu.note or ("" if wcu.given else "write_capacity is not set")
+        ctx.add(
+            f"Replicated write capacity ({where})",
+            "dynamodb.provisioned.wcu" if region else None,
+            None if wcu.value is None or not wcu.given else wcu.value * HOURS_PER_MONTH,
+            unit="rWCU-hours",
+            note=wcu_note,
+            missing_note=missing,
+            region=region,
+        )
 
 
 def _aws_cloudwatch_log_group(ctx: _Ctx) -> None:

@@ -1076,3 +1076,35 @@ Resources:
     assert near(res["Stream"]["monthly_cost"], 2 * HOURS * 0.015)
     # FSx through CloudFormation has no mapping yet: it stays "not priced", never $0
     assert report["not_priced"] == ["Files"]
+
+
+def test_dynamodb_global_table_replicas_bill_replicated_writes(tmp_path: Path) -> None:
+    tf = """
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_dynamodb_table" "global" {
+  name           = "g"
+  hash_key       = "id"
+  read_capacity  = 30
+  write_capacity = 20
+  attribute {
+    name = "id"
+    type = "S"
+  }
+  replica {
+    region_name = "us-east-2"
+  }
+  replica {
+    region_name = "eu-west-1"
+  }
+}
+"""
+    table = by_address(cost_report(tmp_path, {"main.tf": tf}))["aws_dynamodb_table.global"]
+    # provisioned WCU $0.00065/hour, RCU $0.00013/hour; each replica bills the 20 WCU again as
+    # replicated write units at its region's WCU price (where the catalog has none: us-east-1's, said so)
+    wcu, rcu = 20 * HOURS * 0.00065, 30 * HOURS * 0.00013
+    assert near(table["monthly_cost"], wcu + rcu + 2 * wcu)
+    far = component(table, "Replicated write capacity (eu-west-1)")
+    assert far["quantity"] == 20 * HOURS and "us-east-1 price: none for eu-west-1" in far["note"]
