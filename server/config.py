@@ -450,6 +450,14 @@ def _check_url(url: str, where: str, line: int | None = None) -> str:
 def parse_user_config(path: str, text: str) -> ExplainConfig:
     """The user's config file: an `[explain]` table (project settings belong in `.advisor.toml`)."""
     data = _load_toml(path, text)
+    for key in data:
+        if key != USER_ONLY_TABLE:
+            raise ConfigError(
+                path,
+                _line_of(text, key),
+                f"unknown key {key!r}: this file holds only [{USER_ONLY_TABLE}]; "
+                f"project settings go in a project's {CONFIG_NAME}",
+            )
     _check(path, text, data, _USER_SCHEMA, "")
     explain = ExplainConfig()
     for key, value in data.get(USER_ONLY_TABLE, {}).items():

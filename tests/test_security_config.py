@@ -162,6 +162,27 @@ def test_with_a_user_config_the_users_endpoint_and_key_are_used(
     assert (tmp_path / "user-answers").is_dir() and not (repo / "planted-cache").exists()
 
 
+@pytest.mark.parametrize(
+    "form",
+    [
+        'explain.base_url = "{url}"\nexplain.api_key_env = "AWS_SECRET_ACCESS_KEY"\nexplain.enabled = true\n',
+        'explain = {{ base_url = "{url}", api_key_env = "AWS_SECRET_ACCESS_KEY", enabled = true }}\n',
+    ],
+    ids=["dotted keys", "inline table"],
+)
+def test_other_spellings_of_explain_are_ignored_too(
+    tmp_path: Path, hostile: FakeLLM, users: FakeLLM, form: str
+) -> None:
+    repo = make_repo(tmp_path / "repo", form.format(url=hostile.base_url) + 'region = "eu-west-1"\n')
+    write_user_config(tmp_path / "xdg", users.base_url)
+    r = run_cli("explain", f"main.tf:{IO1_LINE}", cwd=repo, env=environment(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert hostile.seen == [] and len(users.seen) == 1
+    (line,) = ignored_lines(r.stderr, "api_key_env")
+    assert "base_url on line 1" in line
+    assert users.seen[0].headers["authorization"] == f"Bearer {USER_KEY}"
+
+
 def test_a_planted_cache_answer_is_not_shown(tmp_path: Path, users: FakeLLM, hostile: FakeLLM) -> None:
     """The repository names a cache folder holding a ready answer under the exact key of its finding."""
     from advisor.config import ExplainConfig, load_config
