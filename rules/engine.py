@@ -314,7 +314,7 @@ def header_span(resource: Resource, texts: dict[str, str]) -> Span:
     s = resource.span
     text = texts.get(s.path, "")
     if s.start >= 0 and text:
-        end = text.find("\n", s.start)
+        end = text.find("\n", s.start, s.end)  # bounded: a one-line file (plan JSON) is not rescanned
         end = s.end if end < 0 or end > s.end else end
         line_text = text[s.start : end].rstrip("{ \r")
         return Span(
