@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 from conftest import run_cli
+from lsp_fixtures.harness import editor
+from lsprotocol import types as lsp
 
 HOURS = 730
 M5_LARGE = round(0.096 * HOURS, 2)  # 70.08
@@ -533,3 +535,16 @@ def test_plans_of_the_wrong_shape_are_errors_never_crashes(tmp_path: Path) -> No
     # what is well formed is still priced, each address once
     addresses = [r["address"] for r in out["resources"]]
     assert sorted(addresses) == sorted({*EXPECTED, "aws_ebs_volume.scratch"})
+
+
+async def test_language_server_reads_an_open_plan(tmp_path: Path) -> None:
+    text = json.dumps(plan_document(), indent=2)
+    async with editor(tmp_path, init={"debounceMs": 20}) as s:
+        uri = s.open("ci/plan.json", text, language="json")
+        p = await s.wait_for(uri, version=1, predicate=lambda p: bool(p.diagnostics))
+    io1 = [d for d in p.diagnostics if d.code == "ebs-io1-to-gp3"]
+    planned = text.index('"planned_values"')
+    line = _line_of(text[planned:], '"type": "io1"', after='"address": "aws_ebs_volume.data"')
+    line += text[:planned].count("\n")
+    assert [d.range.start.line + 1 for d in io1] == [line]
+    assert io1[0].severity == lsp.DiagnosticSeverity.Warning and "$319.50" in io1[0].message
