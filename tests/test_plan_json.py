@@ -548,3 +548,18 @@ async def test_language_server_reads_an_open_plan(tmp_path: Path) -> None:
     line += text[:planned].count("\n")
     assert [d.range.start.line + 1 for d in io1] == [line]
     assert io1[0].severity == lsp.DiagnosticSeverity.Warning and "$319.50" in io1[0].message
+
+
+def test_instances_the_configuration_cannot_expand_point_at_their_block_without_a_fix(tmp_path: Path) -> None:
+    _write_config(tmp_path)
+    unknown_keys = MAIN_TF.replace('toset(["a.1", "b"])', "toset(var.names)") + '\nvariable "names" {}\n'
+    (tmp_path / "main.tf").write_text(unknown_keys)  # the keys come from the pipeline: only the plan has them
+    plan = _write_plan(tmp_path, plan_document())
+    doc = _json(run_cli("lint", str(plan), "--format", "json", cwd=tmp_path, env=_env(tmp_path)))
+    named = [f for f in doc["findings"] if f["resource"].startswith("aws_instance.named")]
+    assert named, doc["findings"]
+    line = _line_of(unknown_keys, '"t3.micro"')
+    assert {(f["path"], f["line"]) for f in named} == {("main.tf", line)}
+    assert all(f["fix"] == [] for f in named)  # which instance's literal is not known: no edit
+    web = next(f for f in doc["findings"] if f["resource"].startswith("aws_instance.web"))
+    assert web["fix"]  # the instances it does expand keep theirs

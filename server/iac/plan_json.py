@@ -119,15 +119,17 @@ class _Plan:
         unknown = self._after_unknown()
         configured = self._configured()
         regions = self._provider_regions()
-        source = self._beside()
+        exact_blocks, config_blocks = self._beside()
         for p in planned:
             check_deadline()
             conf = configured.get(config_address(p.address), {})
             region, note = _region_of(p.values, conf, regions, self.settings.default_region)
-            tf = source.get(p.address)
+            tf = exact_blocks.get(p.address)
             exact = tf is not None
             if tf is None:
-                tf = source.get(config_address(p.address))  # its block, whatever instance was evaluated
+                tf = config_blocks.get(
+                    config_address(p.address)
+                )  # its block, whatever instance was evaluated
             if tf is not None:
                 body = _body(p.values, unknown.get(p.address), _TfPlaces(tf.body, exact))
                 path = tf.path
@@ -257,27 +259,28 @@ class _Plan:
         return out
 
     # -- the configuration beside the plan ---------------------------------------------------------------
-    def _beside(self) -> dict[str, Resource]:
-        """The configuration in the plan's folder, evaluated: resources by address and by config address."""
+    def _beside(self) -> tuple[dict[str, Resource], dict[str, Resource]]:
+        """The configuration in the plan's folder, evaluated: resources by address, and by config address."""
         from advisor.iac.files import is_terraform_file
 
         folder = os.path.dirname(self.path) or "."
         try:
             names = os.listdir(folder)
         except OSError:
-            return {}
+            return {}, {}
         if not any(is_terraform_file(n) for n in names):
-            return {}
+            return {}, {}
         from advisor.iac.terraform import evaluate_root
 
         evaluated = evaluate_root(folder, self.settings, self.read)
         self.result.errors.extend(e for e in evaluated.errors if e not in self.result.errors)
         self.result.files.extend(f for f in evaluated.files if f not in self.result.files)
-        out: dict[str, Resource] = {}
+        by_address: dict[str, Resource] = {}
+        by_config: dict[str, Resource] = {}
         for r in evaluated.resources:
-            out.setdefault(r.address, r)
-            out.setdefault(config_address(r.address), r)
-        return out
+            by_address.setdefault(r.address, r)
+            by_config.setdefault(config_address(r.address), r)
+        return by_address, by_config
 
     # -- places in the JSON file -----------------------------------------------------------------------
     def _json_places(self, address: str) -> _JsonPlaces:
