@@ -144,6 +144,8 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
     ("aws-codepipeline-pricing", "AWS CodePipeline", "https://aws.amazon.com/codepipeline/pricing/"),
     ("aws-config-pricing", "AWS Config", "https://aws.amazon.com/config/pricing/"),
     ("aws-s3-pricing", "Amazon S3", "https://aws.amazon.com/s3/pricing/"),
+    ("aws-cloudtrail-pricing", "AWS CloudTrail", "https://aws.amazon.com/cloudtrail/pricing/"),
+    ("aws-codecommit-pricing", "AWS CodeCommit", "https://aws.amazon.com/codecommit/pricing/"),
 )
 
 SOURCES: tuple[db.SourceRow, ...] = (
@@ -461,6 +463,7 @@ KEPT_SERVICES = frozenset(
     | {"globalaccelerator", "trafficmirror", "waf", "kinesis", "firehose", "flink"}
     | {"sqs", "sns", "ecr", "efs", "cloudfront", "ssm", "sfn", "eventbridge", "scheduler", "pipes"}
     | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory"}
+    | {"cloudtrail", "flowlogs", "codecommit"}
 )
 
 

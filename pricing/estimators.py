@@ -56,6 +56,7 @@ RDS_ENGINES = {
 }
 AURORA_ENGINES = ("aurora-mysql", "aurora-postgresql")
 CACHE_ENGINES = ("redis", "valkey", "memcached")
+CFN_DEFAULT_INSTANCE_TYPE = "m1.small"  # AWS::EC2::Instance without InstanceType launches this
 MAX_COUNT = 10000.0  # more nodes/instances than this in one resource is a typo, not a plan
 
 # Types AWS never bills by themselves: priced as $0 rather than reported as "not priced".
@@ -180,7 +181,7 @@ FREE_TYPES = frozenset({
     "aws_cloudfront_origin_access_control", "aws_cloudfront_function",
     # CloudFormation-only kinds, named in the same style by server/iac/cloudformation.toml
     "aws_cloudformation_wait_condition", "aws_cloudformation_macro", "aws_cloudformation_custom_resource",
-    "aws_lambda_version",
+    "aws_lambda_version", "aws_cdk_metadata", "aws_appsync_graphql_schema",
     # more configuration without a charge of its own
     "aws_neptune_parameter_group", "aws_neptune_cluster_parameter_group", "aws_dms_replication_subnet_group",
     "aws_dms_endpoint", "aws_appmesh_mesh", "aws_servicecatalog_portfolio", "aws_servicecatalog_product",
@@ -190,7 +191,9 @@ FREE_TYPES = frozenset({
     "aws_identitystore_group", "aws_identitystore_group_membership", "aws_codedeploy_app",
     "aws_lambda_code_signing_config", "aws_signer_signing_profile", "aws_resourcegroups_resource",
     "aws_vpc_endpoint_connection_accepter",
-    "aws_lakeformation_permissions", "aws_config_aggregate_authorization",
+    "aws_lakeformation_permissions", "aws_config_aggregate_authorization", "aws_config_delivery_channel",
+    "aws_dms_replication_task", "aws_servicecatalog_product_portfolio_association",
+    "aws_servicecatalog_tag_option_resource_association", "aws_appconfig_application", "aws_gamelift_alias",
 })
 # fmt: on
 
@@ -661,6 +664,9 @@ def _aws_instance(ctx: _Ctx) -> None:
             unit="hours",
             missing_note="instance type comes from the launch template",
         )
+    elif isinstance(ctx.raw(body, "instance_type"), _Missing) and ctx.resource.source_type:
+        ctx.note(f"InstanceType not set: {CFN_DEFAULT_INSTANCE_TYPE}, CloudFormation's default")
+        _compute_hours(ctx, Value(CFN_DEFAULT_INSTANCE_TYPE, "literal"), 1.0)
     else:
         _compute_hours(ctx, ctx.raw(body, "instance_type"), 1.0)
     _block_devices(ctx, body)

@@ -21,6 +21,7 @@ from .estimators import (
     GP3_FREE_IOPS,
     GP3_FREE_MIBPS,
     MAX_COUNT,
+    _compute_hours,
     _count,
     _Ctx,
     _fmt,
@@ -499,7 +500,12 @@ def _aws_route53_resolver_endpoint(ctx: _Ctx) -> None:
 
 
 _DIRECTORY_KINDS = {"simplead": "size", "adconnector": "size", "microsoftad": "edition"}
-_DIRECTORY_DEFAULTS = {"edition": "enterprise"}  # the provider's default; `size` has none we rely on
+_DIRECTORY_DEFAULTS = {"edition": "enterprise"}
+# CloudFormation has one resource type per directory type, where Terraform has a `type` attribute
+_CFN_DIRECTORY_KINDS = {
+    "AWS::DirectoryService::MicrosoftAD": "microsoftad",
+    "AWS::DirectoryService::SimpleAD": "simplead",
+}  # the provider's default; `size` has none we rely on
 
 
 def _aws_directory_service_directory(ctx: _Ctx) -> None:
@@ -508,8 +514,10 @@ def _aws_directory_service_directory(ctx: _Ctx) -> None:
     kind, kind_note = ctx.text(body, "type")
     notes: list[str] = []
     if kind is None and not kind_note:
-        kind = "simplead"
-        notes.append("type not set: SimpleAD (the provider's default)")
+        kind = _CFN_DIRECTORY_KINDS.get(ctx.resource.source_type)
+        if kind is None:
+            kind = "simplead"
+            notes.append("type not set: SimpleAD (the provider's default)")
     attr = _DIRECTORY_KINDS.get(kind or "")
     variant, variant_note = ctx.text(body, attr) if attr else (None, "")
     if attr and variant is None and not variant_note:
@@ -1284,6 +1292,65 @@ def _aws_service_discovery_dns_namespace(ctx: _Ctx) -> None:
     ctx.note("registered instances and lookups bill by usage")
 
 
+def _aws_cloudtrail(ctx: _Ctx) -> None:
+    """The first copy of management events in each region is free; data events, insights and further
+    copies of management events bill per 100,000 events (usage)."""
+    ctx.note("the first copy of management events is free")
+    for name, key, usage_key in (
+        (
+            "Management events (additional copies)",
+            "cloudtrail.management_events",
+            "monthly_additional_management_events",
+        ),
+        ("Data events", "cloudtrail.data_events", "monthly_data_events"),
+        ("Insight events", "cloudtrail.insight_events", "monthly_insight_events"),
+    ):
+        amount = ctx.usage_number(usage_key)
+        ctx.add(name, key, None if amount.value is None else amount.value / 1e5, note=amount.note)
+
+
+def _aws_flow_log(ctx: _Ctx) -> None:
+    """Flow log records are vended logs, billed per GB delivered at the destination's rate (usage)."""
+    dest, note = ctx.text(ctx.resource.body, "log_destination_type")
+    dest = dest or ("" if note else "cloud-watch-logs")
+    keys = {"cloud-watch-logs": "flowlogs.cloudwatch", "s3": "flowlogs.s3"}
+    delivered = ctx.usage_number("monthly_data_delivered_gb")
+    ctx.add(
+        f"Logs delivered ({dest or '?'})",
+        keys.get(dest),
+        delivered.value,
+        unit="GB",
+        note=delivered.note,
+        missing_note=note or f"delivery to {dest} is not in the catalog",
+        usage=True,
+    )
+
+
+def _aws_codecommit_repository(ctx: _Ctx) -> None:
+    users = ctx.usage_number("monthly_active_users_above_free")
+    ctx.add("Active users (above the five free a month)", "codecommit.user", users.value, note=users.note)
+
+
+def _aws_ec2_capacity_reservation(ctx: _Ctx) -> None:
+    """Reserved capacity bills at the on-demand rate whether instances run in it or not."""
+    body = ctx.resource.body
+    count = _node_count(ctx, body, "instance_count", None, "instance_count")
+    tenancy, _ = ctx.text(body, "tenancy")
+    platform, _ = ctx.text(body, "instance_platform")
+    if tenancy == "dedicated" or (platform and platform != "linux/unix"):
+        why = "dedicated tenancy" if tenancy == "dedicated" else f"platform {platform}"
+        ctx.add(
+            "Reserved capacity",
+            None,
+            None if count.value is None else count.value * HOURS_PER_MONTH,
+            unit="hours",
+            note=count.note,
+            missing_note=f"{why}: only Linux shared-tenancy prices are in the catalog",
+        )
+        return
+    _compute_hours(ctx, ctx.raw(body, "instance_type"), count.value, count_note=count.note)
+
+
 SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_msk_cluster": _aws_msk_cluster,
     "aws_opensearch_domain": _search_domain,
@@ -1335,6 +1402,13 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_kinesis_firehose_delivery_stream": _aws_kinesis_firehose_delivery_stream,
     "aws_kinesisanalyticsv2_application": _aws_kinesisanalyticsv2_application,
     "aws_acm_certificate": _aws_acm_certificate,
+    "aws_cloudtrail": _aws_cloudtrail,
+    "aws_flow_log": _aws_flow_log,
+    "aws_codecommit_repository": _aws_codecommit_repository,
+    "aws_ec2_capacity_reservation": _aws_ec2_capacity_reservation,
+    "aws_config_configuration_recorder": lambda ctx: _per_unit(
+        ctx, "Configuration items recorded", "config.configuration_item", "monthly_config_items"
+    ),
     "aws_sqs_queue": _aws_sqs_queue,
     "aws_sns_topic": _aws_sns_topic,
     "aws_ecr_repository": lambda ctx: _per_unit(ctx, "Storage", "ecr.storage", "storage_gb"),

@@ -1108,3 +1108,43 @@ resource "aws_dynamodb_table" "global" {
     assert near(table["monthly_cost"], wcu + rcu + 2 * wcu)
     far = component(table, "Replicated write capacity (eu-west-1)")
     assert far["quantity"] == 20 * HOURS and "us-east-1 price: none for eu-west-1" in far["note"]
+
+
+def test_cloudformation_directory_capacity_reservation_and_default_instance(tmp_path: Path) -> None:
+    template = """
+Resources:
+  Directory:
+    Type: AWS::DirectoryService::MicrosoftAD
+    Properties:
+      Name: corp.example.com
+      Password: "{{resolve:secretsmanager:p}}"
+      Edition: Standard
+      VpcSettings: {SubnetIds: [subnet-a, subnet-b], VpcId: vpc-1}
+  Reserved:
+    Type: AWS::EC2::CapacityReservation
+    Properties:
+      InstanceType: m5.large
+      InstanceCount: 2
+      InstancePlatform: Linux/UNIX
+      AvailabilityZone: us-east-1a
+  Server:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-1
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: logs
+"""
+    res = by_address(cost_report(tmp_path, {"template.yaml": template}))
+    # Managed Microsoft AD Standard: two domain controllers at $0.06/hour
+    assert near(res["Directory"]["monthly_cost"], 2 * HOURS * 0.06)
+    # a capacity reservation bills the on-demand rate: m5.large $0.096/hour, two instances
+    assert near(res["Reserved"]["monthly_cost"], 2 * HOURS * 0.096)
+    # no InstanceType: CloudFormation launches m1.small ($0.044/hour)
+    assert near(component(res["Server"], "Instance usage")["monthly_cost"], HOURS * 0.044)
+    # CloudTrail: the first copy of management events is free; data events $0.10 per 100k (usage)
+    data_events = component(res["Trail"], "Data events")
+    assert data_events["quantity"] is None and data_events["unit_price"] == 0.10
+    assert res["Trail"]["monthly_cost"] == 0
