@@ -182,6 +182,20 @@ def test_a_for_each_above_the_limit_is_an_error(tmp_path: Path) -> None:
     assert addresses(cost) == []
 
 
+def test_instances_multiplied_through_module_calls_stop_at_the_root_limit(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": 'module "m" {\n  source = "./m"\n  count = 10000\n}\n',
+            "m/main.tf": counted("10000"),
+        },
+    )
+    code, cost = advisor(tmp_path, "cost")  # a hundred million volumes as written
+    [error] = errors_with(cost, "50,000 resource and module instances")
+    assert error["path"] == "project/m/main.tf" and error["incomplete"] and code != 0
+    assert len(cost["resources"]) == 40_000 and cost["incomplete"]
+
+
 @pytest.mark.parametrize(
     ("value", "words"), [("-5", "negative"), ("2.5", "not a whole number"), ("true", "not a number")]
 )

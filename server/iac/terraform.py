@@ -550,14 +550,13 @@ class ModuleEvaluator:
         """
         count_attr = block.attr("count")
         each_attr = block.attr("for_each")
-        instances: list[tuple[str, dict[str, Any]]]
         if count_attr is not None:
             v = self._base.eval(count_attr.expr, at)
             if not v.known:
                 self.result.notes.append(
                     f"{_where(at, count_attr)}: count is unknown ({v.reason}); counted once"
                 )
-                return self._counted(block, at, [("", {})])
+                return [("", {})] if self._counted(block, at, 1) else []
             n = _whole_count(v.value)
             if isinstance(n, str):
                 self._error(at, count_attr, f"invalid count: {n}; the block is not expanded", False)
@@ -565,21 +564,22 @@ class ModuleEvaluator:
             if n > MAX_INSTANCES:
                 self._error(at, count_attr, _too_many("count", n), True)
                 return []
-            instances = [(f"[{i}]", {"count": _const_root({"index": i})}) for i in range(n)]
-            return self._counted(block, at, instances, count_attr)
+            if not self._counted(block, at, n, count_attr):
+                return []
+            return [(f"[{i}]", {"count": _const_root({"index": i})}) for i in range(n)]
         if each_attr is not None:
             v = self._base.eval(each_attr.expr, at)
             if not v.known:
                 self.result.notes.append(
                     f"{_where(at, each_attr)}: for_each is unknown ({v.reason}); counted once"
                 )
-                return self._counted(block, at, [("", {})])
+                return [("", {})] if self._counted(block, at, 1) else []
             collection = v.value
             if not isinstance(collection, (dict, list, tuple)):
                 self.result.notes.append(
                     f"{_where(at, each_attr)}: for_each is not a map or set; counted once"
                 )
-                return self._counted(block, at, [("", {})])
+                return [("", {})] if self._counted(block, at, 1) else []
             if len(collection) > MAX_INSTANCES:
                 self._error(at, each_attr, _too_many("for_each", len(collection)), True)
                 return []
@@ -592,28 +592,23 @@ class ModuleEvaluator:
                 return []
             else:
                 items = [(_key_str(x), x) for x in collection]
-            instances = [(f'["{k}"]', {"each": _const_root({"key": k, "value": val})}) for k, val in items]
-            return self._counted(block, at, instances, each_attr)
-        return self._counted(block, at, [("", {})])
+            if not self._counted(block, at, len(items), each_attr):
+                return []
+            return [(f'["{k}"]', {"each": _const_root({"key": k, "value": val})}) for k, val in items]
+        return [("", {})] if self._counted(block, at, 1) else []
 
-    def _counted(
-        self,
-        block: BlockNode,
-        at: Locator,
-        instances: list[tuple[str, dict[str, Any]]],
-        attr: Attribute | None = None,
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """The instances, counted against the root's `MAX_ROOT_INSTANCES` (none past it, with an error)."""
+    def _counted(self, block: BlockNode, at: Locator, n: int, attr: Attribute | None = None) -> bool:
+        """Whether n more instances fit in the root's `MAX_ROOT_INSTANCES` (then counted), else an error."""
         tree = self.tree
-        if tree.instances + len(instances) > MAX_ROOT_INSTANCES:
+        if tree.instances + n > MAX_ROOT_INSTANCES:
             message = (
                 f"more than {MAX_ROOT_INSTANCES:,} resource and module instances in this root module "
-                f"(Advisor's limit); this block ({len(instances):,} instances) is not expanded"
+                f"(Advisor's limit); this block ({n:,} instances) is not expanded"
             )
             self._error(at, attr or block, message, True)
-            return []
-        tree.instances += len(instances)
-        return instances
+            return False
+        tree.instances += n
+        return True
 
     def _expand_resource(self, pi: ParsedItem, referrers: dict[str, list[str]], tags: dict[str, Any]) -> None:
         block = pi.item
