@@ -700,8 +700,14 @@ def analyze_paths(
     options: Options,
     on_module: Callable[[str], None] | None = None,
     found: Found | None = None,
+    memo: dict[str, ModuleOutcome] | None = None,
 ) -> Analysis:
-    """The analysis of every module and template under `paths` (`found`: their discovery, if made)."""
+    """The analysis of every module and template under `paths` (`found`: their discovery, if made).
+
+    `memo`: outcomes by job signature that the caller knows are still current, used before the disk
+    store and filled with this run's (`advisor history` keeps one from commit to commit and drops
+    the modules whose files a commit changed, so unchanged modules cost neither a read nor a digest).
+    """
     files, errors = found or discover(paths or ["."])
     if not options.roots:
         import dataclasses
@@ -709,7 +715,7 @@ def analyze_paths(
         options = dataclasses.replace(options, roots=analysed_roots(paths or ["."]))
     analysis = Analysis(errors=list(errors))
     jobs = _jobs(files, options)
-    outcomes = _run(jobs, options.jobs, on_module)
+    outcomes = _run(jobs, options.jobs, on_module, memo)
     seen_inputs: set[str] = set()
     for o in outcomes:
         for name, recorded in o.inputs:
@@ -766,10 +772,16 @@ def analyze_paths(
 
 
 def _run(
-    jobs: list[ModuleJob], max_jobs: int, on_module: Callable[[str], None] | None
+    jobs: list[ModuleJob],
+    max_jobs: int,
+    on_module: Callable[[str], None] | None,
+    memo: dict[str, ModuleOutcome] | None = None,
 ) -> list[ModuleOutcome]:
     """Outcomes in job order; stored ones are read here, the rest computed (in parallel for many)."""
-    found = [cached_outcome(j) for j in jobs]
+    if memo is None:
+        found = [cached_outcome(j) for j in jobs]
+    else:
+        found = [memo.get(_job_signature(j)) or cached_outcome(j) for j in jobs]
     misses = [j for j, o in zip(jobs, found, strict=True) if o is None]
     computed = iter(_compute(misses, max_jobs, on_module))
     out = []
@@ -779,6 +791,8 @@ def _run(
         elif on_module:
             on_module(job.directory)
         out.append(outcome)
+        if memo is not None:
+            memo[_job_signature(job)] = outcome
     return out
 
 

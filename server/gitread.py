@@ -190,12 +190,15 @@ class TreeCopy:
     dest: str  # where the files are written
     wanted: Callable[[str], bool]
     entries: dict[str, Entry] = field(default_factory=dict)
+    # the paths the last move added or removed (the folder listings that changed)
+    added_or_gone: set[str] = field(default_factory=set)
 
     def move_to(self, commit: str) -> tuple[set[str], list[tuple[str, str]]]:
         """Make the copy `commit`'s; (the paths that changed, [(path, why)] of files left out)."""
         new = list_tree(self.root, commit, self.wanted)
         changed = {p for p, e in new.items() if self.entries.get(p) != e}
         gone = set(self.entries) - set(new)
+        self.added_or_gone = gone | (set(new) - set(self.entries))
         for path in sorted(gone, reverse=True):
             remove_entry(self.dest, path)
         blobs = read_blobs(self.root, (new[p][1] for p in changed))
@@ -207,11 +210,13 @@ class TreeCopy:
                 problems.append((path, f"blob {oid[:12]} is not in this clone"))
                 remove_entry(self.dest, path)
                 del new[path]
+                self.added_or_gone.add(path)
                 continue
             try:
                 write_entry(self.dest, path, mode, data)
             except (ValueError, OSError) as exc:
                 problems.append((path, f"not copied from git: {exc}"))
                 del new[path]
+                self.added_or_gone.add(path)
         self.entries = new
         return changed | gone, problems

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from advisor.budget import RootedAnalysis
     from advisor.config import Config
     from advisor.diff import BaseCopy, ResourceChange
+    from advisor.engine import ModuleOutcome
     from advisor.gitread import TreeCopy
 
 TOP_MOVERS = 5
@@ -216,6 +217,10 @@ class _Run:
     base_paths: list[str]
     fixed_config: Config | None
     configs: dict[tuple[str, bytes], Config] = field(default_factory=dict)
+    # module outcomes still current for the copy as it is (see `_forget_changed`), by job signature
+    memo: dict[str, ModuleOutcome] = field(default_factory=dict)
+    reads: dict[int, tuple[ModuleOutcome, set[str], set[str]]] = field(default_factory=dict)
+    config: Config | None = None
 
 
 def _config_for(run: _Run) -> Config:
@@ -247,17 +252,19 @@ def _inside(path: str, folder: str) -> bool:
 
 def _analyse(run: _Run, commit: str) -> tuple[RootedAnalysis | None, Config | None, list[str], bool]:
     """(the analysis of `commit`, its config, errors said as text, incomplete) after moving the copy."""
-    from advisor.budget import RootedAnalysis, analyze_rooted
+    from advisor.budget import RootedAnalysis
     from advisor.cli import options_for
     from advisor.config import ConfigError
     from advisor.diff import _base_var_file, _working_directory
-    from advisor.engine import Analysis
+    from advisor.engine import Analysis, analyze_paths
     from advisor.gitread import GitError
 
     try:
-        _changed, problems = run.tree.move_to(commit)
+        changed, problems = run.tree.move_to(commit)
     except GitError as exc:
+        run.memo.clear()
         return None, None, [f"cannot read the tree: {exc}"], True
+    _forget_changed(run, changed, run.tree.added_or_gone)
     errors = [f"{path}: {why}" for path, why in problems]
     with _working_directory(run.copy.base_cwd):
         try:
@@ -267,35 +274,77 @@ def _analyse(run: _Run, commit: str) -> tuple[RootedAnalysis | None, Config | No
         options = options_for(run.args, config)
         options.resource_bodies = False
         options.var_files = [_base_var_file(v, run.copy) for v in options.var_files]
+        if config is not run.config or not options.disk_cache:  # other signatures, or no inputs recorded
+            run.memo.clear()
+        run.config = config
         present = [p for p in run.base_paths if os.path.exists(p)]
-        rooted = analyze_rooted(present, options) if present else RootedAnalysis(Analysis())
+        memo = run.memo if options.disk_cache else None
+        rooted = RootedAnalysis(analyze_paths(present, options, memo=memo) if present else Analysis())
+        rooted.costs = {(c.root, c.address): c for c in rooted.analysis.costs}
     incomplete = bool(problems) or any(e.incomplete for e in rooted.analysis.errors)
     return rooted, config, errors, incomplete
+
+
+def _forget_changed(run: _Run, changed: set[str], added_or_gone: set[str]) -> None:
+    """Drop the memo's outcomes that read a file this commit changed, or listed a folder where a file
+    came or went; the others are exactly what the engine would compute or load again."""
+    if not run.memo or not (changed or added_or_gone):
+        return
+    base = run.copy.base_root
+    files = {os.path.join(base, *p.split("/")) for p in changed}
+    folders = {os.path.dirname(os.path.join(base, *p.split("/"))) for p in added_or_gone}
+    for signature, outcome in list(run.memo.items()):
+        known = run.reads.get(id(outcome))
+        if known is None or known[0] is not outcome:
+            read_files: set[str] = set()
+            read_folders: set[str] = set()
+            for name, _recorded in outcome.inputs:
+                kind, _, path = name.partition(":")
+                full = os.path.normpath(os.path.join(run.copy.base_cwd, path))
+                (read_files if kind == "file" else read_folders).add(full)
+            known = (outcome, read_files, read_folders)
+            run.reads[id(outcome)] = known
+        if not outcome.inputs or known[1] & files or known[2] & folders:
+            del run.memo[signature]
+            run.reads.pop(id(outcome), None)
+
+
+@dataclass(slots=True)
+class _Priced:
+    """One commit's analysis with its figures taken once: the engine's total and each cost."""
+
+    rooted: RootedAnalysis
+    total: float
+    costs: dict[tuple[str, str], float | None]
+
+    @classmethod
+    def of(cls, rooted: RootedAnalysis) -> _Priced:
+        costs = {key: c.monthly_cost for key, c in rooted.costs.items()}
+        return cls(rooted, rooted.analysis.monthly_cost, costs)
 
 
 def _point(
     run: _Run,
     commit: Commit,
-    rooted: RootedAnalysis | None,
+    priced: _Priced | None,
     config: Config | None,
     errors: list[str],
     incomplete: bool,
-    before: RootedAnalysis | None,
+    before: _Priced | None,
     baseline_known: bool,
 ) -> Point:
     """The figures of one commit, and its movers against `before` (the commit before it)."""
-    from advisor.diff import compare
     from advisor.iac.files import is_template_candidate
     from advisor.report.common import rel
 
-    if rooted is None:
+    if priced is None:
         return Point(commit, None, errors=errors, incomplete=True)
-    a = rooted.analysis
-    point = Point(commit, a.monthly_cost, errors=list(errors), incomplete=incomplete)
+    a = priced.rooted.analysis
+    point = Point(commit, priced.total, errors=list(errors), incomplete=incomplete)
     point.resources = len(a.costs) + len(a.not_priced)
     point.findings = len(a.findings)
     point.savings = a.monthly_savings
-    point.unknown_prices = sum(1 for c in a.costs if c.monthly_cost is None)
+    point.unknown_prices = sum(1 for v in priced.costs.values() if v is None)
     point.not_priced = len(a.not_priced)
     point.unit = config.unit() if config is not None else None
     for e in a.errors:
@@ -304,11 +353,12 @@ def _point(
             point.errors.append(f"{where}: {e.message}")
     sums: dict[str, float] = {}
     services: dict[str, float] = {}
-    for c in a.costs:
+    for key, c in priced.rooted.costs.items():
+        cost = priced.costs[key] or 0.0
         root = c.root or os.path.dirname(c.path)
-        sums[root] = sums.get(root, 0.0) + (c.monthly_cost or 0.0)
+        sums[root] = sums.get(root, 0.0) + cost
         service = service_of(c.type)
-        services[service] = services.get(service, 0.0) + (c.monthly_cost or 0.0)
+        services[service] = services.get(service, 0.0) + cost
     point.groups = sorted(
         (
             Group(
@@ -322,18 +372,52 @@ def _point(
     )
     point.services = {k: round(v, 2) for k, v in sorted(services.items(), key=lambda kv: (-kv[1], kv[0]))}
     if before is not None or baseline_known:
-        from advisor.budget import RootedAnalysis
-        from advisor.engine import Analysis
-
-        base = before if before is not None else RootedAnalysis(Analysis())
-        point.delta = round(a.monthly_cost - base.analysis.monthly_cost, 2)
+        point.delta = round(priced.total - (before.total if before is not None else 0.0), 2)
         if abs(point.delta) >= 0.005:
-            result = compare(base, rooted, _same, commit.id, commit.id)
-            moved = [c for c in result.changes if c.delta is not None and abs(c.delta) >= 0.005]
-            moved.sort(key=lambda c: (-abs(c.delta or 0.0), c.root, c.address))
+            moved = _movers(priced, before)
             top = run.args.top if run.args.top is not None else TOP_MOVERS
             point.movers = [_placed(c, run.copy) for c in moved[:top]]
     return point
+
+
+def _movers(after: _Priced, before: _Priced | None) -> list[ResourceChange]:
+    """The resources whose monthly cost moved (added, removed or changed), largest move first; a
+    resource with an unknown price on either side moves nothing that can be counted, so is left out."""
+    from advisor.diff import ResourceChange
+
+    previous = before.costs if before is not None else {}
+    current = after.costs
+    out: list[ResourceChange] = []
+    for key in set(previous) | set(current):
+        old, new = previous.get(key, 0.0), current.get(key, 0.0)
+        if old is None or new is None:
+            continue
+        delta = round(new - old, 2)
+        if abs(delta) < 0.005:
+            continue
+        if key in current:
+            cost = after.rooted.costs[key]
+            change = "changed" if key in previous else "added"
+        else:
+            assert before is not None
+            cost = before.rooted.costs[key]
+            change = "removed"
+        out.append(
+            ResourceChange(
+                change,  # type: ignore[arg-type]
+                key[0],
+                key[1],
+                cost.type,
+                cost.path,
+                cost.line,
+                round(old, 2),
+                round(new, 2),
+                True,
+                delta,
+            )
+        )
+    out.sort(key=lambda c: (-abs(c.delta or 0.0), c.root, c.address))
+    return out
 
 
 def _same(path: str) -> str:
@@ -388,7 +472,7 @@ def run_history(args: argparse.Namespace) -> History:
         tree = TreeCopy(root, copy.base_root, lambda path: iac_path(path, scopes))
         run = _Run(args, copy, tree, base_paths, fixed)
         oldest = commits[0]
-        before: RootedAnalysis | None = None
+        before: _Priced | None = None
         baseline_known = not oldest.parents and oldest.id not in shallow  # a root commit starts from $0
         if oldest.id in shallow:
             history.notes.append(
@@ -400,15 +484,16 @@ def run_history(args: argparse.Namespace) -> History:
             rooted, _config, _errors, incomplete = _analyse(run, oldest.parents[0])
             history.analysed += 1
             if rooted is not None and not incomplete:
-                before, baseline_known = rooted, True
+                before, baseline_known = _Priced.of(rooted), True
             else:
                 history.notes.append(f"the commit before {oldest.id[:12]} could not be analysed completely")
         for commit in commits:
             rooted, config, errors, incomplete = _analyse(run, commit.id)
             history.analysed += 1
-            point = _point(run, commit, rooted, config, errors, incomplete, before, baseline_known)
+            priced = _Priced.of(rooted) if rooted is not None else None
+            point = _point(run, commit, priced, config, errors, incomplete, before, baseline_known)
             history.points.append(point)
-            before, baseline_known = rooted, rooted is not None
+            before, baseline_known = priced, priced is not None
             if args.progress:
                 sys.stderr.write(f"\radvisor: {history.analysed} commits analysed")
         if args.progress:

@@ -387,3 +387,16 @@ def test_paths_from_git_never_leave_the_temporary_folder(tmp_path: Path):
     doc = json.loads(run_cli("history", "--format", "json", cwd=repo.path, env=env).stdout)
     assert any("unsafe path" in e for e in doc["commits"][-1]["errors"])
     assert doc["commits"][-1]["incomplete"]
+
+
+def test_the_disk_store_and_the_memo_change_nothing(project, tmp_path: Path):
+    """Unchanged modules come from the memo or the disk store: the same figures as analysing each
+    commit from scratch, cold or warm."""
+    repo, _ = project
+    cache = {"ADVISOR_CACHE_DIR": str(tmp_path / "cache")}
+    runs = []
+    for env in ({**cache, "ADVISOR_NO_CACHE": "1"}, cache, cache):
+        r = run_cli("history", "--format", "json", cwd=repo.path, env={**GIT_ENV, **env})
+        assert r.returncode == 0, r.stderr
+        runs.append(json.loads(r.stdout)["commits"])
+    assert runs[0] == runs[1] == runs[2]
