@@ -548,7 +548,13 @@ def _ebs_volume(
                 limit_notes.append(f"gp3 iops cannot be below {_fmt(GP3_FREE_IOPS)}")
         if vtype == "gp3":
             if iops.value is None:
-                ctx.add(f"{prefix}Provisioned IOPS (above 3000)", "ebs.gp3.iops", None, note=iops.note)
+                ctx.add(
+                    f"{prefix}Provisioned IOPS (above 3000)",
+                    "ebs.gp3.iops",
+                    None,
+                    note=iops.note,
+                    usage=False,
+                )
             elif iops.value > GP3_FREE_IOPS:
                 ctx.add(
                     f"{prefix}Provisioned IOPS (above 3000)",
@@ -568,6 +574,7 @@ def _ebs_volume(
                     "ebs.gp3.throughput",
                     None,
                     note=mibps.note,
+                    usage=False,
                 )
             elif mibps.value > GP3_FREE_MIBPS:
                 ctx.add(
@@ -818,7 +825,7 @@ def _rds_storage(ctx: _Ctx, body: Block, deployment: str) -> None:
                 iops.value - free_iops,
             )
         elif iops.note:
-            ctx.add("Provisioned IOPS (gp3)", f"rds.iops.gp3.{deployment}", None, note=iops.note)
+            ctx.add("Provisioned IOPS (gp3)", f"rds.iops.gp3.{deployment}", None, note=iops.note, usage=False)
         mibps = ctx.number(body, "storage_throughput", what="storage_throughput")
         if mibps.value is not None and mibps.value > free_mibps:
             ctx.add(

@@ -92,6 +92,7 @@ def _aws_msk_cluster(ctx: _Ctx) -> None:
             None,
             unit="MiBps",
             missing_note="provisioned storage throughput is not in the catalog",
+            usage=False,
         )
 
 
@@ -158,7 +159,13 @@ def _search_domain(ctx: _Ctx) -> None:
     if vtype == "gp3":
         mibps = ctx.number(ebs, "throughput", default=GP3_FREE_MIBPS, minimum=0, what="throughput")
         if mibps.value is None or per_node is None or data_nodes is None:
-            ctx.add("Provisioned throughput (gp3)", "opensearch.throughput.gp3", None, note=mibps.note)
+            ctx.add(
+                "Provisioned throughput (gp3)",
+                "opensearch.throughput.gp3",
+                None,
+                note=mibps.note,
+                usage=False,
+            )
         else:
             free = _opensearch_gp3_free_mibps(per_node)
             if mibps.value > free:
@@ -717,7 +724,12 @@ def _aws_fsx_lustre_file_system(ctx: _Ctx) -> None:
     ctx.add(f"Storage ({label})", key, gb.value, unit="GB", note=gb.note, missing_note=why)
     if storage_type == "hdd" and ctx.text(body, "drive_cache_type")[0] == "read":
         ctx.add(
-            "SSD read cache", None, None, unit="GB", missing_note="the HDD read cache is not in the catalog"
+            "SSD read cache",
+            None,
+            None,
+            unit="GB",
+            missing_note="the HDD read cache is not in the catalog",
+            usage=False,
         )
     if deployment in ("persistent_1", "persistent_2"):
         _fsx_backup(ctx, "fsx.lustre.backup")
