@@ -538,7 +538,7 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         text, err = _decode(got.data)
         if err is not None:
             if is_terraform_file(norm) or is_tfvars_file(norm):
-                read_errors.append(ParseError(norm, err))
+                read_errors.append(ParseError(norm, err, incomplete=True))  # an unread file
             return None
         assert text is not None
         texts[norm] = text

@@ -199,6 +199,21 @@ def test_a_named_pipe_is_skipped_and_exits_3(tmp_path: Path):
         assert "extra.tf" in r.stdout
 
 
+@pytest.mark.parametrize(
+    "content", [b'resource "aws_instance" "a" {\n  ami = "\xff\xfe"\n}\n', b"\x00\x01binary\x00"]
+)
+def test_a_file_that_cannot_be_read_as_text_exits_3(tmp_path: Path, content: bytes):
+    root = tmp_path / "unread"
+    root.mkdir()
+    (root / "main.tf").write_text(VOLUME, encoding="utf-8")
+    (root / "other.tf").write_bytes(content)
+    r = run(tmp_path, "lint", ".", "--fail-on", "never", cwd=root)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "other.tf" in r.stdout
+    r = run(tmp_path, "cost", ".", cwd=root)
+    assert r.returncode == 3, r.stdout + r.stderr
+
+
 def test_a_path_that_does_not_exist_is_a_usage_error(tmp_path: Path):
     r = run(tmp_path, "lint", "no-such-folder", cwd=tmp_path)
     assert r.returncode == 2 and "no-such-folder" in r.stderr
