@@ -122,6 +122,7 @@ class Point:
     unknown_prices: int = 0
     not_priced: int = 0
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the analysis's own (module calls it could not follow)
     incomplete: bool = False
     movers: list[ResourceChange] = field(default_factory=list)
     unit: tuple[str, float] | None = None
@@ -347,6 +348,7 @@ def _point(
     point.unknown_prices = sum(1 for v in priced.costs.values() if v is None)
     point.not_priced = len(a.not_priced)
     point.unit = config.unit() if config is not None else None
+    point.notes = list(a.notes)
     for e in a.errors:
         if e.incomplete:
             where = rel(run.copy.real(e.path)) + (f":{e.span.line + 1}" if e.span else "")
@@ -638,6 +640,7 @@ def point_json(p: Point) -> dict[str, Any]:
         "movers": [_change_json(c) for c in p.movers],
         "incomplete": p.incomplete,
         "errors": p.errors,
+        "notes": p.notes,
     }
     if p.unit is not None:
         doc["unit"] = {"name": p.unit[0], "monthly_volume": p.unit[1], "cost_per_unit": p.unit_cost}
@@ -800,6 +803,7 @@ def render_text(history: History) -> str:
     for p in points:
         for e in p.errors:
             out.append(f"error at {p.commit.id[:12]}: {e}")
+    out += [f"note at {last.commit.id[:12]}: {n}" for n in last.notes]
     if history.incomplete:
         out.append("* incomplete: that commit's total leaves out what its errors name.")
     out += [f"note: {n}" for n in history.notes]
