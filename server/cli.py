@@ -228,7 +228,9 @@ def load_config_for(args: argparse.Namespace) -> Config:
     config = load_config(path, known_rule_ids(), named=args.config is not None)
     ignored = config.ignored_message()  # a project's [explain]: reported once, not applied
     if ignored:
-        sys.stderr.write(f"advisor: warning: {ignored}\n")
+        from advisor.report.common import printable
+
+        sys.stderr.write(printable(f"advisor: warning: {ignored}") + "\n")
     return config
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -351,6 +352,29 @@ def test_errors_quoting_repository_text_are_escaped(tmp_path: Path, hostile: Pat
     r = run(tmp_path, "lint", ".", "--var-file", f"none{EVIL}.tfvars", cwd=hostile)
     assert r.returncode == 2 and "none" in r.stderr
     assert_no_raw(r.stderr, "usage error")
+
+
+def test_config_warnings_and_explain_lines_are_escaped(tmp_path: Path, hostile: Path):
+    (hostile / f"cfg{EVIL}.toml").write_text("[explain]\nenabled = true\n", encoding="utf-8")
+    r = run(tmp_path, "lint", ".", "--config", f"cfg{EVIL}.toml", cwd=hostile)
+    assert "[explain] ignored" in r.stderr, r.stderr  # the warning names the project's config file
+    assert_no_raw(r.stderr, "config warning")
+    with socket.socket() as probe:  # a loopback port with nothing listening: every request fails
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    user = tmp_path / "xdg" / "advisor" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text(
+        f'[explain]\nenabled = true\nbase_url = "http://127.0.0.1:{port}/v1"\nmodel = "m"\n'
+        f"timeout_seconds = 2\ncache_dir = {json.dumps(str(tmp_path / 'answers'))}\n",
+        encoding="utf-8",
+    )
+    xdg = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "OPENAI_BASE_URL": "", "OPENAI_API_KEY": "x"}
+    for line in ("4", "1"):  # the finding's heading (no answer), then no finding at that line
+        r = run(tmp_path, "explain", f"vol{EVIL}.tf:{line}", cwd=hostile, extra=xdg)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert "vol\\x1b]52" in r.stdout + r.stderr, r.stdout + r.stderr
+        assert_no_raw(r.stdout + r.stderr, f"explain at line {line}")
 
 
 def test_budget_messages_are_escaped(tmp_path: Path):

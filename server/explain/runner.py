@@ -72,7 +72,10 @@ def _display(path: str) -> str:
 
 
 def _say(stream: TextIO, text: str) -> None:
-    stream.write(f"advisor: {text}\n")
+    """One `advisor: …` line on stderr: paths, messages and endpoint answers quoted in it are escaped."""
+    from advisor.report.common import printable
+
+    stream.write(f"advisor: {printable(text)}\n")
     stream.flush()
 
 
@@ -192,7 +195,11 @@ def _findings_at(findings: Sequence[Finding], path: str, line: int) -> list[Find
 
 def _format(finding: Finding, result: Explanation | ExplainError, path: str) -> str:
     s = finding.span
-    head = f"{path}:{s.line + 1}:{s.column + 1}: {finding.severity}[{finding.rule}] {finding.message}"
+    from advisor.report.common import printable
+
+    head = printable(
+        f"{path}:{s.line + 1}:{s.column + 1}: {finding.severity}[{finding.rule}] {finding.message}"
+    )
     if isinstance(result, ExplainError):
         return head + "\n    (no explanation: see the message above)\n"
     from advisor.report.text import explanation_lines
