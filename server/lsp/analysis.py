@@ -151,8 +151,13 @@ class ModuleResult:
                 p: [(c.address, c.monthly_cost) for c in group]
                 for p, group in _by_path(self.outcome.costs, lambda c: c.path).items()
             }
+            # module call lenses show the called resources' costs and findings, wherever they are
+            modules = (
+                [(c.address, c.monthly_cost) for c in self.outcome.costs if c.address.startswith("module.")],
+                [(f.rule, f.resource) for f in self.outcome.findings],
+            )
             self._lens = {
-                p: ([(r.address, r.span.line) for r in self.resources_in(p)], costs.get(p, []))
+                p: ([(r.address, r.span.line) for r in self.resources_in(p)], costs.get(p, []), modules)
                 for p in {*self.versions, *costs}
             }
         return self._lens.get(path, ([], []))

@@ -6,6 +6,7 @@ handlers in `server.py` only fetch the inputs and pass the answer on.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,25 @@ def _block_costs(result: ModuleResult, group: list[Resource]) -> tuple[list[Any]
     return found, any(r.address in not_priced for r in group)
 
 
+def _launchers(result: ModuleResult, group: list[Resource]) -> list[Any]:
+    """The costs of the autoscaling groups that launch a launch template's instances.
+
+    A template launches nothing by itself: the engine prices its instances in the groups, and the
+    rules give a finding on the template those groups' figures. Hover and lens show the same costs,
+    so that what the editor says about a template agrees with its diagnostics."""
+    from advisor.engine import TEMPLATE_TYPES
+
+    if group[0].type not in TEMPLATE_TYPES:
+        return []
+    addresses = {r.address for r in group}
+    costs = result.costs_by_address()
+    return [
+        costs[r.address]
+        for r in result.outcome.resources
+        if r.launch_template in addresses and r.address in costs
+    ]
+
+
 # -- hover ---------------------------------------------------------------------------------------------
 def hover(
     result: ModuleResult,
@@ -70,7 +90,15 @@ def hover(
         )
         costs, not_priced = _block_costs(result, group)
         first = group[0]
-        parts.append(presentation.resource_hover(first.address, first.type, first.region, costs, not_priced))
+        launchers = [] if costs else _launchers(result, group)
+        if launchers:
+            parts.append(presentation.template_hover(_block_address(group), first.region, launchers))
+        else:
+            parts.append(
+                presentation.resource_hover(
+                    _block_address(group), first.type, first.region, costs, not_priced
+                )
+            )
         span = span or _header(first, index)
     if not parts or span is None:
         return None
@@ -78,6 +106,12 @@ def hover(
         contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
         range=convert.span_range(span, index, encoding),
     )
+
+
+def _block_address(group: list[Resource]) -> str:
+    """The address the user reads for a block: the instance's own (`aws_x.y[0]`) when there is one
+    instance, the block's (`aws_x.y`) when there are several."""
+    return group[0].address if len(group) == 1 else presentation.block_address(group[0].address)
 
 
 def _header(r: Resource, index: LineIndex | None) -> Span:
@@ -100,11 +134,89 @@ def code_lenses(result: ModuleResult, doc: Document, encoding: str) -> list[lsp.
         costs, not_priced = _block_costs(result, group)
         file_costs.extend(costs)
         rng = convert.span_range(_header(group[0], index), index, encoding)
-        title = presentation.total_label(costs, not_priced)
+        launchers = [] if costs else _launchers(result, group)
+        title = (
+            presentation.template_lens(launchers)
+            if launchers
+            else presentation.total_label(costs, not_priced)
+        )
         lenses.append(lsp.CodeLens(range=rng, command=lsp.Command(title=title, command="")))
+    lenses.extend(_module_lenses(result, doc, index, encoding))
+    lenses.sort(key=lambda c: c.range.start.line)
     total = presentation.file_total_label(file_costs, len(_groups(resources)))
     top = lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 0))
     return [lsp.CodeLens(range=top, command=lsp.Command(title=total, command="")), *lenses]
+
+
+_MODULE_HEADER = re.compile(r'^[ \t]*module[ \t]+"([A-Za-z_][A-Za-z0-9_-]*)"[ \t]*\{')
+
+
+def _module_lenses(
+    result: ModuleResult, doc: Document, index: LineIndex | None, encoding: str
+) -> list[lsp.CodeLens]:
+    """`$X.XX/mo · N findings` above each `module "name" {` call of this file: what the call's
+    instances add to the analysis (their resources' costs and findings, nested calls included).
+
+    Computed here, on the lens request, from the result the diagnostics came from: the typing path
+    does no extra work. Only modules the analysis expanded get a lens (a registry module not
+    fetched has its own diagnostic)."""
+    if doc.path is None or result.unit.template is not None or index is None:
+        return []
+    if not any(r.module_path for r in result.outcome.resources):
+        return []
+    lenses: list[lsp.CodeLens] = []
+    for line in range(index.line_count):
+        text = index.line(line)
+        if "module" not in text:
+            continue
+        m = _MODULE_HEADER.match(text)
+        if m is None:
+            continue
+        summary = module_summary(result, f"module.{m.group(1)}")
+        if summary is None:
+            continue
+        end = convert.position(index, line, len(text), encoding)
+        rng = lsp.Range(start=lsp.Position(end.line, 0), end=end)
+        lenses.append(lsp.CodeLens(range=rng, command=lsp.Command(title=summary, command="")))
+    return lenses
+
+
+def _in_module(address: str, prefix: str) -> bool:
+    """Whether `address` lies in the module call `prefix` (`module.a`), any instance, any depth."""
+    return address.startswith(prefix) and address[len(prefix) : len(prefix) + 1] in (".", "[")
+
+
+def module_summary(result: ModuleResult, prefix: str) -> str | None:
+    """The lens of one module call (see `presentation.module_label`), or None when the analysis has
+    no resource in it."""
+    resources = [r for r in result.outcome.resources if r.module_path and _in_module(r.address, prefix)]
+    if not resources:
+        return None
+    costs_by = result.costs_by_address()
+    costs = [costs_by[r.address] for r in resources if r.address in costs_by]
+    # A finding in a module's file is one for all the calls of that module (the engine merges the
+    # instances' findings at one place): it counts for every call whose blocks contain it.
+    blocks: dict[str, list[tuple[int, int]]] = {}
+    for r in resources:
+        blocks.setdefault(os.path.normpath(r.span.path), []).append((r.span.start, r.span.end))
+    findings = sum(
+        1
+        for f in result.outcome.findings
+        if _in_module(f.resource, prefix)
+        or any(
+            a <= f.span.start and f.span.end <= b for a, b in blocks.get(os.path.normpath(f.span.path), ())
+        )
+    )
+    instances = len({_call_instance(r.module_path, prefix) for r in resources})
+    return presentation.module_label(costs, findings, instances)
+
+
+def _call_instance(module_path: str, prefix: str) -> str:
+    """`module.a[1]` for `module.a[1].module.b` and prefix `module.a`."""
+    rest = module_path[len(prefix) :]
+    if rest.startswith("["):
+        return prefix + rest[: rest.index("]") + 1]
+    return prefix
 
 
 def inlay_hints(result: ModuleResult, doc: Document, rng: lsp.Range, encoding: str) -> list[lsp.InlayHint]:
@@ -123,7 +235,7 @@ def inlay_hints(result: ModuleResult, doc: Document, rng: lsp.Range, encoding: s
                 position=end,
                 label=f"{presentation.total_label(costs, not_priced)}",
                 padding_left=True,
-                tooltip=f"Advisor: monthly cost of {group[0].address.split('[')[0]}",
+                tooltip=f"Advisor: monthly cost of {_block_address(group)}",
             )
         )
     return hints

@@ -5,6 +5,7 @@ Plain functions over the model, no protocol types, so what a user reads can be t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,13 @@ if TYPE_CHECKING:
     from advisor.pricing.costs import CostComponent, ResourceCost
 
 MAX_HOVER_INSTANCES = 5
+_INSTANCE_KEY = re.compile(r"\[[^\[\]]*\]$")
+
+
+def block_address(address: str) -> str:
+    """`module.db[0].aws_instance.x` for `module.db[0].aws_instance.x[2]`: only the last key goes,
+    so a resource in a counted module keeps its module's index."""
+    return _INSTANCE_KEY.sub("", address)
 
 
 def money(x: float) -> str:
@@ -70,6 +78,20 @@ def file_total_label(costs: Sequence[ResourceCost], resource_count: int) -> str:
     return label
 
 
+def module_label(costs: Sequence[ResourceCost], findings: int, instances: int) -> str:
+    """`$529.68/mo · 3 findings` above a module call: its resources' monthly total (the known part,
+    and how many are unknown) and how many findings they have."""
+    known = [c.monthly_cost for c in costs if c.monthly_cost is not None]
+    unknown = len(costs) - len(known)
+    label = f"{money(sum(known))}/mo"
+    if instances > 1:
+        label += f" ({instances} instances)"
+    if unknown:
+        label += f", {unknown} with unknown price"
+    label += f" · {findings} finding{'s' if findings != 1 else ''}"
+    return label
+
+
 def cost_table(cost: ResourceCost) -> str:
     lines = [
         "| Component | Quantity | Unit price | Monthly |",
@@ -110,7 +132,7 @@ def resource_hover(
     address: str, rtype: str, region: str, costs: Sequence[ResourceCost], not_priced: bool
 ) -> str:
     """The cost breakdown of a resource block (all its count/for_each instances)."""
-    base = address.split("[")[0] if len(costs) > 1 else address
+    base = block_address(address) if len(costs) > 1 else address
     head = f"**{base}** — {total_label(costs, not_priced)}"
     if not costs:
         why = (
@@ -128,6 +150,32 @@ def resource_hover(
         parts.append(f"… and {len(costs) - MAX_HOVER_INSTANCES} more instances.")
     parts.append(sources_line(costs, region))
     return "\n\n".join(parts)
+
+
+def template_hover(address: str, region: str, launchers: Sequence[ResourceCost]) -> str:
+    """A launch template's hover: it costs nothing by itself, its instances are priced in the
+    autoscaling groups that launch them (the figures its findings carry)."""
+    names = ", ".join(f"`{c.address}`" for c in launchers)
+    parts = [
+        f"**{address}** — instances priced in {names}: {total_label(launchers, False)}",
+        "A launch template launches nothing by itself: its instances are priced in the autoscaling "
+        "groups that use it.",
+    ]
+    for cost in launchers[:MAX_HOVER_INSTANCES]:
+        parts.append(f"`{cost.address}`")
+        parts.append(cost_table(cost))
+    if len(launchers) > MAX_HOVER_INSTANCES:
+        parts.append(f"… and {len(launchers) - MAX_HOVER_INSTANCES} more groups.")
+    parts.append(sources_line(launchers, region))
+    return "\n\n".join(parts)
+
+
+def template_lens(launchers: Sequence[ResourceCost]) -> str:
+    """`in aws_autoscaling_group.workers: $613.20/mo`: where a launch template's instances are priced."""
+    names = ", ".join(c.address for c in launchers[:2])
+    if len(launchers) > 2:
+        names += f" and {len(launchers) - 2} more"
+    return f"in {names}: {total_label(launchers, False)}"
 
 
 def finding_hover(f: Finding) -> str:

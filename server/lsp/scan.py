@@ -104,6 +104,32 @@ class ScanSummary:
         }
 
 
+def _totals(results: list[tuple[Unit, ModuleResult]]) -> tuple[int, float]:
+    """Findings and monthly cost of the scanned tree, counted as `advisor cost` and `advisor lint`
+    count them (`engine.analyze_paths`): a folder that another module calls is counted through that
+    call, with its real inputs, not again as a root of its own; a finding seen by two analyses once."""
+    from advisor.iac.files import is_terraform_file
+
+    called: set[str] = set()
+    for unit, result in results:
+        for path in result.outcome.files:
+            folder = os.path.dirname(os.path.normpath(path))
+            plan_beside = unit.template is not None and is_terraform_file(path)
+            if plan_beside or (unit.template is None and folder != unit.directory):
+                called.add(folder)
+    seen: set[tuple[Any, ...]] = set()
+    cost = 0.0
+    for unit, result in results:
+        if unit.template is None and unit.directory in called:
+            continue
+        cost += sum(c.monthly_cost or 0.0 for c in result.outcome.costs)
+        for f in result.outcome.findings:
+            seen.add(
+                (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, "" if f.resource else f.message)
+            )
+    return len(seen), cost
+
+
 class Scanner:
     def __init__(
         self, analyzer: Analyzer, publish: Callable[[str, int | None, list[convert.Json]], None]
@@ -140,6 +166,7 @@ class Scanner:
         units = [Unit(root, root) for root in module_roots(files)]
         units += [u for f in files if is_template_candidate(f) and (u := unit_of(f)) is not None]
         summary.modules = len(units)
+        results: list[tuple[Unit, ModuleResult]] = []
         now: set[str] = set()  # URIs published with diagnostics by this scan
         touched: set[str] = set()  # every URI this scan published, empty or not
         for i, unit in enumerate(units):
@@ -158,13 +185,9 @@ class Scanner:
                 summary.errors.append(f"{unit.key}: analysis failed (see the log)")
                 continue
             summary.scanned += 1
-            summary.findings += sum(
-                1 for f in result.outcome.findings if unit.owns(os.path.normpath(f.span.path))
-            )
-            summary.monthly_cost += sum(
-                c.monthly_cost or 0.0 for c in result.outcome.costs if unit.owns(os.path.normpath(c.path))
-            )
+            results.append((unit, result))
             summary.files += self._publish(unit, result, now, touched)
+        summary.findings, summary.monthly_cost = _totals(results)
         if not summary.cancelled:
             for uri in sorted(self.published - touched):
                 if self.analyzer.docs.get(uri) is None:

@@ -205,6 +205,7 @@ class AdvisorServer(LanguageServer):
         self.explanations = Explanations()
         self._lens_signatures: dict[str, Any] = {}
         self._pull_ids: dict[str, str] = {}
+        self._published: set[str] = set()  # URIs with diagnostics sent: closing one clears them
         self._background: set[asyncio.Task[Any]] = set()
 
     # -- helpers the handlers share --------------------------------------------------------------------
@@ -233,6 +234,7 @@ class AdvisorServer(LanguageServer):
 
     def publish(self, uri: str, version: int | None, diagnostics: list[convert.Json]) -> None:
         """Push diagnostics, already in JSON form, straight to the writer (on the event loop)."""
+        self._published.add(uri)
         params: convert.Json = {"uri": uri, "diagnostics": diagnostics}
         if version is not None:
             params["version"] = version
@@ -484,7 +486,9 @@ def build() -> AdvisorServer:
     @guarded()
     def did_close(params: lsp.DidCloseTextDocumentParams) -> None:
         doc = ls.docs.close(params.text_document.uri)
-        ls.publish(params.text_document.uri, None, [])
+        if params.text_document.uri in ls._published:  # never a word about other YAML or JSON files
+            ls.publish(params.text_document.uri, None, [])
+            ls._published.discard(params.text_document.uri)
         if doc is None:
             return
         ls.analyzer.closed(doc)
@@ -539,7 +543,7 @@ def build() -> AdvisorServer:
             diags: list[convert.Json] = []
             if doc is not None and _is_config(doc.path):
                 diags = ls.config_diagnostics(doc)
-            elif doc is not None and (reason := doc.skip_reason()) and _is_iac(doc.path):
+            elif doc is not None and (reason := doc.skip_reason()) and _is_terraform(doc.path):
                 diags = [convert.note_diagnostic_json(reason)]
             return {"kind": "full", "items": diags}
         doc, result = found

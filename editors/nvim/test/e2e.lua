@@ -2,9 +2,12 @@
 --   nvim --headless --clean --cmd "set rtp^=editors/nvim" -c "luafile editors/nvim/test/e2e.lua"
 -- Environment: ADVISOR_BIN (the advisor executable), ADVISOR_EXAMPLE (a main.tf to copy; default
 -- examples/storage/main.tf), ADVISOR_NVIM_API (config | start | start_client; default: by version).
--- Opens a copy of the example, waits for the ebs-io1-to-gp3 diagnostic, asks for the code actions with
--- that diagnostic in the context, applies the preferred quick fix, writes the file and checks it, the
--- file total (code lens), hover and a restart. Exits 0 when all passed, 1 otherwise.
+-- Opens a copy of the example (beside a .advisor.toml with region eu-west-1), checks that code lenses
+-- and the statusline total appear on open, waits for the ebs-io1-to-gp3 diagnostic, asks for the code
+-- actions with that diagnostic in the context, applies the preferred quick fix, writes the file and
+-- checks it, that the lenses follow without being asked, the statusline snippet of the README, hover,
+-- CloudFormation recognised by content, :AdvisorScan (quickfix list and totals equal to `advisor cost`)
+-- and a restart. Exits 0 when all passed, 1 otherwise.
 
 local started = vim.loop.hrtime()
 local function out(msg)
@@ -78,6 +81,33 @@ local function request(bufnr, method, params, timeout)
   error(method .. ": no answer")
 end
 
+-- the lens titles of a buffer, by line ("0:Advisor: $3,655.50/mo in this file …")
+local function lens_titles(bufnr)
+  local out = {}
+  for _, lens in ipairs(vim.lsp.codelens.get(bufnr) or {}) do
+    table.insert(out, lens.range.start.line .. ":" .. (lens.command and lens.command.title or ""))
+  end
+  table.sort(out)
+  return out
+end
+
+local function has_lens(bufnr, wanted)
+  for _, t in ipairs(lens_titles(bufnr)) do
+    if t == wanted then
+      return true
+    end
+  end
+  return false
+end
+
+-- the statusline snippet of editors/nvim/README.md, evaluated as Neovim draws it
+local STATUSLINE = "%f %m%=%{v:lua.require'advisor'.statusline()} %l:%c"
+local function statusline_text()
+  local ok, result = pcall(vim.api.nvim_eval_statusline, STATUSLINE, { winid = 0, maxwidth = 200, fillchar = " " })
+  check(ok, "the statusline snippet fails: " .. tostring(result))
+  return result.str
+end
+
 local function main()
   local v = vim.version()
   out(("Neovim %d.%d.%d, api %s"):format(v.major, v.minor, v.patch, api or "auto"))
@@ -86,6 +116,13 @@ local function main()
   local path = dir .. "/storage/main.tf"
   check(vim.fn.filereadable(example) == 1, "no example at " .. example)
   vim.fn.writefile(vim.fn.readfile(example, "b"), path, "b")
+  vim.fn.writefile({ 'region = "eu-west-1"' }, dir .. "/.advisor.toml")
+  local stack = os.getenv("ADVISOR_CFN_EXAMPLE") or (vim.fn.fnamemodify(example, ":h:h") .. "/cloudformation/reporting-stack.yaml")
+  vim.fn.mkdir(dir .. "/templates", "p")
+  local template = dir .. "/templates/aws-refarch-wordpress-04-web.yaml"
+  vim.fn.writefile(vim.fn.readfile(stack, "b"), template, "b")
+  local compose = dir .. "/docker-compose.yaml"
+  vim.fn.writefile({ "services:", "  web:", "    image: nginx" }, compose)
 
   -- the server reports settings it cannot use with window/showMessage: there must be none
   local messages = {}
@@ -100,7 +137,9 @@ local function main()
   check(api == nil or advisor.api() == api, "setup ignored api=" .. tostring(api))
   check(advisor.matches(path), "the plugin does not claim " .. path)
   check(advisor.matches("/x/stack.template.yaml") and advisor.matches("/x/cfn/vpc.json"), "CloudFormation patterns")
-  check(not advisor.matches("/x/docker-compose.yaml"), "an unrelated YAML file was claimed")
+  check(advisor.matches(template), "a template under another name was not claimed by its content")
+  check(not advisor.matches(compose), "an unrelated YAML file was claimed")
+  check(advisor.statusline() == "", "statusline of a buffer without the server: " .. advisor.statusline())
 
   vim.cmd("edit " .. vim.fn.fnameescape(path))
   local bufnr = vim.api.nvim_get_current_buf()
@@ -111,7 +150,16 @@ local function main()
   end)
   local client = advisor.clients(bufnr)[1]
   out("client " .. client.id .. " attached")
-  vim.wait(500)
+
+  -- lenses on open, without a refresh from the user
+  wait("code lenses on open", 30000, function()
+    return advisor.file_total(bufnr) == "$3,655.50/mo"
+  end)
+  check(has_lens(bufnr, "12:$712.50/mo"), "lenses on open: " .. table.concat(lens_titles(bufnr), " | "))
+  out("lenses on open: " .. table.concat(lens_titles(bufnr), " | "))
+  local line = statusline_text()
+  check(line:find("Advisor $3,655.50/mo", 1, true), "statusline: " .. line)
+  out("statusline: " .. line)
   check(#advisor.clients(bufnr) == 1, "more than one advisor client on the buffer")
 
   wait("the ebs-io1-to-gp3 diagnostic", 60000, function()
@@ -151,7 +199,7 @@ local function main()
   check(chosen.edit ~= nil, "the action has no edit")
   vim.lsp.util.apply_workspace_edit(chosen.edit, client.offset_encoding or "utf-16")
 
-  local line = vim.api.nvim_buf_get_lines(bufnr, 14, 15, false)[1]
+  line = vim.api.nvim_buf_get_lines(bufnr, 14, 15, false)[1]
   check(line:match('^%s*type%s+=%s+"gp3"$'), "line 15 after the fix: " .. line)
   out("buffer line 15: " .. vim.trim(line))
   vim.cmd("silent write")
@@ -167,17 +215,15 @@ local function main()
   end)
   out("ebs-io1-to-gp3 is gone")
 
-  -- the file total, as a statusline would show it
-  wait("the file total code lens", 30000, function()
-    if vim.fn.has("nvim-0.11") == 1 then
-      vim.lsp.codelens.refresh({ bufnr = bufnr })
-    else
-      vim.lsp.codelens.refresh()
-    end
-    vim.wait(300)
-    return advisor.file_total(bufnr) == "$3,018.00/mo"
+  -- the lenses follow the fix by themselves (the server's workspace/codeLens/refresh), the same
+  -- analysis as the diagnostics: the file total and the lens above the fixed volume
+  wait("the lenses after the fix", 30000, function()
+    return advisor.file_total(bufnr) == "$3,018.00/mo" and has_lens(bufnr, "12:$75.00/mo")
   end)
-  out("file total: " .. advisor.file_total(bufnr))
+  check(not has_lens(bufnr, "12:$712.50/mo"), "a stale lens: " .. table.concat(lens_titles(bufnr), " | "))
+  out("lenses after the fix: " .. table.concat(lens_titles(bufnr), " | "))
+  line = statusline_text()
+  check(line:find("Advisor $3,018.00/mo", 1, true), "statusline after the fix: " .. line)
 
   local hover = request(bufnr, "textDocument/hover", {
     textDocument = { uri = vim.uri_from_bufnr(bufnr) },
@@ -190,6 +236,47 @@ local function main()
   for _, m in ipairs(messages) do
     check(not m:find("settings", 1, true), "the server did not accept the settings: " .. m)
   end
+
+  -- CloudFormation by content: the template gets the server, the compose file does not
+  vim.cmd("edit " .. vim.fn.fnameescape(template))
+  local tbuf = vim.api.nvim_get_current_buf()
+  wait("the client on the template", 20000, function()
+    return #advisor.clients(tbuf) > 0
+  end)
+  wait("the template's lenses", 30000, function()
+    return advisor.file_total(tbuf) ~= nil
+  end)
+  out(("template %s: %s"):format(vim.bo[tbuf].filetype, advisor.statusline(tbuf)))
+  vim.cmd("edit " .. vim.fn.fnameescape(compose))
+  local cbuf = vim.api.nvim_get_current_buf()
+  vim.wait(1000)
+  check(#advisor.clients(cbuf) == 0, "the server attached to docker-compose.yaml")
+  out("docker-compose.yaml: no client")
+  vim.cmd("buffer " .. bufnr)
+
+  -- :AdvisorScan: quickfix list and the totals of `advisor cost` / `advisor lint` on the same folder
+  local scanned
+  advisor.scan(function(result, items)
+    scanned = { result = result, items = items }
+  end)
+  wait("the scan", 60000, function()
+    return scanned ~= nil
+  end)
+  local cost = vim.fn.json_decode(vim.fn.system({ bin, "cost", "-f", "json", dir }))
+  local lint = vim.fn.json_decode(vim.fn.system({ bin, "lint", "-f", "json", dir }))
+  local summary = advisor.scan_summary(scanned.result)
+  out(summary)
+  check(math.abs(scanned.result.monthly_cost - cost.total) < 0.005, ("scan total %s, advisor cost %s"):format(scanned.result.monthly_cost, cost.total))
+  check(summary:find(advisor.money(cost.total) .. "/mo", 1, true), "summary: " .. summary)
+  check(scanned.result.findings == #lint.findings, ("scan %d findings, advisor lint %d"):format(scanned.result.findings, #lint.findings))
+  local qf = vim.fn.getqflist()
+  check(#qf == #lint.findings, ("quickfix list has %d items, advisor lint %d findings"):format(#qf, #lint.findings))
+  local files = {}
+  for _, item in ipairs(qf) do
+    files[vim.fn.fnamemodify(vim.api.nvim_buf_get_name(item.bufnr), ":t")] = true
+  end
+  check(files["main.tf"] and files["aws-refarch-wordpress-04-web.yaml"], "quickfix files: " .. vim.inspect(files))
+  out(("quickfix list: %d findings"):format(#qf))
 
   local old_id = client.id
   vim.cmd("AdvisorRestart")

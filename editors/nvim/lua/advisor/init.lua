@@ -11,11 +11,15 @@ local uv = vim.uv or vim.loop
 
 M.name = "advisor"
 
--- Every filetype an IaC buffer may get; which buffers attach is decided by file name (M.matches).
-M.filetypes = { "terraform", "terraform-vars", "tf", "hcl", "json", "yaml", "cloudformation", "toml" }
+-- Every filetype an IaC buffer may get; which buffers attach is decided by M.matches: Terraform by
+-- file name, CloudFormation templates (and Terraform plan JSON) by content.
+M.filetypes = { "terraform", "terraform-vars", "tf", "hcl", "json", "jsonc", "yaml", "cloudformation", "toml" }
 
 -- Lua patterns, matched against the full path with forward slashes.
 M.terraform_patterns = { "%.tf$", "%.tfvars$", "%.tf%.json$", "%.tfvars%.json$", "/%.advisor%.toml$" }
+-- YAML and JSON files whose content is then looked at (M.looks_like_template)
+M.candidate_patterns = { "%.ya?ml$", "%.json$", "%.template$" }
+-- Names that are templates whatever their first lines say (and the `cloudformation_patterns` option)
 M.default_cloudformation_patterns = {
   "%.template$",
   "%.template%.ya?ml$",
@@ -42,7 +46,7 @@ local defaults = {
   },
   cloudformation_patterns = nil, -- nil: M.default_cloudformation_patterns
   root_markers = { ".advisor.toml", ".terraform", ".git" },
-  codelens = true, -- refresh code lenses on BufEnter, InsertLeave and after writes
+  codelens = true, -- lenses on attach, when the server says they changed, on BufEnter, InsertLeave, writes
   on_attach = nil,
   capabilities = nil,
   -- "config" | "start" | "start_client": force one way of starting (tests); nil picks by version
@@ -52,6 +56,7 @@ local defaults = {
 M.config = nil
 local clients_by_root = {} -- start_client mode: root -> client id
 local group = nil
+local refresh_codelens -- defined below; the client's handlers call it
 
 -- Client methods take `self` from 0.11 on (client:stop()); before, they are plain functions.
 local function call(client, method, ...)
@@ -66,22 +71,75 @@ local function normalize(path)
   return (path or ""):gsub("\\", "/")
 end
 
---- True when the file is one the server reads (Terraform, its config, or a CloudFormation template).
-function M.matches(path)
-  path = normalize(path)
-  if path == "" then
-    return false
-  end
-  local patterns = vim.list_extend(
-    vim.deepcopy(M.terraform_patterns),
-    (M.config and M.config.cloudformation_patterns) or M.default_cloudformation_patterns
-  )
+local function any_match(path, patterns)
   for _, pattern in ipairs(patterns) do
     if path:find(pattern) then
       return true
     end
   end
   return false
+end
+
+-- How much of a YAML/JSON buffer is looked at: templates name their version or their first AWS::
+-- resource type well before this (all 620 templates of the test corpus within their first 1000 lines).
+M.head_lines = 1000
+M.head_bytes = 256 * 1024
+
+--- True when the text is a CloudFormation template or a Terraform plan/state export, by the same
+--- cheap test the server makes: a template names its format version or declares AWS:: resource types;
+--- a plan starts with its format and Terraform versions.
+function M.looks_like_template(lines)
+  local parts, size = {}, 0
+  for i = 1, math.min(#lines, M.head_lines) do
+    size = size + #lines[i] + 1
+    if size > M.head_bytes then
+      break
+    end
+    parts[#parts + 1] = lines[i]
+  end
+  local head = table.concat(parts, "\n")
+  if head:find("AWSTemplateFormatVersion", 1, true) then
+    return true
+  end
+  if head:find("Resources", 1, true) and head:find("AWS::%w+::%w+") then
+    return true
+  end
+  local start = head:sub(1, 4096)
+  return start:find("^%s*{") ~= nil
+    and start:find('"format_version"', 1, true) ~= nil
+    and start:find('"terraform_version"', 1, true) ~= nil
+end
+
+local function buffer_head(bufnr)
+  if bufnr == nil or not vim.api.nvim_buf_is_loaded(bufnr) then
+    return nil
+  end
+  return vim.api.nvim_buf_get_lines(bufnr, 0, M.head_lines, false)
+end
+
+--- True when the file is one the server reads: Terraform and its config by name; YAML and JSON when
+--- the buffer's content is a template or plan (or its name matches `cloudformation_patterns`).
+--- Without a loaded buffer, the file on disk is read (its first lines only).
+function M.matches(path, bufnr)
+  path = normalize(path)
+  if path == "" then
+    return false
+  end
+  if any_match(path, M.terraform_patterns) then
+    return true
+  end
+  if any_match(path, (M.config and M.config.cloudformation_patterns) or M.default_cloudformation_patterns) then
+    return true
+  end
+  if not any_match(path, M.candidate_patterns) then
+    return false
+  end
+  local lines = buffer_head(bufnr)
+  if lines == nil then
+    local ok, read = pcall(vim.fn.readfile, path, "", M.head_lines)
+    lines = ok and read or {}
+  end
+  return M.looks_like_template(lines)
 end
 
 --- The nearest folder upwards with a root marker, else the file's own folder.
@@ -143,15 +201,62 @@ local function settings_json(settings)
   return s
 end
 
+local LENS_REFRESH = "workspace/codeLens/refresh"
+
+--- Whether this Neovim answers workspace/codeLens/refresh by itself (0.12 does; 0.7-0.11 do not).
+function M.builtin_lens_refresh()
+  return vim.lsp.handlers[LENS_REFRESH] ~= nil
+end
+
+-- The server asks for new lenses whenever a result changes them: fetch them for every buffer of
+-- that client (Neovim before 0.12 neither handles the request nor says it could).
+local function on_lens_refresh(_, _, ctx)
+  vim.schedule(function()
+    for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(bufnr) and vim.lsp.buf_is_attached(bufnr, ctx.client_id) then
+        refresh_codelens(bufnr)
+      end
+    end
+  end)
+  return vim.NIL
+end
+
+local function capabilities()
+  local caps = vim.tbl_deep_extend(
+    "force",
+    vim.lsp.protocol.make_client_capabilities(),
+    M.config.capabilities or {}
+  )
+  if M.config.codelens and not M.builtin_lens_refresh() then
+    caps.workspace = caps.workspace or {}
+    caps.workspace.codeLens = vim.tbl_extend("force", caps.workspace.codeLens or {}, { refreshSupport = true })
+  end
+  return caps
+end
+
+local function on_attach(client, bufnr)
+  vim.schedule(function()
+    refresh_codelens(bufnr) -- lenses on open: Neovim asks for them only when told to
+  end)
+  if M.config.on_attach then
+    M.config.on_attach(client, bufnr)
+  end
+end
+
 local function lsp_config(root)
   local settings = settings_json(M.config.settings)
+  local handlers = {}
+  if M.config.codelens and not M.builtin_lens_refresh() then
+    handlers[LENS_REFRESH] = on_lens_refresh
+  end
   local config = {
     name = M.name,
     cmd = M.config.cmd or M.default_cmd(),
     settings = { advisor = settings },
     init_options = settings,
-    on_attach = M.config.on_attach,
-    capabilities = M.config.capabilities,
+    on_attach = on_attach,
+    capabilities = capabilities(),
+    handlers = handlers,
     on_exit = function(code, signal)
       if code ~= 0 and signal == 0 then
         vim.schedule(function()
@@ -207,7 +312,7 @@ function M.attach(bufnr)
     return
   end
   local name = vim.api.nvim_buf_get_name(bufnr)
-  if not M.matches(name) then
+  if not M.matches(name, bufnr) then
     return
   end
   local root = M.root_dir(name)
@@ -232,18 +337,35 @@ function M.attach(bufnr)
   end
 end
 
-local function refresh_codelens(bufnr)
-  if M.config.codelens and #M.clients(bufnr) > 0 then
-    if vim.fn.has("nvim-0.11") == 1 then
-      pcall(vim.lsp.codelens.refresh, { bufnr = bufnr })
-    elseif bufnr == vim.api.nvim_get_current_buf() then
-      pcall(vim.lsp.codelens.refresh)
-    end
+--- Ask the server for a buffer's lenses and show them (any buffer, any Neovim from 0.7).
+refresh_codelens = function(bufnr)
+  if not (M.config and M.config.codelens) or not vim.api.nvim_buf_is_loaded(bufnr) then
+    return
   end
+  local clients = M.clients(bufnr)
+  if #clients == 0 then
+    return
+  end
+  if vim.fn.has("nvim-0.10") == 1 then
+    pcall(vim.lsp.codelens.refresh, { bufnr = bufnr })
+    return
+  end
+  -- 0.7-0.9 refresh the current buffer only: ask each client directly, for this buffer
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
+  for _, client in ipairs(clients) do
+    call(client, "request", "textDocument/codeLens", params, function(err, result, ctx, config)
+      ctx = ctx or {}
+      ctx.bufnr = ctx.bufnr or bufnr
+      ctx.client_id = ctx.client_id or client.id
+      vim.lsp.codelens.on_codelens(err, result, ctx, config)
+    end, bufnr)
+  end
+end
+M.refresh_codelens = function(bufnr)
+  refresh_codelens((bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr)
 end
 
 --- The file's monthly total from the server's code lens on line 0 ("$1,234.56/mo"), or nil.
---- For a statusline: %{v:lua.require'advisor'.file_total()}
 function M.file_total(bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   local ok, lenses = pcall(vim.lsp.codelens.get, bufnr)
@@ -262,6 +384,17 @@ function M.file_total(bufnr)
   return nil
 end
 
+--- A statusline component: "Advisor $1,234.56/mo" for a buffer the server prices, else "".
+--- Always a string, so that it works in a %{} item on every Neovim from 0.7:
+---   vim.o.statusline = "%f %m%=%{v:lua.require'advisor'.statusline()} %l:%c"
+function M.statusline(bufnr)
+  local ok, total = pcall(M.file_total, bufnr)
+  if not ok or total == nil then
+    return ""
+  end
+  return "Advisor " .. total
+end
+
 --- Stop the servers and start them again for every matching buffer.
 function M.restart()
   local clients = all_clients()
@@ -278,7 +411,7 @@ function M.restart()
     return true
   end, 50)
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(bufnr) and M.matches(vim.api.nvim_buf_get_name(bufnr)) then
+    if vim.api.nvim_buf_is_loaded(bufnr) and M.matches(vim.api.nvim_buf_get_name(bufnr), bufnr) then
       if M.api() == "config" then
         -- vim.lsp.enable starts clients from its FileType autocmd: replay it for the open buffers
         local ok = pcall(vim.api.nvim_exec_autocmds, "FileType", { group = "nvim.lsp.enable", buffer = bufnr })
@@ -292,8 +425,53 @@ function M.restart()
   end
 end
 
---- Findings for every file of the workspace (the server's advisor.scanWorkspace command).
-function M.scan()
+--- "$1,234.56": dollars as the server writes them.
+function M.money(x)
+  local whole, cents = string.format("%.2f", x):match("^(-?%d+)%.(%d+)$")
+  local grouped = whole:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^(-?),", "%1")
+  return "$" .. grouped .. "." .. cents
+end
+
+--- The scan's summary as one line: "advisor: 3 modules, 12 findings, $529.68/mo".
+function M.scan_summary(result)
+  local line = ("advisor: %d modules, %d findings, %s/mo"):format(
+    result.scanned or 0,
+    result.findings or 0,
+    M.money(result.monthly_cost or 0)
+  )
+  if result.cancelled then
+    line = line .. " (cancelled: partial)"
+  end
+  if result.errors and #result.errors > 0 then
+    line = line .. (" · %d problems: %s"):format(#result.errors, result.errors[1])
+  end
+  return line
+end
+
+--- The quickfix list of every advisor diagnostic Neovim holds (open files and those the scan
+--- published), most severe first.
+function M.findings_qflist()
+  local found = {}
+  for _, d in ipairs(vim.diagnostic.get(nil)) do
+    if d.source == "advisor" then
+      table.insert(found, d)
+    end
+  end
+  local items = vim.diagnostic.toqflist(found)
+  table.sort(items, function(a, b)
+    local fa, fb = vim.api.nvim_buf_get_name(a.bufnr or 0), vim.api.nvim_buf_get_name(b.bufnr or 0)
+    if fa ~= fb then
+      return fa < fb
+    end
+    return (a.lnum or 0) < (b.lnum or 0)
+  end)
+  return items
+end
+
+--- Scan the whole workspace (the server's advisor.scanWorkspace): the findings go to the quickfix
+--- list, the totals (the same as `advisor cost` and `advisor lint` on the folder) to the message area.
+--- `on_done(result)`, if given, is called with the server's summary.
+function M.scan(on_done)
   local client = all_clients()[1]
   if client == nil then
     vim.notify("advisor: no server running", vim.log.levels.WARN)
@@ -301,11 +479,19 @@ function M.scan()
   end
   local params = { command = "advisor.scanWorkspace", arguments = {} }
   local handler = function(err, result)
-    if err then
-      vim.notify("advisor: scan failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-    else
-      vim.notify("advisor: scan finished " .. vim.inspect(result), vim.log.levels.INFO)
-    end
+    vim.schedule(function()
+      if err then
+        vim.notify("advisor: scan failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+        return
+      end
+      local items = M.findings_qflist()
+      vim.fn.setqflist({}, " ", { title = "Advisor: workspace findings", items = items })
+      local summary = M.scan_summary(result or {})
+      vim.notify(summary .. (#items > 0 and " (:copen)" or ""), vim.log.levels.INFO)
+      if type(on_done) == "function" then
+        on_done(result, items)
+      end
+    end)
   end
   call(client, "request", "workspace/executeCommand", params, handler)
 end
@@ -322,7 +508,7 @@ function M.setup(opts)
       filetypes = M.filetypes,
       root_dir = function(bufnr, on_dir)
         local name = vim.api.nvim_buf_get_name(bufnr)
-        if M.matches(name) then
+        if M.matches(name, bufnr) then
           on_dir(M.root_dir(name))
         end
       end,
@@ -349,7 +535,9 @@ function M.setup(opts)
     end,
   })
   vim.api.nvim_create_user_command("AdvisorRestart", M.restart, { desc = "Restart the advisor language server" })
-  vim.api.nvim_create_user_command("AdvisorScan", M.scan, { desc = "Scan the workspace with advisor" })
+  vim.api.nvim_create_user_command("AdvisorScan", function()
+    M.scan()
+  end, { desc = "Scan the workspace with advisor: findings to the quickfix list" })
   return M
 end
 
