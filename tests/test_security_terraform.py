@@ -142,6 +142,20 @@ def test_collections_and_strings_doubled_through_locals_stay_bounded(tmp_path: P
     assert {r["address"]: r["monthly_cost"] for r in cost["resources"]}["aws_ebs_volume.ok"] == 1.0
 
 
+def test_what_a_modules_expressions_build_together_is_bounded_and_reported_once(tmp_path: Path) -> None:
+    numbers = ",".join(str(i) for i in range(45_000))
+    lists = "".join(f"  c{i} = concat(local.b, local.b)\n" for i in range(150))  # 90,000 elements each
+    uses = "".join(
+        f'resource "aws_ebs_volume" "v{i}" {{\n  availability_zone = "us-east-1a"\n  size = length(local.c{i})\n}}\n'
+        for i in range(150)
+    )
+    write(tmp_path, {"main.tf": f'locals {{\n  b = split(",", "{numbers}")\n{lists}}}\n{uses}'})
+    code, lint = advisor(tmp_path, "lint")
+    [error] = lint["errors"]
+    assert "10,000,000 elements and characters" in error["message"] and error["incomplete"] and code != 0
+    assert error["line"] == 3 + 110  # c110 crosses ten million
+
+
 def test_a_huge_list_literal_is_an_error_at_its_block(tmp_path: Path) -> None:
     elements = ", ".join(["1"] * 1_200_000)  # 3.6 MB, the shape that costs the most memory per byte
     text = f"locals {{\n  l = [{elements}]\n}}\n" + VOLUME.format(name="ok", size=10)

@@ -83,6 +83,9 @@ class Scope:
 # Levels of evaluation: the parsers already bound a tree's depth; references (locals that use
 # locals) add levels, and this keeps the whole well inside Python's recursion limit.
 MAX_DEPTH = 64
+_EXHAUSTED = (
+    f"the module's expressions build more than {MAX_BUILT:,} elements and characters; the rest is unknown"
+)
 _TOO_DEEP = f"expressions and references nested deeper than {MAX_DEPTH} levels; not evaluated"
 
 
@@ -126,9 +129,10 @@ class Evaluator:
         budget = self.scope.budget
         budget.built += size
         if budget.built > MAX_BUILT:
+            if budget.built - size > MAX_BUILT:  # reported where it was crossed: the rest is unknown
+                return Value(None, "unknown", span=at.span(expr.pos), reason=_EXHAUSTED)
             return self._limit(
-                f"the module's expressions build more than {MAX_BUILT:,} elements and characters; "
-                "the rest is not evaluated",
+                _EXHAUSTED,
                 at,
                 expr,
             )
