@@ -39,6 +39,7 @@ def git(args: list[str], cwd: str, stdin: bytes | None = None) -> bytes:
     env = dict(os.environ)
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["GIT_NO_REPLACE_OBJECTS"] = "1"  # objects are what they say they are
+    env["GIT_NO_LAZY_FETCH"] = "1"  # a partial clone's missing blob is missing, not fetched from a remote
     try:
         done = subprocess.run(
             ["git", *SAFE_CONFIG, *args], cwd=cwd, input=stdin, capture_output=True, env=env, check=False
@@ -207,7 +208,7 @@ class TreeCopy:
             mode, oid = new[path]
             data = blobs.get(oid)
             if data is None:
-                problems.append((path, f"blob {oid[:12]} is not in this clone"))
+                problems.append((path, f"blob {oid[:12]} is not in this clone (a partial clone: fetch it)"))
                 remove_entry(self.dest, path)
                 del new[path]
                 self.added_or_gone.add(path)

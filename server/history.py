@@ -21,6 +21,8 @@ import io
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -432,6 +434,45 @@ def _placed(change: ResourceChange, copy: BaseCopy) -> ResourceChange:
     return replace(change, root=copy.real(change.root), path=copy.real(change.path))
 
 
+@contextmanager
+def _copy_folder(root: str, cwd: str, store: bool) -> Iterator[str]:
+    """Where the commits are laid out: with the disk store, a folder of this user's cache that stays in
+    place from run to run (module outcomes are stored under the folders they were analysed in, so a
+    second history of the same repository reuses them all); else, or when another run holds it, a
+    temporary folder. Emptied before use either way."""
+    import hashlib
+    import shutil
+
+    if store:
+        from advisor.paths import UnsafeFolder, private_folder
+
+        name = hashlib.sha256(f"{root}\0{cwd}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
+        try:
+            private_folder("history")  # each level 0700 (mkdir gives 0700 to the last one only)
+            folder = private_folder("history", name)
+            lock = open(os.path.join(folder, ".lock"), "a")  # noqa: SIM115 (held for the whole run)
+        except (UnsafeFolder, OSError):
+            folder = None
+        if folder is not None:
+            try:
+                import fcntl
+
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except (ImportError, OSError):  # another history of the same repository is running
+                lock.close()
+            else:
+                try:
+                    copy = os.path.join(folder, "copy")
+                    shutil.rmtree(copy, ignore_errors=True)
+                    os.mkdir(copy, 0o700)
+                    yield os.path.realpath(copy)
+                    return
+                finally:
+                    lock.close()
+    with tempfile.TemporaryDirectory(prefix="advisor-history-") as tmp:
+        yield tmp
+
+
 def run_history(args: argparse.Namespace) -> History:
     """Analyse each commit of the range, oldest first, with the commit before the range as baseline."""
     from advisor.diff import DiffError, layout, repo_root
@@ -458,7 +499,8 @@ def run_history(args: argparse.Namespace) -> History:
         from advisor.cli import load_config_for
 
         fixed = load_config_for(args)
-    with tempfile.TemporaryDirectory(prefix="advisor-history-") as tmp:
+    store = os.environ.get("ADVISOR_NO_CACHE", "") in ("", "0")
+    with _copy_folder(root, cwd, store) as tmp:
         copy = layout(os.path.realpath(tmp), root, cwd)
         base_paths: list[str] = []
         scopes: list[str] = []

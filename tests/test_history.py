@@ -12,6 +12,7 @@ import io
 import json
 import os
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -400,3 +401,21 @@ def test_the_disk_store_and_the_memo_change_nothing(project, tmp_path: Path):
         assert r.returncode == 0, r.stderr
         runs.append(json.loads(r.stdout)["commits"])
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_two_runs_at_once_and_a_second_run_agree(project, tmp_path: Path):
+    """The copy lives in the user's cache folder (0700) and is reused by the next run; a run that
+    finds it busy works in a temporary folder instead."""
+    repo, _ = project
+    env = {**os.environ, **GIT_ENV, "ADVISOR_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "advisor", "history", "--format", "json"]
+    runs = [
+        subprocess.Popen(command, cwd=repo.path, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outputs = [json.loads(p.communicate(timeout=300)[0]) for p in runs]
+    assert all(p.returncode == 0 for p in runs)
+    again = json.loads(subprocess.run(command, cwd=repo.path, env=env, capture_output=True, text=True).stdout)
+    assert outputs[0]["commits"] == outputs[1]["commits"] == again["commits"]
+    for folder in [tmp_path / "cache" / "history", *(tmp_path / "cache" / "history").iterdir()]:
+        if folder.is_dir():
+            assert folder.stat().st_mode & 0o077 == 0, folder
