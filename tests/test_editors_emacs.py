@@ -57,6 +57,15 @@ def test_advisor_el_loads() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_templates_by_content() -> None:
+    """YAML and JSON buffers get the server when their content is a template or plan, whatever
+    their name; other YAML and JSON buffers keep their own server (editors/emacs/test/templates.el)."""
+    proc = emacs("-l", str(REPO / "editors" / "emacs" / "test" / "templates.el"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ok: aws-refarch-wordpress-04-web.yaml gets advisor" in proc.stderr
+    assert "ok: docker-compose.yaml left alone" in proc.stderr
+
+
 def test_registered_with_eglot() -> None:
     if not has_eglot():
         pytest.skip("eglot not available (Emacs 29+, or elpa-eglot)")

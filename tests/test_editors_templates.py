@@ -37,7 +37,6 @@ SERVER_SETTINGS = {
     "advisor.explain.enabled",
 }
 TERRAFORM_FILES = ["main.tf", "terraform.tfvars", "main.tf.json", "prod.tfvars.json"]
-CLOUDFORMATION_FILES = ["stack.template.yaml", "stack.cfn.json", "network.template", "template.yaml"]
 OTHER_FILES = ["docker-compose.yaml", "package.json", "values.yml"]
 
 
@@ -73,7 +72,7 @@ def template() -> dict[str, Any]:
 
 
 def template_patterns(template: dict[str, Any]) -> list[str]:
-    return [p for m in template["fileTypeMappings"] for p in m["fileType"]["patterns"]]
+    return [p for m in template["fileTypeMappings"] for p in m["fileType"].get("patterns", [])]
 
 
 def test_jetbrains_template_identity_and_command(template: dict[str, Any]) -> None:
@@ -89,10 +88,11 @@ def test_jetbrains_template_maps_terraform_and_cloudformation(template: dict[str
     patterns = template_patterns(template)
     for required in ("*.tf", "*.tfvars", "*.tf.json"):
         assert required in patterns
-    for name in TERRAFORM_FILES + CLOUDFORMATION_FILES + [".advisor.toml"]:
+    for name in [*TERRAFORM_FILES, "network.template", ".advisor.toml"]:
         assert any(fnmatch(name, p) for p in patterns), name
-    for name in OTHER_FILES:
-        assert not any(fnmatch(name, p) for p in patterns), name
+    # YAML and JSON by file type: the server recognises templates by content and says nothing else
+    by_type = {m["fileType"].get("name"): m["languageId"] for m in template["fileTypeMappings"]}
+    assert by_type.get("YAML") == "yaml" and by_type.get("JSON") == "json"
     ids = {m["languageId"] for m in template["fileTypeMappings"]}
     assert {"terraform", "terraform-vars", "json", "yaml"} <= ids
 
@@ -159,6 +159,7 @@ def test_vscode_commands_and_activation(manifest: dict[str, Any]) -> None:
     events = manifest["activationEvents"]
     assert "onLanguage:terraform" in events
     assert "workspaceContains:**/*.tf" in events
+    assert {"onLanguage:yaml", "onLanguage:json"} <= set(events)  # templates go by content
     languages = {lang["id"]: lang for lang in manifest["contributes"]["languages"]}
     assert ".tf" in languages["terraform"]["extensions"]
     assert ".tfvars" in languages["terraform-vars"]["extensions"]
@@ -182,7 +183,11 @@ def test_helix_languages_toml() -> None:
         for ft in lang.get("file-types", [])
         if isinstance(ft, dict)
     ]
-    for name in ["main.tf.json", *CLOUDFORMATION_FILES]:
-        assert any(fnmatch(name, g) for g in globs), name
+    # YAML and JSON files (templates whatever their name, and Terraform's JSON) through Helix's own
+    # languages, the server deciding by content; `*.template` through a language of its own
+    for name in ("yaml", "json"):
+        assert "advisor" in languages[name]["language-servers"]
+        assert len(languages[name]["language-servers"]) == 2  # beside the language's usual server
+    assert any(fnmatch("network.template", g) for g in globs)
     for name in OTHER_FILES:
         assert not any(fnmatch(name, g) for g in globs), name

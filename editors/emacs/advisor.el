@@ -5,7 +5,10 @@
 ;;; Commentary:
 
 ;; Registers `advisor serve' with Eglot for Terraform buffers (terraform-mode, hcl-mode,
-;; terraform-ts-mode) and CloudFormation buffers in cfn-mode.  Diagnostics arrive through Flymake,
+;; terraform-ts-mode), CloudFormation buffers in cfn-mode, and YAML and JSON buffers whose content is a
+;; CloudFormation template (or a Terraform plan export), whatever their name: in those buffers
+;; Advisor is the buffer's Eglot server (Eglot runs one per buffer), other YAML and JSON buffers keep
+;; theirs.  `advisor-template-modes' lists the modes looked at.  Diagnostics arrive through Flymake,
 ;; quick fixes through `eglot-code-actions' (M-x eglot-code-action-quickfix on Eglot 1.10+), the cost
 ;; breakdown through ElDoc on hover.
 ;;
@@ -43,6 +46,52 @@ Use :json-false for false; vectors for lists."
   "Major modes whose buffers Eglot connects to the Advisor server."
   :type '(repeat symbol))
 
+(defcustom advisor-template-modes
+  '(yaml-mode yaml-ts-mode json-mode json-ts-mode js-json-mode)
+  "Major modes of buffers that get the Advisor server when their content is a template.
+A template names `AWSTemplateFormatVersion' or declares AWS:: resource types in its first
+256 KB; a Terraform plan export starts with its format and Terraform versions."
+  :type '(repeat symbol))
+
+(defcustom advisor-template-eglot t
+  "Whether a YAML or JSON buffer that is a template starts Eglot by itself."
+  :type 'boolean)
+
+(defconst advisor--head-chars (* 256 1024)
+  "How much of a buffer `advisor-template-p' reads: templates say what they are early.")
+
+(defun advisor-template-p ()
+  "Non-nil when the buffer is a CloudFormation template or a Terraform plan export.
+The server's own cheap test, on the first `advisor--head-chars' characters."
+  (save-excursion
+    (save-restriction
+      (widen)
+      (let ((end (min (point-max) (+ (point-min) advisor--head-chars)))
+            (case-fold-search nil))
+        (goto-char (point-min))
+        (or (search-forward "AWSTemplateFormatVersion" end t)
+            (and (progn (goto-char (point-min)) (search-forward "Resources" end t))
+                 (progn (goto-char (point-min))
+                        (re-search-forward "AWS::[A-Za-z0-9]+::[A-Za-z0-9]+" end t)))
+            (let ((start-end (min end (+ (point-min) 4096))))
+              (goto-char (point-min))
+              (and (looking-at "[ \t\r\n]*{")
+                   (search-forward "\"format_version\"" start-end t)
+                   (progn (goto-char (point-min))
+                          (search-forward "\"terraform_version\"" start-end t)))))))))
+
+(defun advisor-maybe-template ()
+  "In a YAML or JSON buffer that is a template, make Advisor this buffer's Eglot server.
+Runs from the hooks of `advisor-template-modes'; starts Eglot when `advisor-template-eglot' is set."
+  (when (and buffer-file-name (advisor-template-p))
+    (defvar eglot-server-programs)
+    (setq-local eglot-server-programs
+                (cons (cons (list major-mode) #'advisor--contact)
+                      (and (boundp 'eglot-server-programs) (default-value 'eglot-server-programs))))
+    (when (and advisor-template-eglot (fboundp 'eglot-ensure))
+      (eglot-ensure))
+    t))
+
 (define-derived-mode advisor-terraform-mode prog-mode "Terraform"
   "Minimal mode for Terraform files when no Terraform major mode is installed."
   (setq-local comment-start "# ")
@@ -58,6 +107,8 @@ Use :json-false for false; vectors for lists."
   (unless (fboundp 'terraform-mode)
     (dolist (pattern '("\\.tf\\'" "\\.tfvars\\'" "\\.tf\\.json\\'"))
       (add-to-list 'auto-mode-alist (cons pattern #'advisor-terraform-mode))))
+  (dolist (mode advisor-template-modes)
+    (add-hook (intern (format "%s-hook" mode)) #'advisor-maybe-template))
   (with-eval-after-load 'eglot
     (defvar eglot-server-programs)
     (setq eglot-server-programs

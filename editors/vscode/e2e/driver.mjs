@@ -1,6 +1,7 @@
 // Drives code-server in headless Chromium (playwright-core, Debian's chromium): opens storage/main.tf,
 // waits for Advisor's squiggle and the status bar total, applies the io1 → gp3 quick fix, saves, and checks
-// the file on disk. Screenshots go to $ADVISOR_E2E_OUT. Started by run.sh, which passes the environment.
+// the file on disk and that the code lenses show the new figures, as the status bar does. Screenshots go
+// to $ADVISOR_E2E_OUT. Started by run.sh, which passes the environment.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -220,6 +221,16 @@ try {
     .waitFor({ state: "visible", timeout: 60_000 })
     .then(() => "$3,018.00/mo");
   step(`status bar after the fix: ${after}`);
+  // the lenses show the same analysis as the status bar and the diagnostics: the new file total, and
+  // the fixed volume's own lens (gp3 now), with nothing left of the io1 figures
+  const lenses = editor.locator(".codelens-decoration");
+  await lenses.filter({ hasText: "Advisor: $3,018.00/mo in this file" }).first().waitFor({ state: "attached", timeout: 60_000 });
+  await lenses.filter({ hasText: /^\s*\$75\.00\/mo\s*$/ }).first().waitFor({ state: "attached", timeout: 30_000 });
+  const lensTexts = (await lenses.allInnerTexts()).map((t) => t.trim());
+  step(`code lenses after the fix: ${lensTexts.join(" | ")}`);
+  const stale = lensTexts.filter((t) => t.includes("$3,655.50") || t.includes("$712.50"));
+  if (stale.length > 0) throw new Error(`stale code lenses after the fix: ${stale.join(" | ")}`);
+  if (!(await statusTotal(5_000)).includes("$3,018.00/mo")) throw new Error("the status bar and the lenses disagree");
   await shoot("3-fixed");
 
   const oldPids = serverPids();

@@ -25,7 +25,14 @@ import {
   userExplainSettings,
   workspaceExplainKeys,
 } from "./explainSettings";
-import { cloudFormationPatterns, type DocumentFilter, documentSelector } from "./selectors";
+import {
+  cloudFormationPatterns,
+  decidedByContent,
+  type DocumentFilter,
+  documentSelector,
+  HEAD_CHARS,
+  looksLikeTemplate,
+} from "./selectors";
 import {
   describe,
   isAdvisorVersion,
@@ -36,7 +43,7 @@ import {
   serverCandidates,
   type ServerSettings,
 } from "./serverPath";
-import { fileTotal, statusText, statusTooltip } from "./status";
+import { fileTotal, type LensLike, statusText, statusTooltip } from "./status";
 
 const CLIENT_ID = "advisor";
 const CLIENT_NAME = "Advisor";
@@ -90,6 +97,28 @@ export class AdvisorExtension implements vscode.Disposable {
     return this.serial(() => this.startNow());
   }
 
+  /**
+   * Starts the server once there is something for it: a Terraform or config file in the workspace,
+   * or an open document it analyses. The extension is activated by any YAML or JSON document too,
+   * and most of those are not templates: then it waits for one that is.
+   */
+  async startWhenNeeded(): Promise<void> {
+    const selector = documentSelector(
+      cloudFormationPatterns(vscode.workspace.getConfiguration("advisor").get("cloudFormation.filePatterns")),
+    );
+    if (vscode.workspace.textDocuments.some((d) => isIacDocument(d, selector)) || (await workspaceHasIac())) {
+      return this.start();
+    }
+    this.output.info("no Terraform or CloudFormation open yet: the server starts with the first one");
+    const waiting = vscode.workspace.onDidOpenTextDocument((doc) => {
+      if (isIacDocument(doc, selector)) {
+        waiting.dispose();
+        void this.start();
+      }
+    });
+    this.disposables.push(waiting);
+  }
+
   restart(): Promise<void> {
     return this.serial(async () => {
       await this.stopNow();
@@ -133,6 +162,12 @@ export class AdvisorExtension implements vscode.Disposable {
       synchronize: { configurationSection: "advisor" },
       initializationOptions: initializationOptions(plain(config), explain),
       middleware: {
+        // the status bar shows the very lenses the editor shows: the same analysis, at the same time
+        provideCodeLenses: async (document, token, next) => {
+          const lenses = await next(document, token);
+          this.status.fromLenses(document, lenses);
+          return lenses;
+        },
         workspace: {
           configuration: async (params, token, next) => {
             const answer = await next(params, token);
@@ -248,15 +283,16 @@ class StatusTotal implements vscode.Disposable {
     this.disposables.push(
       this.item,
       vscode.window.onDidChangeActiveTextEditor(() => this.schedule(0)),
+      // Where the editor shows code lenses, the total follows them (`fromLenses`); elsewhere it asks
+      // the server itself when the file or its diagnostics change.
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document === vscode.window.activeTextEditor?.document) {
+        if (e.document === vscode.window.activeTextEditor?.document && !lensesShown(e.document)) {
           this.schedule(debounceMs() + 250);
         }
       }),
-      vscode.workspace.onDidSaveTextDocument(() => this.schedule(100)),
       vscode.languages.onDidChangeDiagnostics((e) => {
-        const active = vscode.window.activeTextEditor?.document.uri.toString();
-        if (active && e.uris.some((u) => u.toString() === active)) {
+        const doc = vscode.window.activeTextEditor?.document;
+        if (doc && !lensesShown(doc) && e.uris.some((u) => u.toString() === doc.uri.toString())) {
           this.schedule(50);
         }
       }),
@@ -296,7 +332,7 @@ class StatusTotal implements vscode.Disposable {
       }
       return;
     }
-    if (vscode.languages.match(this.selector(), doc) === 0) {
+    if (!isIacDocument(doc, this.selector())) {
       this.item.hide();
       return;
     }
@@ -317,6 +353,21 @@ class StatusTotal implements vscode.Disposable {
     if (seq !== this.sequence) {
       return; // a newer refresh is under way
     }
+    this.show(lenses);
+  }
+
+  /** The lenses the editor just got for a document: the total of the active one is theirs. */
+  fromLenses(doc: vscode.TextDocument, lenses: readonly LensLike[] | null | undefined): void {
+    const enabled = vscode.workspace.getConfiguration("advisor").get<boolean>("statusBar", true);
+    if (!enabled || doc !== vscode.window.activeTextEditor?.document || !isIacDocument(doc, this.selector())) {
+      return;
+    }
+    ++this.sequence; // an own request still under way is older than these
+    this.cancel?.cancel();
+    this.show(lenses);
+  }
+
+  private show(lenses: readonly LensLike[] | null | undefined): void {
     const total = fileTotal(lenses);
     this.item.command = "advisor.scanWorkspace";
     if (total) {
@@ -341,6 +392,38 @@ class StatusTotal implements vscode.Disposable {
       d.dispose();
     }
   }
+}
+
+/**
+ * Whether the server has something to say about a document: Terraform and the config by language or
+ * name, YAML and JSON when their first part is a template or plan (the server's own test), other
+ * files by the user's patterns.
+ */
+function isIacDocument(doc: vscode.TextDocument, selector: DocumentFilter[]): boolean {
+  if (doc.uri.scheme !== "file") {
+    return false;
+  }
+  if (decidedByContent(doc.languageId, doc.fileName)) {
+    return looksLikeTemplate(doc.getText(new vscode.Range(doc.positionAt(0), doc.positionAt(HEAD_CHARS))));
+  }
+  return vscode.languages.match(selector, doc) > 0;
+}
+
+async function workspaceHasIac(): Promise<boolean> {
+  const found = await vscode.workspace.findFiles(
+    "**/{*.tf,*.tfvars,*.tf.json,.advisor.toml,*.template}",
+    "**/{node_modules,.terraform,.git}/**",
+    1,
+  );
+  return found.length > 0;
+}
+
+/** Whether the editor shows code lenses for the document (and so asks the server for them). */
+function lensesShown(doc: vscode.TextDocument): boolean {
+  return (
+    vscode.workspace.getConfiguration("editor", doc).get<boolean>("codeLens", true) &&
+    vscode.workspace.getConfiguration("advisor").get<boolean>("codeLens", true)
+  );
 }
 
 function debounceMs(): number {
@@ -447,7 +530,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(output);
   extension = new AdvisorExtension(output);
   context.subscriptions.push(extension);
-  await extension.start();
+  await extension.startWhenNeeded();
 }
 
 export async function deactivate(): Promise<void> {

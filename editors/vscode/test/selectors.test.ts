@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { cloudFormationPatterns, DEFAULT_CLOUDFORMATION_PATTERNS, documentSelector } from "../src/selectors";
+import {
+  cloudFormationPatterns,
+  DEFAULT_CLOUDFORMATION_PATTERNS,
+  decidedByContent,
+  documentSelector,
+  HEAD_CHARS,
+  looksLikeTemplate,
+} from "../src/selectors";
 
 test("Terraform files by language and by pattern", () => {
   const sel = documentSelector([]);
@@ -19,14 +26,26 @@ test("Terraform files by language and by pattern", () => {
   }
 });
 
-test("CloudFormation: YAML and JSON only through patterns", () => {
+test("CloudFormation: every YAML and JSON document goes to the server, which decides by content", () => {
   const sel = documentSelector(DEFAULT_CLOUDFORMATION_PATTERNS);
-  const yaml = sel.filter((f) => f.language === "yaml");
-  assert.ok(yaml.length > 0);
-  assert.ok(yaml.every((f) => typeof f.pattern === "string"), "no selector takes every YAML file");
-  assert.ok(sel.filter((f) => f.language === "json").every((f) => typeof f.pattern === "string"));
+  for (const language of ["yaml", "json", "jsonc"]) {
+    assert.ok(sel.some((f) => f.language === language && f.pattern === undefined), `no ${language} selector`);
+  }
   assert.ok(sel.some((f) => f.pattern === "**/*.template" && f.language === undefined));
-  assert.ok(sel.some((f) => f.language === "json" && f.pattern === "**/*.cfn.{yaml,yml,json}"));
+  assert.ok(documentSelector(["stacks/**/*.cfn"]).some((f) => f.pattern === "stacks/**/*.cfn"));
+});
+
+test("templates and plans by content, other YAML and JSON not", () => {
+  assert.ok(looksLikeTemplate("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n"));
+  assert.ok(looksLikeTemplate("Resources:\n  Web:\n    Type: AWS::EC2::Instance\n"));
+  assert.ok(looksLikeTemplate('{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}'));
+  assert.ok(looksLikeTemplate('{"format_version":"1.2","terraform_version":"1.9.0","planned_values":{}}'));
+  assert.ok(!looksLikeTemplate("services:\n  web:\n    image: nginx\n"));
+  assert.ok(!looksLikeTemplate('{"name": "x", "Resources": "none"}'));
+  assert.ok(!looksLikeTemplate(`${"x: 1\n".repeat(HEAD_CHARS / 4)}AWSTemplateFormatVersion: x\n`), "only the head is read");
+  assert.ok(decidedByContent("yaml", "/w/templates/web.yaml"));
+  assert.ok(!decidedByContent("json", "/w/main.tf.json"));
+  assert.ok(!decidedByContent("terraform", "/w/main.tf"));
 });
 
 test("a bad setting falls back or is filtered", () => {
