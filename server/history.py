@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import os
 import sys
@@ -79,6 +80,7 @@ SERVICES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def service_of(resource_type: str) -> str:
     """The AWS service a resource type is billed under, for the per-service subtotals."""
     parts = resource_type.split("_")

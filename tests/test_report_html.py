@@ -151,7 +151,19 @@ def test_the_report_states_the_engine_figures_and_is_self_contained(project: Rep
 
 @needs_report
 def test_report_with_history_and_the_markdown_summary(project: Repo, tmp_path: Path):
-    page = report(project, tmp_path / "r.html", "--history", "--markdown", str(tmp_path / "summary.md"))
+    metrics = tmp_path / "business.csv"
+    metrics.write_text("month,units,revenue\n2026-09,1000,9000\n2026-10,1000,9000\n", encoding="utf-8")
+    page = report(
+        project,
+        tmp_path / "r.html",
+        "--history",
+        "--markdown",
+        str(tmp_path / "summary.md"),
+        "--metrics",
+        str(metrics),
+    )
+    # October cost more for the same orders: its row is marked, and the cost per unit is charted
+    assert page.count('<tr class="outgrew">') == 1 and 'alt="Cost per unit by month"' in page
     history = json.loads(project.cli("history", "--format", "json").stdout)
     assert "Cost over time" in page and "What moved the total" in page
     for c in history["commits"]:

@@ -135,7 +135,11 @@ def services_chart(services: dict[str, float]) -> Chart:
 def unit_chart(history: History) -> Chart:
     """Cost per unit by month; the months where cost grew faster than the business in red."""
     values = [
-        {"month": m.month, "per_unit": m.cost_per_unit, "outgrew": "cost grew faster" if m.outgrew else "no"}
+        {
+            "month": m.month,
+            "per_unit": m.cost_per_unit,
+            "outgrew": "cost grew faster than the business" if m.outgrew else "cost per unit fell or held",
+        }
         for m in history.months
         if m.cost_per_unit is not None
     ]
@@ -154,13 +158,17 @@ def unit_chart(history: History) -> Chart:
                         "field": "outgrew",
                         "type": "nominal",
                         "title": None,
-                        "scale": {"domain": ["no", "cost grew faster"], "range": ["#3b6fb6", "#c0392b"]},
+                        "legend": {"orient": "top", "labelLimit": 400},
+                        "scale": {
+                            "domain": ["cost per unit fell or held", "cost grew faster than the business"],
+                            "range": ["#3b6fb6", "#c0392b"],
+                        },
                     }
                 },
             },
         ],
         "encoding": {
-            "x": {"field": "month", "type": "ordinal", "title": None},
+            "x": {"field": "month", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
             "y": {"field": "per_unit", "type": "quantitative", "title": "USD per unit"},
         },
     }
