@@ -7,6 +7,7 @@ installed."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,3 +50,15 @@ def test_nvim_plugin_end_to_end(nvim: str | None, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 failed" in proc.stdout
+
+
+def test_documented_statusline_is_the_tested_one() -> None:
+    """The statusline snippet of the READMEs is the one e2e.lua evaluates on 0.7 and 0.11."""
+    e2e = (REPO / "editors" / "nvim" / "test" / "e2e.lua").read_text(encoding="utf-8")
+    tested = re.search(r'^local STATUSLINE = "(.+)"$', e2e, re.MULTILINE)
+    assert tested is not None
+    snippet = f'vim.o.statusline = "{tested.group(1)}"'
+    for readme in ("editors/nvim/README.md", "editors/README.md", "README.md"):
+        text = (REPO / readme).read_text(encoding="utf-8")
+        assert snippet in text, readme
+        assert "file_total() or ''" not in text, readme
