@@ -146,6 +146,7 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
     ("aws-s3-pricing", "Amazon S3", "https://aws.amazon.com/s3/pricing/"),
     ("aws-cloudtrail-pricing", "AWS CloudTrail", "https://aws.amazon.com/cloudtrail/pricing/"),
     ("aws-codecommit-pricing", "AWS CodeCommit", "https://aws.amazon.com/codecommit/pricing/"),
+    ("aws-cloud-map-pricing", "AWS Cloud Map", "https://aws.amazon.com/cloud-map/pricing/"),
 )
 
 SOURCES: tuple[db.SourceRow, ...] = (
@@ -463,7 +464,7 @@ KEPT_SERVICES = frozenset(
     | {"globalaccelerator", "trafficmirror", "waf", "kinesis", "firehose", "flink"}
     | {"sqs", "sns", "ecr", "efs", "cloudfront", "ssm", "sfn", "eventbridge", "scheduler", "pipes"}
     | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory"}
-    | {"cloudtrail", "flowlogs", "codecommit"}
+    | {"cloudtrail", "flowlogs", "codecommit", "cloudmap"}
 )
 
 

@@ -192,7 +192,7 @@ FREE_TYPES = frozenset({
     "aws_lambda_code_signing_config", "aws_signer_signing_profile", "aws_resourcegroups_resource",
     "aws_vpc_endpoint_connection_accepter",
     "aws_lakeformation_permissions", "aws_config_aggregate_authorization", "aws_config_delivery_channel",
-    "aws_dms_replication_task", "aws_servicecatalog_product_portfolio_association",
+    "aws_dms_replication_task", "aws_servicecatalog_product_portfolio_association", "aws_shield_protection",
     "aws_servicecatalog_tag_option_resource_association", "aws_appconfig_application", "aws_gamelift_alias",
 })
 # fmt: on

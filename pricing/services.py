@@ -1363,6 +1363,20 @@ def _aws_ec2_capacity_reservation(ctx: _Ctx) -> None:
     _compute_hours(ctx, ctx.raw(body, "instance_type"), count.value, count_note=count.note)
 
 
+def _aws_eks_fargate_profile(ctx: _Ctx) -> None:
+    """A profile costs nothing itself; the pods it schedules bill Fargate vCPU and memory hours (usage)."""
+    for label, key, usage_key in (
+        ("Fargate pods vCPU", "fargate.x86_64.vcpu", "monthly_vcpu_hours"),
+        ("Fargate pods memory", "fargate.x86_64.memory", "monthly_gb_hours"),
+    ):
+        _per_unit(ctx, label, key, usage_key)
+
+
+def _aws_cloudwatch_event_archive(ctx: _Ctx) -> None:
+    _per_unit(ctx, "Events archived", "eventbridge.archive.processing", "monthly_archived_gb")
+    _per_unit(ctx, "Archive storage", "eventbridge.archive.storage", "archive_storage_gb")
+
+
 SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_msk_cluster": _aws_msk_cluster,
     "aws_opensearch_domain": _search_domain,
@@ -1415,6 +1429,11 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_kinesisanalyticsv2_application": _aws_kinesisanalyticsv2_application,
     "aws_acm_certificate": _aws_acm_certificate,
     "aws_cloudtrail": _aws_cloudtrail,
+    "aws_eks_fargate_profile": _aws_eks_fargate_profile,
+    "aws_cloudwatch_event_archive": _aws_cloudwatch_event_archive,
+    "aws_service_discovery_service": lambda ctx: _per_unit(
+        ctx, "Registered instances", "cloudmap.instance", "registered_instances"
+    ),
     "aws_flow_log": _aws_flow_log,
     "aws_codecommit_repository": _aws_codecommit_repository,
     "aws_ec2_capacity_reservation": _aws_ec2_capacity_reservation,
