@@ -94,12 +94,14 @@ def read_blobs(root: str, oids: Iterable[str]) -> dict[str, bytes | None]:
 
 def iac_path(path: str, scopes: list[str]) -> bool:
     """Whether an analysis of `scopes` (repository folders, "" for all) may read the file at `path`:
-    Terraform files anywhere (module sources may live outside the scopes), configuration, and any other
-    IaC file (CloudFormation templates, parameter files) inside a scope."""
+    Terraform and Terragrunt files anywhere (module sources may live outside the scopes), configuration,
+    and any other IaC file (CloudFormation templates, parameter files) inside a scope."""
     from advisor.iac.files import is_terraform_file, is_tfvars_file
 
     name = path.rsplit("/", 1)[-1]
     if is_terraform_file(name) or is_tfvars_file(name) or name in (".gitignore", ".advisor.toml"):
+        return True
+    if name.endswith(".hcl"):  # terragrunt.hcl and the files it includes
         return True
     if not name.endswith((".yaml", ".yml", ".json", ".template")):
         return False

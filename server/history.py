@@ -22,7 +22,7 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -106,7 +106,7 @@ class Commit:
 
 @dataclass(slots=True)
 class Group:
-    kind: str  # "module" (a root module folder) or "stack" (a CloudFormation template)
+    kind: str  # "module" (a root module folder), "terragrunt" (a Terragrunt root) or "stack" (a template)
     name: str  # the path, relative to the working directory
     monthly_cost: float
 
@@ -368,7 +368,7 @@ def _point(
     point.groups = sorted(
         (
             Group(
-                "stack" if is_template_candidate(root) else "module",
+                _kind(os.path.join(run.copy.base_cwd, root), is_template_candidate),
                 rel(run.copy.real(root)),
                 round(cost, 2),
             )
@@ -384,6 +384,13 @@ def _point(
             top = run.args.top if run.args.top is not None else TOP_MOVERS
             point.movers = [_placed(c, run.copy) for c in moved[:top]]
     return point
+
+
+def _kind(root: str, is_template: Callable[[str], bool]) -> str:
+    """A group's kind: a CloudFormation stack (template), a Terragrunt root or a root module."""
+    if is_template(root):
+        return "stack"
+    return "terragrunt" if os.path.isfile(os.path.join(root, "terragrunt.hcl")) else "module"
 
 
 def _movers(after: _Priced, before: _Priced | None) -> list[ResourceChange]:

@@ -308,7 +308,7 @@ class Figures:
 
 
 def figures(rooted: RootedAnalysis) -> Figures:
-    from advisor.history import service_of
+    from advisor.history import _kind, service_of
     from advisor.iac.files import is_template_candidate
     from advisor.report.common import incomplete, rel
 
@@ -340,7 +340,7 @@ def figures(rooted: RootedAnalysis) -> Figures:
         (
             {
                 "name": name,
-                "kind": "stack" if is_template_candidate(name) else "module",
+                "kind": _kind(name, is_template_candidate),
                 "monthly_cost": round(cost, 2),
                 "resources": counts[name],
             }
