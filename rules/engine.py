@@ -768,11 +768,20 @@ def check_nat_per_az(rule: Rule, t: Target, ctx: RuleContext, group: list[Resour
     )
 
 
+# Priced types AWS gives no tags: asking for cost-allocation tags there could never be satisfied.
+UNTAGGABLE_TYPES = frozenset({
+    "aws_route53_record", "aws_ec2_client_vpn_network_association", "aws_dx_gateway_association",
+    "aws_cloudwatch_dashboard", "aws_scheduler_schedule", "aws_cloudwatch_event_api_destination",
+    "aws_cloudwatch_event_archive", "aws_config_configuration_recorder", "aws_launch_configuration",
+    "aws_s3_bucket_analytics_configuration", "aws_s3_bucket_inventory",
+})  # fmt: skip
+
+
 def check_tags_missing(rule: Rule, r: Resource, ctx: RuleContext) -> Finding | None:
     required = ctx.config.required_tags
     cost = ctx.costs.get(r.address)
-    if not required or cost is None or not cost.components:
-        return None  # free resources do not need cost-allocation tags
+    if not required or cost is None or not cost.components or r.type in UNTAGGABLE_TYPES:
+        return None  # free resources do not need cost-allocation tags; some types cannot have any
     tags = r.body.attributes.get("tags")
     if tags is not None and not tags.known:
         return None

@@ -1148,3 +1148,41 @@ Resources:
     data_events = component(res["Trail"], "Data events")
     assert data_events["quantity"] is None and data_events["unit_price"] == 0.10
     assert res["Trail"]["monthly_cost"] == 0
+
+
+def test_required_tags_are_not_asked_of_types_that_cannot_carry_tags(tmp_path: Path) -> None:
+    # Route 53 records, Client VPN associations and CloudWatch dashboards now have bill lines, but AWS
+    # has no tags for them: the tags-missing rule must not ask for any. An SQS queue can be tagged.
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".advisor.toml").write_text('[tags]\nrequired = ["team"]\n')
+    (project / "main.tf").write_text(
+        """
+resource "aws_route53_record" "www" {
+  zone_id = "Z1"
+  name    = "www"
+  type    = "A"
+  ttl     = 300
+  records = ["10.0.0.1"]
+}
+
+resource "aws_ec2_client_vpn_network_association" "assoc" {
+  client_vpn_endpoint_id = "cvpn-1"
+  subnet_id              = "subnet-a"
+}
+
+resource "aws_cloudwatch_dashboard" "main" {
+  dashboard_name = "main"
+  dashboard_body = "{}"
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+}
+"""
+    )
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = run_cli("lint", "--format", "json", "--fail-on", "never", ".", cwd=project, env=env)
+    assert proc.returncode == 0, proc.stderr
+    flagged = {f["resource"] for f in json.loads(proc.stdout)["findings"] if f["rule"] == "tags-missing"}
+    assert flagged == {"aws_sqs_queue.jobs"}
