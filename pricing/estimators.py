@@ -56,6 +56,7 @@ RDS_ENGINES = {
 }
 AURORA_ENGINES = ("aurora-mysql", "aurora-postgresql")
 CACHE_ENGINES = ("redis", "valkey", "memcached")
+DETAILED_MONITORING_METRICS = 7.0  # EC2 detailed monitoring publishes seven one-minute metrics
 CFN_DEFAULT_INSTANCE_TYPE = "m1.small"  # AWS::EC2::Instance without InstanceType launches this
 MAX_COUNT = 10000.0  # more nodes/instances than this in one resource is a typo, not a plan
 
@@ -679,6 +680,14 @@ def _aws_instance(ctx: _Ctx) -> None:
     _block_devices(ctx, body)
     if ctx.flag(body, "associate_public_ip_address"):
         ctx.add("Public IPv4 address", "vpc.public_ipv4.hour", HOURS_PER_MONTH, unit="hours")
+    if ctx.flag(body, "monitoring"):
+        ctx.add(
+            "EC2 detailed monitoring",
+            "cloudwatch.metric",
+            DETAILED_MONITORING_METRICS,
+            unit="metrics",
+            note="seven metrics at one-minute resolution, billed as custom metrics",
+        )
 
 
 def _aws_launch_configuration(ctx: _Ctx) -> None:

@@ -1429,6 +1429,9 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_kinesisanalyticsv2_application": _aws_kinesisanalyticsv2_application,
     "aws_acm_certificate": _aws_acm_certificate,
     "aws_cloudtrail": _aws_cloudtrail,
+    "aws_s3_bucket_metric": lambda ctx: _per_unit(
+        ctx, "Request metrics (CloudWatch, up to 16 per filter)", "cloudwatch.metric", "monthly_metrics"
+    ),
     "aws_eks_fargate_profile": _aws_eks_fargate_profile,
     "aws_cloudwatch_event_archive": _aws_cloudwatch_event_archive,
     "aws_service_discovery_service": lambda ctx: _per_unit(

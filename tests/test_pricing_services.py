@@ -1186,3 +1186,28 @@ resource "aws_sqs_queue" "jobs" {
     assert proc.returncode == 0, proc.stderr
     flagged = {f["resource"] for f in json.loads(proc.stdout)["findings"] if f["rule"] == "tags-missing"}
     assert flagged == {"aws_sqs_queue.jobs"}
+
+
+def test_detailed_monitoring_and_s3_request_metrics(tmp_path: Path) -> None:
+    tf = """
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_instance" "watched" {
+  ami           = "ami-1"
+  instance_type = "m5.large"
+  monitoring    = true
+}
+
+resource "aws_s3_bucket_metric" "all" {
+  bucket = "b"
+  name   = "EntireBucket"
+}
+"""
+    res = by_address(cost_report(tmp_path, {"main.tf": tf}))
+    # m5.large $0.096/hour, the 8 GB gp2 root volume $0.10/GB-month, and detailed monitoring: seven
+    # metrics at the CloudWatch custom-metric price of $0.30 a month
+    assert near(res["aws_instance.watched"]["monthly_cost"], HOURS * 0.096 + 8 * 0.10 + 7 * 0.30)
+    metrics = component(res["aws_s3_bucket_metric.all"], "Request metrics")
+    assert metrics["unit_price"] == 0.30 and metrics["quantity"] is None  # published only with requests
