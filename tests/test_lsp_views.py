@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from lsp_fixtures.harness import IO1, Editor, capabilities, editor
+from lsp_fixtures.harness import IO1, Editor, capabilities, editor, raw_request
 from lsprotocol import types as lsp
 
 pytestmark = pytest.mark.asyncio
@@ -221,6 +221,7 @@ async def test_scan_totals_match_advisor_cost(tmp_path: Path) -> None:
             lsp.ExecuteCommandParams(command="advisor.scanWorkspace", arguments=[])
         )
     assert summary["monthly_cost"] == pytest.approx(cost["total"])
+    assert summary["unknown"] == sum(1 for r in cost["resources"] if r["monthly_cost"] is None)
     assert summary["findings"] == len(lint["findings"])
     assert cost["total"] > 90.88 + 161.76 + 0.80  # eu-west-1 costs more than us-east-1
 
@@ -231,3 +232,48 @@ def _cli(*args: str) -> str:
     )
     assert proc.returncode in (0, 1), proc.stderr
     return proc.stdout
+
+
+async def test_workspace_cost_tree(tmp_path: Path) -> None:
+    """`advisor/costTree`: workspace → root → file → resource, with the totals of `advisor cost` and
+    `advisor lint`; a called module's resources sit under the root that calls it, in the module's file."""
+    (tmp_path / ".advisor.toml").write_text('region = "eu-west-1"\n')
+    (tmp_path / "modules" / "search").mkdir(parents=True)
+    (tmp_path / "modules" / "search" / "main.tf").write_text(MODULE)
+    (tmp_path / "live").mkdir()
+    (tmp_path / "live" / "main.tf").write_text(ROOT)
+    (tmp_path / "asg").mkdir()
+    (tmp_path / "asg" / "main.tf").write_text(TEMPLATE_AND_GROUP)
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "web.yaml").write_text(CFN)
+    (tmp_path / "stacks" / "compose.yaml").write_text(COMPOSE)
+    cost = json.loads(_cli("cost", "-f", "json", str(tmp_path)))
+    lint = json.loads(_cli("lint", "-f", "json", str(tmp_path)))
+    stacks = json.loads(_cli("cost", "-f", "json", str(tmp_path / "stacks")))
+    async with editor(tmp_path, init={"debounceMs": 10}) as s:
+        tree = await raw_request(s, "advisor/costTree", {})
+        only = await raw_request(s, "advisor/costTree", {"folders": [(tmp_path / "stacks").as_uri()]})
+    assert tree.monthly_cost == pytest.approx(cost["total"])
+    assert tree.findings == len(lint["findings"])
+    assert [(r.name, r.kind) for r in tree.roots] == [
+        ("asg", "module"),
+        ("live", "module"),
+        ("stacks/web.yaml", "template"),
+    ]
+    assert sum(r.monthly_cost for r in tree.roots) == pytest.approx(tree.monthly_cost)
+    live = {r.name: r for r in tree.roots}["live"]
+    files = {f.name: f for f in live.files}
+    assert set(files) == {"live/main.tf", "modules/search/main.tf"}
+    module_file = files["modules/search/main.tf"]
+    addresses = [x.address for x in module_file.resources]
+    assert (
+        "module.many[1].aws_instance.node" in addresses and "module.search.aws_ebs_volume.data" in addresses
+    )
+    assert sum(f.monthly_cost for f in live.files) == pytest.approx(live.monthly_cost)
+    assert sum(f.findings for f in live.files) == live.findings
+    template = {x.address: x for f in {r.name: r for r in tree.roots}["asg"].files for x in f.resources}
+    assert template["aws_launch_template.worker[0]"].monthly_cost is None
+    assert template["aws_launch_template.worker[0]"].status == "priced where used"
+    assert template["aws_launch_template.worker[0]"].findings == 1
+    assert [r.name for r in only.roots] == ["web.yaml"]  # names relative to the folders asked for
+    assert only.monthly_cost == pytest.approx(stacks["total"])

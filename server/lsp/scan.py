@@ -87,6 +87,7 @@ class ScanSummary:
     files: int = 0
     findings: int = 0
     monthly_cost: float = 0.0
+    unknown: int = 0  # resources with an unknown price, left out of monthly_cost (never counted as 0)
     cancelled: bool = False
     errors: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # folders not scanned, and why
@@ -98,16 +99,16 @@ class ScanSummary:
             "files": self.files,
             "findings": self.findings,
             "monthly_cost": round(self.monthly_cost, 2),
+            "unknown": self.unknown,
             "cancelled": self.cancelled,
             "errors": self.errors,
             "refused": self.refused,
         }
 
 
-def _totals(results: list[tuple[Unit, ModuleResult]]) -> tuple[int, float]:
-    """Findings and monthly cost of the scanned tree, counted as `advisor cost` and `advisor lint`
-    count them (`engine.analyze_paths`): a folder that another module calls is counted through that
-    call, with its real inputs, not again as a root of its own; a finding seen by two analyses once."""
+def _counted(results: list[tuple[Unit, ModuleResult]]) -> list[tuple[Unit, ModuleResult]]:
+    """The analyses that count: roots and templates, not a folder that another module calls (it
+    counts through that call, with its real inputs), as `engine.analyze_paths` counts them."""
     from advisor.iac.files import is_terraform_file
 
     called: set[str] = set()
@@ -117,17 +118,135 @@ def _totals(results: list[tuple[Unit, ModuleResult]]) -> tuple[int, float]:
             plan_beside = unit.template is not None and is_terraform_file(path)
             if plan_beside or (unit.template is None and folder != unit.directory):
                 called.add(folder)
+    return [
+        (u, r)
+        for u, r in results
+        if (u.template is not None and r.outcome.files)  # a YAML or JSON file that is a template
+        or (u.template is None and u.directory not in called)
+    ]
+
+
+def _finding_key(f: Any) -> tuple[Any, ...]:
+    return (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, "" if f.resource else f.message)
+
+
+def cost_tree(results: list[tuple[Unit, ModuleResult]], folders: list[str]) -> dict[str, Any]:
+    """The workspace cost tree (the `advisor/costTree` request): workspace → root module or template
+    → file → resource, each with its monthly cost (`None` when unknown, never 0) and finding count,
+    from the analyses of the last scan, so that its totals are the scan's.
+
+    A resource's findings are those on its block or naming its address; a file's and a root's are
+    every finding in them, each counted once."""
+    roots: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    total = 0.0
+    unknown = 0
+    for unit, result in _counted(results):
+        outcome = result.outcome
+        costs = {c.address: c for c in outcome.costs}
+        not_priced = set(outcome.not_priced)
+        by_file: dict[str, dict[str, Any]] = {}
+
+        def file_node(path: str, nodes: dict[str, dict[str, Any]] = by_file) -> dict[str, Any]:
+            path = os.path.normpath(path)
+            node = nodes.get(path)
+            if node is None:
+                node = nodes[path] = {
+                    "uri": convert.uri_for(path),
+                    "name": _relative(path, folders),
+                    "monthly_cost": 0.0,
+                    "unknown": 0,
+                    "findings": 0,
+                    "resources": [],
+                }
+            return node
+
+        findings = [f for f in outcome.findings if _finding_key(f) not in seen]
+        seen.update(_finding_key(f) for f in findings)
+        for f in findings:
+            file_node(f.span.path)["findings"] += 1
+        for r in outcome.resources:
+            cost = costs.get(r.address)
+            monthly = cost.monthly_cost if cost is not None else None
+            if cost is not None:
+                status = "priced" if monthly is not None else "unknown"
+            elif r.address in not_priced:
+                status = "not priced"
+            else:
+                status = "priced where used"  # a launch template: in the groups that launch it
+            here = sum(
+                1
+                for f in findings
+                if f.resource == r.address
+                or (
+                    os.path.normpath(f.span.path) == os.path.normpath(r.span.path)
+                    and r.span.start <= f.span.start
+                    and f.span.end <= r.span.end
+                )
+            )
+            node = file_node(r.path)
+            node["resources"].append(
+                {
+                    "address": r.address,
+                    "type": r.type,
+                    "line": r.span.line,
+                    "monthly_cost": None if monthly is None else round(monthly, 2),
+                    "status": status,
+                    "findings": here,
+                }
+            )
+            if monthly is not None:
+                node["monthly_cost"] += monthly
+            elif status == "unknown":
+                node["unknown"] += 1
+        files = sorted(by_file.values(), key=lambda n: n["name"])
+        for node in files:
+            node["monthly_cost"] = round(node["monthly_cost"], 2)
+        root_cost = sum(n["monthly_cost"] for n in files)
+        root_unknown = sum(n["unknown"] for n in files)
+        roots.append(
+            {
+                "uri": convert.uri_for(unit.template or unit.directory),
+                "name": _relative(unit.template or unit.directory, folders),
+                "kind": "template" if unit.template is not None else "module",
+                "monthly_cost": round(root_cost, 2),
+                "unknown": root_unknown,
+                "findings": len(findings),
+                "files": files,
+            }
+        )
+        total += root_cost
+        unknown += root_unknown
+    roots.sort(key=lambda n: n["name"])
+    return {
+        "monthly_cost": round(total, 2),
+        "unknown": unknown,
+        "findings": len(seen),
+        "roots": roots,
+    }
+
+
+def _relative(path: str, folders: list[str]) -> str:
+    for folder in folders:
+        if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep):
+            return os.path.relpath(path, folder) if path != folder else os.path.basename(folder)
+    return path
+
+
+def _totals(results: list[tuple[Unit, ModuleResult]]) -> tuple[int, float, int]:
+    """Findings, monthly cost and resources of unknown price of the scanned tree, counted as
+    `advisor cost` and `advisor lint` count them: the analyses that count (`_counted`), a finding
+    seen by two analyses once."""
     seen: set[tuple[Any, ...]] = set()
     cost = 0.0
-    for unit, result in results:
-        if unit.template is None and unit.directory in called:
-            continue
-        cost += sum(c.monthly_cost or 0.0 for c in result.outcome.costs)
-        for f in result.outcome.findings:
-            seen.add(
-                (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, "" if f.resource else f.message)
-            )
-    return len(seen), cost
+    unknown = 0
+    for _, result in _counted(results):
+        for c in result.outcome.costs:
+            monthly = c.monthly_cost
+            cost += monthly or 0.0
+            unknown += monthly is None
+        seen.update(_finding_key(f) for f in result.outcome.findings)
+    return len(seen), cost, unknown
 
 
 class Scanner:
@@ -138,13 +257,17 @@ class Scanner:
         self.publish = publish
         self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="advisor-scan")
         self.published: set[str] = set()  # URIs the last scan left with diagnostics
+        self.last_results: list[tuple[Unit, ModuleResult]] = []  # a `keep` scan's, for the cost tree
 
     async def scan(
         self,
         folders: list[str],
         report: Callable[[str, int], None],
         cancelled: Callable[[], bool],
+        keep: bool = False,
     ) -> ScanSummary:
+        """Analyse and publish every module and template under `folders`. With `keep`, the analyses
+        stay in `last_results` (for the cost tree) until the caller clears them."""
         from advisor.deadline import Cancelled
         from advisor.engine import module_roots
         from advisor.iac.files import is_template_candidate
@@ -187,7 +310,8 @@ class Scanner:
             summary.scanned += 1
             results.append((unit, result))
             summary.files += self._publish(unit, result, now, touched)
-        summary.findings, summary.monthly_cost = _totals(results)
+        summary.findings, summary.monthly_cost, summary.unknown = _totals(results)
+        self.last_results = results if keep else []
         if not summary.cancelled:
             for uri in sorted(self.published - touched):
                 if self.analyzer.docs.get(uri) is None:

@@ -34,6 +34,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 log = logging.getLogger("advisor.lsp")
 
 SCAN_COMMAND = "advisor.scanWorkspace"
+COST_TREE = "advisor/costTree"  # custom request: the workspace cost tree (docs: editors/README.md)
 CONFIG_NAME = ".advisor.toml"
 WATCH_GLOBS = ("**/*.tf", "**/*.tf.json", "**/*.tfvars", "**/*.tfvars.json", f"**/{CONFIG_NAME}")
 CLIENT_TIMEOUT = 5.0
@@ -614,6 +615,32 @@ def build() -> AdvisorServer:
             return []
         found = await ls.fresh(params.text_document.uri, LENS_TIMEOUT)
         return features.inlay_hints(found[1], found[0], params.range, ls.encoding) if found else []
+
+    @ls.feature(COST_TREE)
+    @guarded(default=None)
+    async def cost_tree_request(params: Any) -> Any:
+        """Scans the workspace (or the folders given as `{"folders": [uri, …]}`) and answers its cost
+        tree, built from the very analyses whose totals the scan reports."""
+        from advisor.lsp.scan import cost_tree
+
+        raw = getattr(params, "folders", None)
+        if raw is None and isinstance(params, dict):
+            raw = params.get("folders")
+        folders = _scan_folders([{"folders": list(raw)}]) if isinstance(raw, (list, tuple)) else []
+        folders = folders or list(ls.folders)
+        _ = ls.known_rules
+        request_id = ls.protocol.msg_id
+        summary = await ls.scanner.scan(
+            folders,
+            lambda message, percentage: None,
+            lambda: request_id is not None and request_id not in ls.protocol._request_futures,
+            keep=True,
+        )
+        tree = cost_tree(ls.scanner.last_results, folders)
+        ls.scanner.last_results = []  # a whole workspace's analyses: not kept longer than needed
+        tree["cancelled"] = summary.cancelled
+        tree["errors"] = summary.errors
+        return tree
 
     @ls.command(SCAN_COMMAND)
     def _scan_placeholder(*args: Any) -> None:

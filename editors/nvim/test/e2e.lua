@@ -267,7 +267,7 @@ local function main()
   local summary = advisor.scan_summary(scanned.result)
   out(summary)
   check(math.abs(scanned.result.monthly_cost - cost.total) < 0.005, ("scan total %s, advisor cost %s"):format(scanned.result.monthly_cost, cost.total))
-  check(summary:find(advisor.money(cost.total) .. "/mo", 1, true), "summary: " .. summary)
+  check(summary:find(advisor.money(cost.total) .. "/mo, 1 with unknown price", 1, true), "summary: " .. summary)
   check(scanned.result.findings == #lint.findings, ("scan %d findings, advisor lint %d"):format(scanned.result.findings, #lint.findings))
   local qf = vim.fn.getqflist()
   check(#qf == #lint.findings, ("quickfix list has %d items, advisor lint %d findings"):format(#qf, #lint.findings))
@@ -277,6 +277,33 @@ local function main()
   end
   check(files["main.tf"] and files["aws-refarch-wordpress-04-web.yaml"], "quickfix files: " .. vim.inspect(files))
   out(("quickfix list: %d findings"):format(#qf))
+
+  -- :AdvisorCosts: the cost tree in a scratch buffer, with the scan's totals
+  local shown
+  advisor.costs(function(buf, tree)
+    shown = { buf = buf, tree = tree }
+  end)
+  wait("the cost tree", 60000, function()
+    return shown ~= nil
+  end)
+  check(math.abs(shown.tree.monthly_cost - cost.total) < 0.005, "cost tree total " .. tostring(shown.tree.monthly_cost))
+  local tree_lines = vim.api.nvim_buf_get_lines(shown.buf, 0, -1, false)
+  local unknown = 0
+  for _, r in ipairs(cost.resources) do
+    unknown = unknown + ((r.monthly_cost == vim.NIL or r.monthly_cost == nil) and 1 or 0)
+  end
+  local head = ("Advisor: workspace  %s/mo"):format(advisor.money(cost.total))
+  if unknown > 0 then
+    head = head .. (", %d with unknown price"):format(unknown)
+  end
+  head = head .. (" · %d findings"):format(#lint.findings)
+  check(tree_lines[1] == head, "first line: " .. tree_lines[1] .. ", expected " .. head)
+  local text = table.concat(tree_lines, "\n")
+  check(text:find("\n      aws_ebs_volume.scratch  $75.00/mo\n", 1, true), "cost tree:\n" .. text)
+  check(text:find("\n    templates/aws-refarch-wordpress-04-web.yaml  ", 1, true), "cost tree:\n" .. text)
+  out("cost tree: " .. #tree_lines .. " lines; " .. tree_lines[1])
+  vim.cmd("close")
+  vim.cmd("buffer " .. bufnr)
 
   local old_id = client.id
   vim.cmd("AdvisorRestart")

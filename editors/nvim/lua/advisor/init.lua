@@ -425,6 +425,10 @@ function M.restart()
   end
 end
 
+local function present(v)
+  return v ~= nil and v ~= vim.NIL
+end
+
 --- "$1,234.56": dollars as the server writes them.
 function M.money(x)
   local whole, cents = string.format("%.2f", x):match("^(-?%d+)%.(%d+)$")
@@ -439,6 +443,9 @@ function M.scan_summary(result)
     result.findings or 0,
     M.money(result.monthly_cost or 0)
   )
+  if present(result.unknown) and result.unknown > 0 then
+    line = line .. (", %d with unknown price"):format(result.unknown)
+  end
   if result.cancelled then
     line = line .. " (cancelled: partial)"
   end
@@ -496,6 +503,86 @@ function M.scan(on_done)
   call(client, "request", "workspace/executeCommand", params, handler)
 end
 
+-- "$22.00/mo · 1 finding", "priced where used", "$280.97/mo, 1 with unknown price · 3 findings"
+local function cost_text(node, resource)
+  local text
+  if present(node.monthly_cost) then
+    text = M.money(node.monthly_cost) .. "/mo"
+  elseif present(node.status) and node.status ~= "unknown" then
+    text = node.status
+  else
+    text = "price unknown"
+  end
+  if present(node.unknown) and node.unknown > 0 then
+    text = text .. (", %d with unknown price"):format(node.unknown)
+  end
+  local n = present(node.findings) and node.findings or 0
+  if not resource or n > 0 then
+    text = text .. (" · %d finding%s"):format(n, n == 1 and "" or "s")
+  end
+  return text
+end
+
+--- The lines of the cost tree (the server's advisor/costTree answer) and, per line, where it leads.
+function M.cost_tree_lines(tree)
+  local lines, targets = {}, {}
+  local function add(indent, name, node, target)
+    table.insert(lines, ("%s%s  %s"):format(string.rep("  ", indent), name, cost_text(node, indent == 3)))
+    targets[#lines] = target
+  end
+  add(0, "Advisor: workspace", tree)
+  for _, root in ipairs(tree.roots or {}) do
+    add(1, root.name, root, { uri = root.uri, line = 0 })
+    for _, file in ipairs(root.files or {}) do
+      add(2, file.name, file, { uri = file.uri, line = 0 })
+      for _, r in ipairs(file.resources or {}) do
+        add(3, r.address, r, { uri = file.uri, line = r.line })
+      end
+    end
+  end
+  return lines, targets
+end
+
+--- :AdvisorCosts: the workspace cost tree (workspace → root → file → resource, with monthly costs and
+--- finding counts, the same analyses and totals as :AdvisorScan) in a scratch buffer; <CR> opens the
+--- file at the resource. `on_done(bufnr, tree)`, if given, is called once it is shown.
+function M.costs(on_done)
+  local client = all_clients()[1]
+  if client == nil then
+    vim.notify("advisor: no server running", vim.log.levels.WARN)
+    return
+  end
+  call(client, "request", "advisor/costTree", vim.empty_dict(), function(err, tree)
+    vim.schedule(function()
+      if err or type(tree) ~= "table" then
+        vim.notify("advisor: cost tree failed: " .. vim.inspect(err or tree), vim.log.levels.ERROR)
+        return
+      end
+      local lines, targets = M.cost_tree_lines(tree)
+      local buf = vim.api.nvim_create_buf(false, true)
+      vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+      vim.bo[buf].buftype = "nofile"
+      vim.bo[buf].bufhidden = "wipe"
+      vim.bo[buf].modifiable = false
+      vim.bo[buf].filetype = "advisorcosts"
+      pcall(vim.api.nvim_buf_set_name, buf, "advisor://costs")
+      vim.cmd("botright split")
+      vim.api.nvim_win_set_buf(0, buf)
+      vim.keymap.set("n", "<CR>", function()
+        local target = targets[vim.api.nvim_win_get_cursor(0)[1]]
+        if target then
+          vim.cmd("wincmd p")
+          vim.cmd("edit " .. vim.fn.fnameescape(vim.uri_to_fname(target.uri)))
+          pcall(vim.api.nvim_win_set_cursor, 0, { target.line + 1, 0 })
+        end
+      end, { buffer = buf, desc = "Open the file at this resource" })
+      if type(on_done) == "function" then
+        on_done(buf, tree)
+      end
+    end)
+  end)
+end
+
 function M.setup(opts)
   M.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
   if opts and opts.settings and opts.settings.rules and opts.settings.rules.disable then
@@ -538,6 +625,9 @@ function M.setup(opts)
   vim.api.nvim_create_user_command("AdvisorScan", function()
     M.scan()
   end, { desc = "Scan the workspace with advisor: findings to the quickfix list" })
+  vim.api.nvim_create_user_command("AdvisorCosts", function()
+    M.costs()
+  end, { desc = "The workspace cost tree in a scratch buffer" })
   return M
 end
 
