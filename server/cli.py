@@ -54,9 +54,19 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", help="write the report to FILE instead of stdout")
 
 
+def _color_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour text output: auto (on a terminal, unless NO_COLOR is set), always or never",
+    )
+
+
 def _lint_arguments(lint: argparse.ArgumentParser) -> None:
     _add_common(lint)
     lint.add_argument("--format", "-f", choices=["text", "json", "sarif", "github"], default="text")
+    _color_flag(lint)
     lint.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default=None)
     lint.add_argument("--select", type=_csv, default=set(), metavar="RULE,...", help="only these rules")
     lint.add_argument("--ignore", type=_csv, default=set(), metavar="RULE,...", help="skip these rules")
@@ -77,6 +87,7 @@ def _explain_flags(p: argparse.ArgumentParser) -> None:
 def _cost_arguments(cost: argparse.ArgumentParser) -> None:
     _add_common(cost)
     cost.add_argument("--format", "-f", choices=["text", "json"], default="text")
+    _color_flag(cost)
 
 
 def _serve_arguments(serve: argparse.ArgumentParser) -> None:
@@ -290,6 +301,17 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
+def _text_layout(args: argparse.Namespace) -> tuple[bool, int]:
+    """(colour, width) of a text report: `--color`, and the columns of the terminal it goes to."""
+    if args.format != "text":
+        return False, 0
+    from advisor.report.common import terminal_width
+    from advisor.report.text import color_for
+
+    color = color_for(args.color, sys.stdout, to_file=bool(args.output))
+    return color, terminal_width(None if args.output else sys.stdout)
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     from advisor.engine import Found, analyze_paths, discover
     from advisor.report.common import at_or_above
@@ -301,18 +323,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
     options = options_for(args, config)
     options.resource_bodies = bool(args.explain)  # the report counts resources; explanations quote them
     fail_on = args.fail_on or config.fail_on
-    color = False
-    if args.format == "text":
-        from advisor.report import text as text_report
-
-        color = not args.output and text_report.use_color(sys.stdout)
+    color, width = _text_layout(args)
     stored_key = None
     found: Found | None = None
     if options.disk_cache and not args.explain:  # an unchanged tree: the stored report, as it was
         from advisor.report import stored
 
         found = discover(args.paths or ["."])
-        stored_key = stored.key_for(found, options, [args.format, fail_on, color, os.getcwd()])
+        stored_key = stored.key_for(found, options, [args.format, fail_on, color, width, os.getcwd()])
         hit = stored.lookup(stored_key)
         if hit is not None:
             _write(hit.text, args.output)
@@ -340,7 +358,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     else:
         from advisor.report import text as text_report
 
-        text = text_report.render(analysis, color=color, unit=unit)
+        text = text_report.render(analysis, color=color, unit=unit, width=width)
     _write(text, args.output)
     breaches = ""
     if config.budget.configured:
@@ -375,7 +393,8 @@ def cmd_cost(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = cost_report.render_json(analysis, region, unit)
     else:
-        text = cost_report.render_text(analysis, unit)
+        color, width = _text_layout(args)
+        text = cost_report.render_text(analysis, unit, color=color, width=width)
     _write(text, args.output)
     note = incomplete_note(analysis.errors)
     sys.stderr.write(note)

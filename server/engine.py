@@ -761,7 +761,8 @@ def analyze_paths(
             if ekey not in seen_errors:
                 seen_errors.add(ekey)
                 analysis.errors.append(e)
-    analysis.files = sorted(seen_files | {f for f in files if is_terraform_file(f) or is_tfvars_file(f)})
+    listed = {f for f in files if is_terraform_file(f) or is_tfvars_file(f)}
+    analysis.files = sorted({os.path.normpath(f) for f in seen_files | listed})  # `./main.tf` is `main.tf`
     analysis.findings.sort(key=Finding.sort_key)
     analysis.errors.sort(key=lambda e: (e.path, e.span.line if e.span else -1, e.message))
     analysis.costs.sort(key=lambda c: (c.path, c.line, c.address))

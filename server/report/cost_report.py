@@ -1,11 +1,25 @@
-"""`advisor cost`: a bill-like breakdown per resource, text table or the JSON of DESIGN §4."""
+"""`advisor cost`: a bill-like breakdown per resource, a text table that fits the terminal or the JSON
+of DESIGN §4."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any
 
 from advisor.engine import Analysis, remote_modules_notice
-from advisor.report.common import incomplete, json_text, printable, rel
+from advisor.report.common import (
+    DEFAULT_WIDTH,
+    display_width,
+    entry,
+    glued,
+    incomplete,
+    json_text,
+    printable,
+    rel,
+    spread,
+    wrap,
+)
 
 
 def _num(x: float | None, places: int = 2) -> float | None:
@@ -77,55 +91,197 @@ def _quantity(q: float) -> str:
     return f"{q:,.0f}" if q >= 100 or float(q).is_integer() else f"{q:,.4g}"
 
 
-def render_text(analysis: Analysis, unit: tuple[str, float] | None = None) -> str:
-    rows: list[tuple[str, str, str, str]] = []
+_PLURAL_WORD = re.compile(r"(.*?)([a-z]+[^s]s)")  # "hours", "GB-seconds", "alarm metrics"
+
+
+def singular(unit: str) -> str:
+    """One of a bill line's `unit` (which is plural): "hours" → "hour", "GB-seconds" → "GB-second",
+    "alarm metrics" → "alarm metric". Symbols ("GB", "IOPS", "MBps") and batches ("1M requests",
+    "1k objects": a price per batch) stay as they are."""
+    match = None if unit[:1].isdigit() else _PLURAL_WORD.fullmatch(unit)
+    return unit if match is None else match.group(1) + match.group(2)[:-1]
+
+
+def _amount(quantity: float, unit: str) -> str:
+    """ "730 hours", "1 month", "20 GB"."""
+    return f"{_quantity(quantity)} {singular(unit) if quantity == 1 else unit}"
+
+
+def _type_of(address: str) -> str:
+    """The resource type in a Terraform address (`module.a.aws_x.b[0]` → `aws_x`), else the address."""
+    parts = re.sub(r"\[[^\]]*\]", "", address).split(".")
+    while len(parts) > 2 and parts[0] == "module":
+        parts = parts[2:]
+    if parts and parts[0] == "data":
+        parts = parts[1:]
+    return parts[0] if len(parts) == 2 else address
+
+
+def not_priced_by_type(analysis: Analysis) -> list[tuple[str, int]]:
+    """(type, count) of the resources without an estimator, most frequent first: what a reader can act
+    on (the JSON report lists each address)."""
+    types = {r.address: r.source_type or r.type for r in analysis.resources}
+    counts = Counter(types.get(address) or _type_of(address) for address in analysis.not_priced)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+_SHOWN_TYPES = 12  # "Not priced" names this many types, then says how many more
+
+
+def _table(rows: list[tuple[str, str, str, str] | tuple[str, str]], total: str, width: int) -> list[str]:
+    """The bill: resource lines (address and cost, across the table) and their component lines (name,
+    quantity, unit price, cost) in four columns when they fit `width`, the component names wrapped if
+    need be; else two columns, with each quantity and unit price on a line under its component."""
+    parts = [r for r in rows if len(r) == 4]
+    header = ("Resource", "Monthly qty", "Unit price", "Monthly cost")
+    natural = [max([display_width(header[i])] + [display_width(r[i]) for r in parts]) for i in range(4)]
+    natural[0] = max(natural[0], *(display_width("  " + r[0]) for r in parts)) if parts else natural[0]
+    natural[3] = max(natural[3], display_width(total))
+    names = width - (natural[1] + natural[2] + natural[3] + 6)  # room for the names at full width
+    if sum(natural) + 6 <= width or names >= _MIN_NAMES:
+        return _four_columns(rows, [min(natural[0], names), *natural[1:]], total, header)
+    return _two_columns(rows, natural[3], total, width)
+
+
+_MIN_NAMES = 28  # narrower than this, the component names would wrap too much: two columns instead
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - display_width(text), 0)
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(width - display_width(text), 0) + text
+
+
+def _four_columns(
+    rows: list[tuple[str, str, str, str] | tuple[str, str]],
+    widths: list[int],
+    total: str,
+    header: tuple[str, str, str, str],
+) -> list[str]:
+    full = sum(widths) + 6
+
+    def line(cells: tuple[str, str, str, str]) -> str:
+        return "  ".join(
+            [
+                _pad(cells[0], widths[0]),
+                _pad(cells[1], widths[1]),
+                _pad(cells[2], widths[2]),
+                _right(cells[3], widths[3]),
+            ]
+        )
+
+    rule = "  ".join("─" * w for w in widths)
+    lines = [line(header), rule]
+    for row in rows:
+        if len(row) == 2:
+            lines.extend(spread(row[0], row[1], full))
+            continue
+        name, qty, price, cost = row
+        names = wrap(name, widths[0], "  ", "    ")
+        if display_width(names[0]) > widths[0]:  # one word wider than the column: the figures under it
+            lines.extend(names)
+            names = [""]
+        lines.append(line((names[0], qty, price, cost)).rstrip())
+        lines.extend(names[1:])
+    lines.append(rule)
+    lines.extend(spread("Total", total, full))
+    return lines
+
+
+def _two_columns(
+    rows: list[tuple[str, str, str, str] | tuple[str, str]], cost_width: int, total: str, width: int
+) -> list[str]:
+    lines = [*spread("Resource", "Monthly cost", width), "─" * width]
+    for row in rows:
+        if len(row) == 2:
+            lines.extend(spread(row[0], row[1], width))
+            continue
+        name, qty, price, cost = row
+        names = wrap(name, width - cost_width - 2, "  ", "    ")
+        lines.extend(spread(names[0], cost, width) if cost else names[:1])
+        lines.extend(names[1:])
+        if qty == _DEPENDS:
+            detail = f"{_DEPENDS}, {price}"
+        elif price == "unknown":
+            detail = f"{qty}, unit price unknown"
+        else:
+            detail = f"{qty} × {price}"
+        lines.extend(wrap(detail, width, "      "))
+    lines.append("─" * width)
+    lines.extend(spread("Total", total, width))
+    return lines
+
+
+_DEPENDS = "depends on usage"
+
+
+def render_text(
+    analysis: Analysis,
+    unit: tuple[str, float] | None = None,
+    color: bool = False,
+    width: int = DEFAULT_WIDTH,
+) -> str:
+    """The bill as a table `width` columns wide, then what it leaves out: unknown prices, resources
+    without an estimator (by type), errors, and module calls not analysed."""
+    rows: list[tuple[str, str, str, str] | tuple[str, str]] = []
     for c in analysis.costs:
         est = " (estimate)" if c.estimate else ""
         usage_only = bool(c.components) and all(comp.quantity is None for comp in c.components)
-        cost = "depends on usage" if usage_only else _money(c.monthly_cost)
-        rows.append((printable(c.address), "", "", cost + est))
+        cost = _DEPENDS if usage_only else _money(c.monthly_cost)
+        rows.append((printable(c.address), cost + est))
         for comp in c.components:
             if comp.quantity is None:
-                qty, cost = "depends on usage", ""
+                qty, cost = _DEPENDS, ""
             else:
-                qty = f"{_quantity(comp.quantity)} {printable(comp.unit)}"
+                qty = printable(_amount(comp.quantity, comp.unit))
                 cost = _money(comp.monthly_cost)
             price = (
-                "unknown" if comp.unit_price is None else f"{_unit_price(comp.unit_price)} per {comp.unit}"
+                "unknown"
+                if comp.unit_price is None
+                else f"{_unit_price(comp.unit_price)} per {singular(comp.unit)}"
             )
-            rows.append(("  " + printable(comp.name), qty, printable(price), cost))
-    header = ("Resource", "Monthly qty", "Unit price", "Monthly cost")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-
-    def line(cells: tuple[str, ...]) -> str:
-        padded = [
-            c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(padded)
-
-    rule = "  ".join("─" * w for w in widths)
-    lines = [line(header), rule, *(line(r) for r in rows), rule]
-    total = f"${analysis.monthly_cost:,.2f}"
-    lines.append(f"{'Total'.ljust(sum(widths[:3]) + 4)}  {total.rjust(widths[3])}")
+            rows.append((printable(comp.name), qty, printable(price), cost))
+    lines = _table(rows, f"${analysis.monthly_cost:,.2f}", width)
+    if color:  # bold header and total: whole lines, so the layout is unchanged
+        lines[0] = f"\033[1m{lines[0]}\033[0m"
+        lines[-1] = f"\033[1m{lines[-1]}\033[0m"
+    notes: list[str] = []
     if unit is not None and unit[1] > 0:
         per = analysis.monthly_cost / unit[1]
-        lines.append(f"Cost per {printable(unit[0])}: ${per:.6f} ({unit[1]:,.0f} per month)")
+        notes.append(f"Cost per {printable(unit[0])}: ${per:.6f} ({unit[1]:,.0f} per month)")
     unknown = [printable(c.address) for c in analysis.costs if c.monthly_cost is None]
     if unknown:
-        lines.append(
-            f"Price unknown for {len(unknown)} resource(s): {', '.join(unknown)} (not included in the total)"
+        noun = "resource" if len(unknown) == 1 else "resources"
+        notes.append(
+            f"Price unknown for {len(unknown)} {noun}: {', '.join(unknown)} (not included in the total)"
         )
     if analysis.not_priced:
-        names = ", ".join(printable(name) for name in analysis.not_priced)
-        lines.append(f"Not priced ({len(analysis.not_priced)}): {names}")
+        by_type = not_priced_by_type(analysis)
+        shown = [glued(f"{printable(t)} ×{n}") for t, n in by_type[:_SHOWN_TYPES]]
+        more = len(by_type) - _SHOWN_TYPES
+        if more > 0:
+            shown.append(glued(f"and {more} more type{'s' if more != 1 else ''}"))
+        count = len(analysis.not_priced)
+        noun = "resource" if count == 1 else "resources"
+        notes.append(f"Not priced ({count} {noun}): {', '.join(shown)}")
+    for note in notes:
+        lines.extend(wrap(note, width, "", "  "))
     for e in analysis.errors:
-        lines.append(f"error: {printable(rel(e.path))}: {printable(e.message)}")
+        lines.extend(entry(f"error: {printable(rel(e.path))}", "", printable(e.message), width))
     unanalysed = len(incomplete(analysis.errors))
     if unanalysed:
-        lines.append(
-            f"The total is incomplete: {unanalysed} error{'s' if unanalysed != 1 else ''} above left input "
-            "unanalysed, and its resources are not counted."
+        errors = "error" if unanalysed == 1 else "errors"
+        lines.extend(
+            wrap(
+                f"The total is incomplete: {unanalysed} {errors} above left input unanalysed, and "
+                "its resources are not counted.",
+                width,
+                "",
+                "  ",
+            )
         )
     if analysis.remote_modules:  # their resources are not in the total
-        lines.append(remote_modules_notice(len(analysis.remote_modules)))
+        lines.extend(wrap(remote_modules_notice(len(analysis.remote_modules)), width, "", "  "))
     return "\n".join(lines) + "\n"
