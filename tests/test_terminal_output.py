@@ -203,3 +203,41 @@ def test_colour_always_even_into_a_pipe_and_for_cost() -> None:
         cost.startswith("\x1b[1mResource")
         and strip_color(cost) == advisor("cost", "examples/storage", cwd=ROOT, columns=80).stdout
     )
+
+
+def test_a_stored_report_is_reused_only_at_its_width(tmp_path: Path) -> None:
+    cache = {"ADVISOR_NO_CACHE": "0", "ADVISOR_CACHE_DIR": str(tmp_path / "cache")}
+    wide = advisor("lint", "examples/storage", cwd=ROOT, columns=120, **cache).stdout
+    narrow = advisor("lint", "examples/storage", cwd=ROOT, columns=60, **cache).stdout
+    assert narrow != wide and flat(narrow) == flat(wide)
+    assert_fits(narrow, 60)
+    assert advisor("lint", "examples/storage", cwd=ROOT, columns=120, **cache).stdout == wide
+
+
+@pytest.mark.parametrize(
+    ("unit", "one"),
+    [
+        ("hours", "hour"),
+        ("GB-seconds", "GB-second"),
+        ("KPU-hours", "KPU-hour"),
+        ("rWCU-hours", "rWCU-hour"),
+        ("alarm metrics", "alarm metric"),
+        ("write request units", "write request unit"),
+        ("months", "month"),
+        ("GB", "GB"),
+        ("IOPS", "IOPS"),
+        ("MBps", "MBps"),
+        ("MiBps", "MiBps"),
+        ("1M requests", "1M requests"),
+        ("1k objects", "1k objects"),
+    ],
+)
+def test_a_unit_in_the_singular(unit: str, one: str) -> None:
+    from advisor.report.cost_report import singular
+
+    assert singular(unit) == one
+
+
+def test_wide_characters_take_two_columns() -> None:
+    assert display_width("東京-production") == 15 and display_width("m4.large → m6g.large (−23%)") == 27
+    assert display_width("e\u0301") == 1  # a combining accent takes no column of its own
