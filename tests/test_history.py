@@ -419,3 +419,19 @@ def test_two_runs_at_once_and_a_second_run_agree(project, tmp_path: Path):
     for folder in [tmp_path / "cache" / "history", *(tmp_path / "cache" / "history").iterdir()]:
         if folder.is_dir():
             assert folder.stat().st_mode & 0o077 == 0, folder
+
+
+def test_a_blob_missing_from_the_clone_makes_that_commit_incomplete(tmp_path: Path):
+    repo = Repo(tmp_path / "repo")
+    repo.write("a/main.tf", PROVIDER + VOLUME.replace("SIZE", "100"))
+    repo.write("b/main.tf", PROVIDER + VOLUME.replace("SIZE", "20"))
+    repo.commit("Two volumes", "2026-09-01")
+    blob = repo.git("rev-parse", "HEAD:b/main.tf").strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # as a partial clone would lack it
+    r = repo.cli("history", "--format", "json")
+    assert r.returncode == 3, r.stderr
+    [commit] = json.loads(r.stdout)["commits"]
+    assert commit["incomplete"] and commit["monthly_cost"] == 10.0  # what could be read, and says so
+    assert any("b/main.tf" in e and "not in this clone" in e for e in commit["errors"])
+    text = repo.cli("history").stdout
+    assert "$10.00*" in text and "incomplete" in text
