@@ -199,6 +199,14 @@ async def test_cloudformation_is_recognised_by_content(tmp_path: Path) -> None:
         for uri in (compose, package, big_uri):
             assert await hover_text(s, uri, 0, 2) is None
             assert await lenses(s, uri) == []
+        # a template that stops being one (its header and types deleted): what was said about it goes
+        v = s.replace_all(stack, COMPOSE)
+        await s.wait_for(stack, lambda p: not p.diagnostics, version=v)
+        assert await lenses(s, stack) == []
+        v = s.replace_all(stack, CFN)
+        published = await s.wait_for(stack, version=v)
+        assert [d.code for d in published.diagnostics] == ["ebs-io1-to-gp3"]
+
         for uri in (compose, package, big_uri):
             s.close(uri)
         s.close(marker)

@@ -438,7 +438,13 @@ class Analyzer:
         state.pending_now = delay <= 0
 
     def schedule_all(self, delay: float = 0.0) -> None:
-        units = {u for d in self.docs if d.path is not None and (u := unit_of(d.path)) is not None}
+        units = {
+            u
+            for d in self.docs
+            if d.path is not None
+            and (u := unit_of(d.path)) is not None
+            and (u.template is None or d.is_template())  # other YAML and JSON: no analysis
+        }
         for unit in sorted(units, key=lambda u: u.key):
             self.schedule(unit, delay)
 

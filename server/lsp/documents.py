@@ -161,6 +161,16 @@ class Document:
             self._index = LineIndex(text)
         return self._index
 
+    def is_template(self) -> bool:
+        """Whether this YAML or JSON buffer is one Advisor reads: a CloudFormation template or a
+        Terraform plan export, by the front-ends' own cheap tests (substring searches, no parsing), so
+        that other YAML and JSON files cost no analysis at all."""
+        from advisor.iac.cloudformation import looks_like_template
+        from advisor.iac.plan_json import looks_like_plan
+
+        text = self.text
+        return looks_like_template(text) or looks_like_plan(text)
+
     def skip_reason(self) -> str | None:
         """Why this buffer is not analysed, or None."""
         text = self.text

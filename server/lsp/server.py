@@ -261,6 +261,11 @@ class AdvisorServer(LanguageServer):
 
     def schedule(self, doc: Document, delay: float | None = None) -> None:
         unit = unit_of(doc.path) if doc.path is not None else None
+        if unit is not None and unit.template is not None and not doc.is_template():
+            if doc.uri in self._published:  # it was a template: what was said about it goes
+                self.publish(doc.uri, doc.version, [])
+                self._published.discard(doc.uri)
+            return
         if unit is not None:
             self.analyzer.schedule(unit, self.settings.debounce_ms / 1000 if delay is None else delay)
 
@@ -322,6 +327,8 @@ class AdvisorServer(LanguageServer):
         doc = self.docs.get(uri)
         if doc is None or doc.path is None or not _is_iac(doc.path):
             return None
+        if not _is_terraform(doc.path) and not doc.is_template():
+            return None  # YAML or JSON of another kind: nothing to say, nothing to analyse
         result = await self.analyzer.fresh(doc, timeout)
         current = self.docs.get(uri)
         if result is None or current is None or result.versions.get(doc.path) != current.version:
