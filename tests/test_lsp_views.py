@@ -130,19 +130,41 @@ async def test_a_lens_on_every_module_call(tmp_path: Path) -> None:
         got = await lenses(s, uri)
         # m5.large $70.08 + 8 GB gp2 root $0.80 + 200 GB gp2 $20.00; twice with the 100 GB default
         assert got == [
-            (0, "Advisor: $0.80/mo in this file (1 resource)"),
+            (0, "Advisor: $253.44/mo in this file (1 resource, 2 module calls)"),
             (0, "$90.88/mo · 3 findings"),
             (5, "$161.76/mo (2 instances) · 3 findings"),
             (10, "$0.80/mo"),
         ]
-        # the lenses add up to what `advisor cost` says for the tree
+        # the file total is what `advisor cost` says for the root, and the lenses add up to it
         total = json.loads(_cli("cost", "-f", "json", str(tmp_path / "live")))["total"]
-        assert total == pytest.approx(90.88 + 161.76 + 0.80)
+        assert total == pytest.approx(253.44) == pytest.approx(90.88 + 161.76 + 0.80)
 
         # an edit in the call changes its lens with the same result as the diagnostics
         v = s.replace_all(uri, ROOT.replace("size   = 200", "size   = 300"))
         await s.wait_for(uri, version=v)
         assert (0, "$100.88/mo · 3 findings") in await lenses(s, uri)
+
+
+async def test_a_file_of_module_calls_alone(tmp_path: Path) -> None:
+    """A root file that only calls a module gets the call's lens and a file total that counts it; the
+    module's own file, opened too, is analysed as its own module and its hover names its blocks."""
+    (tmp_path / "modules" / "search").mkdir(parents=True)
+    (tmp_path / "modules" / "search" / "main.tf").write_text(MODULE)
+    one = 'module "only" {\n  count  = 1\n  source = "../modules/search"\n}\n'
+    async with editor(tmp_path, init={"debounceMs": 10}) as s:
+        root = s.open("solo/main.tf", one)
+        await s.wait_for(root, version=1)
+        # a file of module calls alone: its lenses and a file total that counts them
+        assert await lenses(s, root) == [
+            (0, "Advisor: $80.88/mo in this file (0 resources, 1 module call)"),
+            (0, "$80.88/mo · 3 findings"),
+        ]
+        module = s.open("modules/search/main.tf")
+        await s.wait_for(module, version=1)
+        text = await hover_text(s, module, 10, 2)
+        assert text is not None and text.startswith("**aws_instance.node** — ")
+        s.close(module)
+        s.close(root)
 
 
 async def test_a_launch_template_hover_agrees_with_its_diagnostic(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from advisor.lsp import actions, convert, explain, presentation
@@ -109,9 +110,16 @@ def hover(
 
 
 def _block_address(group: list[Resource]) -> str:
-    """The address the user reads for a block: the instance's own (`aws_x.y[0]`) when there is one
-    instance, the block's (`aws_x.y`) when there are several."""
-    return group[0].address if len(group) == 1 else presentation.block_address(group[0].address)
+    """The address the user reads for a block: the instance's own (`aws_x.y[0]`,
+    `module.db[0].aws_x.y`) when there is one instance, the block's (`aws_x.y`) when there are
+    several; each instance's full address is in the hover's list."""
+    if len(group) == 1:
+        return group[0].address
+    blocks = {presentation.block_address(r.address) for r in group}
+    if len(blocks) == 1:
+        return blocks.pop()
+    # one block of a module that several calls instantiate: its address inside the module
+    return ".".join(presentation.block_address(group[0].address).split(".")[-2:])
 
 
 def _header(r: Resource, index: LineIndex | None) -> Span:
@@ -123,11 +131,14 @@ def _header(r: Resource, index: LineIndex | None) -> Span:
 
 # -- code lens and inlay hints ---------------------------------------------------------------------------
 def code_lenses(result: ModuleResult, doc: Document, encoding: str) -> list[lsp.CodeLens]:
+    """A lens above each resource block and module call, and the file's total on line 0: what this
+    file adds to the bill, its own resources and the module instances it calls."""
     assert doc.path is not None
     resources = result.resources_in(doc.path)
-    if not resources:
-        return []
     index = result.index(doc.path)
+    calls = _module_calls(result, doc, index)
+    if not resources and not calls:
+        return []
     lenses: list[lsp.CodeLens] = []
     file_costs: list[Any] = []
     for group in _groups(resources):
@@ -141,30 +152,44 @@ def code_lenses(result: ModuleResult, doc: Document, encoding: str) -> list[lsp.
             else presentation.total_label(costs, not_priced)
         )
         lenses.append(lsp.CodeLens(range=rng, command=lsp.Command(title=title, command="")))
-    lenses.extend(_module_lenses(result, doc, index, encoding))
+    for line, width, call in calls:
+        file_costs.extend(call.costs)
+        end = convert.position(index, line, width, encoding)
+        rng = lsp.Range(start=lsp.Position(end.line, 0), end=end)
+        title = presentation.module_label(call.costs, call.findings, call.instances)
+        lenses.append(lsp.CodeLens(range=rng, command=lsp.Command(title=title, command="")))
     lenses.sort(key=lambda c: c.range.start.line)
-    total = presentation.file_total_label(file_costs, len(_groups(resources)))
+    total = presentation.file_total_label(file_costs, len(_groups(resources)), len(calls))
     top = lsp.Range(start=lsp.Position(0, 0), end=lsp.Position(0, 0))
     return [lsp.CodeLens(range=top, command=lsp.Command(title=total, command="")), *lenses]
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleCall:
+    """What one `module "name" {` call adds to the analysis: its instances' costs (nested calls
+    included) and findings."""
+
+    costs: list[Any]
+    findings: int
+    instances: int
 
 
 _MODULE_HEADER = re.compile(r'^[ \t]*module[ \t]+"([A-Za-z_][A-Za-z0-9_-]*)"[ \t]*\{')
 
 
-def _module_lenses(
-    result: ModuleResult, doc: Document, index: LineIndex | None, encoding: str
-) -> list[lsp.CodeLens]:
-    """`$X.XX/mo · N findings` above each `module "name" {` call of this file: what the call's
-    instances add to the analysis (their resources' costs and findings, nested calls included).
+def _module_calls(
+    result: ModuleResult, doc: Document, index: LineIndex | None
+) -> list[tuple[int, int, ModuleCall]]:
+    """(line, line width, call) for each `module "name" {` of this file that the analysis expanded
+    (a registry module not fetched has its own diagnostic instead).
 
-    Computed here, on the lens request, from the result the diagnostics came from: the typing path
-    does no extra work. Only modules the analysis expanded get a lens (a registry module not
-    fetched has its own diagnostic)."""
+    Looked up here, on the lens request, in the result the diagnostics came from: the typing path
+    does no extra work. The call's header is found by its first line, `module "name" {`."""
     if doc.path is None or result.unit.template is not None or index is None:
         return []
     if not any(r.module_path for r in result.outcome.resources):
         return []
-    lenses: list[lsp.CodeLens] = []
+    calls: list[tuple[int, int, ModuleCall]] = []
     for line in range(index.line_count):
         text = index.line(line)
         if "module" not in text:
@@ -172,13 +197,10 @@ def _module_lenses(
         m = _MODULE_HEADER.match(text)
         if m is None:
             continue
-        summary = module_summary(result, f"module.{m.group(1)}")
-        if summary is None:
-            continue
-        end = convert.position(index, line, len(text), encoding)
-        rng = lsp.Range(start=lsp.Position(end.line, 0), end=end)
-        lenses.append(lsp.CodeLens(range=rng, command=lsp.Command(title=summary, command="")))
-    return lenses
+        call = module_call(result, f"module.{m.group(1)}")
+        if call is not None:
+            calls.append((line, len(text.rstrip("\r\n")), call))
+    return calls
 
 
 def _in_module(address: str, prefix: str) -> bool:
@@ -186,9 +208,9 @@ def _in_module(address: str, prefix: str) -> bool:
     return address.startswith(prefix) and address[len(prefix) : len(prefix) + 1] in (".", "[")
 
 
-def module_summary(result: ModuleResult, prefix: str) -> str | None:
-    """The lens of one module call (see `presentation.module_label`), or None when the analysis has
-    no resource in it."""
+def module_call(result: ModuleResult, prefix: str) -> ModuleCall | None:
+    """The costs and findings of the module call `prefix` (`module.search`), all its instances, or
+    None when the analysis has no resource in it."""
     resources = [r for r in result.outcome.resources if r.module_path and _in_module(r.address, prefix)]
     if not resources:
         return None
@@ -208,7 +230,7 @@ def module_summary(result: ModuleResult, prefix: str) -> str | None:
         )
     )
     instances = len({_call_instance(r.module_path, prefix) for r in resources})
-    return presentation.module_label(costs, findings, instances)
+    return ModuleCall(costs, findings, instances)
 
 
 def _call_instance(module_path: str, prefix: str) -> str:

@@ -68,11 +68,15 @@ def total_label(costs: Sequence[ResourceCost], not_priced: bool) -> str:
     return label
 
 
-def file_total_label(costs: Sequence[ResourceCost], resource_count: int) -> str:
+def file_total_label(costs: Sequence[ResourceCost], resource_count: int, module_calls: int = 0) -> str:
+    """`Advisor: $253.44/mo in this file (1 resource, 2 module calls)`: what the file adds to the
+    bill, its resources and the instances of the modules it calls."""
     known = [c.monthly_cost for c in costs if c.monthly_cost is not None]
     unknown = sum(1 for c in costs if c.monthly_cost is None)
-    plural = "s" if resource_count != 1 else ""
-    label = f"Advisor: {money(sum(known))}/mo in this file ({resource_count} resource{plural})"
+    what = f"{resource_count} resource{'s' if resource_count != 1 else ''}"
+    if module_calls:
+        what += f", {module_calls} module call{'s' if module_calls != 1 else ''}"
+    label = f"Advisor: {money(sum(known))}/mo in this file ({what})"
     if unknown:
         label += f", {unknown} with unknown price"
     return label
@@ -131,9 +135,9 @@ def sources_line(costs: Sequence[ResourceCost], region: str) -> str:
 def resource_hover(
     address: str, rtype: str, region: str, costs: Sequence[ResourceCost], not_priced: bool
 ) -> str:
-    """The cost breakdown of a resource block (all its count/for_each instances)."""
-    base = block_address(address) if len(costs) > 1 else address
-    head = f"**{base}** — {total_label(costs, not_priced)}"
+    """The cost breakdown of a resource block (all its count/for_each instances): `address` is the
+    instance's when there is one, the block's when there are several (each then listed)."""
+    head = f"**{address}** — {total_label(costs, not_priced)}"
     if not costs:
         why = (
             "Advisor has no price model for this resource type"
