@@ -1,0 +1,209 @@
+"""Findings with structured fields, and the one place their messages are written.
+
+A kind returns `Draft`s: a `Finding` without its message, plus the parts the message is made of
+(what changes, the figure, where the value comes from, a remark). Launch templates are scaled by the
+instances their autoscaling groups run and instances of a counted resource are merged on these fields;
+`render` then writes every message once, so nothing reads a message back.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from advisor.model import Finding, Relocation, Resource, Span, TextEdit, base_address
+from advisor.rules.context import RuleContext
+from advisor.rules.edits import header_span
+from advisor.rules.table import Rule
+from advisor.rules.targets import Target, number
+
+
+def money(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def figures(before: float | None, after: float | None) -> str:
+    if before is None or after is None:
+        return "price unknown in the catalog"
+    if after >= before:
+        return (
+            f"{money(before)} → {money(after)}/mo (same price)"
+            if after == before
+            else f"{money(before)} → {money(after)}/mo"
+        )
+    saving = before - after
+    pct = round(saving / before * 100) if before else 0
+    return f"{money(before)} → {money(after)}/mo, saves {money(saving)} (−{pct}%)"
+
+
+@dataclass(slots=True)
+class Draft:
+    """A finding and the parts of its message: `{head}: {lead}{figure}{note}{remark}`.
+
+    `figure` None means the figures of `before` → `after` (unrounded, as computed); `whole` means
+    `head` is the entire message (no figures). `origin` says `note` is where the value comes from,
+    which the scaled form keeps. `scale` is set on a launch template's finding counted for the
+    instances of its autoscaling groups, `merged` on the finding standing for counted instances.
+    """
+
+    finding: Finding
+    head: str
+    figure: str | None = None
+    lead: str = ""
+    note: str = ""
+    origin: bool = False
+    remark: str = ""
+    before: float | None = None
+    after: float | None = None
+    whole: bool = False
+    scale: tuple[int, list[str]] | None = None
+    merged: int = 1
+
+    def relocated(self, moved: Relocation) -> Draft:
+        out = copy.copy(self)
+        out.finding = moved.finding(self.finding)
+        return out
+
+
+def draft(
+    rule: Rule,
+    t: Target,
+    ctx: RuleContext,
+    head: str,
+    current: Any,
+    suggested: Any,
+    before: float | None,
+    after: float | None,
+    edits: list[TextEdit | None],
+    span: Span | None = None,
+    attribute: str | None = None,
+    **parts: Any,
+) -> Draft:
+    """The draft of a finding on target `t`; `parts` are `Draft`'s message fields."""
+    fix = [e for e in edits if e is not None]
+    if len(fix) != len(edits):
+        fix = []  # a partial fix would leave a wrong configuration: offer none
+    if span is None:
+        span = (
+            t.value.span
+            if t.value is not None and t.value.span is not None
+            else header_span(t.resource, ctx.texts)
+        )
+    finding = Finding(
+        rule=rule.id,
+        severity=ctx.config.severity.get(rule.id, rule.severity),  # type: ignore[arg-type]
+        message="",
+        span=span,
+        resource=t.resource.address,
+        attribute=attribute if attribute is not None else t.path,
+        current=current,
+        suggested=suggested,
+        monthly_cost=None if before is None else round(before, 2),
+        monthly_cost_after=None if after is None else round(after, 2),
+        fix=fix,
+        fix_safe=rule.safe,
+        fix_title=f"Change {current} to {suggested}" if suggested is not None else "",
+        doc_url=rule.doc_url,
+    )
+    return Draft(finding, head, before=before, after=after, **parts)
+
+
+def message(d: Draft) -> str:
+    f = d.finding
+    if d.whole:
+        return d.head
+    if d.merged > 1 and d.figure is None and f.monthly_cost is not None and f.monthly_cost_after is not None:
+        return f"{d.head}: {figures(f.monthly_cost, f.monthly_cost_after)} for {d.merged} instances"
+    if d.scale is not None:
+        n, groups = d.scale
+        kept = f"{d.note}{d.remark}" if d.origin and d.note else ""
+        fig = figures(f.monthly_cost, f.monthly_cost_after)
+        return f"{d.head}: {fig} for {n} instances of {', '.join(groups)}{kept}"
+    fig = figures(d.before, d.after) if d.figure is None else d.figure
+    return f"{d.head}: {d.lead}{fig}{d.note}{d.remark}"
+
+
+def render(drafts: list[Draft]) -> list[Finding]:
+    """The findings with their messages, each written once (a reused draft's is already written)."""
+    out = []
+    for d in drafts:
+        if not d.finding.message:
+            d.finding.message = message(d)
+        out.append(d.finding)
+    return out
+
+
+def launched_by(resources: list[Resource]) -> dict[str, tuple[int, list[str]]]:
+    """Launch template address → (instances its autoscaling groups run, the groups' addresses)."""
+    out: dict[str, tuple[int, list[str]]] = {}
+    for r in resources:
+        if r.type != "aws_autoscaling_group" or not r.launch_template:
+            continue
+        n = None
+        for attr in ("desired_capacity", "min_size"):
+            v = number(r.body.attributes.get(attr))
+            if v is not None:
+                n = int(v)
+                break
+        count, groups = out.get(r.launch_template, (0, []))
+        out[r.launch_template] = (count + (n if n is not None else 1), [*groups, r.address])
+    return out
+
+
+def _copy(d: Draft) -> Draft:
+    """A draft to change: drafts may be shared with the previous run and are never changed."""
+    out = copy.copy(d)
+    out.finding = copy.copy(d.finding)
+    out.finding.message = ""
+    return out
+
+
+def scale_templates(drafts: list[Draft], resources: list[Resource]) -> None:
+    """A finding on a launch template counts once per instance its autoscaling groups launch."""
+    launched = launched_by(resources)
+    if not launched:
+        return
+    for i, d in enumerate(drafts):
+        cost = d.finding.monthly_cost
+        if d.finding.resource not in launched or cost is None:
+            continue
+        n, groups = launched[d.finding.resource]
+        if n <= 1:
+            continue
+        d = drafts[i] = _copy(d)
+        f = d.finding
+        f.monthly_cost = round(cost * n, 2)
+        if f.monthly_cost_after is not None:
+            f.monthly_cost_after = round(f.monthly_cost_after * n, 2)
+        d.scale = (n, groups)
+
+
+def merge_instances(drafts: list[Draft]) -> list[Draft]:
+    """One finding per place in the text: instances of a counted resource add their figures up."""
+    merged: dict[tuple[Any, ...], Draft] = {}
+    for d in drafts:
+        f = d.finding
+        key = (
+            f.rule,
+            f.span.path,
+            f.span.start,
+            f.span.line,
+            f.span.column,
+            str(f.current),
+            str(f.suggested),
+        )
+        first = merged.get(key)
+        if first is None:
+            merged[key] = d
+            continue
+        if first.merged == 1:
+            first = merged[key] = _copy(first)  # a new finding: the instances' stay as they are
+            first.finding.resource = base_address(first.finding.resource)
+        total = first.finding
+        if total.monthly_cost is not None and f.monthly_cost is not None:
+            total.monthly_cost = round(total.monthly_cost + f.monthly_cost, 2)
+        if total.monthly_cost_after is not None and f.monthly_cost_after is not None:
+            total.monthly_cost_after = round(total.monthly_cost_after + f.monthly_cost_after, 2)
+        first.merged += 1
+    return list(merged.values())
