@@ -249,6 +249,16 @@ try {
   await page.locator(".statusbar-item", { hasText: "$3,018.00/mo" }).first().waitFor({ state: "visible", timeout: 90_000 });
   await editor.locator(".squiggly-warning").first().waitFor({ state: "attached", timeout: 90_000 });
   step("total and diagnostics are back");
+
+  step("Advisor: Show Workspace Costs (the cost tree in the Explorer)");
+  await command("Advisor: Show Workspace Costs");
+  const rows = page.locator(".monaco-list-row");
+  const top = rows.filter({ hasText: "Workspace" }).filter({ hasText: "$3,018.00/mo" }).first();
+  await top.waitFor({ state: "visible", timeout: 60_000 });
+  const root = rows.filter({ hasText: "storage" }).filter({ hasText: "$3,018.00/mo" }).first();
+  await root.waitFor({ state: "visible", timeout: 15_000 });
+  step(`cost tree: ${(await top.innerText()).replace(/\s+/g, " ").trim()} | ${(await root.innerText()).replace(/\s+/g, " ").trim()}`);
+  await shoot("4-costs");
 } catch (err) {
   failed = true;
   console.error(`e2e: ${err?.stack ?? err}`);

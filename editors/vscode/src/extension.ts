@@ -43,6 +43,7 @@ import {
   serverCandidates,
   type ServerSettings,
 } from "./serverPath";
+import { type CostNode, type CostTree, costNodes } from "./costTree";
 import { fileTotal, type LensLike, statusText, statusTooltip } from "./status";
 
 const CLIENT_ID = "advisor";
@@ -67,8 +68,11 @@ export class AdvisorExtension implements vscode.Disposable {
 
   constructor(private readonly output: vscode.LogOutputChannel) {
     this.status = new StatusTotal(() => this.client, () => this.selector);
+    const costs = new CostTreeView(() => this.client);
     this.disposables.push(
       this.status,
+      vscode.window.registerTreeDataProvider("advisor.costs", costs),
+      vscode.commands.registerCommand("advisor.showCosts", () => costs.refresh()),
       vscode.commands.registerCommand("advisor.restartServer", () => this.restart()),
       vscode.commands.registerCommand("advisor.installServer", () => this.install()),
       vscode.commands.registerCommand("advisor.showOutput", () => this.output.show(true)),
@@ -263,6 +267,64 @@ export class AdvisorExtension implements vscode.Disposable {
     for (const d of this.disposables) {
       d.dispose();
     }
+  }
+}
+
+/**
+ * The Explorer's *Advisor: Costs* view: the server's workspace cost tree (`advisor/costTree`, the
+ * scan's own analyses and totals), fetched when asked for; a click opens the file at the resource.
+ */
+class CostTreeView implements vscode.TreeDataProvider<CostNode> {
+  private top: CostNode | undefined;
+  private readonly changed = new vscode.EventEmitter<CostNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly client: () => LanguageClient | undefined) {}
+
+  async refresh(): Promise<void> {
+    const client = this.client();
+    if (client === undefined || !client.isRunning()) {
+      void vscode.window.showWarningMessage("Advisor: the language server is not running.");
+      return;
+    }
+    await vscode.window.withProgress(
+      { location: { viewId: "advisor.costs" }, title: "Advisor: costing the workspace" },
+      async () => {
+        const tree = await client.sendRequest<CostTree>("advisor/costTree", {});
+        this.top = costNodes(tree);
+        this.changed.fire(undefined);
+      },
+    );
+    await vscode.commands.executeCommand("advisor.costs.focus");
+  }
+
+  getTreeItem(node: CostNode): vscode.TreeItem {
+    const state =
+      node.children.length === 0
+        ? vscode.TreeItemCollapsibleState.None
+        : node.kind === "workspace" || node.kind === "root"
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed;
+    const item = new vscode.TreeItem(node.label, state);
+    item.description = node.description;
+    item.tooltip = `${node.label}: ${node.description}`;
+    item.contextValue = node.kind;
+    if (node.uri !== undefined) {
+      const at = new vscode.Range(node.line ?? 0, 0, node.line ?? 0, 0);
+      item.command = {
+        command: "vscode.open",
+        title: "Open",
+        arguments: [vscode.Uri.parse(node.uri), { selection: at }],
+      };
+    }
+    return item;
+  }
+
+  getChildren(node?: CostNode): CostNode[] {
+    if (node !== undefined) {
+      return node.children;
+    }
+    return this.top === undefined ? [] : [this.top];
   }
 }
 
