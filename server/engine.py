@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from advisor.config import Config
 from advisor.deadline import check_deadline
 from advisor.iac import files as iac_files
-from advisor.iac.files import is_template_candidate, is_terraform_file, is_tfvars_file
+from advisor.iac.files import is_template_candidate, is_terraform_file, is_terragrunt_file, is_tfvars_file
 from advisor.model import Block, Finding, ParseError, Resource, Span, base_address
 
 # The parsers and evaluators are imported where they are used: a run served from stored outcomes
@@ -203,9 +203,8 @@ def discover(paths: Iterable[str]) -> Found:
             dirs[:] = kept
             for name in sorted(files):
                 full = os.path.join(root, name)
-                if (is_terraform_file(name) or is_tfvars_file(name) or is_template_candidate(name)) and not (
-                    ignore.ignored(full, False)
-                ):
+                wanted = is_terraform_file(name) or is_tfvars_file(name) or is_template_candidate(name)
+                if (wanted or is_terragrunt_file(name)) and not ignore.ignored(full, False):
                     found.append(os.path.normpath(full))
     return sorted(dict.fromkeys(found)), errors
 
@@ -402,7 +401,11 @@ class _Seen:
 
 def _listing(directory: str) -> list[str]:
     try:
-        return sorted(n for n in os.listdir(directory) if is_terraform_file(n) or is_tfvars_file(n))
+        return sorted(
+            n
+            for n in os.listdir(directory)
+            if is_terraform_file(n) or is_tfvars_file(n) or n.endswith(".hcl") or n == ".terragrunt-cache"
+        )
     except OSError:
         return []
 
@@ -557,6 +560,10 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
             return ModuleOutcome(job.directory, read_errors=template_error)
         else:
             result = evaluate_template(job.template, text, job.options.settings(), read)
+    elif _terragrunt_root(job):
+        from advisor.iac.terragrunt import evaluate_terragrunt
+
+        result = evaluate_terragrunt(job.directory, job.options.settings(), read, job.overlay)
     else:
         from advisor.iac.terraform import evaluate_root
 
@@ -600,6 +607,14 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         read_errors,
         remote_modules=result.remote_modules,
     )
+
+
+def _terragrunt_root(job: ModuleJob) -> bool:
+    """Whether a job's folder is a Terragrunt root (`terragrunt.hcl` on disk or in an editor buffer)."""
+    if job.template is not None:
+        return False
+    path = os.path.normpath(os.path.join(job.directory, iac_files.TERRAGRUNT_FILE))
+    return path in job.overlay or os.path.isfile(path)
 
 
 def _looks_like_plan(head: bytes | str) -> bool:
@@ -664,8 +679,9 @@ def _apply_filters(
 
 # -- many modules ----------------------------------------------------------------------------------------
 def module_roots(files: list[str]) -> list[str]:
-    """Directories holding Terraform files: each is evaluated as a root module."""
-    return sorted({os.path.dirname(f) or "." for f in files if is_terraform_file(f)})
+    """Directories holding Terraform files or `terragrunt.hcl`: each is evaluated as a root module (a
+    Terragrunt root runs the module its `terraform.source` names)."""
+    return sorted({os.path.dirname(f) or "." for f in files if is_terraform_file(f) or is_terragrunt_file(f)})
 
 
 def _jobs(files: list[str], options: Options, shared: str | None = None) -> list[ModuleJob]:
@@ -723,9 +739,11 @@ def analyze_paths(
                 seen_inputs.add(name)
                 analysis.inputs.append((name, recorded))
     child_dirs: set[str] = set()
+    terragrunt = {j.directory for j in jobs if _terragrunt_root(j)}
     for job, o in zip(jobs, outcomes, strict=True):
-        if job.template is not None:
-            # a plan stands for the configuration beside it (it read it): those folders are not counted again
+        if job.template is not None or job.directory in terragrunt:
+            # a plan stands for the configuration beside it (it read it), and a Terragrunt root for the
+            # module it runs: those folders are not counted again
             child_dirs.update(os.path.dirname(p) or "." for p in o.files if is_terraform_file(p))
             continue
         for path in o.files:
@@ -737,7 +755,7 @@ def analyze_paths(
     seen_files: set[str] = set()
     for job, o in zip(jobs, outcomes, strict=True):
         seen_files.update(o.files)
-        if job.template is None and o.directory in child_dirs:
+        if job.template is None and o.directory in child_dirs and job.directory not in terragrunt:
             continue  # analysed through the module call that uses it, with its real inputs
         analysis.resources.extend(o.resources)
         analysis.costs.extend(o.costs)
@@ -752,6 +770,7 @@ def analyze_paths(
                 f.span.end,
                 f.span.line,
                 f.message if not f.resource else "",
+                job.directory if job.directory in terragrunt else "",  # each root is its own project
             )
             if fkey not in seen_findings:
                 seen_findings.add(fkey)

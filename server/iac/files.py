@@ -22,6 +22,13 @@ def is_tfvars_file(path: str) -> bool:
     return path.endswith((".tfvars", ".tfvars.json"))
 
 
+TERRAGRUNT_FILE = "terragrunt.hcl"  # a folder holding it is a Terragrunt root
+
+
+def is_terragrunt_file(path: str) -> bool:
+    return os.path.basename(path) == TERRAGRUNT_FILE
+
+
 def is_template_candidate(name: str) -> bool:
     """A file that may be a CloudFormation template (its content decides)."""
     return name.endswith((".yaml", ".yml", ".template", ".json")) and not name.endswith(

@@ -78,6 +78,8 @@ class Scope:
     depth: int = 0
     notes: list[str] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)
+    # functions of a front-end's own (Terragrunt's `find_in_parent_folders` ...), before the built-in ones
+    functions: Mapping[str, Callable[[Call, Locator, Evaluator], Value]] | None = None
 
 
 # Levels of evaluation: the parsers already bound a tree's depth; references (locals that use
@@ -285,6 +287,9 @@ class Evaluator:
 
     def _call(self, expr: Call, at: Locator, span: Any) -> Value:
         name = expr.name.removeprefix("provider::terraform::")
+        own = self.scope.functions.get(name) if self.scope.functions else None
+        if own is not None:
+            return _rebase(own(expr, at, self), span)
         if name == "try":
             reasons = []
             for a in expr.args:

@@ -121,6 +121,8 @@ class Settings:
     cli_vars: dict[str, str] = field(default_factory=dict)
     var_files: list[str] = field(default_factory=list)
     workspace: str = "default"
+    # a Terragrunt root's `inputs` (Terragrunt passes them as TF_VAR_ variables: tfvars and --var win)
+    inputs: dict[str, Value] = field(default_factory=dict)
 
 
 Reader = Callable[[str], str | None]
@@ -365,6 +367,8 @@ class ModuleEvaluator:
                         v.kind = "resolved" if v.known else "unknown"
                         v.origin_note = f"set in {os.path.basename(tf.path)}"
                         return v
+            if name in self.settings.inputs:
+                return self.settings.inputs[name]
         if decl is None:
             return Value(None, "unknown", reason=f"variable {name!r} is not declared")
         assert isinstance(decl.item, BlockNode)
@@ -496,6 +500,7 @@ class ModuleEvaluator:
         for attr, at in self.local_exprs.values():
             objects += (attr, at)
         objects += self.providers
+        objects += self.settings.inputs.values()
         for tf in self.tfvars:
             objects += tf.items
         return (values, tuple(objects))
