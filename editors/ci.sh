@@ -106,6 +106,7 @@ fi
 if command -v emacs >/dev/null 2>&1; then
   run "emacs: advisor.el loads" emacs --batch -l editors/emacs/advisor.el \
     --eval "(kill-emacs (if (fboundp 'advisor-terraform-mode) 0 1))"
+  run "emacs: templates by content" emacs --batch -l editors/emacs/advisor.el -l editors/emacs/test/templates.el
   if emacs --batch --eval "(kill-emacs (if (require 'eglot nil t) 0 1))" >/dev/null 2>&1; then
     run "emacs: eglot end to end" env ADVISOR_EXAMPLE="$REPO/examples/storage/main.tf" \
       emacs --batch -l editors/emacs/advisor.el -l editors/emacs/test/e2e.el
