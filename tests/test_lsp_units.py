@@ -256,6 +256,18 @@ def test_hover_table() -> None:
     assert "no price model" in presentation.resource_hover("x", "aws_foo", "r", [], True)
 
 
+def test_unknown_quantity_is_unknown_not_usage() -> None:
+    """A size that cannot be known makes the cost unknown; it is not a usage line worth $0."""
+    comp = CostComponent(
+        "Storage (gp3)", "GB-months", None, 0.08, "snapshot", "2026-07-20", unknown_quantity=True
+    )
+    cost = ResourceCost("aws_ebs_volume.v", "aws_ebs_volume", "/m.tf", 0, [comp])
+    assert presentation.total_label([cost], False) == "price unknown"
+    text = presentation.resource_hover("aws_ebs_volume.v", "aws_ebs_volume", "us-east-1", [cost], False)
+    assert "| Storage (gp3) | unknown | $0.08 | unknown |" in text
+    assert "depends on usage" not in text
+
+
 def _reference_apply(text: str, r: tuple[int, int, int, int], new: str, encoding: str) -> str:
     """The obvious edit on a flat string, to check the line-list implementation against."""
     idx = LineIndex(text)

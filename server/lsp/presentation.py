@@ -40,6 +40,8 @@ def unit_price(x: float) -> str:
 
 
 def quantity(c: CostComponent) -> str:
+    if c.unknown_quantity:
+        return "unknown"
     if c.quantity is None:
         return "depends on usage"
     q = c.quantity
@@ -61,7 +63,7 @@ def total_label(costs: Sequence[ResourceCost], not_priced: bool) -> str:
     label = f"{money(sum(t or 0.0 for t in totals))}/mo"
     if len(costs) > 1:
         label += f" ({len(costs)} instances)"
-    if any(comp.quantity is None for c in costs for comp in c.components):
+    if any(comp.usage_based for c in costs for comp in c.components):
         label += " + usage"
     if any(c.estimate for c in costs):
         label += " (estimate)"
@@ -104,7 +106,7 @@ def cost_table(cost: ResourceCost) -> str:
     for c in cost.components:
         price = "unknown" if c.unit_price is None else unit_price(c.unit_price)
         monthly = c.monthly_cost
-        monthly_text = "unknown" if monthly is None else ("—" if c.quantity is None else money(monthly))
+        monthly_text = "unknown" if monthly is None else ("—" if c.usage_based else money(monthly))
         name = c.name + (" *(estimate)*" if c.estimate else "")
         lines.append(f"| {_cell(name)} | {_cell(quantity(c))} | {price} | {monthly_text} |")
     total = cost.monthly_cost

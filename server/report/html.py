@@ -334,7 +334,7 @@ def figures(rooted: RootedAnalysis) -> Figures:
         for comp in c.components:
             if comp.source:
                 sources[(comp.source, comp.as_of)] = sources.get((comp.source, comp.as_of), 0) + 1
-            if comp.quantity is None and comp.unit_price is not None:
+            if comp.usage_based and comp.unit_price is not None:
                 fig.usage.append({"address": c.address, "line": comp.name, "unit": comp.unit})
     fig.groups = sorted(
         (
