@@ -504,6 +504,7 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
     files are worth storing for the next run. `seen` records what was read, as it was read.
     """
     reuse = _reuse_for(job)
+    terragrunt = False
     read_errors: list[ParseError] = []
     texts: dict[str, str] = {}
     from advisor.iac import hcl_parse
@@ -560,7 +561,7 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
             return ModuleOutcome(job.directory, read_errors=template_error)
         else:
             result = evaluate_template(job.template, text, job.options.settings(), read)
-    elif _terragrunt_root(job):
+    elif terragrunt := _terragrunt_root(job):
         from advisor.iac.terragrunt import evaluate_terragrunt
 
         result = evaluate_terragrunt(job.directory, job.options.settings(), read, job.overlay)
@@ -589,6 +590,9 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         check_resources(result.resources, ctx, reuse.findings if reuse else None, result.relocated)
     )
     findings = _apply_filters(findings, texts, result.resources, job.options)
+    if terragrunt:  # a module two roots run has each root's findings: say whose
+        name = os.path.basename(os.path.abspath(job.directory))
+        findings = [_in_root(f, name) if f.resource else f for f in findings]
     if result.resource_ignores:  # CloudFormation `Metadata: {advisor: {ignore: [...]}}`
         findings = [
             f
@@ -607,6 +611,13 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         read_errors,
         remote_modules=result.remote_modules,
     )
+
+
+def _in_root(finding: Finding, root: str) -> Finding:
+    """A copy of a finding (it may be shared with the previous run) that names its Terragrunt root."""
+    named = copy.copy(finding)
+    named.message = f"{finding.message} (Terragrunt root {root})"
+    return named
 
 
 def _terragrunt_root(job: ModuleJob) -> bool:

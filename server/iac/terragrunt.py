@@ -305,9 +305,8 @@ class _Config:
             folder = parent
         if len(args) > 1:
             return args[1]
-        message = f"find_in_parent_folders(): no {name} in the folders above {self.run.root_dir}"
-        self.run.error(at, call, message, False)
-        return Value(None, "unknown", reason=message)
+        # said where the value is used (an include reports its path as unknown, with this reason)
+        return Value(None, "unknown", reason=f"find_in_parent_folders(): no {name} above {self.run.root_dir}")
 
     def _get_env(self, call: Call, at: Locator, ev: Evaluator) -> Value:
         if not call.args:

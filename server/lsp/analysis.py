@@ -71,11 +71,11 @@ class Unit:
 
 def unit_of(path: str) -> Unit | None:
     """The unit a file is analysed in, or None for files Advisor does not read."""
-    from advisor.iac.files import is_template_candidate, is_terraform_file, is_tfvars_file
+    from advisor.iac.files import is_template_candidate, is_terraform_file, is_terragrunt_file, is_tfvars_file
 
     path = os.path.normpath(path)
     name = os.path.basename(path)
-    if is_terraform_file(name) or is_tfvars_file(name):
+    if is_terraform_file(name) or is_tfvars_file(name) or is_terragrunt_file(name):  # a Terragrunt root
         directory = os.path.dirname(path)
         return Unit(directory, directory)
     if is_template_candidate(name):

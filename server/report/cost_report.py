@@ -3,9 +3,11 @@ of DESIGN §4."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from advisor.engine import Analysis, remote_modules_notice
 from advisor.report.common import (
@@ -21,9 +23,47 @@ from advisor.report.common import (
     wrap,
 )
 
+if TYPE_CHECKING:
+    from advisor.pricing.costs import ResourceCost
+
 
 def _num(x: float | None, places: int = 2) -> float | None:
     return None if x is None else round(x, places)
+
+
+@dataclass(slots=True)
+class Project:
+    """The resources one root was evaluated in (a root module folder, a Terragrunt root or a template)
+    and their subtotal: each Terragrunt root is a project of its own, like a deployment."""
+
+    root: str
+    kind: str  # "terraform", "terragrunt" or "template"
+    costs: list[ResourceCost]
+
+    @property
+    def monthly_cost(self) -> float:
+        return round(sum(c.monthly_cost or 0.0 for c in self.costs), 2)
+
+    @property
+    def unknown(self) -> int:
+        return sum(1 for c in self.costs if c.monthly_cost is None)
+
+
+def projects(analysis: Analysis) -> list[Project]:
+    """The costs grouped by the root they were evaluated in, in root order."""
+    from advisor.iac.files import TERRAGRUNT_FILE
+
+    grouped: dict[str, list[ResourceCost]] = {}
+    for c in analysis.costs:
+        grouped.setdefault(c.root or os.path.dirname(c.path) or ".", []).append(c)
+    out = []
+    for root in sorted(grouped):
+        if os.path.isfile(os.path.join(root, TERRAGRUNT_FILE)):
+            kind = "terragrunt"
+        else:
+            kind = "terraform" if os.path.isdir(root) else "template"
+        out.append(Project(root, kind, grouped[root]))
+    return out
 
 
 def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None = None) -> str:
@@ -55,12 +95,24 @@ def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None 
                 **({"notes": c.notes} if c.notes else {}),
             }
         )
+    for listed, c in zip(resources, analysis.costs, strict=True):
+        listed["project"] = rel(c.root or os.path.dirname(c.path) or ".")
     doc: dict[str, Any] = {
         "version": 1,
         "pricing": pricing_info(region),
         "resources": resources,
         "not_priced": analysis.not_priced,
         "total": analysis.monthly_cost,
+        "projects": [
+            {
+                "name": rel(p.root),
+                "kind": p.kind,
+                "resources": len(p.costs),
+                "monthly_cost": p.monthly_cost,
+                "unknown": p.unknown,
+            }
+            for p in projects(analysis)
+        ],
     }
     if unit is not None and unit[1] > 0:
         doc["unit"] = {
@@ -217,6 +269,13 @@ def _two_columns(
 _DEPENDS = "depends on usage"
 
 
+def _project_row(p: Project) -> tuple[str, str]:
+    """A project's heading in the bill: its root, its kind and its subtotal."""
+    unknown = f" + {p.unknown} unknown" if p.unknown else ""
+    kind = " (Terragrunt)" if p.kind == "terragrunt" else ""
+    return (f"Project {printable(rel(p.root))}{kind}", f"${p.monthly_cost:,.2f}{unknown}")
+
+
 def render_text(
     analysis: Analysis,
     unit: tuple[str, float] | None = None,
@@ -226,7 +285,12 @@ def render_text(
     """The bill as a table `width` columns wide, then what it leaves out: unknown prices, resources
     without an estimator (by type), errors, and module calls not analysed."""
     rows: list[tuple[str, str, str, str] | tuple[str, str]] = []
-    for c in analysis.costs:
+    groups = projects(analysis)
+    by_project = any(p.kind == "terragrunt" for p in groups)  # then each root with its subtotal
+    for c in [c for p in groups for c in p.costs] if by_project else analysis.costs:
+        heading = next((p for p in groups if p.costs[0] is c), None) if by_project else None
+        if heading is not None:
+            rows.append(_project_row(heading))
         est = " (estimate)" if c.estimate else ""
         usage_only = bool(c.components) and all(comp.quantity is None for comp in c.components)
         cost = _DEPENDS if usage_only else _money(c.monthly_cost)
