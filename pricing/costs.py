@@ -53,6 +53,7 @@ class ResourceCost:
     components: list[CostComponent] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     root: str = ""  # the root module folder (or template) the resource was evaluated in
+    count_unknown: bool = False  # one instance priced for a count or for_each unknown before apply
 
     @property
     def monthly_cost(self) -> float | None:

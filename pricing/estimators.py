@@ -275,7 +275,11 @@ class _Ctx:
         self.usage: Usage = usage or {}
         self.region = resource.region or "us-east-1"
         self.cost = ResourceCost(
-            address=resource.address, type=resource.type, path=resource.path, line=resource.span.line
+            address=resource.address,
+            type=resource.type,
+            path=resource.path,
+            line=resource.span.line,
+            count_unknown=resource.count_unknown,
         )
 
     # -- reading attributes ----------------------------------------------------------------------

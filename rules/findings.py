@@ -140,12 +140,12 @@ def launched_by(resources: list[Resource]) -> dict[str, tuple[int, list[str]]]:
     for r in resources:
         if r.type != "aws_autoscaling_group" or not r.launch_template:
             continue
-        n = None
-        for attr in ("desired_capacity", "min_size"):
-            v = number(r.body.attributes.get(attr))
-            if v is not None:
-                n = int(v)
-                break
+        # as the group's price counts them: desired_capacity when set, else min_size, else none;
+        # a value unknown before apply counts one instance (figures per instance)
+        attrs = r.body.attributes
+        size = attrs.get("desired_capacity") or attrs.get("min_size")
+        v = number(size) if size is not None else 0
+        n = int(v) if v is not None else None
         count, groups = out.get(r.launch_template, (0, []))
         out[r.launch_template] = (count + (n if n is not None else 1), [*groups, r.address])
     return out
@@ -164,12 +164,16 @@ def scale_templates(drafts: list[Draft], resources: list[Resource]) -> None:
     launched = launched_by(resources)
     if not launched:
         return
+    idle: list[int] = []
     for i, d in enumerate(drafts):
         cost = d.finding.monthly_cost
-        if d.finding.resource not in launched or cost is None:
+        if d.finding.resource not in launched:
             continue
         n, groups = launched[d.finding.resource]
-        if n <= 1:
+        if n == 0:  # its groups run no instance (min_size 0, no desired_capacity): nothing to save
+            idle.append(i)
+            continue
+        if n == 1 or cost is None:
             continue
         d = drafts[i] = _copy(d)
         f = d.finding
@@ -177,6 +181,8 @@ def scale_templates(drafts: list[Draft], resources: list[Resource]) -> None:
         if f.monthly_cost_after is not None:
             f.monthly_cost_after = round(f.monthly_cost_after * n, 2)
         d.scale = (n, groups)
+    for i in reversed(idle):
+        del drafts[i]
 
 
 def merge_instances(drafts: list[Draft]) -> list[Draft]:

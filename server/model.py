@@ -159,6 +159,9 @@ class Resource:
     launch_template: str = ""
     source_type: str = ""  # the template's own type (`AWS::EC2::Volume`) when it differs from `type`
     root: str = ""  # the root module folder (or template) whose evaluation produced this instance
+    # its count or for_each (or a module call's above it) is unknown before apply: this is one instance
+    # standing for "at least one", priced and checked once
+    count_unknown: bool = False
 
     @property
     def span(self) -> Span:

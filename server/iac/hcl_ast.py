@@ -112,10 +112,39 @@ class Index:
 
 @by_fields
 @dataclass(frozen=True, slots=True)
-class Opaque:
-    """An expression we do not evaluate (for-expressions, splats); `kind` says which.
+class ForExpr:
+    """`[for k, v in coll : value if cond]` or `{for k, v in coll : key => value... if cond}`.
 
-    `inner` keeps the sub-expressions so that references inside (`aws_eip.nat[*].id`) still count.
+    `names` are the one or two iteration variables; `key` is None for the tuple form; `group` is the
+    `...` after an object form's value (values of equal keys gathered into lists).
+    """
+
+    names: tuple[str, ...]
+    collection: Expr
+    key: Expr | None
+    value: Expr
+    cond: Expr | None
+    group: bool
+    pos: Pos
+
+
+@by_fields
+@dataclass(frozen=True, slots=True)
+class Splat:
+    """`target[*].a[0]` (full) or the legacy `target.*.a` (`legacy`): accessors are names and keys."""
+
+    target: Expr
+    accessors: tuple[str | int | Expr, ...]
+    legacy: bool
+    pos: Pos
+
+
+@by_fields
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """An expression we do not evaluate (template directives); `kind` says which.
+
+    `inner` keeps the sub-expressions so that references inside still count.
     """
 
     kind: str
@@ -123,7 +152,9 @@ class Opaque:
     inner: tuple[Expr, ...] = ()
 
 
-Expr = Lit | Template | Ref | Call | Cond | BinOp | Unary | TupleExpr | ObjectExpr | Index | Opaque
+Expr = (
+    Lit | Template | Ref | Call | Cond | BinOp | Unary | TupleExpr | ObjectExpr | Index | ForExpr | Splat
+) | Opaque
 
 
 @by_fields

@@ -25,11 +25,13 @@ from advisor.iac.hcl_ast import (
     Call,
     Cond,
     Expr,
+    ForExpr,
     Index,
     Lit,
     ObjectExpr,
     Opaque,
     Ref,
+    Splat,
     Template,
     TupleExpr,
     Unary,
@@ -44,6 +46,9 @@ MAX_NUMBER_BITS = 1024  # an integer beyond ±2^1024 (Terraform's numbers are 51
 # Elements and characters all the expressions of a module tree build together: real modules build a
 # few thousand; ten million is tens of megabytes at most.
 MAX_BUILT = 10_000_000
+# Elements all the `for` expressions of a module tree walk together: nested `for`s over `range()` would
+# otherwise multiply (1024³ bodies from one line) before any value they build crosses a limit.
+MAX_ITERATIONS = 500_000
 
 
 class LimitError(ValueError):
@@ -59,6 +64,7 @@ class Budget:
     """
 
     built: int = 0
+    iterations: int = 0  # elements walked by `for` expressions (MAX_ITERATIONS)
     problems: list[tuple[Span | None, str, bool]] = field(default_factory=list)
 
     def report(self, span: Span | None, message: str, incomplete: bool = True) -> None:
@@ -68,6 +74,15 @@ class Budget:
 def unknown(reason: str, at: Locator | None = None, expr: Expr | None = None) -> Value:
     span = at.span(expr.pos) if at is not None and expr is not None else None
     return Value(None, "unknown", span=span, reason=reason)
+
+
+# The `reason` of a known object made of what a block's configuration states: a key it lacks is an
+# attribute the provider computes (`id`, `arn`), known only after apply.
+AFTER_APPLY = "computed by the provider"
+
+# The scope root that resolves references to resources of the module (`aws_db_instance.main.engine`):
+# it is given the resource type's name as the first element of `rest`.
+RESOURCE_ROOT = "\x00resource"
 
 
 @dataclass(slots=True)
@@ -88,6 +103,8 @@ MAX_DEPTH = 64
 _EXHAUSTED = (
     f"the module's expressions build more than {MAX_BUILT:,} elements and characters; the rest is unknown"
 )
+_ITERATED = f"the module's for expressions walk more than {MAX_ITERATIONS:,} elements; the rest is unknown"
+_TOO_MANY = f"a collection of more than {MAX_ELEMENTS:,} elements; not evaluated"
 _TOO_DEEP = f"expressions and references nested deeper than {MAX_DEPTH} levels; not evaluated"
 
 
@@ -212,17 +229,153 @@ class Evaluator:
             return self._built(mapping, at, expr) or value
         if isinstance(expr, Index):
             target = self.eval(expr.target, at)
-            index: Any = expr.key if isinstance(expr.key, (str, int)) else self.eval(expr.key, at).value
+            index: Any = expr.key
+            if not isinstance(index, (str, int)):
+                key_value = self.eval(index, at)
+                if not key_value.known:
+                    return Value(None, "unknown", span=span, reason=f"index is unknown: {key_value.reason}")
+                index = key_value.value
             return _rebase(_index(target, index), span)
         if isinstance(expr, Call):
             return self._call(expr, at, span)
+        if isinstance(expr, ForExpr):
+            return self._for(expr, at, span)
+        if isinstance(expr, Splat):
+            return self._splat(expr, at, span)
         if isinstance(expr, Opaque):
             return Value(None, "unknown", span=span, reason=f"{expr.kind} is not evaluated")
         return Value(None, "unknown", span=span, reason="unsupported expression")
 
+    def _for(self, expr: ForExpr, at: Locator, span: Span) -> Value:
+        """A for-expression with Terraform's semantics: a map is walked in key order, `if` filters,
+        an object form's duplicate key is an error unless `...` groups the values into lists."""
+        coll = self.eval(expr.collection, at)
+        if not coll.known:
+            return Value(None, "unknown", span=span, reason=coll.reason)
+        pairs = _pairs(coll)
+        if pairs is None:
+            return Value(None, "unknown", span=span, reason="a for expression needs a list, set or map")
+        values: list[Value] = []
+        keys: list[str] = []
+        budget = self.scope.budget
+        for k, v in pairs:
+            budget.iterations += 1
+            if budget.iterations > MAX_ITERATIONS:
+                if budget.iterations - 1 > MAX_ITERATIONS:  # reported where it was crossed
+                    return Value(None, "unknown", span=span, reason=_ITERATED)
+                return self._limit(_ITERATED, at, expr)
+            names = expr.names
+            bound = {names[0]: v} if len(names) == 1 else {names[0]: Value(k, "resolved"), names[1]: v}
+            roots = dict(self.scope.roots)
+            roots.update((name, _value_root(value)) for name, value in bound.items())
+            inner = Evaluator(Scope(roots, self.scope.depth, self.scope.notes, budget))
+            if expr.cond is not None:
+                keep = inner.eval(expr.cond, at)
+                if not keep.known:
+                    return Value(
+                        None, "unknown", span=span, reason=f"the `if` condition is unknown: {keep.reason}"
+                    )
+                if not isinstance(keep.value, bool) and keep.value not in ("true", "false"):
+                    return Value(None, "unknown", span=span, reason="the `if` condition is not a bool")
+                if not _truthy(keep.value):
+                    continue
+            if expr.key is not None:
+                key = inner.eval(expr.key, at)
+                if not key.known:
+                    return Value(None, "unknown", span=span, reason=f"a key is unknown: {key.reason}")
+                if isinstance(key.value, (list, dict)) or key.value is None:
+                    return Value(None, "unknown", span=span, reason="a for expression's keys must be strings")
+                keys.append(_to_str(key.value))
+            value = inner.eval(expr.value, at)
+            if expr.key is None and not value.known:
+                return Value(None, "unknown", span=span, reason=value.reason)
+            values.append(value)
+            if len(values) > MAX_ELEMENTS:
+                return self._limit(
+                    f"a collection of more than {MAX_ELEMENTS:,} elements; not evaluated", at, expr
+                )
+        if expr.key is None:
+            out = Value([v.value for v in values], "resolved", span=span)
+            out.elements = values
+            return self._built(out.value, at, expr) or out
+        elements: dict[str, Value] = {}
+        if expr.group:
+            groups: dict[str, list[Value]] = {}
+            for k, v in zip(keys, values, strict=True):
+                groups.setdefault(k, []).append(v)
+            for k, members in groups.items():
+                unknown_member = next((m for m in members if not m.known), None)
+                if unknown_member is not None:
+                    elements[k] = Value(None, "unknown", reason=unknown_member.reason)
+                    continue
+                grouped = Value([m.value for m in members], "resolved")
+                grouped.elements = members
+                elements[k] = grouped
+        else:
+            for k, v in zip(keys, values, strict=True):
+                if k in elements:
+                    return Value(
+                        None,
+                        "unknown",
+                        span=span,
+                        reason=f"duplicate key {k!r} in a for expression (Terraform needs `...` to group)",
+                    )
+                elements[k] = v
+        out = Value({k: v.value for k, v in elements.items()}, "resolved", span=span)
+        out.elements = elements
+        return self._built(out.value, at, expr) or out
+
+    def _splat(self, expr: Splat, at: Locator, span: Span) -> Value:
+        """`x[*].a` applies every accessor to each element; the legacy `x.*.a` only the attributes
+        before the first index, the rest to the list. A value that is not a list is a one-element list
+        (null an empty one), as in Terraform."""
+        target = self.eval(expr.target, at)
+        if not target.known:
+            return Value(None, "unknown", span=span, reason=target.reason)
+        if isinstance(target.value, list):
+            items = (
+                list(target.elements)
+                if isinstance(target.elements, list)
+                else [Value(x, "resolved") for x in target.value]
+            )
+        elif target.value is None:
+            items = []
+        else:
+            items = [target]
+        per_item: list[Any] = []
+        after: list[Any] = []
+        for i, accessor in enumerate(expr.accessors):
+            if expr.legacy and not isinstance(accessor, str):
+                after = list(expr.accessors[i:])
+                break
+            per_item.append(accessor)
+        keys: list[Any] = []
+        for accessor in [*per_item, *after]:
+            if isinstance(accessor, (str, int)):
+                keys.append(accessor)
+                continue
+            k = self.eval(accessor, at)
+            if not k.known:
+                return Value(None, "unknown", span=span, reason=f"index is unknown: {k.reason}")
+            keys.append(k.value)
+        results: list[Value] = []
+        for item in items:
+            for key in keys[: len(per_item)]:
+                item = _index(item, key)
+                if not item.known:
+                    return Value(None, "unknown", span=span, reason=item.reason)
+            results.append(item)
+        out = Value([r.value for r in results], "resolved", span=span)
+        out.elements = results
+        for key in keys[len(per_item) :]:
+            out = _index(out, key)
+        return _rebase(out, span)
+
     def _ref(self, expr: Ref, at: Locator, span: Any) -> Value:
         root = expr.parts[0]
         resolver = self.scope.roots.get(root) if isinstance(root, str) else None
+        if resolver is None and isinstance(root, str) and "_" in root and len(expr.parts) > 1:
+            resolver = self.scope.roots.get(RESOURCE_ROOT)  # `aws_instance.web…`: another resource
         rest: list[Any] = []
         for p in expr.parts[1:]:
             if isinstance(p, (str, int)):
@@ -234,6 +387,8 @@ class Evaluator:
                 rest.append(k.value)
         if resolver is None:
             return Value(None, "unknown", span=span, reason=f"{expr.dotted()} is known only after apply")
+        if resolver is self.scope.roots.get(RESOURCE_ROOT) and root not in self.scope.roots:
+            rest.insert(0, root)
         return _rebase(resolver(tuple(rest), expr, at), span)
 
     def _binop(self, expr: BinOp, at: Locator, span: Any) -> Value:
@@ -298,6 +453,13 @@ class Evaluator:
                     return _rebase(v, span)
                 reasons.append(v.reason)
             return Value(None, "unknown", span=span, reason="; ".join(reasons) or "try() of nothing")
+        if name == "can":  # true once the argument is known; unknown stays unknown, never false
+            if len(expr.args) != 1:
+                return Value(None, "unknown", span=span, reason="can() takes one argument")
+            v = self.eval(expr.args[0], at)
+            if not v.known:
+                return Value(None, "unknown", span=span, reason=v.reason)
+            return Value(True, "resolved", span=span)
         if name == "coalesce":
             for a in expr.args:
                 v = self.eval(a, at)
@@ -335,6 +497,32 @@ class Evaluator:
         return Value(result, "resolved", span=span)
 
 
+def _value_root(value: Value) -> Callable[[tuple[Any, ...], Ref, Locator], Value]:
+    """A scope root bound to one value (a for expression's variable): `v`, `v.name`, `v[0]`."""
+
+    def resolve(rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
+        out = value
+        for key in rest:
+            out = _index(out, key)
+            if not out.known:
+                break
+        return out
+
+    return resolve
+
+
+def _pairs(coll: Value) -> list[tuple[Any, Value]] | None:
+    """(key, element) of a list (index) or map (key, in Terraform's lexical order), else None."""
+    v = coll.value
+    if isinstance(v, list):
+        elems = coll.elements if isinstance(coll.elements, list) and len(coll.elements) == len(v) else None
+        return [(i, elems[i] if elems is not None else Value(x, "resolved")) for i, x in enumerate(v)]
+    if isinstance(v, dict):
+        elems_map = coll.elements if isinstance(coll.elements, dict) else {}
+        return [(k, elems_map.get(k) or Value(v[k], "resolved")) for k in sorted(v)]
+    return None
+
+
 def _rebase(v: Value, span: Any) -> Value:
     """The value seen at a new place: same value and origin, span of the expression written here."""
     kind = v.kind if v.kind == "unknown" else "resolved"
@@ -351,6 +539,9 @@ def _index(target: Value, key: Any) -> Value:
         if isinstance(container, dict):
             k = _to_str(key)
             if k not in container:
+                if target.reason == AFTER_APPLY:
+                    reason = f"{target.origin_note}.{k} is known only after apply"
+                    return Value(None, "unknown", reason=reason)
                 return Value(None, "unknown", reason=f"key {k!r} is not in the map")
             if isinstance(target.elements, dict) and k in target.elements:
                 return target.elements[k]
@@ -450,13 +641,16 @@ def _format(fmt: str, *args: Any) -> str:
                 a = args[arg_i]
                 arg_i += 1
                 if verb == "d":
-                    out.append(str(int(_num(a))))
+                    number = _num(a)
+                    if not float(number).is_integer():
+                        raise ValueError(f"%d needs a whole number, not {a!r}")
+                    out.append(("%" + fmt[i + 1 : j] + "d") % int(number))
                 elif verb == "f":
                     out.append(("%" + fmt[i + 1 : j] + "f") % float(_num(a)))
                 elif verb == "q":
                     out.append('"' + _to_str(a) + '"')
                 else:
-                    out.append(_to_str(a))
+                    out.append(("%" + fmt[i + 1 : j].replace("#", "").replace("+", "") + "s") % _to_str(a))
             else:
                 raise ValueError(f"unsupported format verb %{verb}")
             i = j + 1
@@ -535,13 +729,59 @@ def _join(sep: Any, items: Any) -> str:
 
 def _replace(s: Any, old: Any, new: Any) -> str:
     text, a, b = _to_str(s), _to_str(old), _to_str(new)
+    if len(a) > 1 and a.startswith("/") and a.endswith("/"):
+        # a regular expression in Terraform; Python's engine would differ from Go's and has no time
+        # limit (a repository's pattern could backtrack for hours), so the result is unknown
+        raise ValueError("regular expressions are not evaluated")
     times = text.count(a) if a else len(text) + 1
     if len(text) + times * (len(b) - len(a)) > MAX_STRING:
         raise LimitError(f"a string longer than {MAX_STRING:,} characters")
     return text.replace(a, b)
 
 
+def _jsonencode(v: Any) -> str:
+    """Terraform's encoding: keys sorted, no spaces, `<`, `>` and `&` escaped."""
+    import json
+
+    text = json.dumps(v, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    if len(text) > MAX_STRING:
+        raise LimitError(f"a string longer than {MAX_STRING:,} characters")
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> str:
+    """The `netnum`th subnet of `prefix` with `newbits` more bits of prefix length."""
+    import ipaddress
+
+    network = ipaddress.ip_network(_to_str(prefix), strict=False)
+    bits, number = int(_num(newbits)), int(_num(netnum))
+    new_prefix = network.prefixlen + bits
+    if bits < 0 or new_prefix > network.max_prefixlen:
+        raise ValueError(f"cannot add {bits} bits to a /{network.prefixlen} prefix")
+    if not 0 <= number < 2**bits:
+        raise ValueError(f"netnum {number} does not fit in {bits} bits")
+    size = 2 ** (network.max_prefixlen - new_prefix)
+    address = ipaddress.ip_address(int(network.network_address) + number * size)
+    return f"{address}/{new_prefix}"
+
+
+def _element(lst: Any, index: Any) -> Any:
+    if not lst:
+        raise ValueError("element() of an empty list")
+    i = int(_num(index))
+    if i < 0:
+        raise ValueError("element() takes an index of zero or more")
+    return lst[i % len(lst)]
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "jsonencode": _jsonencode,
+    "cidrsubnet": _cidrsubnet,
+    "coalescelist": lambda *lists: next((lst for lst in lists if lst), []),
+    "reverse": lambda lst: list(reversed(lst)),
+    "slice": lambda lst, a, b: list(lst)[int(_num(a)) : int(_num(b))],
+    "trimprefix": lambda s, p: _to_str(s).removeprefix(_to_str(p)),
+    "trimsuffix": lambda s, p: _to_str(s).removesuffix(_to_str(p)),
     "lookup": _lookup,
     "merge": _merge,
     "concat": _concat,
@@ -559,7 +799,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "tonumber": _num,
     "tobool": _truthy,
     "length": len,
-    "element": lambda lst, i: lst[int(_num(i)) % len(lst)],
+    "element": _element,
     "contains": lambda lst, v: v in lst,
     "join": _join,
     "split": lambda sep, s: _to_str(s).split(_to_str(sep)),
@@ -570,8 +810,8 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "keys": lambda m: sorted(m.keys()),
     "values": lambda m: [m[k] for k in sorted(m.keys())],
     "toset": lambda lst: sorted(set(lst), key=_to_str),
-    "tolist": list,
-    "tomap": dict,
+    "tolist": lambda v: list(v) if isinstance(v, list) else (_ for _ in ()).throw(TypeError("not a list")),
+    "tomap": lambda m: dict(m) if isinstance(m, dict) else (_ for _ in ()).throw(TypeError("not a map")),
     "distinct": lambda lst: list(dict.fromkeys(lst)),
     "flatten": _flatten,
     "zipmap": lambda ks, vs: dict(zip((_to_str(k) for k in ks), vs, strict=True)),

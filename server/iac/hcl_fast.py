@@ -48,6 +48,7 @@ from advisor.iac.hcl_ast import (
     Call,
     Cond,
     Expr,
+    ForExpr,
     Index,
     Item,
     LimitExceeded,
@@ -56,6 +57,7 @@ from advisor.iac.hcl_ast import (
     Opaque,
     Pos,
     Ref,
+    Splat,
     TupleExpr,
     Unary,
     body_indent,
@@ -659,8 +661,8 @@ class _Parser:
                         expr = Ref(tuple(parts), self.pos(start, self.e[i - 1]))
                     parts = None
                 self.i = i + 1
-                self.splat_accessors()
-                expr = Opaque("splat expression", self.pos(start, self.e[self.i - 1]), (expr,))
+                accessors = self.splat_accessors()
+                expr = Splat(expr, accessors, kind == ".*", self.pos(start, self.e[self.i - 1]))
                 continue
             else:
                 break
@@ -688,23 +690,24 @@ class _Parser:
             return (int(text),)
         raise self.invalid(i, "expected a name after '.'")
 
-    def splat_accessors(self) -> None:
+    def splat_accessors(self) -> tuple[str | int | Expr, ...]:
         """The `.name`/`[key]` after `.*` or `[*]`: lark takes them all into the splat."""
         k = self.k
+        out: list[str | int | Expr] = []
         while True:
             i = self.i
             kind = k[i]
             if kind == ".":
-                self.attr_keys(i + 1)
+                out.extend(self.attr_keys(i + 1))
                 self.i = i + 2
             elif kind == "[":
                 self.i = i + 1
                 self.skip_nl()
-                self.expression()
+                out.append(index_key(self.expression()))
                 self.skip_nl()
                 self.expect("]")
             else:
-                return
+                return tuple(out)
 
     def primary(self) -> Expr:
         k, v, s, e = self.k, self.v, self.s, self.e
@@ -797,14 +800,24 @@ class _Parser:
         end = self.expect(")")
         return Call("::".join(names), tuple(args), self.pos(start, end), expand)
 
-    def for_end(self, inner: list[Expr], closer: str, start: int) -> Expr:
+    def for_end(
+        self,
+        intro: tuple[tuple[str, ...], Expr],
+        key: Expr | None,
+        value: Expr,
+        group: bool,
+        closer: str,
+        start: int,
+    ) -> Expr:
         """The rest of a for-expression: its optional `if` condition and the closing bracket."""
+        cond: Expr | None = None
         if self.keyword("if"):
             self.skip_nl()
-            inner.append(self.expression())
+            cond = self.expression()
             self.skip_nl()
         end = self.expect(closer)
-        return Opaque("for expression", self.pos(start, end), tuple(inner))
+        names, collection = intro
+        return ForExpr(names, collection, key, value, cond, group, self.pos(start, end))
 
     def tuple_(self) -> Expr:
         """`[a, b]` or `[for … : value if cond]`."""
@@ -813,9 +826,10 @@ class _Parser:
         self.i += 1
         self.skip_nl()
         if self.keyword("for"):
-            inner = [self.for_intro(), self.expression()]
+            intro = self.for_intro()
+            value = self.expression()
             self.skip_nl()
-            return self.for_end(inner, "]", start)
+            return self.for_end(intro, None, value, False, "]", start)
         items: list[Expr] = []
         while k[self.i] != "]":
             items.append(self.expression())
@@ -835,16 +849,18 @@ class _Parser:
         self.i += 1
         self.skip_nl()
         if self.keyword("for"):
-            inner = [self.for_intro(), self.expression()]
+            intro = self.for_intro()
+            key_expr = self.expression()
             self.skip_nl()
             self.expect("=>")
             self.skip_nl()
-            inner.append(self.expression())
+            value = self.expression()
             self.skip_nl()
-            if k[self.i] == "...":
+            group = k[self.i] == "..."
+            if group:
                 self.i += 1
                 self.skip_nl()
-            return self.for_end(inner, "}", start)
+            return self.for_end(intro, key_expr, value, group, "}", start)
         items: list[tuple[str | Expr, Expr]] = []
         while k[self.i] != "}":
             kind = k[self.i]
@@ -891,13 +907,13 @@ class _Parser:
         end = self.expect("}")
         return ObjectExpr(tuple(items), self.pos(start, end))
 
-    def for_intro(self) -> Expr:
-        """After `for`: `nl? name (, name nl?)? nl? in nl? collection nl? : nl?`; the collection."""
+    def for_intro(self) -> tuple[tuple[str, ...], Expr]:
+        """After `for`: `nl? name (, name nl?)? nl? in nl? collection nl? : nl?`; names, collection."""
         self.skip_nl()
-        self.plain_name()
+        names = [self.plain_name()]
         if self.k[self.i] == ",":
             self.i += 1
-            self.plain_name()
+            names.append(self.plain_name())
         self.skip_nl()
         if not self.keyword("in"):
             raise self.invalid(self.i, "expected 'in'")
@@ -906,7 +922,7 @@ class _Parser:
         self.skip_nl()
         self.expect(":")
         self.skip_nl()
-        return collection
+        return tuple(names), collection
 
     def string(self) -> Expr:
         """A quoted string with escapes or templates: a literal, a template or an opaque directive."""

@@ -18,6 +18,7 @@ from advisor.iac.hcl_ast import (
     Call,
     Cond,
     Expr,
+    ForExpr,
     Index,
     Item,
     LimitExceeded,
@@ -26,6 +27,7 @@ from advisor.iac.hcl_ast import (
     Opaque,
     Pos,
     Ref,
+    Splat,
     TupleExpr,
     Unary,
     body_indent,
@@ -259,9 +261,10 @@ class _Converter:
                 return Ref((*target.parts, key), pos)
             return Index(target, key, pos)
         if data in ("attr_splat_expr_term", "full_splat_expr_term"):
-            return Opaque("splat expression", pos, (self.expr(kids[0]),))
+            accessors = tuple(self._accessor(c) for c in kids[1].children if isinstance(c, Tree))
+            return Splat(self.expr(kids[0]), accessors, data == "attr_splat_expr_term", pos)
         if data in ("for_tuple_expr", "for_object_expr"):
-            return Opaque("for expression", pos, tuple(self._subexprs(node)))
+            return self._for(node, pos)
         if data == "template_string":
             return Opaque("template directive", pos)
         if data == "function_call":
@@ -307,17 +310,43 @@ class _Converter:
             return self.expr(inner[0])
         return Opaque(data, pos)
 
-    def _subexprs(self, node: Tree[Any]) -> list[Expr]:
-        """The expressions directly inside a for-expression (collection, key, value, condition)."""
-        out: list[Expr] = []
+    def _accessor(self, node: Tree[Any]) -> str | int | Expr:
+        """One `.name` or `[key]` after a splat."""
+        if node.data == "get_attr":
+            return self.name(node.children[-1])
+        if node.data == "short_index":
+            return int(str(node.children[-1]))
+        inner = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        return index_key(self.expr(inner[0]))
+
+    def _for(self, node: Tree[Any], pos: Pos) -> ForExpr:
+        """A for-expression: its names, collection, key (object form), value, `...` and condition."""
+        names: list[str] = []
+        exprs: list[Expr] = []
+        cond: Expr | None = None
+        group = False
         for child in node.children:
-            if not isinstance(child, Tree) or child.data == "new_line_or_comment":
+            if isinstance(child, Token):
+                group = group or child.type == "ELLIPSIS"
                 continue
-            if child.data in ("for_intro", "for_cond"):
-                out.extend(self._subexprs(child))
-            elif child.data != "identifier":
-                out.append(self.expr(child))
-        return out
+            if child.data == "new_line_or_comment":
+                continue
+            if child.data == "for_intro":
+                for part in child.children:
+                    if isinstance(part, Tree) and part.data == "identifier":
+                        names.append(self.name(part))
+                    elif isinstance(part, Tree) and part.data != "new_line_or_comment":
+                        exprs.append(self.expr(part))
+            elif child.data == "for_cond":
+                inner = [c for c in child.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+                cond = self.expr(inner[0])
+            else:
+                exprs.append(self.expr(child))
+        if node.data == "for_object_expr":
+            collection, key, value = exprs
+            return ForExpr(tuple(names), collection, key, value, cond, group, pos)
+        collection, value = exprs
+        return ForExpr(tuple(names), collection, None, value, cond, False, pos)
 
     def string(self, node: Tree[Any]) -> Expr:
         pos = _pos(node)

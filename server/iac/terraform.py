@@ -23,15 +23,17 @@ from advisor.iac.hcl_ast import (
     Call,
     Cond,
     Expr,
+    ForExpr,
     Index,
     ObjectExpr,
     Opaque,
     Ref,
+    Splat,
     Template,
     TupleExpr,
     Unary,
 )
-from advisor.iac.hcl_eval import Budget, Evaluator, Scope
+from advisor.iac.hcl_eval import AFTER_APPLY, RESOURCE_ROOT, Budget, Evaluator, Scope
 from advisor.iac.hcl_parse import HclFile, Locator, ParsedItem, parse_hcl
 from advisor.model import Block, ParseError, Relocation, Resource, Span, Value, base_address
 
@@ -43,6 +45,9 @@ MAX_ROOT_INSTANCES = 50_000  # resource and module instances of a root module wi
 # Module calls nested deeper than this are not followed (public modules nest four or five levels; a
 # cycle is caught on its own, so this bounds only long chains of distinct directories).
 MAX_MODULE_DEPTH = 32
+# Blocks an editor run compares before reusing a resource block's result (the blocks its references
+# read, directly or through others); a block that reads more is evaluated again on every edit.
+MAX_DEPENDENCIES = 64
 META_ARGUMENTS = {
     "count",
     "for_each",
@@ -64,6 +69,9 @@ class _Reused:
     resources: list[Resource]
     notes: list[str]
     errors: list[ParseError] = field(default_factory=list)
+    # the resource and data blocks whose configuration it may read (compared by identity), or None
+    # when there are too many to compare: then it is never reused
+    seen: tuple[ParsedItem, ...] | None = ()
 
 
 @dataclass(slots=True)
@@ -81,6 +89,13 @@ class ResourceReuse:
 
     token: tuple[Any, ...] = ()
     entries: dict[tuple[int, str], _Reused] = field(default_factory=dict)
+
+
+def _same_items(a: tuple[ParsedItem, ...] | None, b: tuple[ParsedItem, ...] | None) -> bool:
+    """The same blocks at the same places (identity), in the same order."""
+    if a is None or b is None or len(a) != len(b):
+        return False
+    return all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _same_token(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
@@ -177,6 +192,11 @@ def iter_refs(expr: Expr) -> Iterator[Ref]:
             stack.append(e.target)
             if not isinstance(e.key, (str, int)):
                 stack.append(e.key)
+        elif isinstance(e, ForExpr):
+            stack.extend(x for x in (e.collection, e.key, e.value, e.cond) if x is not None)
+        elif isinstance(e, Splat):
+            stack.append(e.target)
+            stack.extend(p for p in e.accessors if not isinstance(p, (str, int)))
         elif isinstance(e, Opaque):
             stack.extend(e.inner)
 
@@ -189,7 +209,7 @@ def _block_refs(block: BlockNode) -> Iterator[Ref]:
 
 
 _TARGETS_LIMIT = 50_000
-_targets_of: dict[int, tuple[BlockNode, tuple[str, ...]]] = {}
+_targets_of: dict[int, tuple[BlockNode, tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def resource_targets(block: BlockNode) -> tuple[str, ...]:
@@ -198,19 +218,31 @@ def resource_targets(block: BlockNode) -> tuple[str, ...]:
     An edit reuses the syntax trees of the blocks it did not touch, so their references are not walked
     again; the block is kept with its entry so a recycled `id()` can never answer for another block.
     """
+    return _targets(block)[1]
+
+
+def data_targets(block: BlockNode) -> tuple[str, ...]:
+    """`data.type.name` of every data source a block refers to (remembered with `resource_targets`)."""
+    return _targets(block)[2]
+
+
+def _targets(block: BlockNode) -> tuple[BlockNode, tuple[str, ...], tuple[str, ...]]:
     hit = _targets_of.get(id(block))
     if hit is not None and hit[0] is block:
-        return hit[1]
+        return hit
     found: list[str] = []
+    data: list[str] = []
     for ref in _block_refs(block):
         parts = ref.parts
         if len(parts) >= 2 and isinstance(parts[0], str) and isinstance(parts[1], str) and "_" in parts[0]:
             found.append(f"{parts[0]}.{parts[1]}")
-    targets = tuple(found)
+        elif len(parts) >= 3 and parts[0] == "data" and all(isinstance(p, str) for p in parts[1:3]):
+            data.append(f"data.{parts[1]}.{parts[2]}")
+    entry = (block, tuple(found), tuple(data))
     if len(_targets_of) >= _TARGETS_LIMIT:
         _targets_of.clear()
-    _targets_of[id(block)] = (block, targets)
-    return targets
+    _targets_of[id(block)] = entry
+    return entry
 
 
 class ModuleEvaluator:
@@ -233,8 +265,10 @@ class ModuleEvaluator:
         reuse: ResourceReuse | None = None,
         tree: _Tree | None = None,
         calls: tuple[tuple[str, str], ...] = (),
+        count_unknown: bool = False,
     ) -> None:
         self.dir = directory
+        self.count_unknown = count_unknown  # called by a module block whose count or for_each is unknown
         self.tree = tree or _Tree()
         # (module address, real directory) of each module evaluation from the root to this one
         self.calls = (*calls, (address_prefix.rstrip(".") or "the root module", os.path.realpath(directory)))
@@ -250,6 +284,13 @@ class ModuleEvaluator:
         self.variables: dict[str, ParsedItem] = {}
         self.local_exprs: dict[str, tuple[Attribute, Locator]] = {}
         self.resources: list[ParsedItem] = []
+        # resource and data blocks by (type, name), data types as `data.aws_ami`: their configuration
+        # answers references to what it states (`aws_rds_cluster.main.engine`)
+        self._declared: dict[tuple[str, str], ParsedItem] = {}
+        self._configured_cache: dict[tuple[str, str, Any, str], Value] = {}
+        self._configured_busy: set[tuple[str, str, Any, str]] = set()
+        self._instance_keys: dict[tuple[str, str], dict[Any, dict[str, Any]] | None] = {}
+        self._closures: dict[tuple[str, str], tuple[ParsedItem, ...] | None] = {}
         self.modules: list[ParsedItem] = []
         self.providers: list[ParsedItem] = []
         for f in files:
@@ -265,6 +306,9 @@ class ModuleEvaluator:
                         self.local_exprs[a.name] = (a, pi.at)
                 elif item.type == "resource" and len(item.labels) >= 2:
                     self.resources.append(pi)
+                    self._declared[(item.labels[0], item.labels[1])] = pi
+                elif item.type == "data" and len(item.labels) >= 2:
+                    self._declared[(f"data.{item.labels[0]}", item.labels[1])] = pi
                 elif item.type == "module" and item.labels:
                     self.modules.append(pi)
                 elif item.type == "provider" and item.labels and item.labels[0] == "aws":
@@ -286,6 +330,8 @@ class ModuleEvaluator:
             "local": self._resolve_local,
             "path": self._resolve_path,
             "terraform": self._resolve_terraform,
+            "data": self._resolve_data,
+            RESOURCE_ROOT: self._resolve_resource,
         }
         roots.update(extra)
         return Scope(roots, budget=self.tree.budget)
@@ -302,6 +348,118 @@ class ModuleEvaluator:
         if rest and rest[0] == "workspace":
             return Value(self.settings.workspace, "resolved")
         return Value(None, "unknown", reason=f"{ref.dotted()} is not known")
+
+    def _resolve_resource(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
+        """`aws_rds_cluster.main.engine`: `rest` is (type, name, …)."""
+        if len(rest) < 2:
+            return Value(None, "unknown", reason=f"{ref.dotted()} is known only after apply")
+        return self._configured(str(rest[0]), rest[1:], ref)
+
+    def _resolve_data(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
+        if len(rest) < 2:
+            return Value(None, "unknown", reason=f"{ref.dotted()} is known only after apply")
+        return self._configured(f"data.{rest[0]}", rest[1:], ref)
+
+    def _configured(self, kind: str, rest: tuple[Any, ...], ref: Ref) -> Value:
+        """What another block of this module states: an argument written in it (a literal or an
+        expression known here) is known; anything else (`id`, `arn`, attributes the provider
+        computes, nested blocks) is known only after apply. `rest` is (name, [instance key], …)."""
+        after_apply = Value(None, "unknown", reason=f"{ref.dotted()} is known only after apply")
+        name = str(rest[0])
+        pi = self._declared.get((kind, name))
+        if pi is None:
+            return after_apply
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        after = rest[1:]
+        instances = self._instances_of(kind, name, pi)
+        key: Any = None
+        roots: dict[str, Any] = {}
+        if instances is not None:  # counted: the instance is picked first (or all of them, below)
+            if not after:
+                return self._whole(kind, name, pi, instances)
+            key = after[0] if block.attr("for_each") is not None else _count_key(after[0])
+            if key not in instances:
+                return Value(None, "unknown", reason=f"{kind}.{name} has no instance {_key_str(after[0])!r}")
+            roots = instances[key]
+            after = after[1:]
+        elif block.attr("count") is not None or block.attr("for_each") is not None:
+            return Value(None, "unknown", reason=f"the instances of {kind}.{name} are unknown")
+        if not after:
+            return self._object(kind, name, pi, key, roots)
+        attribute = after[0]
+        if not isinstance(attribute, str) or attribute in META_ARGUMENTS or block.attr(attribute) is None:
+            return after_apply
+        return _traverse(self._argument(kind, name, pi, key, roots, attribute), after[1:])
+
+    def _argument(
+        self, kind: str, name: str, pi: ParsedItem, key: Any, roots: dict[str, Any], attribute: str
+    ) -> Value:
+        """One argument of one instance of a block, evaluated once per run."""
+        cache_key = (kind, name, key, attribute)
+        cached = self._configured_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        if cache_key in self._configured_busy:
+            return Value(None, "unknown", reason=f"{kind}.{name}.{attribute} refers to itself")
+        attr = pi.item.attr(attribute) if isinstance(pi.item, BlockNode) else None
+        if attr is None:
+            return Value(None, "unknown", reason=f"{kind}.{name}.{attribute} is known only after apply")
+        self._configured_busy.add(cache_key)
+        try:
+            evaluator = Evaluator(self._scope(roots)) if roots else self._base
+            value = evaluator.eval(attr.expr, pi.at)
+        finally:
+            self._configured_busy.discard(cache_key)
+        self._configured_cache[cache_key] = value
+        return value
+
+    def _object(self, kind: str, name: str, pi: ParsedItem, key: Any, roots: dict[str, Any]) -> Value:
+        """An instance as an object of the arguments its block states (for splats and `values()`)."""
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        elements = {
+            a.name: self._argument(kind, name, pi, key, roots, a.name)
+            for a in block.attributes
+            if a.name not in META_ARGUMENTS
+        }
+        out = Value({k: v.value for k, v in elements.items()}, "resolved", origin_note=f"{kind}.{name}")
+        out.elements = elements
+        out.reason = AFTER_APPLY
+        return out
+
+    def _whole(self, kind: str, name: str, pi: ParsedItem, instances: dict[Any, dict[str, Any]]) -> Value:
+        """All instances of a counted block: a list for count, a map for for_each, as in Terraform."""
+        objects = {k: self._object(kind, name, pi, k, roots) for k, roots in instances.items()}
+        if isinstance(pi.item, BlockNode) and pi.item.attr("count") is not None:
+            out = Value([o.value for o in objects.values()], "resolved")
+            out.elements = list(objects.values())
+            return out
+        out = Value({str(k): o.value for k, o in objects.items()}, "resolved")
+        out.elements = {str(k): o for k, o in objects.items()}
+        return out
+
+    def _instances_of(self, kind: str, name: str, pi: ParsedItem) -> dict[Any, dict[str, Any]] | None:
+        """Instance key → scope roots of a counted block (None when it is not counted or its count is
+        unknown), computed once per run without the notes and limits of its own expansion."""
+        if (kind, name) in self._instance_keys:
+            return self._instance_keys[(kind, name)]
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        out: dict[Any, dict[str, Any]] | None = None
+        count_attr, each_attr = block.attr("count"), block.attr("for_each")
+        if count_attr is not None:
+            n = self._base.eval(count_attr.expr, pi.at)
+            whole = _whole_count(n.value) if n.known else ""
+            if isinstance(whole, int) and whole <= MAX_INSTANCES:
+                out = {i: {"count": _const_root({"index": i})} for i in range(whole)}
+        elif each_attr is not None:
+            v = self._base.eval(each_attr.expr, pi.at)
+            items = _each_items(v.value) if v.known else None
+            if items is not None and len(items) <= MAX_INSTANCES:
+                out = {k: {"each": _const_root({"key": k, "value": val})} for k, val in items}
+        self._instance_keys[(kind, name)] = out
+        return out
 
     def _resolve_var(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
         if not rest:
@@ -521,7 +679,13 @@ class ModuleEvaluator:
         extra = (tuple(referrers.get(me, ())), tuple(self._targets.get(me, ())))
         key = (id(block), pi.at.path)
         found = previous.get(key)
-        if found is not None and found.item.item is block and found.extra == extra:
+        seen = self._dependencies(block)
+        if (
+            found is not None
+            and found.item.item is block
+            and found.extra == extra
+            and _same_items(found.seen, seen)
+        ):
             if found.item is pi:  # the same text at the same place
                 self.result.resources.extend(found.resources)
                 self.result.notes.extend(found.notes)
@@ -539,15 +703,43 @@ class ModuleEvaluator:
                 for was, now in zip(found.resources, moved, strict=True):
                     self.result.relocated[id(now)] = (was, move)
                 self.tree.instances += len(moved)
-                self._reused[key] = _Reused(pi, extra, moved, [])
+                self._reused[key] = _Reused(pi, extra, moved, [], seen=seen)
                 return
         r = self.result
         n_res, n_notes, n_errors = len(r.resources), len(r.notes), len(r.errors)
         self._expand_resource(pi, referrers, tags)
-        self._reused[key] = _Reused(pi, extra, r.resources[n_res:], r.notes[n_notes:], r.errors[n_errors:])
+        self._reused[key] = _Reused(
+            pi, extra, r.resources[n_res:], r.notes[n_notes:], r.errors[n_errors:], seen=seen
+        )
 
-    def _instances(self, block: BlockNode, at: Locator) -> list[tuple[str, dict[str, Any]]]:
-        """(address suffix, extra scope roots) for each instance that count / for_each creates.
+    def _dependencies(self, block: BlockNode) -> tuple[ParsedItem, ...] | None:
+        """The resource and data blocks a block reads through references, directly or through them
+        (at most `MAX_DEPENDENCIES`, else None): bounded work per block, whatever the module's size."""
+        out: dict[int, ParsedItem] = {}
+        stack = [block]
+        visited: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            names = [tuple(t.split(".", 1)) for t in resource_targets(node)]
+            names += [tuple(t.rsplit(".", 1)) for t in data_targets(node)]
+            for kind_name in names:
+                pi = self._declared.get((kind_name[0], kind_name[-1]))
+                if pi is None or id(pi) in out:
+                    continue
+                out[id(pi)] = pi
+                if len(out) > MAX_DEPENDENCIES:
+                    return None
+                assert isinstance(pi.item, BlockNode)
+                stack.append(pi.item)
+        return tuple(out.values())
+
+    def _instances(self, block: BlockNode, at: Locator) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
+        """(address suffix, extra scope roots) for each instance that count / for_each creates, and
+        whether the count is unknown (then one instance stands for "at least one": Terraform creates
+        none when it is zero, but what one would cost and what is wrong with it is still shown).
 
         A count Terraform refuses (not a whole number, negative) is an error at its expression, and
         so are more instances than `MAX_INSTANCES` (or than the root's `MAX_ROOT_INSTANCES` left):
@@ -561,46 +753,48 @@ class ModuleEvaluator:
                 self.result.notes.append(
                     f"{_where(at, count_attr)}: count is unknown ({v.reason}); counted once"
                 )
-                return [("", {})] if self._counted(block, at, 1) else []
+                return ([("", {})] if self._counted(block, at, 1) else []), True
             n = _whole_count(v.value)
             if isinstance(n, str):
                 self._error(at, count_attr, f"invalid count: {n}; the block is not expanded", False)
-                return []
+                return [], False
             if n > MAX_INSTANCES:
                 self._error(at, count_attr, _too_many("count", n), True)
-                return []
+                return [], False
             if not self._counted(block, at, n, count_attr):
-                return []
-            return [(f"[{i}]", {"count": _const_root({"index": i})}) for i in range(n)]
+                return [], False
+            return [(f"[{i}]", {"count": _const_root({"index": i})}) for i in range(n)], False
         if each_attr is not None:
             v = self._base.eval(each_attr.expr, at)
             if not v.known:
                 self.result.notes.append(
                     f"{_where(at, each_attr)}: for_each is unknown ({v.reason}); counted once"
                 )
-                return [("", {})] if self._counted(block, at, 1) else []
+                return ([("", {})] if self._counted(block, at, 1) else []), True
             collection = v.value
             if not isinstance(collection, (dict, list, tuple)):
                 self.result.notes.append(
                     f"{_where(at, each_attr)}: for_each is not a map or set; counted once"
                 )
-                return [("", {})] if self._counted(block, at, 1) else []
+                return ([("", {})] if self._counted(block, at, 1) else []), True
             if len(collection) > MAX_INSTANCES:
                 self._error(at, each_attr, _too_many("for_each", len(collection)), True)
-                return []
+                return [], False
             items: list[tuple[str, Any]]
             if isinstance(collection, dict):
-                items = [(str(k), val) for k, val in collection.items()]
+                # each.value keeps what is unknown in a partly known map unknown (elements)
+                known = v.elements if isinstance(v.elements, dict) else {}
+                items = [(str(k), known.get(str(k), val)) for k, val in collection.items()]
             elif any(isinstance(x, (list, dict)) for x in collection):
                 message = "invalid for_each: a set's elements must be strings; the block is not expanded"
                 self._error(at, each_attr, message, False)
-                return []
+                return [], False
             else:
                 items = [(_key_str(x), x) for x in collection]
             if not self._counted(block, at, len(items), each_attr):
-                return []
-            return [(f'["{k}"]', {"each": _const_root({"key": k, "value": val})}) for k, val in items]
-        return [("", {})] if self._counted(block, at, 1) else []
+                return [], False
+            return [(f'["{k}"]', {"each": _const_root({"key": k, "value": val})}) for k, val in items], False
+        return ([("", {})] if self._counted(block, at, 1) else []), False
 
     def _counted(self, block: BlockNode, at: Locator, n: int, attr: Attribute | None = None) -> bool:
         """Whether n more instances fit in the root's `MAX_ROOT_INSTANCES` (then counted), else an error."""
@@ -623,7 +817,8 @@ class ModuleEvaluator:
         provider = block.attr("provider")
         if provider is not None and isinstance(provider.expr, Ref) and len(provider.expr.parts) == 2:
             region = self._provider_region(str(provider.expr.parts[1]))
-        for suffix, roots in self._instances(block, pi.at):
+        instances, count_unknown = self._instances(block, pi.at)
+        for suffix, roots in instances:
             check_deadline()
             evaluator = Evaluator(self._scope(roots)) if roots else self._base
             body = self._build_block(block, pi.at, evaluator)
@@ -638,6 +833,7 @@ class ModuleEvaluator:
                     region_note=region.origin_note,
                     provider_tags=dict(tags),
                     root=self.root_dir,
+                    count_unknown=self.count_unknown or count_unknown,
                     references=sorted(set(self._targets.get(f"{rtype}.{name}", []))),
                     referenced_by=sorted(set(referrers.get(f"{rtype}.{name}", []))),
                 )
@@ -742,7 +938,8 @@ class ModuleEvaluator:
         if not files:
             self.result.notes.append(f"module.{name}: no Terraform files in {child_dir}; skipped")
             return
-        for suffix, roots in self._instances(block, pi.at):
+        instances, count_unknown = self._instances(block, pi.at)
+        for suffix, roots in instances:
             ev = Evaluator(self._scope(roots)) if roots else self._base
             inputs = {
                 a.name: ev.eval(a.expr, pi.at) for a in block.attributes if a.name not in META_ARGUMENTS
@@ -760,6 +957,7 @@ class ModuleEvaluator:
                 root_dir=self.root_dir,
                 tree=self.tree,
                 calls=self.calls,
+                count_unknown=self.count_unknown or count_unknown,
             )
             sub = child.evaluate()
             self.result.resources.extend(sub.resources)
@@ -811,9 +1009,27 @@ def _const_root(values: dict[str, Any]) -> Callable[[tuple[Any, ...], Ref, Locat
     def resolve(rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
         if not rest or str(rest[0]) not in values:
             return Value(None, "unknown", reason=f"{ref.dotted()} is not known")
-        return _traverse(Value(values[str(rest[0])], "resolved"), rest[1:])
+        value = values[str(rest[0])]
+        return _traverse(value if isinstance(value, Value) else Value(value, "resolved"), rest[1:])
 
     return resolve
+
+
+def _count_key(key: Any) -> Any:
+    """An index into a counted block's instances (`x[0]`, `x["0"]`) as the instance key."""
+    try:
+        return int(key) if not isinstance(key, bool) else key
+    except (TypeError, ValueError):
+        return key
+
+
+def _each_items(collection: Any) -> list[tuple[str, Any]] | None:
+    """(key, value) of each instance a for_each value makes, or None when Terraform would refuse it."""
+    if isinstance(collection, dict):
+        return [(str(k), val) for k, val in collection.items()]
+    if isinstance(collection, (list, tuple)) and not any(isinstance(x, (list, dict)) for x in collection):
+        return [(_key_str(x), x) for x in collection]
+    return None
 
 
 def _traverse(value: Value, rest: tuple[Any, ...]) -> Value:

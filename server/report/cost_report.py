@@ -79,6 +79,7 @@ def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None 
                 "line": c.line + 1,
                 "monthly_cost": _num(c.monthly_cost),
                 "estimate": c.estimate,
+                **({"count_unknown": True} if c.count_unknown else {}),
                 "components": [
                     {
                         "name": comp.name,
@@ -113,6 +114,7 @@ def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None 
             }
             for p in projects(analysis)
         ],
+        "count_unknown": sum(1 for c in analysis.costs if c.count_unknown),
     }
     if unit is not None and unit[1] > 0:
         doc["unit"] = {
@@ -315,6 +317,10 @@ def render_text(
     if unit is not None and unit[1] > 0:
         per = analysis.monthly_cost / unit[1]
         notes.append(f"Cost per {printable(unit[0])}: ${per:.6f} ({unit[1]:,.0f} per month)")
+    uncounted = sum(1 for c in analysis.costs if c.count_unknown)
+    if uncounted:
+        noun, verb = ("resource", "is") if uncounted == 1 else ("resources", "are")
+        notes.append(f"{uncounted} {noun} with an unknown count {verb} counted once")
     unknown = [printable(c.address) for c in analysis.costs if c.monthly_cost is None]
     if unknown:
         noun = "resource" if len(unknown) == 1 else "resources"
@@ -347,5 +353,5 @@ def render_text(
             )
         )
     if analysis.remote_modules:  # their resources are not in the total
-        lines.extend(wrap(remote_modules_notice(len(analysis.remote_modules)), width, "", "  "))
+        lines.extend(wrap(remote_modules_notice(analysis.remote_modules), width, "", "  "))
     return "\n".join(lines) + "\n"

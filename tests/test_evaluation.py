@@ -1,0 +1,408 @@
+"""Evaluation of real projects' expressions: `for` expressions, splats, indexes, functions, references
+to what other blocks configure, counts unknown before apply, and autoscaling groups counted the same
+way by `cost` and `lint`.
+
+Expected values are written by hand from Terraform's documented semantics (what `terraform console`
+prints); end-to-end cases run the real command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from advisor.iac.hcl_eval import MAX_ITERATIONS
+from advisor.iac.terraform import Settings, evaluate_root
+from advisor.model import Value
+from conftest import run_cli
+
+
+def write(tmp: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp / name).write_text(text, encoding="utf-8")
+    return tmp
+
+
+def evaluated(tmp: Path, expr: str, extra: str = "") -> Value:
+    """The value of `expr` as an argument of a resource, with `extra` blocks beside it."""
+    write(tmp, {"main.tf": f'resource "test_thing" "t" {{\n  v = {expr}\n}}\n{extra}'})
+    result = evaluate_root(str(tmp), Settings())
+    (res,) = [r for r in result.resources if r.address == "test_thing.t"]
+    return res.body.attributes["v"]
+
+
+def value_of(tmp: Path, expr: str, extra: str = "") -> Any:
+    v = evaluated(tmp, expr, extra)
+    assert v.known, v.reason
+    return v.value
+
+
+LOCALS = """
+locals {
+  names = ["a", "b", "c"]
+  sizes = { web = "t3.small", db = "r5.large", app = "m5.large" }
+  objs  = [{ n = 1, v = [1, 2] }, { n = 2, v = [3, 4] }]
+  one   = { n = 7 }
+  fruit = ["apple", "avocado", "banana"]
+}
+variable "nothing" {
+  default = null
+}
+"""
+
+FOR_CASES = [
+    ("[for s in local.names : upper(s)]", ["A", "B", "C"]),
+    ('[for i, s in local.names : "${i}-${s}" if i != 1]', ["0-a", "2-c"]),
+    # a map is walked in lexical key order, whatever order it was written in
+    ("[for k, v in local.sizes : k]", ["app", "db", "web"]),
+    ("[for v in local.sizes : v]", ["m5.large", "r5.large", "t3.small"]),
+    ("{for k, v in local.sizes : v => k}", {"t3.small": "web", "r5.large": "db", "m5.large": "app"}),
+    ('{for k, v in local.sizes : k => v if k != "db"}', {"web": "t3.small", "app": "m5.large"}),
+    ("{for s in local.fruit : substr(s, 0, 1) => s...}", {"a": ["apple", "avocado"], "b": ["banana"]}),
+    ('flatten([for k, v in { a = [1, 2], b = [3] } : [for x in v : "${k}${x}"]])', ["a1", "a2", "b3"]),
+    ("[for o in local.objs : o.n * 10]", [10, 20]),
+    ("length({for i in range(5) : tostring(i) => i if i % 2 == 0})", 3),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), FOR_CASES)
+def test_for_expressions(tmp_path: Path, expr: str, expected: Any) -> None:
+    assert value_of(tmp_path, expr, LOCALS) == expected
+
+
+def test_for_expression_duplicate_key_without_grouping_is_unknown(tmp_path: Path) -> None:
+    v = evaluated(tmp_path, "{for s in local.fruit : substr(s, 0, 1) => s}", LOCALS)
+    assert not v.known and "duplicate key 'a'" in v.reason
+
+
+def test_for_expression_over_an_unknown_collection_or_condition_is_unknown(tmp_path: Path) -> None:
+    extra = 'variable "unset" {}\n' + LOCALS
+    v = evaluated(tmp_path, "[for s in var.unset : s]", extra)
+    assert not v.known and "unset" in v.reason
+    v = evaluated(tmp_path, "[for s in local.names : s if var.unset]", extra)
+    assert not v.known and "condition" in v.reason
+
+
+SPLAT_CASES = [
+    ("local.objs[*].n", [1, 2]),
+    ("local.objs.*.n", [1, 2]),
+    # a full splat applies the index to each element; the legacy one to the list it makes
+    ("local.objs[*].v[0]", [1, 3]),
+    ("local.objs.*.v[0]", [1, 2]),
+    ("local.one[*].n", [7]),  # a value that is not a list is a list of one
+    ("var.nothing[*]", []),  # null is an empty list
+    ("local.names[1]", "b"),
+    ('local.sizes["db"]', "r5.large"),
+    ("local.objs[1].v[0]", 3),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), SPLAT_CASES)
+def test_splats_and_indexes(tmp_path: Path, expr: str, expected: Any) -> None:
+    assert value_of(tmp_path, expr, LOCALS) == expected
+
+
+FUNCTION_CASES = [
+    ('try(local.sizes["nope"], "fallback")', "fallback"),
+    ("can(local.sizes.web)", True),
+    ('lookup(local.sizes, "gpu", "none")', "none"),
+    ('lookup(local.sizes, "web", "none")', "t3.small"),
+    ("merge({ a = 1, b = 2 }, { a = 3 })", {"a": 3, "b": 2}),
+    ("flatten([[1, [2]], 3])", [1, 2, 3]),
+    ('zipmap(["a", "b"], [1, 2])', {"a": 1, "b": 2}),
+    ("concat([1], [2, 3])", [1, 2, 3]),
+    ("keys({ b = 1, a = 2 })", ["a", "b"]),
+    ("values({ b = 1, a = 2 })", [2, 1]),
+    ('length("héllo")', 5),
+    ("length(local.sizes)", 3),
+    ('element(["a", "b", "c"], 4)', "b"),
+    ('coalesce("", "x")', "x"),
+    ('compact(["a", "", "c"])', ["a", "c"]),
+    ("distinct([1, 2, 1])", [1, 2]),
+    ('contains(["a", "b"], "b")', True),
+    ('tomap({ a = "1" })', {"a": "1"}),
+    ('tolist(["a"])', ["a"]),
+    ('toset(["b", "a", "b"])', ["a", "b"]),
+    ('jsonencode({ b = 1, a = ["x"] })', '{"a":["x"],"b":1}'),
+    ('jsonencode("<a&b>")', '"\\u003ca\\u0026b\\u003e"'),
+    ('format("%s-%03d", "web", 7)', "web-007"),
+    ('join("-", ["a", "b"])', "a-b"),
+    ('split(",", "a,b")', ["a", "b"]),
+    ('lower("AbC")', "abc"),
+    ('upper("AbC")', "ABC"),
+    ('replace("a-b-c", "-", "_")', "a_b_c"),
+    ('substr("hello", 1, 3)', "ell"),
+    ('substr("hello", -3, -1)', "llo"),
+    ("min(3, 1, 2)", 1),
+    ("max(3, 1, 2)", 3),
+    ("ceil(1.2)", 2),
+    ("floor(1.8)", 1),
+    ('cidrsubnet("10.0.0.0/16", 8, 2)', "10.0.2.0/24"),
+    ('cidrsubnet("10.1.0.0/16", 4, 15)', "10.1.240.0/20"),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), FUNCTION_CASES)
+def test_functions(tmp_path: Path, expr: str, expected: Any) -> None:
+    assert value_of(tmp_path, expr, LOCALS) == expected
+
+
+def test_regular_expression_replace_is_unknown_not_guessed(tmp_path: Path) -> None:
+    v = evaluated(tmp_path, 'replace("a1b2", "/[0-9]/", "")')
+    assert not v.known and "regular expressions" in v.reason
+
+
+CONFIGURED = """
+resource "aws_rds_cluster" "default" {
+  cluster_identifier = "main"
+  engine             = "aurora-mysql"
+}
+resource "aws_launch_configuration" "lc" {
+  count         = 2
+  image_id      = "ami-1"
+  instance_type = ["m5.large", "c5.large"][count.index]
+}
+resource "aws_instance" "each" {
+  for_each      = { small = "t3.small", big = "m5.xlarge" }
+  ami           = "ami-1"
+  instance_type = each.value
+}
+data "aws_ami" "ubuntu" {
+  most_recent = true
+  owners      = ["099720109477"]
+}
+"""
+
+
+REFERENCE_CASES = [
+    ("aws_rds_cluster.default.engine", "aurora-mysql"),
+    ("aws_launch_configuration.lc[1].instance_type", "c5.large"),
+    ("aws_launch_configuration.lc[*].instance_type", ["m5.large", "c5.large"]),
+    ("aws_launch_configuration.lc.*.instance_type[0]", "m5.large"),
+    ('aws_instance.each["big"].instance_type', "m5.xlarge"),
+    ('[for k, i in aws_instance.each : "${k}=${i.instance_type}"]', ["big=m5.xlarge", "small=t3.small"]),
+    ("data.aws_ami.ubuntu.owners[0]", "099720109477"),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), REFERENCE_CASES)
+def test_references_to_configured_arguments(tmp_path: Path, expr: str, expected: Any) -> None:
+    assert value_of(tmp_path, expr, CONFIGURED) == expected
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "aws_rds_cluster.default.id",
+        "aws_rds_cluster.default.endpoint",
+        "aws_launch_configuration.lc[*].id",
+        "aws_launch_configuration.lc[*].id[0]",  # a full splat indexes each id: unknown, never the first
+        "data.aws_ami.ubuntu.id",
+        "aws_instance.nowhere.instance_type",
+        'aws_instance.each["medium"].instance_type',
+    ],
+)
+def test_computed_attributes_stay_unknown(tmp_path: Path, expr: str) -> None:
+    v = evaluated(tmp_path, expr, CONFIGURED)
+    assert not v.known and v.reason
+
+
+def test_references_in_a_cycle_are_unknown(tmp_path: Path) -> None:
+    extra = (
+        'resource "aws_instance" "a" {\n  instance_type = aws_instance.b.instance_type\n}\n'
+        'resource "aws_instance" "b" {\n  instance_type = aws_instance.a.instance_type\n}\n'
+    )
+    v = evaluated(tmp_path, "aws_instance.a.instance_type", extra)
+    assert not v.known and "refers to itself" in v.reason
+
+
+def test_for_expressions_stop_at_the_iteration_limit(tmp_path: Path) -> None:
+    started = time.monotonic()
+    write(
+        tmp_path,
+        {
+            "main.tf": 'resource "test_thing" "t" {\n'
+            "  v = length([for a in range(1000) : [for b in range(1000) : [for c in range(1000) : c]]])\n}\n"
+        },
+    )
+    result = evaluate_root(str(tmp_path), Settings())
+    (res,) = result.resources
+    assert not res.body.attributes["v"].known
+    assert time.monotonic() - started < 60
+    (error,) = [e for e in result.errors if f"{MAX_ITERATIONS:,}" in e.message]
+    assert error.incomplete and error.span is not None and error.span.line == 1
+
+
+def cli_json(*args: str, cwd: Path) -> dict[str, Any]:
+    r = run_cli(*args, "--format", "json", cwd=cwd, env={"ADVISOR_NO_CACHE": "1"})
+    assert r.returncode in (0, 1), r.stderr
+    doc: dict[str, Any] = json.loads(r.stdout)
+    return doc
+
+
+def test_for_each_over_a_for_expression_gives_terraforms_addresses(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """
+variable "databases" {
+  default = {
+    orders   = { class = "db.m5.large" }
+    payments = { class = "db.m5.large" }
+    reports  = { class = "db.t3.medium" }
+    archive  = { class = "db.t3.medium", retired = true }
+  }
+}
+resource "aws_db_instance" "db" {
+  for_each          = { for k, v in var.databases : k => v if !try(v.retired, false) }
+  engine            = "postgres"
+  instance_class    = each.value.class
+  allocated_storage = 20
+}
+"""
+        },
+    )
+    doc = cli_json("cost", ".", cwd=tmp_path)
+    by_address = {r["address"]: r for r in doc["resources"]}
+    assert set(by_address) == {
+        'aws_db_instance.db["orders"]',
+        'aws_db_instance.db["payments"]',
+        'aws_db_instance.db["reports"]',
+    }
+    assert all(r["monthly_cost"] is not None and r["monthly_cost"] > 0 for r in by_address.values())
+    assert "count_unknown" not in by_address['aws_db_instance.db["orders"]'] and doc["count_unknown"] == 0
+
+
+def test_configured_attribute_of_another_resource_is_priced(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """
+resource "aws_rds_cluster" "default" {
+  cluster_identifier = "main"
+  engine             = "aurora-postgresql"
+}
+resource "aws_rds_cluster_instance" "one" {
+  cluster_identifier = aws_rds_cluster.default.id
+  engine             = aws_rds_cluster.default.engine
+  instance_class     = "db.r5.large"
+}
+"""
+        },
+    )
+    doc = cli_json("cost", ".", cwd=tmp_path)
+    (one,) = [r for r in doc["resources"] if r["address"] == "aws_rds_cluster_instance.one"]
+    assert one["monthly_cost"] is not None and one["monthly_cost"] > 0
+    assert "aurora-postgresql" in one["components"][0]["name"]
+
+
+UNKNOWN_COUNT = """
+variable "create" {
+  type = bool
+}
+resource "aws_instance" "gated" {
+  count         = var.create ? 1 : 0
+  ami           = "ami-1"
+  instance_type = "t2.micro"
+}
+module "workers" {
+  source = "./workers"
+  count  = var.create ? 2 : 0
+}
+"""
+WORKER = 'resource "aws_instance" "w" {\n  ami           = "ami-1"\n  instance_type = "t2.micro"\n}\n'
+
+
+def test_unknown_count_is_analysed_once_and_marked(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": UNKNOWN_COUNT})
+    (tmp_path / "workers").mkdir()
+    write(tmp_path / "workers", {"main.tf": WORKER})
+    doc = cli_json("cost", ".", cwd=tmp_path)
+    by_address = {r["address"]: r for r in doc["resources"]}
+    assert set(by_address) == {"aws_instance.gated", "module.workers.aws_instance.w"}
+    for r in by_address.values():
+        assert r["count_unknown"] is True
+        assert r["monthly_cost"] is not None and r["monthly_cost"] > 0  # one instance's cost
+    assert doc["count_unknown"] == 2
+
+    text = run_cli("cost", ".", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1", "COLUMNS": "200"}).stdout
+    assert "2 resources with an unknown count are counted once" in text
+
+    lint = cli_json("lint", ".", cwd=tmp_path)
+    assert lint["summary"]["count_unknown"] == 2
+    gated = [f for f in lint["findings"] if f["resource"] == "aws_instance.gated"]
+    newer = [f for f in gated if f["rule"] == "ec2-newer-generation"]
+    assert newer and newer[0]["current"] == "t2.micro" and newer[0]["monthly_savings"] > 0
+    # per instance: the saving is no more than the one instance's cost
+    assert newer[0]["monthly_cost"] == pytest.approx(by_address["aws_instance.gated"]["monthly_cost"], abs=1)
+
+
+GROUP = """
+resource "aws_launch_configuration" "lc" {
+  image_id      = "ami-1"
+  instance_type = "m5.large"
+}
+resource "aws_autoscaling_group" "g" {
+  launch_configuration = aws_launch_configuration.lc.name
+  max_size             = 4
+  %s
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("sizes", "instances"),
+    [("min_size = 0", 0), ("min_size = 2", 2), ("min_size = 0\n  desired_capacity = 3", 3)],
+)
+def test_autoscaling_group_counted_the_same_by_cost_and_lint(
+    tmp_path: Path, sizes: str, instances: int
+) -> None:
+    write(tmp_path, {"main.tf": GROUP % sizes})
+    cost = cli_json("cost", ".", cwd=tmp_path)
+    (group,) = [r for r in cost["resources"] if r["address"] == "aws_autoscaling_group.g"]
+    lint = cli_json("lint", ".", cwd=tmp_path)
+    on_template = [f for f in lint["findings"] if f["resource"] == "aws_launch_configuration.lc"]
+    if instances == 0:
+        assert group["monthly_cost"] == 0
+        assert on_template == []  # no saving is claimed on instances that do not run
+        return
+    hours = [c for c in group["components"] if c["unit"] == "hours"]
+    assert hours[0]["quantity"] == instances * 730
+    assert on_template and all(
+        f["monthly_cost"] == pytest.approx(group["monthly_cost"], abs=0.05) for f in on_template
+    )
+
+
+def test_editing_a_referenced_block_changes_the_referring_one(tmp_path: Path) -> None:
+    """The language server reuses a block's resources only when every block it reads is unchanged."""
+    from advisor.engine import ModuleJob, Options, analyze_module
+
+    text = """
+resource "aws_rds_cluster" "default" {
+  cluster_identifier = "main"
+  engine             = "aurora-mysql"
+}
+resource "aws_rds_cluster_instance" "one" {
+  cluster_identifier = aws_rds_cluster.default.id
+  engine             = aws_rds_cluster.default.engine
+  instance_class     = "db.r5.large"
+}
+"""
+    path = str(tmp_path / "main.tf")
+    write(tmp_path, {"main.tf": text})
+    options = dataclasses.replace(Options(), incremental=True)
+
+    def engine_of(buffer: str) -> Any:
+        outcome = analyze_module(ModuleJob(str(tmp_path), options, {path: buffer}))
+        (one,) = [r for r in outcome.resources if r.address == "aws_rds_cluster_instance.one"]
+        return one.body.attributes["engine"].value
+
+    assert engine_of(text) == "aurora-mysql"
+    assert engine_of(text.replace('"aurora-mysql"', '"aurora-postgresql"')) == "aurora-postgresql"
+    assert engine_of("# moved\n" + text) == "aurora-mysql"
+    assert os.path.exists(path)
