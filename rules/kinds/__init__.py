@@ -46,7 +46,9 @@ def _load() -> None:
         instance_family,
         lambda_arch,
         missing_attribute,
+        missing_companion,
         nat_per_az,
+        set_attribute,
         tags_missing,
         volume_type,
     )
