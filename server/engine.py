@@ -94,11 +94,28 @@ class Analysis:
 REMOTE_MODULE = "module call not analysed (registry/git): run `terraform init`, or pass a plan JSON"
 
 
-def remote_modules_notice(count: int) -> str:
+REMOTE_TERRAGRUNT = (
+    "Terragrunt module not analysed (remote source, not in .terragrunt-cache): run `terragrunt init`, or "
+    "pass a plan JSON"
+)
+
+
+def remote_module_note(where: Span) -> str:
+    """What the language server says on the `source` of a module call (or Terragrunt root) not followed."""
+    return REMOTE_TERRAGRUNT if iac_files.is_terragrunt_file(where.path) else REMOTE_MODULE
+
+
+def remote_modules_notice(sources: list[Span]) -> str:
     """The line that ends `lint` and `cost` text output when registry or git module calls were not
-    followed (their modules are not in .terraform/modules): their resources are not in the figures."""
+    followed (their modules are not in .terraform/modules, or a Terragrunt root's not in
+    .terragrunt-cache): their resources are not in the figures."""
+    count = len(sources)
     calls = "module call" if count == 1 else "module calls"
-    return f"{count} {calls} not analysed (registry/git): run `terraform init`, or pass a plan JSON"
+    terragrunt = sum(1 for s in sources if iac_files.is_terragrunt_file(s.path))
+    init = "`terraform init`"
+    if terragrunt:
+        init = "`terragrunt init`" if terragrunt == count else "`terraform init` or `terragrunt init`"
+    return f"{count} {calls} not analysed (registry/git): run {init}, or pass a plan JSON"
 
 
 # -- discovering files ---------------------------------------------------------------------------------

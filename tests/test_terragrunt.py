@@ -265,7 +265,9 @@ def test_a_remote_source_without_cache_is_said_like_a_registry_module(tmp_path: 
     )
     proc = run_cli("cost", ".", cwd=tmp_path, env=_env(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    assert "1 module call not analysed (registry/git)" in proc.stdout
+    assert (
+        "1 module call not analysed (registry/git): run `terragrunt init`, or pass a plan JSON" in proc.stdout
+    )
     assert "Project live/prod" not in proc.stdout and "Project live/dev" in proc.stdout
     lint = _json(run_cli("lint", ".", "--format", "json", cwd=tmp_path, env=_env(tmp_path)))
     assert any("not in .terragrunt-cache" in n for n in lint["notes"])
@@ -452,3 +454,17 @@ async def test_the_server_analyses_an_open_terragrunt_hcl_as_its_root(ls: Editor
     ls.replace_all(uri, PROD_HCL)
     p = await ls.wait_for(uri, version=3)
     assert list(p.diagnostics) == []
+
+
+@pytestmark_lsp
+async def test_the_server_says_where_a_remote_source_is_not_fetched(ls: Editor) -> None:
+    from lsprotocol import types as lsp
+
+    _tree(ls.root)
+    source = "git::https://example.com/infra.git//modules/app?ref=v1"
+    text = PROD_HCL.replace('"../../modules//app"', f'"{source}"')
+    uri = ls.open("remote/prod/terragrunt.hcl", text, language="hcl")
+    p = await ls.wait_for(uri, version=1, predicate=lambda p: bool(p.diagnostics))
+    notes = [d for d in p.diagnostics if d.severity == lsp.DiagnosticSeverity.Information]
+    assert len(notes) == 1 and "terragrunt init" in notes[0].message
+    assert notes[0].range.start.line == _line_of(text, source) - 1

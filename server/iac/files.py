@@ -75,7 +75,7 @@ HEAD_BYTES = 64 * 1024  # what an oversized file shows of itself (is it a templa
 def kind_of(path: str) -> str:
     """The kind whose size cap applies to a file, by its name."""
     name = os.path.basename(path)
-    if is_terraform_file(name):
+    if is_terraform_file(name) or name.endswith(".hcl"):  # Terragrunt's files are HCL written by hand too
         return "terraform"
     if is_tfvars_file(name):
         return "tfvars"

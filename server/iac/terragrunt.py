@@ -37,10 +37,6 @@ MAX_INCLUDE_DEPTH = 10  # include / read_terragrunt_config levels (Terragrunt it
 MAX_CONFIGS = 64  # configuration files one root may read through includes and read_terragrunt_config
 MAX_PARENT_FOLDERS = 64  # folders find_in_parent_folders walks up
 CACHE_DIR = ".terragrunt-cache"
-NOT_FETCHED = (
-    "Terragrunt module not analysed (remote source, not in .terragrunt-cache): run `terragrunt init`, "
-    "or pass a plan JSON"
-)
 
 
 def is_root(directory: str, unsaved: Iterable[str] = ()) -> bool:

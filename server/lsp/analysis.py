@@ -192,7 +192,7 @@ def compute(snap: Snapshot) -> ModuleResult:
 
     Raises `advisor.deadline.Cancelled` when `snap.cancelled` says so; a run out of time is `stopped`."""
     from advisor.deadline import OutOfTime, bounded
-    from advisor.engine import REMOTE_MODULE, ModuleJob, analyze_module, forget_reuse, read_text
+    from advisor.engine import ModuleJob, analyze_module, forget_reuse, read_text, remote_module_note
 
     started = time.perf_counter()
     unit = snap.unit
@@ -247,7 +247,7 @@ def compute(snap: Snapshot) -> ModuleResult:
         diags.setdefault(path, []).append(convert.error_diagnostic_json(e, result.index(path), snap.encoding))
     for where in outcome.remote_modules:  # registry/git module calls not followed: on their `source`
         path = os.path.normpath(where.path)
-        note = convert.note_diagnostic_json(REMOTE_MODULE)
+        note = convert.note_diagnostic_json(remote_module_note(where))
         note["range"] = convert.range_json(where, result.index(path), snap.encoding)
         diags.setdefault(path, []).append(note)
     for path, reason in snap.skipped.items():

@@ -91,7 +91,7 @@ def render(
         out.append("")
     out.extend(summary_lines(analysis, unit, width))
     if analysis.remote_modules:  # their resources are not in the figures above
-        out.extend(wrap(remote_modules_notice(len(analysis.remote_modules)), width, "", "  "))
+        out.extend(wrap(remote_modules_notice(analysis.remote_modules), width, "", "  "))
     return "\n".join(out) + "\n"
 
 
