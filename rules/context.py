@@ -4,6 +4,7 @@ texts (for edits), the resources' costs, the catalog, and the environment a reso
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ class RuleContext:
     catalog: Any = None
     workspace: str = "default"
     var_files: list[str] = field(default_factory=list)
+    # the front-end's name for a model attribute in a template (`Iops` for `iops` in an
+    # `AWS::EC2::Volume`), for fixes that add an attribute; without it templates get no such fix
+    template_keys: Callable[[str, str], str | None] | None = None
     signatures: dict[int, tuple[Resource, tuple[Any, ...]]] = field(default_factory=dict)
 
     def get_catalog(self) -> Any:
@@ -53,6 +57,12 @@ class RuleContext:
         self, resource: Resource, chain: tuple[int, ...], changes: dict[str, Any], element: int | None = None
     ) -> prices.Comparison:
         return prices.compare_change(self, resource, chain, changes, element)
+
+    def source_key(self, resource: Resource, attribute: str) -> str | None:
+        """The attribute's name as the resource's file writes it (None: not known, no fix)."""
+        if not resource.source_type:
+            return attribute
+        return None if self.template_keys is None else self.template_keys(resource.source_type, attribute)
 
     def environment(self, resource: Resource) -> tuple[str | None, str]:
         return environment_of(resource, self)

@@ -118,15 +118,6 @@ def _insert_hcl(block: Block, text: str, s: Span, name: str, value_text: str) ->
     return TextEdit(Span(s.path, line, col, line, col, pos, pos), new_text)
 
 
-def source_key(resource: Resource, attribute: str) -> str | None:
-    """The template's own name for a model attribute (CloudFormation), from the front-end's table."""
-    if not resource.source_type:
-        return attribute
-    from advisor.iac.cloudformation import source_key_for
-
-    return source_key_for(resource.source_type, attribute)
-
-
 def replace_value(texts: dict[str, str], value: Value, new: Any) -> TextEdit | None:
     span = value.editable
     if span is None or span.start < 0:
@@ -135,10 +126,11 @@ def replace_value(texts: dict[str, str], value: Value, new: Any) -> TextEdit | N
 
 
 def set_attribute(
-    resource: Resource, block: Block, texts: dict[str, str], name: str, value: Any
+    block: Block, texts: dict[str, str], name: str, value: Any, key: str | None
 ) -> TextEdit | None:
-    """An edit giving `name` this value in `block`: replacing it where it is set, else adding it."""
+    """An edit giving `name` this value in `block`: replacing it where it is set, else adding it
+    (`key`: its name as the file writes it, see `insert_attribute`)."""
     existing = block.attributes.get(name)
     if existing is not None:
         return replace_value(texts, existing, value)
-    return insert_attribute(block, texts, name, value, source_key(resource, name))
+    return insert_attribute(block, texts, name, value, key)

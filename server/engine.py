@@ -596,12 +596,18 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
     ]
     from advisor.rules.engine import RuleContext, check_resources
 
+    template_keys: Callable[[str, str], str | None] | None = None
+    if job.template is not None:  # a fix adding an attribute writes the template's own name for it
+        from advisor.iac.cloudformation import source_key_for
+
+        template_keys = source_key_for
     ctx = RuleContext(
         config=job.options.config,
         texts=texts,
         costs={c.address: c for c in costs},
         workspace=job.options.workspace,
         var_files=list(job.options.var_files),
+        template_keys=template_keys,
     )
     findings.extend(
         check_resources(result.resources, ctx, reuse.findings if reuse else None, result.relocated)

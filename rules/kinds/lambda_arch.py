@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from advisor.model import Resource, TextEdit
 from advisor.rules.context import RuleContext
-from advisor.rules.edits import header_span, insert_attribute, replace_value, source_key
+from advisor.rules.edits import header_span, insert_attribute, replace_value
 from advisor.rules.findings import Draft, draft, figures
 from advisor.rules.kinds import kind
 from advisor.rules.table import Rule
@@ -49,7 +49,7 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         return None
     edits: list[TextEdit | None]
     if value is None:
-        edits = [insert_attribute(t.block, ctx.texts, t.name, [new], source_key(t.resource, t.name))]
+        edits = [insert_attribute(t.block, ctx.texts, t.name, [new], ctx.source_key(t.resource, t.name))]
         span = header_span(t.resource, ctx.texts)
         head = f"{old} (default) → {new}"
     else:

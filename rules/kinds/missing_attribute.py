@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from advisor.model import Resource, TextEdit
 from advisor.rules.context import RuleContext
-from advisor.rules.edits import header_span, insert_attribute, replace_value, source_key
+from advisor.rules.edits import header_span, insert_attribute, replace_value
 from advisor.rules.findings import Draft, draft
 from advisor.rules.kinds import kind
 from advisor.rules.table import Rule
@@ -37,7 +37,7 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         span = None
         text = p["message_zero"].format(**words)
     else:
-        key = source_key(t.resource, p["attribute"])
+        key = ctx.source_key(t.resource, p["attribute"])
         edits = [insert_attribute(t.block, ctx.texts, p["attribute"], insert, key)]
         span = header_span(t.resource, ctx.texts)
         text = p["message_missing"].format(**words)

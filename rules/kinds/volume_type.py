@@ -13,7 +13,7 @@ from typing import Any
 
 from advisor.model import Resource, TextEdit
 from advisor.rules.context import RuleContext
-from advisor.rules.edits import header_span, insert_attribute, replace_value, set_attribute, source_key
+from advisor.rules.edits import header_span, insert_attribute, replace_value, set_attribute
 from advisor.rules.findings import Draft, draft
 from advisor.rules.kinds import kind
 from advisor.rules.table import Rule
@@ -61,7 +61,9 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         changes["iops"] = new_iops
         extra_note = f" keeps {int(iops)} IOPS" if iops > 3000 else ""
         if new_iops != iops:
-            edits.append(set_attribute(t.resource, t.block, ctx.texts, "iops", new_iops))
+            edits.append(
+                set_attribute(t.block, ctx.texts, "iops", new_iops, ctx.source_key(t.resource, "iops"))
+            )
     if "only_beyond_iops" in p:
         if iops is None or size is None:
             return None
@@ -72,7 +74,9 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         if baseline > 3000 and iops is None:
             changes["iops"] = baseline
             extra_note = f" keeps its {baseline} baseline IOPS"
-            edits.append(set_attribute(t.resource, t.block, ctx.texts, "iops", baseline))
+            edits.append(
+                set_attribute(t.block, ctx.texts, "iops", baseline, ctx.source_key(t.resource, "iops"))
+            )
     before, after = ctx.compare_change(t.resource, t.chain, changes)
     remark = ""
     if before is not None and after is not None:
@@ -81,7 +85,7 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         elif after > before or (after == before and not p.get("allow_equal_price")):
             return None
     if t.value is None:
-        edits.insert(0, insert_attribute(t.block, ctx.texts, t.name, to, source_key(t.resource, t.name)))
+        edits.insert(0, insert_attribute(t.block, ctx.texts, t.name, to, ctx.source_key(t.resource, t.name)))
         span = header_span(t.resource, ctx.texts)
         note, origin = f" ({t.name} is not set and defaults to {current})", False
     else:
