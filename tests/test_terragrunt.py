@@ -468,3 +468,34 @@ async def test_the_server_says_where_a_remote_source_is_not_fetched(ls: Editor) 
     notes = [d for d in p.diagnostics if d.severity == lsp.DiagnosticSeverity.Information]
     assert len(notes) == 1 and "terragrunt init" in notes[0].message
     assert notes[0].range.start.line == _line_of(text, source) - 1
+
+
+GENERATED_PROVIDER = """locals {
+  aws_region = "eu-west-1"
+}
+
+generate "provider" {
+  path      = "provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<EOF
+provider "aws" {
+  region = "${local.aws_region}"
+}
+EOF
+}
+
+inputs = {
+  instance_type = "t3.micro"
+}
+"""
+
+
+def test_the_region_of_a_generated_provider_prices_the_root(tmp_path: Path) -> None:
+    from advisor.iac.terraform import Settings
+    from advisor.iac.terragrunt import evaluate_terragrunt
+
+    _tree(tmp_path)
+    (tmp_path / "live/root.hcl").write_text(GENERATED_PROVIDER)
+    result = evaluate_terragrunt(str(tmp_path / "live/prod"), Settings())
+    assert result.errors == []
+    assert {r.region for r in result.resources} == {"eu-west-1"}

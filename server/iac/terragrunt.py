@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.iac.files import TERRAGRUNT_FILE, is_terraform_file
-from advisor.iac.hcl_ast import Attribute, BlockNode, Call, Ref
+from advisor.iac.hcl_ast import Attribute, BlockNode, Call, Opaque, Ref
 from advisor.iac.hcl_eval import Budget, Evaluator, Scope, _to_str
 from advisor.iac.hcl_parse import HclFile, Locator, parse_hcl
 from advisor.iac.terraform import ModuleResult, Reader, Settings, evaluate_root, read_disk
@@ -137,6 +138,7 @@ class _Config:
     def __init__(self, run: _Run, hcl: HclFile, chain: tuple[str, ...], included: bool) -> None:
         self.run = run
         self.path = hcl.path
+        self.text = hcl.text
         self.dir = os.path.dirname(hcl.path) or "."
         self.chain = chain
         self.included = included
@@ -437,6 +439,30 @@ class _Config:
                     return found
         return None
 
+    def _contents(self, attr: Attribute, at: Locator) -> Value:
+        """A `generate` block's contents: usually a heredoc with `${...}` in it, which the parsers keep
+        unevaluated (`Opaque`); each simple interpolation is evaluated here, in this file's scope."""
+        if not (isinstance(attr.expr, Opaque) and attr.expr.kind == "heredoc template"):
+            return self.ev.eval(attr.expr, at)
+        span = at.span(attr.expr.pos)
+        raw = self.text[span.start : span.end]
+        body = raw[raw.find("\n") + 1 : raw.rstrip().rfind("\n") + 1]
+        failed: list[str] = []
+
+        def value_of(match: re.Match[str]) -> str:
+            parsed = parse_hcl(f"{self.path} (generate)", f"v = {match.group(1)}\n")
+            item = parsed.items[0].item if parsed.items else None
+            got = self.ev.eval(item.expr, parsed.items[0].at) if isinstance(item, Attribute) else None
+            if got is None or not got.known or isinstance(got.value, (list, dict)):
+                failed.append(match.group(1))
+                return ""
+            return _to_str(got.value)
+
+        text = _INTERPOLATION.sub(value_of, body)
+        if failed:
+            return Value(None, "unknown", reason=f"${{{failed[0]}}} is not known")
+        return Value(text, "resolved")
+
     def region(self) -> str | None:
         """The region of an `aws` provider a `generate` block writes (the module then has no provider of
         its own), from this file or the files it includes."""
@@ -444,7 +470,7 @@ class _Config:
             contents = block.attr("contents")
             if contents is None:
                 continue
-            text = self.ev.eval(contents.expr, at)
+            text = self._contents(contents, at)
             if not isinstance(text.value, str) or "provider" not in text.value:
                 continue
             generated = parse_hcl(f"{self.path} (generate {' '.join(block.labels)})", text.value)
@@ -464,6 +490,9 @@ class _Config:
                 if found is not None:
                     return found
         return None
+
+
+_INTERPOLATION = re.compile(r"\$\{([^{}]{1,200})\}")
 
 
 def _shown(name: Value) -> str:
