@@ -8,13 +8,11 @@ them over a module's resources `runner.py`.
 from __future__ import annotations
 
 from advisor.rules.context import RuleContext, environment_of
-from advisor.rules.prices import COMPARISONS as _COMPARISONS
 from advisor.rules.runner import FindingReuse, check_resources
 from advisor.rules.table import DOCS_BASE, Rule, families, known_rule_ids, load_rules
 
 __all__ = [
     "DOCS_BASE",
-    "_COMPARISONS",
     "FindingReuse",
     "Rule",
     "RuleContext",

@@ -15,7 +15,7 @@ from advisor.config import find_config, load_config
 from advisor.engine import Analysis, ModuleJob, ModuleOutcome, Options, analyze_module, analyze_paths
 from advisor.iac import hcl_parse
 from advisor.pricing import memo
-from advisor.rules import engine as rules_engine
+from advisor.rules import prices as rule_prices
 from conftest import REPO
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
@@ -27,7 +27,7 @@ def forget_everything() -> None:
     hcl_parse._cache.clear()
     hcl_parse._last.clear()
     memo._memo.clear()
-    rules_engine._COMPARISONS.clear()
+    rule_prices.COMPARISONS.clear()
     engine._reuse.clear()
 
 

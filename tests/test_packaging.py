@@ -39,6 +39,7 @@ def test_wheel_contains_tables_and_snapshot(tmp_path: Path):
         "advisor/pricing/data/snapshot.sqlite",
         "advisor/pricing/NOTICE",
         "advisor/rules/engine.py",
+        "advisor/rules/kinds/volume_type.py",
         "advisor/rules/tables/rules.toml",
         "advisor/rules/tables/families.toml",
     ):
