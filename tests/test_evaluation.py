@@ -406,3 +406,25 @@ resource "aws_rds_cluster_instance" "one" {
     assert engine_of(text.replace('"aurora-mysql"', '"aurora-postgresql"')) == "aurora-postgresql"
     assert engine_of("# moved\n" + text) == "aurora-mysql"
     assert os.path.exists(path)
+
+
+def test_null_given_to_a_non_nullable_variable_is_its_default(tmp_path: Path) -> None:
+    """Registry modules declare maps `nullable = false` with `{}` and iterate them with `for`."""
+    write(
+        tmp_path, {"main.tf": 'module "m" {\n  source   = "./m"\n  policies = null\n  names    = null\n}\n'}
+    )
+    (tmp_path / "m").mkdir()
+    child = (
+        'variable "policies" {\n  type     = map(string)\n  default  = { a = "arn:a" }\n  nullable = false\n}\n'
+        'variable "names" {\n  default = ["x"]\n}\n'
+        'resource "aws_iam_role_policy_attachment" "p" {\n'
+        "  for_each   = { for k, v in var.policies : k => v }\n  policy_arn = each.value\n}\n"
+        'resource "test_thing" "n" {\n  v = var.names\n}\n'
+    )
+    write(tmp_path / "m", {"main.tf": child})
+    result = evaluate_root(str(tmp_path), Settings())
+    by_address = {r.address: r for r in result.resources}
+    assert by_address['module.m.aws_iam_role_policy_attachment.p["a"]'].attr("policy_arn").value == "arn:a"
+    assert not by_address['module.m.aws_iam_role_policy_attachment.p["a"]'].count_unknown
+    names = by_address["module.m.test_thing.n"].attr("v")
+    assert names.known and names.value is None  # nullable (the default): null stays null

@@ -25,6 +25,7 @@ from advisor.iac.hcl_ast import (
     Expr,
     ForExpr,
     Index,
+    Lit,
     ObjectExpr,
     Opaque,
     Ref,
@@ -511,8 +512,9 @@ class ModuleEvaluator:
             if t is not None:
                 var_type = _type_name(t.expr)
         if self.inputs is not None:
-            if name in self.inputs:
-                return self.inputs[name]
+            given = self.inputs.get(name)
+            if given is not None and not (given.known and given.value is None and _not_nullable(decl)):
+                return given  # a null given to a `nullable = false` variable is its default, as in Terraform
         else:
             if name in self.settings.cli_vars:
                 return Value(
@@ -1013,6 +1015,14 @@ def _const_root(values: dict[str, Any]) -> Callable[[tuple[Any, ...], Ref, Locat
         return _traverse(value if isinstance(value, Value) else Value(value, "resolved"), rest[1:])
 
     return resolve
+
+
+def _not_nullable(decl: ParsedItem | None) -> bool:
+    """Whether a variable is declared `nullable = false` (written as the literal)."""
+    if decl is None or not isinstance(decl.item, BlockNode):
+        return False
+    flag = decl.item.attr("nullable")
+    return flag is not None and isinstance(flag.expr, Lit) and flag.expr.value is False
 
 
 def _count_key(key: Any) -> Any:
