@@ -428,3 +428,19 @@ def test_null_given_to_a_non_nullable_variable_is_its_default(tmp_path: Path) ->
     assert not by_address['module.m.aws_iam_role_policy_attachment.p["a"]'].count_unknown
     names = by_address["module.m.test_thing.n"].attr("v")
     assert names.known and names.value is None  # nullable (the default): null stays null
+
+
+def test_unknown_entries_of_a_for_each_map_stay_unknown(tmp_path: Path) -> None:
+    extra = (
+        'variable "unset" {}\n'
+        'resource "aws_instance" "each" {\n'
+        '  for_each      = { a = { t = "m5.large" }, b = { t = var.unset } }\n'
+        "  instance_type = each.value.t\n}\n"
+    )
+    v = evaluated(tmp_path, 'aws_instance.each["b"].instance_type', extra)
+    assert not v.known and "unset" in v.reason
+    assert value_of(tmp_path, 'aws_instance.each["a"].instance_type', extra) == "m5.large"
+    result = evaluate_root(str(tmp_path), Settings())
+    by_address = {r.address: r for r in result.resources}
+    b = by_address['aws_instance.each["b"]'].attr("instance_type")
+    assert b is not None and not b.known  # never null

@@ -456,7 +456,7 @@ class ModuleEvaluator:
                 out = {i: {"count": _const_root({"index": i})} for i in range(whole)}
         elif each_attr is not None:
             v = self._base.eval(each_attr.expr, pi.at)
-            items = _each_items(v.value) if v.known else None
+            items = _each_items(v) if v.known else None
             if items is not None and len(items) <= MAX_INSTANCES:
                 out = {k: {"each": _const_root({"key": k, "value": val})} for k, val in items}
         self._instance_keys[(kind, name)] = out
@@ -1033,10 +1033,13 @@ def _count_key(key: Any) -> Any:
         return key
 
 
-def _each_items(collection: Any) -> list[tuple[str, Any]] | None:
-    """(key, value) of each instance a for_each value makes, or None when Terraform would refuse it."""
+def _each_items(each: Value) -> list[tuple[str, Any]] | None:
+    """(key, value) of each instance a for_each value makes, or None when Terraform would refuse it.
+    A map's values are its elements, so what is unknown in a partly known map stays unknown."""
+    collection = each.value
     if isinstance(collection, dict):
-        return [(str(k), val) for k, val in collection.items()]
+        known = each.elements if isinstance(each.elements, dict) else {}
+        return [(str(k), known.get(str(k), val)) for k, val in collection.items()]
     if isinstance(collection, (list, tuple)) and not any(isinstance(x, (list, dict)) for x in collection):
         return [(_key_str(x), x) for x in collection]
     return None
