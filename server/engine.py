@@ -522,6 +522,7 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
     """
     reuse = _reuse_for(job)
     terragrunt = False
+    callers: list[str] = []
     read_errors: list[ParseError] = []
     texts: dict[str, str] = {}
     from advisor.iac import hcl_parse
@@ -582,6 +583,8 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         from advisor.iac.terragrunt import evaluate_terragrunt
 
         result = evaluate_terragrunt(job.directory, job.options.settings(), read, job.overlay)
+    elif callers := _terragrunt_callers(job, reuse):
+        result = _through_roots(job, callers, read)
     else:
         from advisor.iac.terraform import evaluate_root
 
@@ -616,6 +619,8 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
     if terragrunt:  # a module two roots run has each root's findings: say whose
         name = os.path.basename(os.path.abspath(job.directory))
         findings = [_in_root(f, name) if f.resource else f for f in findings]
+    elif callers:
+        findings = [_in_root(f, f.resource.partition(":")[0]) if ":" in f.resource else f for f in findings]
     if result.resource_ignores:  # CloudFormation `Metadata: {advisor: {ignore: [...]}}`
         findings = [
             f
@@ -634,6 +639,92 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         read_errors,
         remote_modules=result.remote_modules,
     )
+
+
+# An editor run of a module folder that Terragrunt roots run looks for them in the workspace: at most
+# this many folders, walked again at most once in this many seconds (one walk serves every module).
+CALLER_SCAN_FOLDERS = 5_000
+CALLER_SCAN_SECONDS = 10.0
+
+
+_terragrunt_dirs: dict[tuple[str, ...], tuple[float, list[str]]] = {}  # see `_terragrunt_roots_in`
+
+
+def _terragrunt_roots_in(roots: tuple[str, ...]) -> list[str]:
+    """The folders with `terragrunt.hcl` under the analysed folders (at most `CALLER_SCAN_FOLDERS`
+    folders walked), looked up again at most every `CALLER_SCAN_SECONDS`: one walk serves every module."""
+    import time
+
+    now = time.monotonic()
+    known = _terragrunt_dirs.get(roots)
+    if known is not None and now - known[0] < CALLER_SCAN_SECONDS:
+        return known[1]
+    found: list[str] = []
+    folders = 0
+    for top in roots:
+        for here, dirs, names in os.walk(top):
+            folders += 1
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            if folders > CALLER_SCAN_FOLDERS:
+                dirs[:] = []
+                break
+            if iac_files.TERRAGRUNT_FILE in names:
+                found.append(here)
+    if len(_terragrunt_dirs) >= 16:
+        _terragrunt_dirs.clear()
+    _terragrunt_dirs[roots] = (now, found)
+    return found
+
+
+def _terragrunt_callers(job: ModuleJob, reuse: _Reuse | None) -> list[str]:
+    """The Terragrunt roots in the analysed folders that run this module folder, for editor runs (the
+    command line reaches such a module through its roots already). A file of the module then shows the
+    figures of each root's instance, not those of the module alone with its variables unset."""
+    if reuse is None or job.template is not None or not job.options.roots:
+        return []
+    candidates = _terragrunt_roots_in(job.options.roots)
+    if not candidates:
+        return []
+    from advisor.iac.terraform import read_disk
+    from advisor.iac.terragrunt import runs_module
+
+    def unsaved_first(path: str) -> str | None:  # a file elsewhere that cannot be read is not this module's
+        return job.overlay.get(os.path.normpath(path)) or read_disk(path)
+
+    real = os.path.realpath(job.directory)
+    return [
+        here
+        for here in candidates
+        if os.path.realpath(here) != real and runs_module(here, job.directory, unsaved_first)
+    ]
+
+
+def _through_roots(job: ModuleJob, callers: list[str], read: Callable[[str], str | None]) -> Any:
+    """The module evaluated as each Terragrunt root in `callers` runs it; each resource's address starts
+    with its root (`live/prod:aws_ebs_volume.data`), so the instances of two roots stay apart."""
+    from advisor.iac.terraform import ModuleResult
+    from advisor.iac.terragrunt import evaluate_terragrunt
+
+    merged = ModuleResult()
+    for root in callers:
+        sub = evaluate_terragrunt(root, job.options.settings(), read, job.overlay)
+        top = next(
+            (
+                t
+                for t in job.options.roots
+                if iac_files.inside(os.path.realpath(root), (os.path.realpath(t),))
+            ),
+            "",
+        )
+        name = os.path.relpath(root, top) if top else os.path.basename(root)
+        for r in sub.resources:
+            r.address = f"{name}:{r.address}"
+        merged.resources.extend(sub.resources)
+        merged.errors.extend(e for e in sub.errors if e not in merged.errors)
+        merged.notes.extend(sub.notes)
+        merged.files.extend(f for f in sub.files if f not in merged.files)
+        merged.remote_modules.extend(sub.remote_modules)
+    return merged
 
 
 def _in_root(finding: Finding, root: str) -> Finding:

@@ -499,3 +499,19 @@ def test_the_region_of_a_generated_provider_prices_the_root(tmp_path: Path) -> N
     result = evaluate_terragrunt(str(tmp_path / "live/prod"), Settings())
     assert result.errors == []
     assert {r.region for r in result.resources} == {"eu-west-1"}
+
+
+@pytestmark_lsp
+async def test_a_module_file_shows_the_figures_of_each_root_that_runs_it(ls: Editor) -> None:
+    _tree(ls.root)
+    uri = ls.open("modules/app/main.tf")
+    p = await ls.wait_for(
+        uri, version=1, predicate=lambda p: any(d.code == "ebs-io1-to-gp3" for d in p.diagnostics)
+    )
+    io1 = [d for d in p.diagnostics if d.code == "ebs-io1-to-gp3"]
+    assert len(io1) == 1  # prod's volume; dev's is gp3
+    assert "$177.00 → $80.00/mo" in io1[0].message and "Terragrunt root live/prod" in io1[0].message
+    assert io1[0].range.start.line == _line_of(MODULE_TF, "type              = var.volume_type") - 1
+    instance = [d for d in p.diagnostics if d.code == "ec2-newer-generation"]
+    roots = {d.message.rsplit("Terragrunt root ", 1)[-1].split(")")[0] for d in instance}
+    assert roots <= {"live/dev", "live/prod"} and "live/dev" in roots  # t3.micro from root.hcl

@@ -601,18 +601,26 @@ def _cached_module(root_dir: str, sub: str) -> str | None:
     return max(found)[1]
 
 
-def evaluate_terragrunt(
-    directory: str, settings: Settings, read: Reader = read_disk, unsaved: Iterable[str] = ()
-) -> ModuleResult:
-    """Evaluate the Terragrunt root in `directory`: its configuration, then the module it calls with the
-    merged `inputs` as variables. Resources carry the root (`Resource.root`) they were evaluated for."""
-    run = _Run(directory, read)
-    result = ModuleResult()
+@dataclass(slots=True)
+class _Configured:
+    """A root's configuration read: the module it runs, with what, and what was said on the way."""
+
+    run: _Run
+    result: ModuleResult
+    module_dir: str | None = None
+    inputs: dict[str, Value] = field(default_factory=dict)
+    region: str | None = None
+
+
+def _configure(directory: str, read: Reader) -> _Configured:
+    """Read a root's `terragrunt.hcl` and what it includes: the module folder, its inputs, the region."""
+    done = _Configured(_Run(directory, read), ModuleResult())
+    run = done.run
     root_file = os.path.join(directory, TERRAGRUNT_FILE)
     text = read(root_file)
     if text is None:
-        result.errors.append(ParseError(root_file, f"{root_file} could not be read", incomplete=True))
-        return result
+        run.errors.append(ParseError(root_file, f"{root_file} could not be read", incomplete=True))
+        return done
     hcl = parse_hcl(root_file, text)
     run.errors.extend(hcl.errors)
     run.files.append(root_file)
@@ -621,20 +629,37 @@ def evaluate_terragrunt(
     try:
         root.resolve_includes()
         source = root.source()
-        inputs = {
+        done.inputs = {
             k: dataclasses.replace(v, origin_note=v.origin_note or f"inputs of {_where(v, root_file)}")
             for k, v in root.inputs().items()
         }
-        region = root.region()
-        module_dir = _module_dir(run, directory, source, result)
+        done.region = root.region()
+        done.module_dir = _module_dir(run, directory, source, done.result)
     finally:
         for cfg in run.configs:
             cfg.release()
-    if module_dir is not None:
+        run.configs = []
+    return done
+
+
+def runs_module(directory: str, module: str, read: Reader = read_disk) -> bool:
+    """Whether the Terragrunt root in `directory` runs the module in the folder `module`."""
+    found = _configure(directory, read).module_dir
+    return found is not None and os.path.realpath(found) == os.path.realpath(module)
+
+
+def evaluate_terragrunt(
+    directory: str, settings: Settings, read: Reader = read_disk, unsaved: Iterable[str] = ()
+) -> ModuleResult:
+    """Evaluate the Terragrunt root in `directory`: its configuration, then the module it calls with the
+    merged `inputs` as variables. Resources carry the root (`Resource.root`) they were evaluated for."""
+    done = _configure(directory, read)
+    run, result = done.run, done.result
+    if done.module_dir is not None:
         tf_settings = dataclasses.replace(
-            settings, inputs=inputs, default_region=region or settings.default_region
+            settings, inputs=done.inputs, default_region=done.region or settings.default_region
         )
-        module = evaluate_root(module_dir, tf_settings, read, unsaved)
+        module = evaluate_root(done.module_dir, tf_settings, read, unsaved)
         for r in module.resources:
             r.root = directory
         result.resources = module.resources
@@ -644,6 +669,7 @@ def evaluate_terragrunt(
         result.sensitive_variables = module.sensitive_variables
         result.remote_modules.extend(module.remote_modules)
     result.files = [*run.files, *(f for f in result.files if f not in run.files)]
+    root_file = os.path.join(directory, TERRAGRUNT_FILE)
     for span, message, incomplete in run.budget.problems:
         run.errors.append(ParseError(span.path if span else root_file, message, span, incomplete=incomplete))
     result.errors = [*run.errors, *result.errors]
