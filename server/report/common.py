@@ -209,14 +209,16 @@ def wrap(text: str, width: int, indent: str = "", hanging: str | None = None) ->
 def entry(where: str, label: str, body: str, width: int, hanging: str = "  ") -> list[str]:
     """A located line, "WHERE: LABEL BODY": the location and the label (`warning[rule-id]`) are never
     cut, the body wraps under them with a `hanging` indent. When the location leaves too little room,
-    the label and the body start on the next line; a location wider than `width` stands alone."""
+    the label and the body start on the next line; a location wider than `width` stands alone (cut
+    at its spaces, if it has any)."""
     head = f"{where}: {label}" if label else f"{where}:"
     if display_width(head) + 1 + _MIN_ROOM <= width:
         lines = wrap(body, width, head + " ", hanging) if body else [head]
         if display_width(lines[0]) <= width:  # else the body's first word is wider than the room left
             return lines
     tail = f"{glued(label)} {body}" if label else body
-    return wrap(f"{glued(where + ':')} {tail}".rstrip(), width, "", hanging)
+    place = glued(where + ":") if display_width(where) < width else where + ":"  # whole if it fits
+    return wrap(f"{place} {tail}".rstrip(), width, "", hanging)
 
 
 def spread(left: str, right: str, width: int) -> list[str]:
