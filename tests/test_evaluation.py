@@ -444,3 +444,30 @@ def test_unknown_entries_of_a_for_each_map_stay_unknown(tmp_path: Path) -> None:
     by_address = {r.address: r for r in result.resources}
     b = by_address['aws_instance.each["b"]'].attr("instance_type")
     assert b is not None and not b.known  # never null
+
+
+def test_a_count_that_refers_to_its_own_block_is_unknown(tmp_path: Path) -> None:
+    extra = (
+        'resource "aws_instance" "a" {\n  count         = length(aws_instance.a[*].ami)\n'
+        '  ami           = "ami-1"\n  instance_type = "t3.micro"\n}\n'
+    )
+    v = evaluated(tmp_path, "aws_instance.a[0].instance_type", extra)
+    assert not v.known
+    result = evaluate_root(str(tmp_path), Settings())
+    assert not any("deeper" in e.message for e in result.errors)
+    (a,) = [r for r in result.resources if r.type == "aws_instance"]
+    assert a.count_unknown
+
+
+def test_long_chains_of_references_between_blocks_stop(tmp_path: Path) -> None:
+    chain = "".join(
+        f'resource "aws_instance" "r{i}" {{\n  instance_type = aws_instance.r{i + 1}.instance_type\n}}\n'
+        for i in range(300)
+    )
+    extra = chain + 'resource "aws_instance" "r300" {\n  instance_type = "m5.large"\n}\n'
+    assert value_of(tmp_path, "aws_instance.r290.instance_type", extra) == "m5.large"
+    v = evaluated(tmp_path, "aws_instance.r0.instance_type", extra)
+    assert not v.known and "nested deeper" in v.reason
+    result = evaluate_root(str(tmp_path), Settings())
+    errors = [e for e in result.errors if "nested deeper" in e.message]
+    assert errors and all(e.incomplete and e.span is not None for e in errors)  # never silent

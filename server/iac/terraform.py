@@ -49,6 +49,9 @@ MAX_MODULE_DEPTH = 32
 # Blocks an editor run compares before reusing a resource block's result (the blocks its references
 # read, directly or through others); a block that reads more is evaluated again on every edit.
 MAX_DEPENDENCIES = 64
+# References followed from block to block at once (`a.x = b.x`, `b.x = c.x` …): each evaluates another
+# block's argument in a scope of its own, so the chain is bounded here rather than by `hcl_eval`'s depth.
+MAX_REFERENCE_CHAIN = 16
 META_ARGUMENTS = {
     "count",
     "for_each",
@@ -354,14 +357,14 @@ class ModuleEvaluator:
         """`aws_rds_cluster.main.engine`: `rest` is (type, name, …)."""
         if len(rest) < 2:
             return Value(None, "unknown", reason=f"{ref.dotted()} is known only after apply")
-        return self._configured(str(rest[0]), rest[1:], ref)
+        return self._configured(str(rest[0]), rest[1:], ref, at)
 
     def _resolve_data(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
         if len(rest) < 2:
             return Value(None, "unknown", reason=f"{ref.dotted()} is known only after apply")
-        return self._configured(f"data.{rest[0]}", rest[1:], ref)
+        return self._configured(f"data.{rest[0]}", rest[1:], ref, at)
 
-    def _configured(self, kind: str, rest: tuple[Any, ...], ref: Ref) -> Value:
+    def _configured(self, kind: str, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
         """What another block of this module states: an argument written in it (a literal or an
         expression known here) is known; anything else (`id`, `arn`, attributes the provider
         computes, nested blocks) is known only after apply. `rest` is (name, [instance key], …)."""
@@ -391,10 +394,18 @@ class ModuleEvaluator:
         attribute = after[0]
         if not isinstance(attribute, str) or attribute in META_ARGUMENTS or block.attr(attribute) is None:
             return after_apply
-        return _traverse(self._argument(kind, name, pi, key, roots, attribute), after[1:])
+        value = self._argument(kind, name, pi, key, roots, attribute, at.span(ref.pos))
+        return _traverse(value, after[1:])
 
     def _argument(
-        self, kind: str, name: str, pi: ParsedItem, key: Any, roots: dict[str, Any], attribute: str
+        self,
+        kind: str,
+        name: str,
+        pi: ParsedItem,
+        key: Any,
+        roots: dict[str, Any],
+        attribute: str,
+        where: Span | None = None,
     ) -> Value:
         """One argument of one instance of a block, evaluated once per run."""
         cache_key = (kind, name, key, attribute)
@@ -403,6 +414,11 @@ class ModuleEvaluator:
             return cached
         if cache_key in self._configured_busy:
             return Value(None, "unknown", reason=f"{kind}.{name}.{attribute} refers to itself")
+        if len(self._configured_busy) >= MAX_REFERENCE_CHAIN:
+            reason = f"references from block to block nested deeper than {MAX_REFERENCE_CHAIN}; not followed"
+            if not any(p[0] == where and p[1] == reason for p in self.tree.budget.problems):
+                self.tree.budget.report(where, reason)  # an error there: the rest of the chain is unknown
+            return Value(None, "unknown", reason=reason)
         attr = pi.item.attr(attribute) if isinstance(pi.item, BlockNode) else None
         if attr is None:
             return Value(None, "unknown", reason=f"{kind}.{name}.{attribute} is known only after apply")
@@ -448,6 +464,7 @@ class ModuleEvaluator:
         block = pi.item
         assert isinstance(block, BlockNode)
         out: dict[Any, dict[str, Any]] | None = None
+        self._instance_keys[(kind, name)] = None  # a count that refers to its own block is unknown
         count_attr, each_attr = block.attr("count"), block.attr("for_each")
         if count_attr is not None:
             n = self._base.eval(count_attr.expr, pi.at)
