@@ -241,3 +241,13 @@ def test_a_unit_in_the_singular(unit: str, one: str) -> None:
 def test_wide_characters_take_two_columns() -> None:
     assert display_width("東京-production") == 15 and display_width("m4.large → m6g.large (−23%)") == 27
     assert display_width("e\u0301") == 1  # a combining accent takes no column of its own
+
+
+def test_an_error_at_a_path_wider_than_the_terminal(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder-whose-name-alone-is-wider-than-forty-columns"
+    folder.mkdir()
+    (folder / "main.tf").write_text('resource "aws_instance" "x" {\n  ami =\n}\n', encoding="utf-8")
+    for command in ("lint", "cost"):
+        text = advisor(command, folder.name, cwd=tmp_path, columns=40).stdout
+        assert_fits(text, 40)
+        assert f"{folder.name}/main.tf" in text and "error" in text
