@@ -722,7 +722,8 @@ def _through_roots(job: ModuleJob, callers: list[str], read: Callable[[str], str
         merged.resources.extend(sub.resources)
         merged.errors.extend(e for e in sub.errors if e not in merged.errors)
         merged.notes.extend(sub.notes)
-        merged.files.extend(f for f in sub.files if f not in merged.files)
+        # the roots' own files are theirs (a workspace scan counts those roots apart, not as this module)
+        merged.files.extend(f for f in sub.files if f not in merged.files and not f.endswith(".hcl"))
         merged.remote_modules.extend(sub.remote_modules)
     return merged
 

@@ -515,3 +515,18 @@ async def test_a_module_file_shows_the_figures_of_each_root_that_runs_it(ls: Edi
     instance = [d for d in p.diagnostics if d.code == "ec2-newer-generation"]
     roots = {d.message.rsplit("Terragrunt root ", 1)[-1].split(")")[0] for d in instance}
     assert roots <= {"live/dev", "live/prod"} and "live/dev" in roots  # t3.micro from root.hcl
+
+
+@pytestmark_lsp
+async def test_a_workspace_scan_counts_each_root_once_as_the_command_line_does(ls: Editor) -> None:
+    from lsprotocol import types as lsp
+
+    _tree(ls.root / "scanned")
+    summary = await ls.client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="advisor.scanWorkspace", arguments=[ls.uri("scanned")])
+    )
+    env = _env(ls.root)
+    cost = _json(run_cli("cost", "scanned", "--format", "json", cwd=ls.root, env=env))
+    lint = _json(run_cli("lint", "scanned", "--format", "json", cwd=ls.root, env=env))
+    assert summary["monthly_cost"] == pytest.approx(cost["total"], abs=0.01)
+    assert summary["findings"] == lint["summary"]["findings"]

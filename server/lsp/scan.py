@@ -127,7 +127,9 @@ def _counted(results: list[tuple[Unit, ModuleResult]]) -> list[tuple[Unit, Modul
 
 
 def _finding_key(f: Any) -> tuple[Any, ...]:
-    return (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, "" if f.resource else f.message)
+    # two Terragrunt roots running one module each have their finding there (the message names the root)
+    once = f.resource and "(Terragrunt root " not in f.message
+    return (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, "" if once else f.message)
 
 
 def cost_tree(results: list[tuple[Unit, ModuleResult]], folders: list[str]) -> dict[str, Any]:
