@@ -530,3 +530,13 @@ async def test_a_workspace_scan_counts_each_root_once_as_the_command_line_does(l
     lint = _json(run_cli("lint", "scanned", "--format", "json", cwd=ls.root, env=env))
     assert summary["monthly_cost"] == pytest.approx(cost["total"], abs=0.01)
     assert summary["findings"] == lint["summary"]["findings"]
+
+
+def test_a_dependency_without_mock_outputs_is_unknown_not_zero(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    prod = tmp_path / "live/prod/terragrunt.hcl"
+    prod.write_text(PROD_HCL.replace('  mock_outputs = { instance_type = "m5.large" }\n', ""))
+    doc = _json(run_cli("cost", ".", "--format", "json", cwd=tmp_path, env=_env(tmp_path)))
+    instance = _by_project(doc)[("live/prod", "aws_instance.app")]
+    assert instance["monthly_cost"] is None
+    assert next(p for p in doc["projects"] if p["name"] == "live/prod")["unknown"] == 1
