@@ -251,3 +251,17 @@ def test_an_error_at_a_path_wider_than_the_terminal(tmp_path: Path) -> None:
         text = advisor(command, folder.name, cwd=tmp_path, columns=40).stdout
         assert_fits(text, 40)
         assert f"{folder.name}/main.tf" in text and "error" in text
+
+
+def test_an_unknown_size_reads_unknown_not_depends_on_usage(tmp_path: Path) -> None:
+    """A size from an unset variable leaves the volume's cost unknown: never "depends on usage", never $0."""
+    (tmp_path / "main.tf").write_text(
+        'variable "size" {}\nresource "aws_ebs_volume" "v" {\n  availability_zone = "us-east-1a"\n'
+        '  type = "gp3"\n  size = var.size\n}\n',
+        encoding="utf-8",
+    )
+    text = advisor("cost", ".", cwd=tmp_path, columns=100).stdout
+    assert "unknown quantity" in text and "depends on usage" not in text, text
+    assert "Price unknown for 1 resource: aws_ebs_volume.v" in text, text
+    doc = json.loads(advisor("cost", ".", "--format", "json", cwd=tmp_path).stdout)
+    assert doc["resources"][0]["monthly_cost"] is None

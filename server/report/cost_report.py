@@ -294,11 +294,13 @@ def render_text(
         if heading is not None:
             rows.append(_project_row(heading))
         est = " (estimate)" if c.estimate else ""
-        usage_only = bool(c.components) and all(comp.quantity is None for comp in c.components)
+        usage_only = bool(c.components) and all(comp.usage_based for comp in c.components)
         cost = _DEPENDS if usage_only else _money(c.monthly_cost)
         rows.append((printable(c.address), cost + est))
         for comp in c.components:
-            if comp.quantity is None:
+            if comp.unknown_quantity:
+                qty, cost = "unknown quantity", "unknown"
+            elif comp.quantity is None:
                 qty, cost = _DEPENDS, ""
             else:
                 qty = printable(_amount(comp.quantity, comp.unit))
