@@ -471,3 +471,23 @@ def test_long_chains_of_references_between_blocks_stop(tmp_path: Path) -> None:
     result = evaluate_root(str(tmp_path), Settings())
     errors = [e for e in result.errors if "nested deeper" in e.message]
     assert errors and all(e.incomplete and e.span is not None for e in errors)  # never silent
+
+
+def test_instances_splatting_another_blocks_instances_stay_fast(tmp_path: Path) -> None:
+    """Each instance of one block reads the instances of another: the other block's instances are
+    built once per run, not once per reading instance (3000 × 3000 objects otherwise)."""
+    text = (
+        'resource "aws_ebs_volume" "v" {\n  count             = 3000\n  availability_zone = "us-east-1a"\n'
+        "  size              = count.index + 1\n}\n"
+        'resource "aws_instance" "i" {\n  count         = 3000\n  ami           = "ami-1"\n'
+        '  instance_type = length(aws_ebs_volume.v) > 0 ? "t3.micro" : "t3.nano"\n'
+        "  tags          = { first = aws_ebs_volume.v[0].size, n = length(aws_ebs_volume.v) }\n}\n"
+    )
+    write(tmp_path, {"main.tf": text})
+    started = time.monotonic()
+    result = evaluate_root(str(tmp_path), Settings())
+    elapsed = time.monotonic() - started
+    last = next(r for r in result.resources if r.address == "aws_instance.i[2999]")
+    assert last.attr("instance_type").value == "t3.micro"
+    assert last.attr("tags").value == {"first": 1, "n": 3000}
+    assert elapsed < 10, elapsed

@@ -367,6 +367,9 @@ class Evaluator:
             results.append(item)
         out = Value([r.value for r in results], "resolved", span=span)
         out.elements = results
+        too_big = self._built(out.value, at, expr)  # charged to the budget: splats inside instances add up
+        if too_big is not None:
+            return too_big
         for key in keys[len(per_item) :]:
             out = _index(out, key)
         return _rebase(out, span)

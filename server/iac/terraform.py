@@ -446,7 +446,18 @@ class ModuleEvaluator:
         return out
 
     def _whole(self, kind: str, name: str, pi: ParsedItem, instances: dict[Any, dict[str, Any]]) -> Value:
-        """All instances of a counted block: a list for count, a map for for_each, as in Terraform."""
+        """All instances of a counted block: a list for count, a map for for_each, as in Terraform;
+        built once per run (every instance of a block may splat another block's instances)."""
+        cached = self._configured_cache.get((kind, name, None, "*"))
+        if cached is not None:
+            return cached
+        out = self._whole_uncached(kind, name, pi, instances)
+        self._configured_cache[(kind, name, None, "*")] = out
+        return out
+
+    def _whole_uncached(
+        self, kind: str, name: str, pi: ParsedItem, instances: dict[Any, dict[str, Any]]
+    ) -> Value:
         objects = {k: self._object(kind, name, pi, k, roots) for k, roots in instances.items()}
         if isinstance(pi.item, BlockNode) and pi.item.attr("count") is not None:
             out = Value([o.value for o in objects.values()], "resolved")
