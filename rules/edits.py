@@ -77,24 +77,83 @@ def insert_attribute(
         return _insert_hcl(block, text, s, name, hcl_literal(value))
     if key is None:
         return None
-    if text[s.end - 1 : s.end] == "}":
-        # JSON object (or a YAML flow mapping): add an entry before the closing brace
-        last = s.end - 1
-        while last > s.start and text[last - 1] in " \t\r\n":
-            last -= 1
-        comma = "" if text[last - 1] == "{" else ","
-        entry = json.dumps(key) if s.path.endswith(".json") else key
-        sep = ": "
-        literal = json.dumps(value) if s.path.endswith(".json") else yaml_literal(value)
-        new_text = f"{comma}\n{block.body_indent}{entry}{sep}{literal}"
-        pos = last
-    else:
-        pos = text.find("\n", s.end - 1)
-        pos = len(text) if pos < 0 else pos
-        new_text = f"\n{block.body_indent}{key}: {yaml_literal(value)}"
+    if block.type == "resource" and block.source_span is None:
+        return _insert_properties(text, s, key, value)
+    is_json = s.path.endswith(".json") or _is_json(text)
+    if text[s.start : s.start + 1] == "{":  # not a block mapping whose last scalar ends in `}`
+        return _insert_in_braces(text, s, block.body_indent, _entry(key, value, is_json), is_json)
+    # a YAML block mapping: a new line at its indentation after its last value
+    pos = text.find("\n", s.end - 1)
+    pos = len(text) if pos < 0 else pos
+    return _insertion(text, s.path, pos, f"\n{block.body_indent}{key}: {yaml_literal(value)}")
+
+
+def _is_json(text: str) -> bool:
+    """A template is JSON when its first character is `{` (a `.template` file may be either)."""
+    return text.lstrip()[:1] == "{"
+
+
+def _entry(key: str, value: Any, is_json: bool) -> str:
+    return f"{json.dumps(key)}: {json.dumps(value)}" if is_json else f"{key}: {yaml_literal(value)}"
+
+
+def _insertion(text: str, path: str, pos: int, new_text: str) -> TextEdit:
     line = text.count("\n", 0, pos)
     col = pos - (text.rfind("\n", 0, pos) + 1)
-    return TextEdit(Span(s.path, line, col, line, col, pos, pos), new_text)
+    return TextEdit(Span(path, line, col, line, col, pos, pos), new_text)
+
+
+def _insert_in_braces(text: str, s: Span, indent: str, entry: str, is_json: bool) -> TextEdit:
+    """`entry` added before the closing brace of a JSON object or YAML flow mapping `s`: on a line of
+    its own when a JSON object spans lines, else on the same line (safe wherever a flow mapping is)."""
+    last = s.end - 1
+    while last > s.start and text[last - 1] in " \t\r\n":
+        last -= 1
+    comma = "" if text[last - 1] == "{" else ","
+    if is_json and "\n" in text[s.start : s.end]:
+        return _insertion(text, s.path, last, f"{comma}\n{indent}{entry}")
+    return _insertion(text, s.path, last, f"{comma} {entry}" if comma else entry)
+
+
+def _insert_properties(text: str, s: Span, key: str, value: Any) -> TextEdit | None:
+    """A CloudFormation resource without `Properties`: the mapping is added holding the one entry,
+    indented as the template indents.
+
+    `s` runs from the logical id to the end of its declaration. Nothing is offered when the resource
+    has a `Properties` that is not a mapping (an intrinsic function, null): a second key would be wrong.
+    """
+    decl = text[s.start : s.end]
+    if re.search(r"\bProperties[\"']?\s*:", decl):
+        return None
+    is_json = s.path.endswith(".json") or _is_json(text)
+    inner = _entry(key, value, is_json)
+    indent = _first_inner_indent(decl)
+    if _LOGICAL_ID_THEN_BRACE.match(decl):  # a JSON object or a YAML flow mapping
+        if is_json and "\n" in decl and indent is not None:
+            step = " " * max(len(indent) - s.column, 1)
+            entry = f'"Properties": {{\n{indent}{step}{inner}\n{indent}}}'
+            return _insert_in_braces(text, s, indent, entry, is_json)
+        entry = f'"Properties": {{{inner}}}' if is_json else f"Properties: {{{inner}}}"
+        return _insert_in_braces(text, s, "", entry, False)
+    if indent is None:  # `Logs: !Ref X` or a scalar: not a mapping to add to
+        return None
+    step = " " * max(len(indent) - s.column, 1)
+    pos = text.find("\n", s.end - 1)
+    pos = len(text) if pos < 0 else pos
+    return _insertion(text, s.path, pos, f"\n{indent}Properties:\n{indent}{step}{inner}")
+
+
+# a resource's logical id (bare or quoted) followed by the `{` of a JSON object or YAML flow mapping
+_LOGICAL_ID_THEN_BRACE = re.compile(r"""(?:"[^"\n]*"|'[^'\n]*'|[^:\s]+)[ \t]*:\s*\{""")
+
+
+def _first_inner_indent(decl: str) -> str | None:
+    """The indentation of the declaration's first entry on a line after the logical id's."""
+    for line in decl.split("\n")[1:]:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return line[: len(line) - len(line.lstrip(" "))]
+    return None
 
 
 def _insert_hcl(block: Block, text: str, s: Span, name: str, value_text: str) -> TextEdit | None:

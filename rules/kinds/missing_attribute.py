@@ -25,7 +25,9 @@ def check(rule: Rule, resources: Sequence[Resource], ctx: RuleContext) -> list[D
 def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     value = t.value
     p = rule.params
-    words = {"attribute": p["attribute"], "insert": p["insert"]}
+    # a template names the attribute its own way (`RetentionInDays`), and so do its messages
+    key = ctx.source_key(t.resource, p["attribute"])
+    words = {"attribute": key or p["attribute"], "insert": p["insert"]}
     insert = int(p["insert"])
     edits: list[TextEdit | None]
     if value is not None:
@@ -37,7 +39,6 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         span = None
         text = p["message_zero"].format(**words)
     else:
-        key = ctx.source_key(t.resource, p["attribute"])
         edits = [insert_attribute(t.block, ctx.texts, p["attribute"], insert, key)]
         span = header_span(t.resource, ctx.texts)
         text = p["message_missing"].format(**words)
