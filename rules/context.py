@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.config import Config
-from advisor.model import Resource
+from advisor.model import Finding, Resource
 from advisor.rules import prices
 
 # tag keys whose value names the environment (any letter case)
@@ -27,6 +27,9 @@ class RuleContext:
     # the front-end's name for a model attribute in a template (`Iops` for `iops` in an
     # `AWS::EC2::Volume`), for fixes that add an attribute; without it templates get no such fix
     template_keys: Callable[[str, str], str | None] | None = None
+    # whether an ignore comment above the module call of the finding's resource silences it: such
+    # findings are dropped before a module's instances are merged (`runner.check_resources`)
+    silenced: Callable[[Finding], bool] | None = None
     signatures: dict[int, tuple[Resource, tuple[Any, ...]]] = field(default_factory=dict)
 
     def get_catalog(self) -> Any:

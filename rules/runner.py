@@ -118,5 +118,7 @@ def check_resources(
                 for res in by_type.get(part.targets[0][0], ()):
                     drafts += checked.drafts((rule.id, n), res, kind.check, part, ctx)
     checked.done()
+    if ctx.silenced is not None:
+        drafts = [d for d in drafts if not ctx.silenced(d.finding)]
     scale_templates(drafts, resources)
     return render(merge_instances(drafts))

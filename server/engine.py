@@ -25,6 +25,7 @@ from advisor.model import Block, Finding, ParseError, Resource, Span, base_addre
 # needs none of them.
 if TYPE_CHECKING:
     from advisor.iac.terraform import ResourceReuse, Settings
+    from advisor.ignores import Ignore
     from advisor.pricing.costs import ResourceCost
     from advisor.rules.engine import FindingReuse
 
@@ -597,6 +598,7 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         for e in result.errors
         if e.span is not None
     ]
+    from advisor.ignores import call_ignores, find_all_ignores
     from advisor.rules.engine import RuleContext, check_resources
 
     template_keys: Callable[[str, str], str | None] | None = None
@@ -604,6 +606,9 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         from advisor.iac.cloudformation import source_key_for
 
         template_keys = source_key_for
+    ignores = find_all_ignores(texts)
+    # an ignore above a module call is matched before its instances' findings are merged
+    on_calls = call_ignores(ignores, texts, _instance_folders(result.resources)) if ignores else None
     ctx = RuleContext(
         config=job.options.config,
         texts=texts,
@@ -611,11 +616,12 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
         workspace=job.options.workspace,
         var_files=list(job.options.var_files),
         template_keys=template_keys,
+        silenced=on_calls.silences if on_calls is not None else None,
     )
     findings.extend(
         check_resources(result.resources, ctx, reuse.findings if reuse else None, result.relocated)
     )
-    findings = _apply_filters(findings, texts, result.resources, job.options)
+    findings = _apply_filters(findings, ignores, result.resources, job.options)
     if terragrunt:  # a module two roots run has each root's findings: say whose
         name = os.path.basename(os.path.abspath(job.directory))
         findings = [_in_root(f, name) if f.resource else f for f in findings]
@@ -627,11 +633,6 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
             for f in findings
             if not (ids := result.resource_ignores.get(f.resource)) or not ({f.rule, "all"} & ids)
         ]
-    # after every filter, each of which names one rule id: what is left of competing suggestions for
-    # one value becomes one finding, and one that saves nothing stays a hint
-    from advisor.rules.findings import merge_alternatives, settle_severity
-
-    findings = settle_severity(merge_alternatives(findings))
     return ModuleOutcome(
         job.directory,
         result.resources,
@@ -781,10 +782,19 @@ def price_resources(resources: list[Resource], config: Config) -> tuple[list[Res
     return costs, not_priced
 
 
+def _instance_folders(resources: list[Resource]) -> dict[str, str]:
+    """Module instance (`module.app[0]`, the root "") → the folder of its resources' files."""
+    folders = {r.module_path: os.path.dirname(r.path) for r in resources if not r.source_type}
+    roots = {r.root for r in resources if r.root and not r.source_type}
+    if len(roots) == 1:
+        folders.setdefault("", roots.pop())
+    return folders
+
+
 def _apply_filters(
-    findings: list[Finding], texts: dict[str, str], resources: list[Resource], opts: Options
+    findings: list[Finding], ignores: dict[str, list[Ignore]], resources: list[Resource], opts: Options
 ) -> list[Finding]:
-    from advisor.ignores import UNUSED_IGNORE, apply_ignores, find_ignores
+    from advisor.ignores import UNUSED_IGNORE, apply_ignores
     from advisor.rules.engine import known_rule_ids
 
     cfg = opts.config
@@ -798,11 +808,10 @@ def _apply_filters(
             f = copy.copy(f)  # findings may be shared with the previous run: never changed in place
             f.severity = cfg.severity[f.rule]  # type: ignore[assignment]
         out.append(f)
-    ignores = {p: find_ignores(p, t) for p, t in texts.items()}
     lines = {r.address: r.span.line for r in resources}
     for r in resources:  # findings on counted resources are merged under the base address
         lines.setdefault(base_address(r.address), r.span.line)
-    kept = apply_ignores(out, {p: i for p, i in ignores.items() if i}, lines, known_rule_ids())
+    kept = apply_ignores(out, ignores, lines, known_rule_ids())
     if opts.select and UNUSED_IGNORE not in opts.select:
         kept = [f for f in kept if f.rule != UNUSED_IGNORE]
     return [f for f in kept if f.rule not in opts.ignore and f.rule not in cfg.disabled_rules]
