@@ -4,6 +4,11 @@ A kind returns `Draft`s: a `Finding` without its message, plus the parts the mes
 (what changes, the figure, where the value comes from, a remark). Launch templates are scaled by the
 instances their autoscaling groups run and instances of a counted resource are merged on these fields;
 `render` then writes every message once, so nothing reads a message back.
+
+After the engine has filtered findings by configuration and ignore comments (which name one rule
+id each), `merge_alternatives` makes one finding of the competing suggestions for the same value
+(newer generation, Graviton ...), best first, and `settle_severity` keeps any finding that saves
+nothing at `hint`.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.model import Finding, Relocation, Resource, Span, TextEdit, base_address
+from advisor.model import Finding, Relocation, Resource, Span, TextEdit, UnitSaving, base_address
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import header_span
 from advisor.rules.table import Rule
@@ -21,6 +26,35 @@ from advisor.rules.targets import Target, number
 
 def money(x: float) -> str:
     return f"${x:,.2f}"
+
+
+def unit_money(x: float) -> str:
+    """A unit price with the digits it has (`$0.125`, `$0.08`, `$0.005`), at least two decimals."""
+    text = f"{x:,.6f}".rstrip("0")
+    whole, _, decimals = text.partition(".")
+    return f"${whole}.{decimals.ljust(2, '0')}"
+
+
+def unit_figure(units: list[tuple[UnitSaving, str, str]]) -> str:
+    """`$0.125 → $0.08 per GB-month (−36%), provisioned IOPS $0.065 → $0.005 per IOPS-month above
+    3,000 (−92%)` for (unit prices, what is priced, which part of it)."""
+    parts = []
+    for u, label, part in units:
+        text = f"{label} " if label else ""
+        text += f"{unit_money(u.before)} → {unit_money(u.after)} per {u.unit}"
+        if part:
+            text += f" {part}"
+        if u.after < u.before and u.before > 0:
+            text += f" (−{round((u.before - u.after) / u.before * 100)}%)"
+        elif u.after == u.before:
+            text += " (same price)"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def cheaper_per_unit(units: list[UnitSaving]) -> bool:
+    """Every unit costs no more after the change, and one costs less."""
+    return all(u.after <= u.before for u in units) and any(u.after < u.before for u in units)
 
 
 def figures(before: float | None, after: float | None) -> str:
@@ -78,9 +112,16 @@ def draft(
     edits: list[TextEdit | None],
     span: Span | None = None,
     attribute: str | None = None,
+    unit_savings: list[UnitSaving] | None = None,
+    hint: bool = False,
+    safe: bool = True,
     **parts: Any,
 ) -> Draft:
-    """The draft of a finding on target `t`; `parts` are `Draft`'s message fields."""
+    """The draft of a finding on target `t`; `parts` are `Draft`'s message fields.
+
+    `hint`: the change saves nothing (same price or dearer) and is worth only a hint for the reason
+    the remark gives; `safe` False: this fix needs review even if the rule's fixes are safe (a
+    limit of the new value could not be checked)."""
     fix = [e for e in edits if e is not None]
     if len(fix) != len(edits):
         fix = []  # a partial fix would leave a wrong configuration: offer none
@@ -92,7 +133,7 @@ def draft(
         )
     finding = Finding(
         rule=rule.id,
-        severity=ctx.config.severity.get(rule.id, rule.severity),  # type: ignore[arg-type]
+        severity="hint" if hint else ctx.config.severity.get(rule.id, rule.severity),  # type: ignore[arg-type]
         message="",
         span=span,
         resource=t.resource.address,
@@ -102,9 +143,10 @@ def draft(
         monthly_cost=None if before is None else round(before, 2),
         monthly_cost_after=None if after is None else round(after, 2),
         fix=fix,
-        fix_safe=rule.safe,
+        fix_safe=rule.safe and safe,
         fix_title=f"Change {current} to {suggested}" if suggested is not None else "",
         doc_url=rule.doc_url,
+        unit_savings=unit_savings,
     )
     return Draft(finding, head, before=before, after=after, **parts)
 
@@ -114,7 +156,7 @@ def message(d: Draft) -> str:
     if d.whole:
         return d.head
     if d.merged > 1 and d.figure is None and f.monthly_cost is not None and f.monthly_cost_after is not None:
-        return f"{d.head}: {figures(f.monthly_cost, f.monthly_cost_after)} for {d.merged} instances"
+        return f"{d.head}: {figures(f.monthly_cost, f.monthly_cost_after)} for {d.merged} instances{d.remark}"
     if d.scale is not None:
         n, groups = d.scale
         kept = f"{d.note}{d.remark}" if d.origin and d.note else ""
@@ -213,3 +255,81 @@ def merge_instances(drafts: list[Draft]) -> list[Draft]:
             total.monthly_cost_after = round(total.monthly_cost_after + f.monthly_cost_after, 2)
         first.merged += 1
     return list(merged.values())
+
+
+SEVERITY_RANK = {"hint": 0, "info": 1, "warning": 2, "error": 3}
+
+
+def saves_nothing(f: Finding) -> bool:
+    """The finding's figures say the change costs as much or more (per month, or per unit)."""
+    saving = f.monthly_savings
+    if saving is not None:
+        return saving <= 0
+    return f.unit_savings is not None and not cheaper_per_unit(f.unit_savings)
+
+
+def _best_first(f: Finding) -> tuple[float, bool]:
+    """Largest known saving first; unknown savings after any known one; a safe fix before an unsafe."""
+    saving = f.monthly_savings
+    return (-(saving if saving is not None else float("-inf")), not f.fix_safe)
+
+
+def _also(a: Finding) -> str:
+    """An alternative as the best's message mentions it."""
+    saving = a.monthly_savings
+    if saving is not None:
+        figure = f"saves {money(saving)}/mo" if saving > 0 else "saves nothing"
+    elif a.unit_savings is not None:
+        figure = "cheaper per unit" if cheaper_per_unit(a.unit_savings) else "not cheaper per unit"
+    else:
+        figure = "price unknown"
+    return f"{a.suggested} ({a.rule}) {figure}"
+
+
+def merge_alternatives(findings: list[Finding]) -> list[Finding]:
+    """One finding per attribute value: suggestions of several rules for the same value become the
+    `alternatives` of one finding, whose top-level fields are the best's (the largest saving), so
+    every total counts the value once. Its severity is the highest of its alternatives', so a
+    failure level fails as it would on any of them. Run after filtering: disabling or ignoring one
+    rule id removes that alternative only."""
+    groups: dict[tuple[Any, ...], list[Finding]] = {}
+    order: list[Finding | tuple[Any, ...]] = []
+    for f in findings:
+        if f.suggested is None or not f.resource or not f.attribute:
+            order.append(f)
+            continue
+        s = f.span
+        key = (s.path, s.start, s.end, s.line, s.column, f.resource, f.attribute, str(f.current))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = []
+            order.append(key)
+        group.append(f)
+    out: list[Finding] = []
+    for item in order:
+        if isinstance(item, Finding):
+            out.append(item)
+            continue
+        group = groups[item]
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        alternatives = sorted(group, key=_best_first)
+        best = alternatives[0]
+        merged = copy.copy(best)  # findings may be shared with the previous run: never changed in place
+        merged.alternatives = alternatives
+        merged.severity = max((a.severity for a in alternatives), key=SEVERITY_RANK.__getitem__)
+        merged.message = best.message + "; or " + "; or ".join(_also(a) for a in alternatives[1:])
+        out.append(merged)
+    return out
+
+
+def settle_severity(findings: list[Finding]) -> list[Finding]:
+    """A finding whose figures show no saving is a `hint`, whatever severity configuration gives it."""
+    out = []
+    for f in findings:
+        if f.severity != "hint" and f.suggested is not None and saves_nothing(f):
+            f = copy.copy(f)
+            f.severity = "hint"
+        out.append(f)
+    return out

@@ -65,7 +65,8 @@ def compare(ctx: RuleContext, current: Resource, suggested: Resource) -> Compari
     """Monthly cost of what the change touches, before and after.
 
     Line items identical in both configurations (the instance hours when only a disk changes) are
-    left out, so the figures and the percentage speak of the part that changes.
+    left out, so the figures and the percentage speak of the part that changes. A line that differs
+    and whose quantity is unknown makes both figures unknown (the kinds then compare unit prices).
     """
     a, b = ctx.estimate(current, shared=True), ctx.estimate(suggested, shared=True)
     if a is None or b is None:
@@ -91,6 +92,8 @@ def compare(ctx: RuleContext, current: Resource, suggested: Resource) -> Compari
                 remaining.remove(k)
                 continue
             if c.quantity is None:
+                if c.unknown_quantity:  # a size or IOPS that cannot be known: never counted as $0
+                    return None
                 continue
             if c.monthly_cost is None:
                 return None
@@ -123,3 +126,9 @@ def with_changes(
         else:
             block.attributes[name] = Value(new, "literal")
     return clone
+
+
+def unit_price(ctx: RuleContext, key: str, region: str) -> float | None:
+    """The catalog's price per unit for `key` in `region` (a tiered price: its first tier's), or None."""
+    found = ctx.get_catalog().price(key, region)
+    return None if found is None else float(found.value)

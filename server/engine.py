@@ -633,6 +633,11 @@ def _analyze_module(job: ModuleJob, changed: bool = False, seen: _Seen | None = 
             for f in findings
             if not (ids := result.resource_ignores.get(f.resource)) or not ({f.rule, "all"} & ids)
         ]
+    # after every filter, each of which names one rule id: what is left of competing suggestions for
+    # one value becomes one finding, and one that saves nothing stays a hint
+    from advisor.rules.findings import merge_alternatives, settle_severity
+
+    findings = settle_severity(merge_alternatives(findings))
     return ModuleOutcome(
         job.directory,
         result.resources,

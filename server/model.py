@@ -210,10 +210,24 @@ class Document:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class UnitSaving:
+    """A price per unit before and after a change, for a finding whose quantity is unknown."""
+
+    unit: str
+    before: float
+    after: float
+
+
 @by_fields
 @dataclass(slots=True)
 class Finding:
-    """A rule's verdict on one resource, with computed figures and a fix."""
+    """A rule's verdict on one resource, with computed figures and a fix.
+
+    `alternatives` are the competing suggestions for the same value (each a finding of its own rule,
+    best first, this finding's top-level fields being the best's); empty when there is only one.
+    `unit_savings` replaces the monthly figures when a quantity (size, IOPS) is unknown.
+    """
 
     rule: str
     severity: Severity
@@ -230,6 +244,8 @@ class Finding:
     fix_title: str = ""
     doc_url: str = ""
     explanation: str = ""
+    alternatives: list[Finding] = field(default_factory=list)
+    unit_savings: list[UnitSaving] | None = None
 
     @property
     def monthly_savings(self) -> float | None:

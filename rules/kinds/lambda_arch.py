@@ -2,14 +2,14 @@
 
 Row parameters: `from`, `to`, `unit_prices` (the catalog's per-unit prices of both, compared when
 the monthly figure depends on usage that is not configured) and `unit_figure` (how that comparison
-reads: `{before}`, `{after}`, `{pct}`).
+reads: `{before}`, `{after}`, `{pct}`), `unit` (what the unit prices are per, in `unit_savings`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from advisor.model import Resource, TextEdit
+from advisor.model import Resource, TextEdit, UnitSaving
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import header_span, insert_attribute, replace_value
 from advisor.rules.findings import Draft, draft, figures
@@ -34,6 +34,7 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     unit_before = catalog.price(p["unit_prices"][0], t.resource.region)
     unit_after = catalog.price(p["unit_prices"][1], t.resource.region)
     figure: str | None = None  # the monthly figures of before → after
+    units: list[UnitSaving] | None = None
     if before is not None and after is not None and before > 0:
         pass
     elif unit_before is not None and unit_after is not None and unit_before.value > 0:
@@ -42,6 +43,7 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
             before=f"${unit_before.value:.10f}", after=f"${unit_after.value:.10f}", pct=pct
         )
         before = after = None
+        units = [UnitSaving(p.get("unit", "GB-second"), unit_before.value, unit_after.value)]
     else:
         figure = figures(None, None)
         before = after = None
@@ -57,4 +59,4 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         edits = [replace_value(ctx.texts, target, new)]
         span = None
         head = f"{old} → {new}"
-    return draft(rule, t, ctx, head, old, new, before, after, edits, span, figure=figure)
+    return draft(rule, t, ctx, head, old, new, before, after, edits, span, unit_savings=units, figure=figure)

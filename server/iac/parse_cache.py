@@ -38,7 +38,7 @@ try:  # the BLAKE2 module alone: `hashlib` loads OpenSSL first, a few millisecon
 except ImportError:  # pragma: no cover
     from hashlib import blake2b
 
-_FORMAT = 5  # 5: for expressions and splats in the syntax tree, Resource.count_unknown
+_FORMAT = 6  # 5: for expressions and splats, Resource.count_unknown; 6: Finding.alternatives
 MAC_SIZE = 32
 _writes = itertools.count()  # temporary file names (tempfile would cost its import on every first run)
 _disabled: bool | None = None

@@ -66,8 +66,12 @@ def offer(
     specs: list[ActionSpec] = []
     for f in findings:
         key = finding_key(f)
-        if f.fix:
-            specs.append(ActionSpec(fix_title(f), QUICKFIX, "fix", f.rule, key, f.fix_safe, [f]))
+        several = len(f.alternatives) > 1
+        for alt in f.alternatives or [f]:  # one fix per competing suggestion, the best first
+            if alt.fix:
+                title = fix_title(alt) + (f" ({alt.rule})" if several else "")
+                preferred = alt.fix_safe and alt is (f.alternatives or [f])[0]
+                specs.append(ActionSpec(title, QUICKFIX, "fix", alt.rule, key, preferred, [f]))
         if f.rule == "unused-ignore" and index is not None and _wholly_unused(f, index, all_findings):
             specs.append(
                 ActionSpec(
@@ -78,10 +82,11 @@ def offer(
         if f.rule in NO_IGNORE or not supports_comments(path):
             continue
         key = finding_key(f)
-        specs.append(ActionSpec(f"Ignore {f.rule} here", QUICKFIX, "ignore-line", f.rule, key, False, [f]))
-        specs.append(
-            ActionSpec(f"Ignore {f.rule} in this file", QUICKFIX, "ignore-file", f.rule, key, False, [f])
-        )
+        for rule in [a.rule for a in f.alternatives] or [f.rule]:  # an ignore silences one rule id
+            specs.append(ActionSpec(f"Ignore {rule} here", QUICKFIX, "ignore-line", rule, key, False, [f]))
+            specs.append(
+                ActionSpec(f"Ignore {rule} in this file", QUICKFIX, "ignore-file", rule, key, False, [f])
+            )
     return specs
 
 
@@ -119,8 +124,10 @@ def safe_fixes(findings: list[Finding]) -> list[Finding]:
     """Safe fixes whose edits do not collide with each other (the first of two colliding fixes wins)."""
     taken: dict[str, list[tuple[tuple[int, int], tuple[int, int], str]]] = {}
     chosen: list[Finding] = []
-    for f in sorted(findings, key=Finding.sort_key):
-        if not f.fix or not f.fix_safe:
+    for found in sorted(findings, key=Finding.sort_key):
+        # of competing suggestions for one value, the best whose fix is safe
+        f = next((a for a in found.alternatives or [found] if a.fix and a.fix_safe), None)
+        if f is None:
             continue
         ok = True
         for e in f.fix:
@@ -254,8 +261,9 @@ def edits_for(
         return fix_all_edits(all_findings)
     if finding is None:
         return []
-    if spec_action == "fix":
-        return list(finding.fix)
+    if spec_action == "fix":  # the alternative of that rule, when the finding has several
+        chosen = next((a for a in finding.alternatives if a.rule == rule), finding)
+        return list(chosen.fix)
     if index is None:
         return []
     if spec_action == "ignore-line":

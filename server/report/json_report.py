@@ -49,10 +49,39 @@ def finding_json(f: Finding, cwd: str | None = None) -> dict[str, Any]:
         "fix": [edit_json(e, cwd) for e in f.fix],
         "fix_safe": f.fix_safe,
         "doc_url": f.doc_url,
+        "alternatives": [alternative_json(a, cwd) for a in alternatives_of(f)],
+        "unit_savings": unit_savings_json(f),
     }
     if f.explanation:
         out["explanation"] = f.explanation
     return out
+
+
+def alternatives_of(f: Finding) -> list[Finding]:
+    """The competing suggestions for the finding's value, best first (itself when it is the only one)."""
+    return f.alternatives or ([f] if f.suggested is not None else [])
+
+
+def unit_savings_json(f: Finding) -> list[dict[str, Any]] | None:
+    if f.unit_savings is None:
+        return None
+    return [{"unit": u.unit, "before": u.before, "after": u.after} for u in f.unit_savings]
+
+
+def alternative_json(a: Finding, cwd: str) -> dict[str, Any]:
+    """One entry of `alternatives`: its rule, suggestion, figures and fix (DESIGN §4)."""
+    return {
+        "rule": a.rule,
+        "severity": a.severity,
+        "message": a.message,
+        "suggested": a.suggested,
+        "monthly_cost_after": a.monthly_cost_after,
+        "monthly_savings": a.monthly_savings,
+        "unit_savings": unit_savings_json(a),
+        "fix": [edit_json(e, cwd) for e in a.fix],
+        "fix_safe": a.fix_safe,
+        "doc_url": a.doc_url,
+    }
 
 
 def error_json(e: ParseError) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from advisor import __version__
 from advisor.engine import Analysis
-from advisor.model import Span
+from advisor.model import Finding, Span
 from advisor.report.common import json_text, rel
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -20,6 +20,27 @@ def _region(span: Span) -> dict[str, int]:
         region["endLine"] = span.end_line + 1
         region["endColumn"] = span.end_column + 1
     return region
+
+
+def _fix(f: Finding) -> dict[str, Any]:
+    """A SARIF fix: the finding's edits grouped by file, described with its rule when it is one of
+    several alternatives."""
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for e in f.fix:
+        by_file.setdefault(e.span.path, []).append(
+            {
+                "deletedRegion": _region(e.span)
+                | {"endLine": e.span.end_line + 1, "endColumn": e.span.end_column + 1},
+                "insertedContent": {"text": e.new_text},
+            }
+        )
+    return {
+        "description": {"text": f"{f.fix_title or 'Apply the fix'} ({f.rule})"},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": rel(p), "uriBaseId": "%SRCROOT%"}, "replacements": reps}
+            for p, reps in by_file.items()
+        ],
+    }
 
 
 def render(analysis: Analysis) -> str:
@@ -54,27 +75,37 @@ def render(analysis: Analysis) -> str:
                 "currency": "USD",
                 "current": f.current if isinstance(f.current, (str, int, float)) else str(f.current),
                 "suggested": f.suggested if isinstance(f.suggested, (str, int, float)) else str(f.suggested),
+                **(
+                    {
+                        "unitSavings": [
+                            {"unit": u.unit, "before": u.before, "after": u.after} for u in f.unit_savings
+                        ]
+                    }
+                    if f.unit_savings is not None
+                    else {}
+                ),
+                **(
+                    {
+                        "alternatives": [
+                            {
+                                "ruleId": a.rule,
+                                "suggested": a.suggested
+                                if isinstance(a.suggested, (str, int, float))
+                                else str(a.suggested),
+                                "monthlyCostAfter": a.monthly_cost_after,
+                                "monthlySavings": a.monthly_savings,
+                            }
+                            for a in f.alternatives
+                        ]
+                    }
+                    if f.alternatives
+                    else {}
+                ),
             },
         }
-        if f.fix:
-            by_file: dict[str, list[dict[str, Any]]] = {}
-            for e in f.fix:
-                by_file.setdefault(e.span.path, []).append(
-                    {
-                        "deletedRegion": _region(e.span)
-                        | {"endLine": e.span.end_line + 1, "endColumn": e.span.end_column + 1},
-                        "insertedContent": {"text": e.new_text},
-                    }
-                )
-            result["fixes"] = [
-                {
-                    "description": {"text": f.fix_title or f"Apply the {f.rule} fix"},
-                    "artifactChanges": [
-                        {"artifactLocation": {"uri": rel(p), "uriBaseId": "%SRCROOT%"}, "replacements": reps}
-                        for p, reps in by_file.items()
-                    ],
-                }
-            ]
+        fixes = [_fix(a) for a in (f.alternatives or [f]) if a.fix]  # the best first
+        if fixes:
+            result["fixes"] = fixes
         if f.explanation:
             result["message"]["markdown"] = f.message + "\n\n" + f.explanation
         results.append(result)
