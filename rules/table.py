@@ -110,5 +110,12 @@ def families() -> dict[str, dict[str, list[str]]]:
     return tables
 
 
+@functools.lru_cache(maxsize=1)
+def previous_generation() -> dict[str, list[str]]:
+    """Previous-generation families per service (`ec2`, `rds`, …), as AWS lists them."""
+    tables: dict[str, list[str]] = tomllib.loads(_table_text("previous_generation.toml"))
+    return tables
+
+
 def known_rule_ids() -> set[str]:
     return {r.id for r in load_rules()}

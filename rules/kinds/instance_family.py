@@ -1,21 +1,33 @@
 """`instance_family`: an instance type whose family has a cheaper successor of the same size.
 
-Row parameters: `successors` (a table of `families.toml`), `catalog_prefix` (`db.`, `cache.`),
-`only_previous_generation` / `only_current_generation` (the catalog's generation column), `remark`
-(said after the figures, e.g. what the change needs).
+Row parameters: `successors` (a table of `families.toml`), `catalog_prefix` (`db.`, `cache.`,
+`kafka.`), `type_suffixes` (`.search`), `service` (its list in `previous_generation.toml`),
+`only_previous_generation` / `only_current_generation`, `remark` (said after the figures, e.g. what
+the change needs).
+
+Previous generation is a fact about the type (`previous_generation.toml`, or the catalog's generation
+column), so a previous-generation type is flagged even when its own price is missing. The suggestion
+is the cheapest of the families table's successors of the same size and, for previous generations,
+the current types the instance facts say have at least the same vCPUs and memory on the same
+architecture (`fact_successors`), so a type with no same-size successor (`m3.medium`) still gets one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from advisor.model import Resource
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import replace_value
-from advisor.rules.findings import Draft, draft
+from advisor.rules.findings import Draft, draft, money
 from advisor.rules.kinds import kind
-from advisor.rules.table import Rule, families
+from advisor.rules.table import Rule, families, previous_generation
 from advisor.rules.targets import Target, origin_note, targets_in
+
+if TYPE_CHECKING:
+    from advisor.pricing.catalog import InstanceType
 
 
 @kind("instance_family")
@@ -28,37 +40,63 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         return None
     current = t.value.value.strip()
     prefix = rule.params.get("catalog_prefix", "")
+    suffixes: list[str] = rule.params.get("type_suffixes", [])
     if not current.startswith(prefix):
         return None
-    family, dot, size = current[len(prefix) :].partition(".")
+    base = current[len(prefix) :]
+    suffix = next((s for s in suffixes if base.endswith(s)), "")
+    base = base.removesuffix(suffix) if suffix else base
+    if suffixes and not suffix:
+        return None
+    family, dot, size = base.partition(".")
     if not dot:
         return None
-    table = families().get(rule.params["successors"], {})
-    candidates = table.get(family)
-    if not candidates:
-        return None
     catalog = ctx.get_catalog()
-    info = catalog.instance_type(current)
-    generation = getattr(info, "generation", None)
-    if rule.params.get("only_previous_generation") and generation == "current":
+    info = catalog.instance_type(current) or (catalog.instance_type(base) if prefix or suffix else None)
+    previous = family in previous_generation().get(rule.params.get("service", "ec2"), ()) or (
+        getattr(info, "generation", None) == "previous"
+    )
+    if rule.params.get("only_previous_generation") and not previous:
         return None
-    if rule.params.get("only_current_generation") and generation != "current":
+    if rule.params.get("only_current_generation") and (previous or info is None):
         return None
+    table = families().get(rule.params["successors"], {})
+    names = [f"{prefix}{n}{suffix}" for n in table.get(base, [])]
+    names += [f"{prefix}{fam}.{size}{suffix}" for fam in table.get(family, [])]
+    listed = rule.params.get("catalog_lists", True)  # the catalog names every type of the service
+    tiers = [names]
+    if rule.params.get("only_previous_generation") and info is not None and listed:
+        names += [n for n in fact_successors(ctx, info, prefix) if n not in names]
+        if rule.params.get("burstable_successors") and not family.startswith("t"):
+            tiers.append(fact_successors(ctx, info, prefix, burstable=True))
+    if listed:
+        tiers = [[n for n in tier if catalog.instance_type(n) is not None] for tier in tiers]  # real types
+    priced = False  # the type as written has a price: a dearer successor is no finding
+    previous_only = bool(rule.params.get("only_previous_generation"))
     best: tuple[float | None, float | None, str] | None = None
-    for fam in candidates:
-        candidate = f"{prefix}{fam}.{size}"
-        if catalog.instance_type(candidate) is None:
-            continue
-        before, after = ctx.compare_change(t.resource, t.chain, {t.name: candidate}, t.element)
-        if before is not None and (after is None or after >= before):
-            continue
-        if best is None or (after is not None and (best[1] is None or after < best[1])):
-            best = (before, after, candidate)
-        if before is None:
-            break  # no figures to compare: the first real successor is the suggestion
+    for tier in tiers:  # burstable types only when no fixed-performance one is cheaper
+        best, priced_here = _cheapest(t, ctx, tier, previous_only)
+        priced = priced or priced_here
+        if best is not None:
+            break
+    figure = None
     if best is None:
-        return None
+        if priced or not (previous and rule.params.get("only_previous_generation") and tiers[0]):
+            return None
+        # previous generation with no monthly figure for this resource (no estimator, unknown size):
+        # the suggestion and the figure are per instance-hour, where the catalog has EC2 prices
+        best, figure = _by_hourly_price(t, ctx, current, tiers[0] if prefix == "" and listed else [])
+        if best is None:
+            best, figure = (None, None, tiers[0][0]), "price unknown in the catalog"
     before, after, suggested = best
+    if before is None and figure is None:
+        figure = (
+            f"no current list price for {current}; {suggested} costs {money(after)}/mo"
+            if after is not None
+            else "price unknown in the catalog"
+        )
+    elif before is not None and after is None:
+        figure = f"{money(before)}/mo now; no list price for {suggested} in the catalog"
     remark = f" — {rule.params['remark']}" if rule.params.get("remark") else ""
     edits = [replace_value(ctx.texts, t.value, suggested)]
     return draft(
@@ -74,4 +112,111 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         note=origin_note(t.value),
         origin=True,
         remark=remark,
+        figure=figure,
     )
+
+
+def _cheapest(
+    t: Target, ctx: RuleContext, names: list[str], keep_unpriced: bool = False
+) -> tuple[tuple[float | None, float | None, str] | None, bool]:
+    """The candidate that makes this resource cheapest (before, after, name), and whether the type as
+    written has a price. With no price for it, the cheapest priced candidate; with a price for it and
+    none for any candidate, the first when `keep_unpriced` (previous generations: its figure unknown);
+    a dearer candidate is never suggested."""
+    best: tuple[float | None, float | None, str] | None = None
+    priced = dearer = False
+    first_before: float | None = None
+    for candidate in names:
+        before, after = ctx.compare_change(t.resource, t.chain, {t.name: candidate}, t.element)
+        if before == 0 and after == 0:
+            before = after = None  # the type is priced nowhere in this resource (mixed-instance overrides)
+        priced = priced or before is not None
+        first_before = before if first_before is None else first_before
+        if before is not None and after is not None and after >= before:
+            dearer = True
+            continue
+        if before is not None and after is None:
+            continue
+        if best is None or (after is not None and (best[1] is None or after < best[1])):
+            best = (before, after, candidate)
+    if best is not None and best[0] is None and best[1] is None:
+        best = None  # nothing priced at all: the caller ranks by hourly prices
+    if keep_unpriced and best is None and priced and not dearer and names:
+        best = (
+            first_before,
+            None,
+            names[0],
+        )  # the type is priced, no successor is: price of the change unknown
+    return best, priced
+
+
+def _by_hourly_price(
+    t: Target, ctx: RuleContext, current: str, names: list[str]
+) -> tuple[tuple[float | None, float | None, str] | None, str | None]:
+    """The EC2 candidate with the lowest on-demand hourly price in the resource's region (below the
+    current type's, when it has one), and the per-hour figure that says so."""
+    catalog = ctx.get_catalog()
+    region = t.resource.region or "us-east-1"
+
+    def hourly(name: str) -> float | None:
+        price = catalog.price(f"ec2.{name}", region)
+        return None if price is None else price.value
+
+    old = hourly(current)
+    priced = [(h, n) for n in names if (h := hourly(n)) is not None and (old is None or h < old)]
+    if not priced:
+        return None, None
+    h, name = min(priced)
+    was = (
+        f"{current} {hourly_money(old)}/h → " if old is not None else f"no current list price for {current}; "
+    )
+    return (
+        None,
+        None,
+        name,
+    ), f"on-demand {was}{name} {hourly_money(h)}/h per instance (this resource is not priced)"
+
+
+def hourly_money(x: float) -> str:
+    return f"${x:.4f}".rstrip("0").rstrip(".") if x < 1 else f"${x:.2f}"
+
+
+# families never suggested from facts alone: accelerators, Mac hosts, high-memory and bare hosts,
+# whose price is dominated by what the old type did not have
+_SPECIAL = ("g", "p", "inf", "trn", "f", "dl", "vt", "mac", "u-", "hpc")
+FACT_CANDIDATES = 24  # the closest fits priced per finding (each is one estimate, memoised)
+
+
+def fact_successors(ctx: RuleContext, info: InstanceType, prefix: str, burstable: bool = False) -> list[str]:
+    """Current-generation types of the same service with at least the old type's vCPUs and memory,
+    on the same architecture, closest fits first: burstable (t*) for a burstable type or when asked
+    (`burstable`: only burstable ones, the second choice of rows with `burstable_successors`), local
+    disks (`d` variants, storage families) only for a type that had them as its purpose, never an
+    accelerator or special host family."""
+    if info.vcpu is None or info.memory_gib is None:
+        return []
+    catalog = ctx.get_catalog()
+    prev = previous_generation()
+    service = {"db.": "rds", "cache.": "elasticache"}.get(prefix, "ec2")
+    old_family = info.family
+    burstable = burstable or old_family.startswith("t")
+    storage = old_family[0] in "dhi"
+    pool = []
+    for name in catalog.instance_types(prefix):
+        if not prefix and name.startswith(("db.", "cache.")):
+            continue
+        fit = catalog.instance_type(name)
+        if fit is None or fit.generation != "current" or fit.vcpu is None or fit.memory_gib is None:
+            continue
+        fam = fit.family
+        if fam in prev.get(service, ()) or fit.arch != info.arch or fam.startswith(_SPECIAL):
+            continue
+        if fam.startswith("t") != burstable or (fam[0] in "dhi") != storage:
+            continue
+        if not storage and re.search(r"\dd|d$|-flex|b$|n$", fam):
+            continue  # local NVMe, flex, EBS- and network-optimised variants: extras nobody asked for
+        if fit.vcpu < info.vcpu or fit.memory_gib < info.memory_gib - 0.01:
+            continue
+        pool.append((fit.vcpu, fit.memory_gib, name))
+    pool.sort()
+    return [n for _, _, n in pool[:FACT_CANDIDATES]]
