@@ -120,10 +120,11 @@ def _insert_properties(text: str, s: Span, key: str, value: Any) -> TextEdit | N
     indented as the template indents.
 
     `s` runs from the logical id to the end of its declaration. Nothing is offered when the resource
-    has a `Properties` that is not a mapping (an intrinsic function, null): a second key would be wrong.
+    has a `Properties` that is not a mapping (an intrinsic function, null) or may get one from a YAML
+    merge key (`<<: *defaults`): a second `Properties` would replace the first.
     """
     decl = text[s.start : s.end]
-    if re.search(r"\bProperties[\"']?\s*:", decl):
+    if re.search(r"\bProperties[\"']?\s*:|<<\s*:", decl):  # a merge key may bring Properties in
         return None
     is_json = s.path.endswith(".json") or _is_json(text)
     inner = _entry(key, value, is_json)

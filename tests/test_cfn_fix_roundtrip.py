@@ -1,5 +1,6 @@
-"""Every fix the linter offers on a CloudFormation template, applied as `advisor lint --format json`
-gives it, leaves a template that parses the same way with that one value changed and its finding gone.
+"""Every fix the linter offers on a CloudFormation template (each finding's, and each of its
+alternatives'), applied as `advisor lint --format json` gives it, leaves a template that parses to the
+same structure with only the edited values changed, its finding gone and every other finding as it was.
 
 The templates are those in `examples/` and `tests/fixtures/cloudformation/`, plus every template under
 the folder `ADVISOR_CORPUS` names when it is set. Each template and each fixed copy of it is linted by
@@ -51,7 +52,9 @@ class TemplateLoader(yaml.SafeLoader):
     """YAML with CloudFormation's short forms (`!Ref x` becomes {"!Ref": "x"}); a duplicate key fails."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        keys = [self.construct_object(k, deep=True) for k, _ in node.value]
+        keys = [
+            self.construct_object(k, deep=True) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"
+        ]
         hashable = [repr(k) for k in keys]
         if len(set(hashable)) != len(hashable):
             raise DuplicateKey(f"duplicate key at line {node.start_mark.line + 1}")
@@ -161,7 +164,8 @@ class Case:
     template: Path
     original: str  # the copy's path relative to the run folder
     fixed: str
-    finding: dict[str, Any]
+    finding: dict[str, Any]  # for an alternative: the finding with the alternative's rule, value and fix
+    alternative: bool = False
 
 
 def check_case(case: Case, before: dict[str, Any], after: dict[str, Any], run: Path) -> str | None:
@@ -172,24 +176,35 @@ def check_case(case: Case, before: dict[str, Any], after: dict[str, Any], run: P
         new_tree = load(run / "fixed" / case.fixed)
     except (DuplicateKey, yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as e:
         return f"fixed template does not parse: {e}"
+    # resources whose findings the same edit fixes (a parameter's default, a YAML anchor they share)
+    sharing = {f["resource"]} | {
+        g["resource"] for g in before["findings"] if g["fix"] and _same_ranges(g["fix"], f["fix"])
+    }
     diffs = differences(old_tree, new_tree)
     if not diffs:
         return "the fix changed nothing"
-    if len(diffs) > len(f["fix"]):
+    if len(diffs) > len(f["fix"]) * len(sharing):  # an aliased node changes under each of its names
         return f"more changed than the fix edits: {diffs}"
     for path, old, new in diffs:
         if isinstance(old, (dict, list)) or (old is not ... and isinstance(new, (dict, list))):
             return f"a structure changed at {path}: {old!r} -> {new!r}"
         if not path or path[0] not in ("Resources", "Parameters", "Mappings"):
             return f"changed outside the resources and their parameters: {path}"
-        if path[0] == "Resources" and path[1] != f["resource"]:
+        if path[0] == "Resources" and path[1] not in sharing:
             return f"changed another resource: {path}"
     if not any(str(f["suggested"]) in map(str, leaves(new)) or new == f["suggested"] for _, _, new in diffs):
         return f"the suggested value {f['suggested']!r} is not in the changes {diffs}"
     touched = {place(f)} | {
         place(g) for g in before["findings"] if g["fix"] and _same_ranges(g["fix"], f["fix"])
     }
-    if any(g["rule"] == f["rule"] and place(g) == place(f) for g in after["findings"]):
+    # after the best suggestion nothing is left to say there; after an alternative, a better value may
+    # still be suggested, but never for the value the fix replaced
+    if any(
+        place(g) == place(f)
+        and (repr(g["current"]) == repr(f["current"]) or not case.alternative)
+        and g["rule"] == f["rule"]
+        for g in after["findings"]
+    ):
         return "the finding is still there"
     others_before = Counter(summary(g) for g in before["findings"] if place(g) not in touched)
     others_after = Counter(summary(g) for g in after["findings"] if place(g) not in touched)
@@ -225,13 +240,19 @@ def test_every_cloudformation_fix_round_trips(tmp_path: Path) -> None:
         name = f"t{i}/{template.name}"
         text = (originals / name).read_text(encoding="utf-8")
         for j, f in enumerate(findings.get(name, [])):
-            if not f["fix"]:
-                continue
-            fixed = f"t{i}-{j}/{template.name}"
-            (fixed_root / fixed).parent.mkdir(parents=True)
-            with open(fixed_root / fixed, "w", encoding="utf-8", newline="") as out:
-                out.write(apply_edits(text, f["fix"]))
-            cases.append(Case(template, name, fixed, f))
+            offered = [(f, False)] + [
+                ({**f, "rule": a["rule"], "suggested": a["suggested"], "fix": a["fix"]}, True)
+                for a in f.get("alternatives") or []
+                if a["fix"] != f["fix"]
+            ]
+            for k, (fix_of, alternative) in enumerate(offered):
+                if not fix_of["fix"]:
+                    continue
+                fixed = f"t{i}-{j}-{k}/{template.name}"
+                (fixed_root / fixed).parent.mkdir(parents=True)
+                with open(fixed_root / fixed, "w", encoding="utf-8", newline="") as out:
+                    out.write(apply_edits(text, fix_of["fix"]))
+                cases.append(Case(template, name, fixed, fix_of, alternative))
     assert cases, "no template offered a fix"
     second = lint(fixed_root)
     fixed_findings = by_path(second, "findings")
@@ -254,7 +275,10 @@ def test_every_cloudformation_fix_round_trips(tmp_path: Path) -> None:
         problem = check_case(case, before, after, tmp_path)
         if problem:
             failures.append(f"{case.template} {case.finding['rule']} {case.finding['resource']}: {problem}")
-    print(f"\n{len(found)} templates, {len(cases)} fixes applied, {len(failures)} failures")
+    alternatives = sum(c.alternative for c in cases)
+    print(
+        f"\n{len(found)} templates, {len(cases)} fixes applied ({alternatives} alternatives), {len(failures)} failures"
+    )
     assert not failures, "\n".join(failures[:40])
 
 
