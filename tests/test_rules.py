@@ -23,11 +23,13 @@ def lint(tmp: Path, files: dict[str, str], config: str = "", **opts) -> Analysis
 
 
 def rules_of(a: Analysis) -> list[str]:
-    return [f.rule for f in a.findings]
+    """The rules that fired: each finding's, or each of its alternatives' (suggestions for one value)."""
+    return [alt.rule for f in a.findings for alt in f.alternatives or [f]]
 
 
 def only(a: Analysis, rule: str) -> Finding:
-    found = [f for f in a.findings if f.rule == rule]
+    """The one finding of `rule`, or the one alternative of that rule, with its own figures and fix."""
+    found = [alt for f in a.findings for alt in f.alternatives or [f] if alt.rule == rule]
     assert len(found) == 1, [(f.rule, f.message) for f in a.findings]
     return found[0]
 
@@ -87,7 +89,10 @@ def test_io1_boundaries(tmp_path: Path, size: int, iops: int, rule: str):
 def test_io1_with_unknown_iops_is_not_guessed(tmp_path: Path):
     text = volume("io1", 100).replace("  size = 100", "  size = 100\n  iops = var.iops")
     a = lint(tmp_path, {"main.tf": 'variable "iops" {}\n' + text})
-    assert "ebs-io1-to-gp3" not in rules_of(a)
+    # said per unit, with gp3's IOPS limit stated as not checked, and a fix to review
+    f = only(a, "ebs-io1-to-gp3")
+    assert f.monthly_cost is None and f.monthly_savings is None and f.unit_savings
+    assert "16,000 IOPS" in f.message and "not checked: iops unknown" in f.message and not f.fix_safe
 
 
 def test_io2_low_iops_moves_to_gp3(tmp_path: Path):
