@@ -228,12 +228,16 @@ def projects(tmp: Path) -> list[Path]:
 
 
 def resource_costs(folder: Path) -> dict[str, float]:
-    """Monthly cost per address as `advisor cost` states it (instances counted in their base address)."""
+    """Monthly cost per address as `advisor cost` states it (instances counted in their base address;
+    for a resource whose total is unknown, the line items it does price)."""
     r = run_cli("cost", str(folder), "--format", "json", cwd=folder, env=NO_CACHE)
     out: dict[str, float] = {}
     for res in json.loads(r.stdout)["resources"]:
         address = base_address(res["address"])
-        out[address] = out.get(address, 0.0) + (res["monthly_cost"] or 0.0)
+        cost = res["monthly_cost"]
+        if cost is None:
+            cost = sum(c["monthly_cost"] or 0.0 for c in res["components"])
+        out[address] = out.get(address, 0.0) + cost
     return out
 
 
