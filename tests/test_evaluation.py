@@ -493,3 +493,37 @@ def test_instances_splatting_another_blocks_instances_stay_fast(tmp_path: Path) 
     assert last.attr("instance_type").value == "t3.micro"
     assert last.attr("tags").value == {"first": 1, "n": 3000}
     assert elapsed < 10, elapsed
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ('try(local.sizes["gpu"], "none")', "none"),  # an error: the next argument
+        ('try(local.names[7], "none")', "none"),
+        ('try(tonumber("x"), 0)', 0),
+        # registry modules accept a map or its JSON: decoding a map fails, so the map is used
+        (
+            "try(jsondecode(local.sizes), local.sizes)",
+            {"web": "t3.small", "db": "r5.large", "app": "m5.large"},
+        ),
+        ("""try(jsondecode("{\\"a\\": [1]}"), {})""", {"a": [1]}),
+        ('can(local.sizes["gpu"])', False),
+        ("can(local.names[0])", True),
+    ],
+)
+def test_try_and_can_skip_errors(tmp_path: Path, expr: str, expected: Any) -> None:
+    assert value_of(tmp_path, expr, LOCALS) == expected
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'try(var.unset, "t3.micro")',
+        'try(aws_instance.x.id, "")',
+        "can(var.unset)",
+        'try(var.unset["k"], "d")',
+    ],
+)
+def test_try_and_can_of_what_is_known_only_later_are_unknown(tmp_path: Path, expr: str) -> None:
+    v = evaluated(tmp_path, expr, 'variable "unset" {}\nresource "aws_instance" "x" {\n  ami = "a"\n}\n')
+    assert not v.known  # Terraform answers unknown too: the fallback is never a guess

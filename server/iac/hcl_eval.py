@@ -80,6 +80,11 @@ def unknown(reason: str, at: Locator | None = None, expr: Expr | None = None) ->
 # attribute the provider computes (`id`, `arn`), known only after apply.
 AFTER_APPLY = "computed by the provider"
 
+# The `origin_note` of an unknown value that is an error in Terraform (a key not in a map, an index
+# out of range, a function refusing its argument): what `try` skips and `can` answers false to. Any
+# other unknown value is unknown to them too, as in Terraform.
+FAILED = "an error in Terraform"
+
 # The scope root that resolves references to resources of the module (`aws_db_instance.main.engine`):
 # it is given the resource type's name as the first element of `rest`.
 RESOURCE_ROOT = "\x00resource"
@@ -363,7 +368,7 @@ class Evaluator:
             for key in keys[: len(per_item)]:
                 item = _index(item, key)
                 if not item.known:
-                    return Value(None, "unknown", span=span, reason=item.reason)
+                    return _rebase(item, span)
             results.append(item)
         out = Value([r.value for r in results], "resolved", span=span)
         out.elements = results
@@ -454,6 +459,8 @@ class Evaluator:
                 v = self.eval(a, at)
                 if v.known:
                     return _rebase(v, span)
+                if v.origin_note != FAILED:  # known only later: so is what try() returns
+                    return Value(None, "unknown", span=span, reason=v.reason)
                 reasons.append(v.reason)
             return Value(None, "unknown", span=span, reason="; ".join(reasons) or "try() of nothing")
         if name == "can":  # true once the argument is known; unknown stays unknown, never false
@@ -461,6 +468,8 @@ class Evaluator:
                 return Value(None, "unknown", span=span, reason="can() takes one argument")
             v = self.eval(expr.args[0], at)
             if not v.known:
+                if v.origin_note == FAILED:
+                    return Value(False, "resolved", span=span)
                 return Value(None, "unknown", span=span, reason=v.reason)
             return Value(True, "resolved", span=span)
         if name == "coalesce":
@@ -488,7 +497,7 @@ class Evaluator:
         except LimitError as exc:
             return self._limit(f"{name}() failed: {exc}", at, expr)
         except Exception as exc:  # a bad argument to a pure function is a user error, not a crash
-            return Value(None, "unknown", span=span, reason=f"{name}() failed: {exc}")
+            return Value(None, "unknown", span=span, reason=f"{name}() failed: {exc}", origin_note=FAILED)
         too_big = self._built(result, at, expr)
         if too_big is not None:
             return too_big
@@ -545,7 +554,7 @@ def _index(target: Value, key: Any) -> Value:
                 if target.reason == AFTER_APPLY:
                     reason = f"{target.origin_note}.{k} is known only after apply"
                     return Value(None, "unknown", reason=reason)
-                return Value(None, "unknown", reason=f"key {k!r} is not in the map")
+                return Value(None, "unknown", reason=f"key {k!r} is not in the map", origin_note=FAILED)
             if isinstance(target.elements, dict) and k in target.elements:
                 return target.elements[k]
             return Value(container[k], "resolved")
@@ -556,7 +565,8 @@ def _index(target: Value, key: Any) -> Value:
             return Value(container[i], "resolved")
     except (ValueError, TypeError, IndexError):
         pass
-    return Value(None, "unknown", reason=f"cannot index {type(container).__name__} with {key!r}")
+    reason = f"cannot index {type(container).__name__} with {key!r}"
+    return Value(None, "unknown", reason=reason, origin_note=FAILED)
 
 
 def _truthy(v: Any) -> bool:
@@ -752,6 +762,15 @@ def _jsonencode(v: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _jsondecode(text: Any) -> Any:
+    """A JSON string as a value; anything but a string is an error, as in Terraform."""
+    import json
+
+    if not isinstance(text, str):
+        raise TypeError("jsondecode() takes a string")
+    return json.loads(text)
+
+
 def _cidrsubnet(prefix: Any, newbits: Any, netnum: Any) -> str:
     """The `netnum`th subnet of `prefix` with `newbits` more bits of prefix length."""
     import ipaddress
@@ -779,6 +798,7 @@ def _element(lst: Any, index: Any) -> Any:
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "jsonencode": _jsonencode,
+    "jsondecode": _jsondecode,
     "cidrsubnet": _cidrsubnet,
     "coalescelist": lambda *lists: next((lst for lst in lists if lst), []),
     "reverse": lambda lst: list(reversed(lst)),
