@@ -86,11 +86,11 @@ def found_lines(lint: dict[str, object], cwd: str) -> set[tuple[str, int]]:
     for f in lint.get("findings", []):  # type: ignore[union-attr]
         path = os.path.realpath(os.path.join(cwd, f["path"]))
         out.add((path, f["line"]))
-        for edit in f.get("fix") or []:
-            out.add((path, edit["line"]))
+        edits = list(f.get("fix") or [])
         for alt in f.get("alternatives") or []:
-            for edit in alt.get("fix") or []:
-                out.add((path, edit["line"]))
+            edits += alt.get("fix") or []
+        for edit in edits:  # an edit may be in another file (a module argument, a .tfvars entry)
+            out.add((os.path.realpath(os.path.join(cwd, edit.get("path", f["path"]))), edit["line"]))
     return out
 
 

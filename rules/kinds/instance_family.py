@@ -81,12 +81,14 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
             break
     figure = None
     if best is None:
-        if priced or not (previous and rule.params.get("only_previous_generation") and tiers[0]):
+        if priced or not tiers[0]:
             return None
-        # previous generation with no monthly figure for this resource (no estimator, unknown size):
-        # the suggestion and the figure are per instance-hour, where the catalog has EC2 prices
+        # no monthly figure for this resource (no estimator, mixed-instance overrides): the suggestion
+        # and the figure are per instance-hour, where the catalog has EC2 prices
         best, figure = _by_hourly_price(t, ctx, current, tiers[0] if prefix == "" and listed else [])
         if best is None:
+            if not (previous and previous_only):
+                return None  # a cheaper generation nobody can show is cheaper: nothing to say
             best, figure = (None, None, tiers[0][0]), "price unknown in the catalog"
     before, after, suggested = best
     if before is None and figure is None:
