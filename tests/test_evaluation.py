@@ -335,6 +335,8 @@ def test_unknown_count_is_analysed_once_and_marked(tmp_path: Path) -> None:
 
     lint = cli_json("lint", ".", cwd=tmp_path)
     assert lint["summary"]["count_unknown"] == 2
+    lint_text = run_cli("lint", ".", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1", "COLUMNS": "200"}).stdout
+    assert "2 resources with an unknown count counted once" in lint_text
     gated = [
         f for f in lint["findings"] if f["resource"] == "aws_instance.gated" and f["current"] == "t2.micro"
     ]

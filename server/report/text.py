@@ -124,6 +124,9 @@ def summary_lines(analysis: Analysis, unit: tuple[str, float] | None, width: int
         plural(len(analysis.resources), "resource"),
         money,
     ]
+    uncounted = sum(1 for r in analysis.resources if r.count_unknown)
+    if uncounted:  # each stands for "at least one": its cost and findings are one instance's
+        parts.insert(2, f"{plural(uncounted, 'resource')} with an unknown count counted once")
     if analysis.monthly_savings:
         parts.append(f"potential savings ${analysis.monthly_savings:,.2f}/mo")
     unanalysed = len(incomplete(analysis.errors))
