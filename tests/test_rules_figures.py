@@ -5,6 +5,7 @@ resource's cost, and per-unit prices when a size or IOPS is unknown."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +251,7 @@ def cost_bound(f: dict[str, Any], costs: dict[str, float]) -> float | None:
         return sum(v for k, v in costs.items() if k.startswith(kind + "."))
     bound = costs.get(base_address(f["resource"]))
     groups = f["message"].partition(" instances of ")[2]
-    for group in groups.split(" (")[0].split(" — ")[0].split(", ") if groups else ():
+    for group in re.split(r" \(| — |; ", groups)[0].split(", ") if groups else ():
         bound = (bound or 0.0) + costs.get(group.strip(), 0.0)
     return bound
 
