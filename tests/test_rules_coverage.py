@@ -372,3 +372,14 @@ def test_current_types_are_not_previous_generation(tmp_path: Path) -> None:
     )
     rules = {f["rule"] for f in _lint(tmp_path)}
     assert not {r for r in rules if r.endswith("previous-generation")}
+
+
+def test_search_successor_is_a_type_the_service_has(tmp_path: Path) -> None:
+    # OpenSearch has no m5.medium or m6g.medium search node (and EC2 has no m5.medium): m3.medium goes
+    # to t3.medium, which both know
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_elasticsearch_domain" "s" {\n'
+        '  cluster_config {\n    instance_type = "m3.medium.elasticsearch"\n  }\n}\n'
+    )
+    (f,) = [f for f in _lint(tmp_path) if f["rule"] == "opensearch-previous-generation"]
+    assert f["suggested"] == "t3.medium.elasticsearch"

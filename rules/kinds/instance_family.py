@@ -27,7 +27,7 @@ from advisor.rules.table import Rule, families, previous_generation
 from advisor.rules.targets import Target, origin_note, targets_in
 
 if TYPE_CHECKING:
-    from advisor.pricing.catalog import InstanceType
+    from advisor.pricing.catalog import Catalog, InstanceType
 
 
 @kind("instance_family")
@@ -71,6 +71,9 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
             tiers.append(fact_successors(ctx, info, prefix, burstable=True))
     if listed:
         tiers = [[n for n in tier if catalog.instance_type(n) is not None] for tier in tiers]  # real types
+    else:  # a family and size the instance facts do not know is no type of the service either
+        whole = {f"{prefix}{n}{suffix}" for n in table.get(base, [])}
+        tiers = [[n for n in tier if n in whole or _facts(catalog, n, prefix, suffix)] for tier in tiers]
     priced = False  # the type as written has a price: a dearer successor is no finding
     previous_only = bool(rule.params.get("only_previous_generation"))
     best: tuple[float | None, float | None, str] | None = None
@@ -177,6 +180,14 @@ def _by_hourly_price(
         None,
         name,
     ), f"on-demand {was}{name} {hourly_money(h)}/h per instance (this resource is not priced)"
+
+
+def _facts(catalog: Catalog, name: str, prefix: str, suffix: str) -> bool:
+    """Whether the instance facts know the EC2 (or `db.` RDS) type behind a service's type name."""
+    base = name.removesuffix(suffix) if suffix else name
+    if prefix != "db.":
+        base = base[len(prefix) :]
+    return catalog.instance_type(base) is not None
 
 
 def hourly_money(x: float) -> str:
