@@ -89,9 +89,7 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         # no monthly figure for this resource (no estimator, mixed-instance overrides): the suggestion
         # and the figure are per instance-hour, where the catalog has EC2 prices
         best, figure = _by_hourly_price(t, ctx, current, tiers[0] if prefix == "" and listed else [])
-        if best is None:
-            if not (previous and previous_only):
-                return None  # a cheaper generation nobody can show is cheaper: nothing to say
+        if best is None:  # nothing priced anywhere: the first successor, its figures unknown
             best, figure = (None, None, tiers[0][0]), "price unknown in the catalog"
     before, after, suggested = best
     if before is None and figure is None:
