@@ -33,6 +33,7 @@ from advisor.explain.prompt import DATA_BEGIN, DATA_END, FindingContext, finding
 from advisor.explain.redact import redact_lines
 from advisor.explain.runner import explain_findings
 from advisor.explain.tokens import count_chat, count_text, encoding_name_for, forget_encodings, get_encoding
+from advisor.model import Finding
 from advisor.paths import cache_dir
 from conftest import run_cli
 
@@ -265,8 +266,13 @@ def analysis(project: Path) -> Analysis:
     return analyze_paths([str(project)], Options())
 
 
+def every_finding(analysis: Analysis) -> list[Finding]:
+    """The findings with their alternatives: each alternative is a finding of its own rule."""
+    return [g for f in analysis.findings for g in (f, *f.alternatives)]
+
+
 def context_for(analysis: Analysis, rule: str, resource: str) -> FindingContext:
-    finding = next(f for f in analysis.findings if f.rule == rule and f.resource == resource)
+    finding = next(f for f in every_finding(analysis) if f.rule == rule and f.resource == resource)
     return finding_context(finding, resources=analysis.resources, costs=analysis.costs)
 
 
@@ -631,7 +637,7 @@ def test_concurrency_is_bounded(llm: FakeLLM, tmp_path: Path, analysis: Analysis
     llm.default = Reply(delay=0.3)
     contexts = [
         finding_context(f, resources=analysis.resources, costs=analysis.costs)
-        for f in analysis.findings
+        for f in every_finding(analysis)
         if f.resource != "aws_instance.big"
     ][:5]
     assert len(contexts) == 5

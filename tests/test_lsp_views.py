@@ -131,8 +131,8 @@ async def test_a_lens_on_every_module_call(tmp_path: Path) -> None:
         # m5.large $70.08 + 8 GB gp2 root $0.80 + 200 GB gp2 $20.00; twice with the 100 GB default
         assert got == [
             (0, "Advisor: $253.44/mo in this file (1 resource, 2 module calls)"),
-            (0, "$90.88/mo · 3 findings"),
-            (5, "$161.76/mo (2 instances) · 3 findings"),
+            (0, "$90.88/mo · 2 findings"),
+            (5, "$161.76/mo (2 instances) · 2 findings"),
             (10, "$0.80/mo"),
         ]
         # the file total is what `advisor cost` says for the root, and the lenses add up to it
@@ -142,7 +142,7 @@ async def test_a_lens_on_every_module_call(tmp_path: Path) -> None:
         # an edit in the call changes its lens with the same result as the diagnostics
         v = s.replace_all(uri, ROOT.replace("size   = 200", "size   = 300"))
         await s.wait_for(uri, version=v)
-        assert (0, "$100.88/mo · 3 findings") in await lenses(s, uri)
+        assert (0, "$100.88/mo · 2 findings") in await lenses(s, uri)
 
 
 async def test_a_file_of_module_calls_alone(tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ async def test_a_file_of_module_calls_alone(tmp_path: Path) -> None:
         # a file of module calls alone: its lenses and a file total that counts them
         assert await lenses(s, root) == [
             (0, "Advisor: $80.88/mo in this file (0 resources, 1 module call)"),
-            (0, "$80.88/mo · 3 findings"),
+            (0, "$80.88/mo · 2 findings"),
         ]
         module = s.open("modules/search/main.tf")
         await s.wait_for(module, version=1)
@@ -173,7 +173,7 @@ async def test_a_launch_template_hover_agrees_with_its_diagnostic(tmp_path: Path
         published = await s.wait_for(uri, version=1)
         (diag,) = [d for d in published.diagnostics if d.code == "ec2-previous-generation"]
         assert diag.range.start.line == 3
-        assert "$613.20 → $496.40/mo" in diag.message
+        assert "$613.20 → $446.76/mo" in diag.message
         assert "aws_autoscaling_group.worker" in diag.message
 
         text = await hover_text(s, uri, 0, 10)
@@ -188,7 +188,7 @@ async def test_a_launch_template_hover_agrees_with_its_diagnostic(tmp_path: Path
         text = await hover_text(s, uri, 3, 20)
         assert text is not None
         finding, resource = text.split("\n\n---\n\n")
-        assert "Monthly: $613.20/mo → $496.40/mo" in finding
+        assert "Monthly: $613.20/mo → $446.76/mo" in finding
         assert "$613.20/mo" in resource.splitlines()[0]
 
         group = await hover_text(s, uri, 6, 4)

@@ -389,7 +389,11 @@ def test_finding_points_at_the_resource_in_the_json_without_the_configuration(tm
     assert f["monthly_savings"] == pytest.approx(IO1 - IO1_AS_GP3)
     assert f["fix"] == []  # a plan is never edited
     # one finding per instance, each at its own object, under its exact address
-    graviton = {f["resource"]: f["line"] for f in doc["findings"] if f["rule"] == "ec2-newer-generation"}
+    graviton = {
+        f["resource"]: f["line"]
+        for f in doc["findings"]
+        if "ec2-newer-generation" in {f["rule"], *(a["rule"] for a in f.get("alternatives") or [])}
+    }
     assert set(graviton) == {
         "aws_instance.web[0]",
         "aws_instance.web[1]",
