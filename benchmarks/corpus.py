@@ -46,10 +46,11 @@ def cli_run(corpus: Path) -> dict[str, object]:
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - t0
-        doc = json.loads(Path(out.name).read_text()) if proc.returncode == 0 else {}
+        # exit 3 is an honest "analysis incomplete" (skipped or unread files, limits): still a report
+        doc = json.loads(Path(out.name).read_text()) if proc.returncode in (0, 3) else {}
     errors = doc.get("errors", [])
     crashes = [e for e in errors if "internal error" in e["message"]]
-    if proc.returncode != 0 or "Traceback" in proc.stderr:
+    if proc.returncode not in (0, 3) or "Traceback" in proc.stderr:
         crashes.append({"path": str(corpus), "message": proc.stderr.strip()[-500:]})
     lines = 0
     for f in corpus.rglob("*"):

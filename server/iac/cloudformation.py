@@ -32,10 +32,15 @@ else:  # pragma: no cover
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _AWS_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
+_AWS_RESOURCE_TYPE = re.compile(r"""\bType["']?\s*:\s*["']?AWS::[A-Za-z0-9]+::""")
 # What CloudFormation accepts as a logical id: ASCII letters and digits, at most 255 of them. Anything
 # else is refused by CloudFormation, and here never becomes an address (it would reach output, and
 # the explain prompt, as it is written).
 _LOGICAL_ID = re.compile(r"[A-Za-z0-9]{1,255}")
+# Condition names are not held to the logical-id alphabet (deployed templates use names such as
+# `NATGateway&3AZCondition`); they must still be one printable line, since they reach reports and prompts.
+_CONDITION_NAME = re.compile(r"[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]{1,255}")
+_FOREACH = "Fn::ForEach::"
 # YAML aliases may repeat what a template wrote, not multiply it: converting a document may make at
 # most this many nodes per node written, plus the constant (a 543-byte "billion laughs" would make
 # billions).
@@ -74,10 +79,12 @@ PSEUDO = {
 
 
 def looks_like_template(text: str) -> bool:
-    """Cheap test before parsing: a template names its version or declares AWS:: resources."""
+    """Cheap test before parsing: a template names its version or declares a resource of an AWS:: type
+    (`Type: AWS::…`; a file that merely mentions AWS:: types, such as a resource specification, is not
+    a template)."""
     if "AWSTemplateFormatVersion" in text:
         return True
-    return "Resources" in text and _AWS_TYPE.search(text) is not None
+    return "Resources" in text and _AWS_RESOURCE_TYPE.search(text) is not None
 
 
 @functools.lru_cache(maxsize=1)
@@ -558,7 +565,7 @@ class _Template:
         return self.eval(node, depth)
 
     def condition(self, name: str) -> Value:
-        if not _LOGICAL_ID.fullmatch(name):
+        if not _CONDITION_NAME.fullmatch(name):
             return Value(None, "unknown", reason="a condition name CloudFormation would refuse")
         if name in self.conditions:
             return self.conditions[name]
@@ -790,11 +797,12 @@ def _tags(t: _Template, node: JNode) -> Value | None:
 
 def _bad_logical_id(t: _Template, logical_id: str, kpos: Pos, what: str = "resource") -> ParseError:
     """An error at a key CloudFormation would refuse as a logical id; the key itself is never repeated."""
-    why = (
-        f"{len(logical_id)} characters long (at most 255)"
-        if len(logical_id) > 255 and logical_id.isascii() and logical_id.isalnum()
-        else "not only ASCII letters and digits"
-    )
+    if len(logical_id) > 255:
+        why = f"{len(logical_id)} characters long (at most 255)"
+    elif what == "condition":
+        why = "a control, line-separator or bidirectional character"
+    else:
+        why = "not only ASCII letters and digits"
     return ParseError(
         t.path,
         f"a {what} logical id CloudFormation would refuse ({why}); the {what} is not analysed",
@@ -842,13 +850,24 @@ def evaluate_template(
         _parameters(t, overrides)
         conditions = t.section("Conditions")
         for name, kpos, _ in conditions.items if conditions is not None else []:
-            if not _LOGICAL_ID.fullmatch(name):  # `condition` never evaluates it
+            if not _CONDITION_NAME.fullmatch(name):  # `condition` never evaluates it
                 result.errors.append(_bad_logical_id(t, name, kpos, "condition"))
         globals_fn = _sam_globals(root)
         table = mapping()
         built: list[tuple[Resource, set[str]]] = []
         for logical_id, kpos, decl in res_section.items:
             check_deadline()  # the language server's time budget
+            if logical_id.startswith(_FOREACH) and _LOGICAL_ID.fullmatch(logical_id[len(_FOREACH) :]):
+                result.errors.append(
+                    ParseError(
+                        t.path,
+                        "Fn::ForEach (the AWS::LanguageExtensions transform) is not expanded: the resources"
+                        " it makes are not analysed",
+                        t.span(kpos),
+                        incomplete=True,
+                    )
+                )
+                continue
             if not _LOGICAL_ID.fullmatch(logical_id):
                 result.errors.append(_bad_logical_id(t, logical_id, kpos))
                 continue
@@ -860,7 +879,7 @@ def evaluate_template(
             cond = decl.get("Condition")
             if cond is not None:
                 c = t.condition(str(cond.value))
-                named = str(cond.value) if _LOGICAL_ID.fullmatch(str(cond.value)) else "(an invalid name)"
+                named = str(cond.value) if _CONDITION_NAME.fullmatch(str(cond.value)) else "(an invalid name)"
                 if c.known and not c.value:
                     result.notes.append(f"{path}: {logical_id} is not created (condition {named} is false)")
                     continue
