@@ -14,6 +14,7 @@ architecture (`fact_successors`), so a type with no same-size successor (`m3.med
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -204,9 +205,16 @@ def fact_successors(ctx: RuleContext, info: InstanceType, prefix: str, burstable
     (`burstable`: only burstable ones, the second choice of rows with `burstable_successors`), local
     disks (`d` variants, storage families) only for a type that had them as its purpose, never an
     accelerator or special host family."""
+    return list(_fits(ctx.get_catalog(), info, prefix, burstable))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fits(catalog: Catalog, info: InstanceType, prefix: str, burstable: bool) -> tuple[str, ...]:
+    """`fact_successors` for one catalog: a walk over every type of the service, a few milliseconds,
+    so each old type is looked at once however many instances carry it (a `count` of 10,000 asks
+    10,000 times)."""
     if info.vcpu is None or info.memory_gib is None:
-        return []
-    catalog = ctx.get_catalog()
+        return ()
     prev = previous_generation()
     service = {"db.": "rds", "cache.": "elasticache"}.get(prefix, "ec2")
     old_family = info.family
@@ -230,4 +238,4 @@ def fact_successors(ctx: RuleContext, info: InstanceType, prefix: str, burstable
             continue
         pool.append((fit.vcpu, fit.memory_gib, name))
     pool.sort()
-    return [n for _, _, n in pool[:FACT_CANDIDATES]]
+    return tuple(n for _, _, n in pool[:FACT_CANDIDATES])
