@@ -5,8 +5,8 @@ volume types and previous-generation instance types in every attribute that carr
 which of them got a finding at that file and line (the finding's own line or a line its fix edits),
 from the JSON of `advisor lint --format json` run over the same folder:
 
-    ADVISOR_NO_CACHE=1 advisor lint /work/corpus --format json > lint.json
-    python benchmarks/rules_recall.py /work/corpus lint.json [--misses]
+    ADVISOR_NO_CACHE=1 advisor lint CORPUS_DIR --format json > lint.json
+    python benchmarks/rules_recall.py CORPUS_DIR lint.json [--misses]
 
 The patterns are deliberately plain regular expressions over the text, independent of the parser,
 so a value the front-ends or the rules do not reach shows up as a miss. Each literal is counted as

@@ -131,6 +131,22 @@ class BaseCopy:
             return path  # resolves the same from base_cwd
         return self.base_root + real[len(self.root) :]
 
+    def mirror_all(self, paths: list[str]) -> tuple[list[str], list[str]] | str:
+        """The command line's paths for the base analysis and the folders of the repository they scope
+        (`""` for all of it), with the copy's folders made; or the first path outside the repository."""
+        mirrored: list[str] = []
+        scopes: list[str] = []
+        for p in paths:
+            m = self.mirror(p)
+            if m is None:
+                return p
+            mirrored.append(m)
+            inner = os.path.relpath(os.path.realpath(p), self.root).replace(os.sep, "/")
+            scopes.append("" if inner == "." else inner)
+        os.makedirs(self.base_root, exist_ok=True)
+        os.makedirs(self.base_cwd, exist_ok=True)
+        return mirrored, scopes
+
 
 def layout(tmp: str, root: str, cwd: str) -> BaseCopy:
     """Place the copy so that `os.path.relpath(root, cwd)` is also the way from base_cwd to base_root."""
@@ -346,17 +362,10 @@ def run_diff(args: argparse.Namespace, config: Config, options: Options) -> Diff
     commit = resolve_ref(root, args.base)
     with tempfile.TemporaryDirectory(prefix="advisor-diff-") as tmp:
         copy = layout(os.path.realpath(tmp), root, cwd)
-        base_paths: list[str] = []
-        scopes: list[str] = []
-        for p in paths:
-            mirrored = copy.mirror(p)
-            if mirrored is None:
-                raise DiffError(f"{p} is outside the git repository at {root}")
-            base_paths.append(mirrored)
-            inner = os.path.relpath(os.path.realpath(p), root).replace(os.sep, "/")
-            scopes.append("" if inner == "." else inner)
-        os.makedirs(copy.base_root, exist_ok=True)
-        os.makedirs(copy.base_cwd, exist_ok=True)
+        mirrored = copy.mirror_all(paths)
+        if isinstance(mirrored, str):
+            raise DiffError(f"{mirrored} is outside the git repository at {root}")
+        base_paths, scopes = mirrored
         extract_tree(root, commit, copy.base_root, scopes)
         head_paths = [p for p in paths if os.path.exists(p)]
         base_present = [b for b in base_paths if os.path.exists(os.path.join(copy.base_cwd, b))]

@@ -511,17 +511,10 @@ def run_history(args: argparse.Namespace) -> History:
     store = os.environ.get("ADVISOR_NO_CACHE", "") in ("", "0")
     with _copy_folder(root, cwd, store) as tmp:
         copy = layout(os.path.realpath(tmp), root, cwd)
-        base_paths: list[str] = []
-        scopes: list[str] = []
-        for p in paths:
-            mirrored = copy.mirror(p)
-            if mirrored is None:
-                raise HistoryError(f"{p} is outside the git repository at {root}")
-            base_paths.append(mirrored)
-            inner = os.path.relpath(os.path.realpath(p), root).replace(os.sep, "/")
-            scopes.append("" if inner == "." else inner)
-        os.makedirs(copy.base_root, exist_ok=True)
-        os.makedirs(copy.base_cwd, exist_ok=True)
+        mirrored = copy.mirror_all(paths)
+        if isinstance(mirrored, str):
+            raise HistoryError(f"{mirrored} is outside the git repository at {root}")
+        base_paths, scopes = mirrored
         tree = TreeCopy(root, copy.base_root, lambda path: iac_path(path, scopes))
         run = _Run(args, copy, tree, base_paths, fixed)
         oldest = commits[0]
