@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from advisor.engine import Options
 from advisor.lsp import analysis
-from advisor.lsp.analysis import Analyzer, ModuleResult, Snapshot, unit_of
+from advisor.lsp.analysis import Analyzer, ModuleView, Snapshot, unit_of
 from advisor.lsp.documents import DocumentStore
 
 
@@ -26,7 +26,7 @@ class SlowEngine:
         self.peak: dict[str, int] = {}
         self.runs: list[dict[str, int]] = []
 
-    def __call__(self, snap: Snapshot) -> ModuleResult:
+    def __call__(self, snap: Snapshot) -> ModuleView:
         key = snap.unit.key
         with self.lock:
             self.active[key] = self.active.get(key, 0) + 1
@@ -37,7 +37,7 @@ class SlowEngine:
             self.active[key] -= 1
         outcome: Any = type("Outcome", (), {"findings": [], "resources": [], "costs": [], "files": []})()
         diags = {p: [{"message": f"v{v}"}] for p, v in snap.versions.items()}
-        return ModuleResult(snap.unit, outcome, dict(snap.versions), {}, diags, self.seconds, snap.generation)
+        return ModuleView(snap.unit, outcome, dict(snap.versions), {}, diags, self.seconds, snap.generation)
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_units() -> None:
 async def test_an_engine_failure_is_shown_not_swallowed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(snap: Snapshot) -> ModuleResult:
+    def broken(snap: Snapshot) -> ModuleView:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(analysis, "compute", broken)

@@ -102,8 +102,9 @@ class Snapshot:
 
 
 @dataclass(slots=True)
-class ModuleResult:
-    """One finished analysis with everything needed to answer requests about it later."""
+class ModuleView:
+    """One finished analysis of a unit as the editor sees it: the engine's outcome with the texts it was
+    run on, its diagnostics in the client's encoding, and what is needed to answer requests about it later."""
 
     unit: Unit
     outcome: ModuleOutcome
@@ -187,7 +188,7 @@ def _by_path(items: list[T], path_of: Callable[[T], str]) -> dict[str, list[T]]:
     return grouped
 
 
-def compute(snap: Snapshot) -> ModuleResult:
+def compute(snap: Snapshot) -> ModuleView:
     """Runs in a worker thread: the engine, then diagnostics in the client's encoding.
 
     Raises `advisor.deadline.Cancelled` when `snap.cancelled` says so; a run out of time is `stopped`."""
@@ -216,7 +217,7 @@ def compute(snap: Snapshot) -> ModuleResult:
             text, _ = read_text(path, snap.options.roots or None)
             if text is not None:
                 texts[path] = text
-    result = ModuleResult(
+    result = ModuleView(
         unit, outcome, dict(snap.versions), texts, {}, 0.0, snap.generation, options=snap.options
     )
     diags: dict[str, list[convert.Json]] = {os.path.normpath(p): [] for p in outcome.files}
@@ -259,7 +260,7 @@ def compute(snap: Snapshot) -> ModuleResult:
     return result
 
 
-def failed(snap: Snapshot, exc: Exception) -> ModuleResult:
+def failed(snap: Snapshot, exc: Exception) -> ModuleView:
     """A bug in the engine shows up on the open documents instead of as silence (and the request
     that waits for this version gets an answer instead of retrying)."""
     detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
@@ -270,12 +271,12 @@ def failed(snap: Snapshot, exc: Exception) -> ModuleResult:
     from advisor.engine import ModuleOutcome
 
     outcome = ModuleOutcome(snap.unit.directory)
-    return ModuleResult(
+    return ModuleView(
         snap.unit, outcome, dict(snap.versions), {}, diags, 0.0, snap.generation, options=snap.options
     )
 
 
-def stopped(snap: Snapshot, seconds: float) -> ModuleResult:
+def stopped(snap: Snapshot, seconds: float) -> ModuleView:
     """A run that used up its time budget: no findings, an incomplete error on the module, and a
     warning on each of its open documents saying what happened and which setting decides it."""
     from advisor.engine import ModuleOutcome
@@ -295,7 +296,7 @@ def stopped(snap: Snapshot, seconds: float) -> ModuleResult:
     for path, reason in snap.skipped.items():
         diags[path] = [convert.note_diagnostic_json(reason)]
     outcome = ModuleOutcome(snap.unit.directory, errors=[error])
-    return ModuleResult(
+    return ModuleView(
         snap.unit, outcome, dict(snap.versions), {}, diags, seconds, snap.generation, options=snap.options
     )
 
@@ -375,7 +376,7 @@ class ModuleState:
     pending_now: bool = False  # the pending run has no debounce left to wait
     queued: asyncio.Task[None] | None = None  # a run waiting for the lock: it snapshots when it gets it
     running_versions: dict[str, int] | None = None
-    result: ModuleResult | None = None
+    result: ModuleView | None = None
     published: dict[str, str] = field(default_factory=dict)  # URI → what was pushed (files not open)
     closed: set[str] = field(default_factory=set)  # paths the user closed: not republished from disk
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -389,7 +390,7 @@ class Analyzer:
         docs: DocumentStore,
         options_for: Callable[[str], Options],
         publish: Callable[[str, int | None, list[convert.Json]], None],
-        on_result: Callable[[ModuleResult], None],
+        on_result: Callable[[ModuleView], None],
     ) -> None:
         self.docs = docs
         self.options_for = options_for
@@ -493,7 +494,7 @@ class Analyzer:
                 state.running_versions = None
         self._deliver(state, result)
 
-    async def _execute(self, state: ModuleState, snap: Snapshot) -> ModuleResult:
+    async def _execute(self, state: ModuleState, snap: Snapshot) -> ModuleView:
         """`compute` on an editor thread, or on a spare one while long runs hold every editor thread.
 
         Called with the unit's lock held, and returns only when the thread is done with the run, so
@@ -513,12 +514,12 @@ class Analyzer:
             self._deliver(state, stopped(snap, snap.budget or 0.0))
             return await waiter
 
-    def _submit(self, snap: Snapshot) -> concurrent.futures.Future[ModuleResult]:
+    def _submit(self, snap: Snapshot) -> concurrent.futures.Future[ModuleView]:
         if self._editor_threads_held():
             return self.spare.submit(compute, snap)
         return self.pool.submit(self._timed, snap)
 
-    def _timed(self, snap: Snapshot) -> ModuleResult:
+    def _timed(self, snap: Snapshot) -> ModuleView:
         """`compute` on an editor thread, recording how long that thread has been busy with it."""
         key = object()
         self._started[key] = time.monotonic()
@@ -533,7 +534,7 @@ class Analyzer:
         started = list(self._started.values())
         return len(started) >= EDITOR_THREADS and all(now - t > LONG_RUN for t in started)
 
-    def _deliver(self, state: ModuleState, result: ModuleResult) -> None:
+    def _deliver(self, state: ModuleState, result: ModuleView) -> None:
         """Publish a finished run and wake whoever waits for it (unless its unit was closed since)."""
         unit = state.unit
         self.last_seconds = result.seconds
@@ -580,7 +581,7 @@ class Analyzer:
         )
 
     # -- publication -----------------------------------------------------------------------------------
-    def _publish(self, state: ModuleState, result: ModuleResult) -> None:
+    def _publish(self, state: ModuleState, result: ModuleView) -> None:
         targets: dict[str, list[convert.Json]] = {}
         for path, diags in result.diagnostics.items():
             if not state.unit.owns(path):
@@ -630,12 +631,12 @@ class Analyzer:
 
         forget_reuse(unit.directory, unit.template)
 
-    def result_for(self, doc: Document) -> ModuleResult | None:
+    def result_for(self, doc: Document) -> ModuleView | None:
         unit = unit_of(doc.path) if doc.path is not None else None
         state = self.modules.get(unit.key) if unit is not None else None
         return state.result if state is not None else None
 
-    async def fresh(self, doc: Document, timeout: float = FRESH_TIMEOUT) -> ModuleResult | None:
+    async def fresh(self, doc: Document, timeout: float = FRESH_TIMEOUT) -> ModuleView | None:
         """The analysis of this document's current version, running one now if none is on its way."""
         unit = unit_of(doc.path) if doc.path is not None else None
         if unit is None or doc.path is None:
@@ -673,7 +674,7 @@ class Analyzer:
         self.spare.shutdown(wait=False, cancel_futures=True)
 
 
-def describe(result: ModuleResult | None) -> dict[str, Any]:
+def describe(result: ModuleView | None) -> dict[str, Any]:
     """A small summary for logs and command results."""
     if result is None:
         return {}

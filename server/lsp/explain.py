@@ -17,7 +17,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from advisor.lsp.analysis import ModuleResult
+    from advisor.lsp.analysis import ModuleView
     from advisor.lsp.settings import Settings
     from advisor.model import Finding
 
@@ -58,7 +58,7 @@ class Explanations:
         return self._answers.get(_key(f))
 
     async def explain(
-        self, settings: Settings, finding: Finding, result: ModuleResult
+        self, settings: Settings, finding: Finding, result: ModuleView
     ) -> tuple[str | None, str | None]:
         """(answer, None) or (None, why not); never raises for network or model trouble."""
         from advisor.engine import read_text

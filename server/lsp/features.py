@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.lsp import actions, convert, explain, presentation
-from advisor.lsp.analysis import ModuleResult
+from advisor.lsp.analysis import ModuleView
 from advisor.lsp.documents import Document, LineIndex, from_units
 from advisor.model import Finding, Resource, Span
 from lsprotocol import types as lsp
@@ -35,14 +35,14 @@ def _groups(resources: list[Resource]) -> list[list[Resource]]:
     return [by_block[k] for k in sorted(by_block)]
 
 
-def _block_costs(result: ModuleResult, group: list[Resource]) -> tuple[list[Any], bool]:
+def _block_costs(result: ModuleView, group: list[Resource]) -> tuple[list[Any], bool]:
     costs = result.costs_by_address()
     not_priced = result.not_priced()
     found = [costs[r.address] for r in group if r.address in costs]
     return found, any(r.address in not_priced for r in group)
 
 
-def _launchers(result: ModuleResult, group: list[Resource]) -> list[Any]:
+def _launchers(result: ModuleView, group: list[Resource]) -> list[Any]:
     """The costs of the autoscaling groups that launch a launch template's instances.
 
     A template launches nothing by itself: the engine prices its instances in the groups, and the
@@ -63,7 +63,7 @@ def _launchers(result: ModuleResult, group: list[Resource]) -> list[Any]:
 
 # -- hover ---------------------------------------------------------------------------------------------
 def hover(
-    result: ModuleResult,
+    result: ModuleView,
     doc: Document,
     pos: lsp.Position,
     encoding: str,
@@ -130,7 +130,7 @@ def _header(r: Resource, index: LineIndex | None) -> Span:
 
 
 # -- code lens and inlay hints ---------------------------------------------------------------------------
-def code_lenses(result: ModuleResult, doc: Document, encoding: str) -> list[lsp.CodeLens]:
+def code_lenses(result: ModuleView, doc: Document, encoding: str) -> list[lsp.CodeLens]:
     """A lens above each resource block and module call, and the file's total on line 0: what this
     file adds to the bill, its own resources and the module instances it calls."""
     assert doc.path is not None
@@ -178,7 +178,7 @@ _MODULE_HEADER = re.compile(r'^[ \t]*module[ \t]+"([A-Za-z_][A-Za-z0-9_-]*)"[ \t
 
 
 def _module_calls(
-    result: ModuleResult, doc: Document, index: LineIndex | None
+    result: ModuleView, doc: Document, index: LineIndex | None
 ) -> list[tuple[int, int, ModuleCall]]:
     """(line, line width, call) for each `module "name" {` of this file that the analysis expanded
     (a registry module not fetched has its own diagnostic instead).
@@ -208,7 +208,7 @@ def _in_module(address: str, prefix: str) -> bool:
     return address.startswith(prefix) and address[len(prefix) : len(prefix) + 1] in (".", "[")
 
 
-def module_call(result: ModuleResult, prefix: str) -> ModuleCall | None:
+def module_call(result: ModuleView, prefix: str) -> ModuleCall | None:
     """The costs and findings of the module call `prefix` (`module.search`), all its instances, or
     None when the analysis has no resource in it."""
     resources = [r for r in result.outcome.resources if r.module_path and _in_module(r.address, prefix)]
@@ -241,7 +241,7 @@ def _call_instance(module_path: str, prefix: str) -> str:
     return prefix
 
 
-def inlay_hints(result: ModuleResult, doc: Document, rng: lsp.Range, encoding: str) -> list[lsp.InlayHint]:
+def inlay_hints(result: ModuleView, doc: Document, rng: lsp.Range, encoding: str) -> list[lsp.InlayHint]:
     assert doc.path is not None
     index = result.index(doc.path)
     hints: list[lsp.InlayHint] = []
@@ -272,7 +272,7 @@ def _matches(f: Finding, diagnostics: list[lsp.Diagnostic], index: LineIndex | N
 
 
 def code_actions(
-    result: ModuleResult,
+    result: ModuleView,
     doc: Document,
     params: lsp.CodeActionParams,
     encoding: str,
@@ -316,7 +316,7 @@ def code_actions(
 
 def _action(
     spec: actions.ActionSpec,
-    result: ModuleResult,
+    result: ModuleView,
     doc: Document,
     index: LineIndex | None,
     encoding: str,
@@ -358,7 +358,7 @@ def _explain_action(
     )
 
 
-def find_finding(result: ModuleResult, path: str, key: list[Any]) -> Finding | None:
+def find_finding(result: ModuleView, path: str, key: list[Any]) -> Finding | None:
     for f in result.findings_in(path):
         if convert.finding_key(f) == list(key):
             return f
@@ -366,7 +366,7 @@ def find_finding(result: ModuleResult, path: str, key: list[Any]) -> Finding | N
 
 
 def edit_for(
-    result: ModuleResult, doc: Document, data: dict[str, Any], encoding: str, uri_version: UriVersion
+    result: ModuleView, doc: Document, data: dict[str, Any], encoding: str, uri_version: UriVersion
 ) -> lsp.WorkspaceEdit | None:
     """The workspace edit of an offered action, or None when the analysis no longer has it."""
     assert doc.path is not None

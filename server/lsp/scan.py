@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.lsp import convert
-from advisor.lsp.analysis import Analyzer, ModuleResult, Unit, compute, unit_of
+from advisor.lsp.analysis import Analyzer, ModuleView, Unit, compute, unit_of
 
 log = logging.getLogger("advisor.lsp")
 
@@ -106,7 +106,7 @@ class ScanSummary:
         }
 
 
-def _counted(results: list[tuple[Unit, ModuleResult]]) -> list[tuple[Unit, ModuleResult]]:
+def _counted(results: list[tuple[Unit, ModuleView]]) -> list[tuple[Unit, ModuleView]]:
     """The analyses that count: roots and templates, not a folder that another module calls (it
     counts through that call, with its real inputs), as `engine.analyze_paths` counts them."""
     from advisor.iac.files import is_terraform_file
@@ -132,7 +132,7 @@ def _finding_key(f: Any) -> tuple[Any, ...]:
     return (f.rule, f.span.path, f.span.start, f.span.end, f.span.line, "" if once else f.message)
 
 
-def cost_tree(results: list[tuple[Unit, ModuleResult]], folders: list[str]) -> dict[str, Any]:
+def cost_tree(results: list[tuple[Unit, ModuleView]], folders: list[str]) -> dict[str, Any]:
     """The workspace cost tree (the `advisor/costTree` request): workspace → root module or template
     → file → resource, each with its monthly cost (`None` when unknown, never 0) and finding count,
     from the analyses of the last scan, so that its totals are the scan's.
@@ -235,7 +235,7 @@ def _relative(path: str, folders: list[str]) -> str:
     return path
 
 
-def _totals(results: list[tuple[Unit, ModuleResult]]) -> tuple[int, float, int]:
+def _totals(results: list[tuple[Unit, ModuleView]]) -> tuple[int, float, int]:
     """Findings, monthly cost and resources of unknown price of the scanned tree, counted as
     `advisor cost` and `advisor lint` count them: the analyses that count (`_counted`), a finding
     seen by two analyses once."""
@@ -259,7 +259,7 @@ class Scanner:
         self.publish = publish
         self.pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="advisor-scan")
         self.published: set[str] = set()  # URIs the last scan left with diagnostics
-        self.last_results: list[tuple[Unit, ModuleResult]] = []  # a `keep` scan's, for the cost tree
+        self.last_results: list[tuple[Unit, ModuleView]] = []  # a `keep` scan's, for the cost tree
 
     async def scan(
         self,
@@ -291,7 +291,7 @@ class Scanner:
         units = [Unit(root, root) for root in module_roots(files)]
         units += [u for f in files if is_template_candidate(f) and (u := unit_of(f)) is not None]
         summary.modules = len(units)
-        results: list[tuple[Unit, ModuleResult]] = []
+        results: list[tuple[Unit, ModuleView]] = []
         now: set[str] = set()  # URIs published with diagnostics by this scan
         touched: set[str] = set()  # every URI this scan published, empty or not
         for i, unit in enumerate(units):
@@ -323,7 +323,7 @@ class Scanner:
             self.published |= now
         return summary
 
-    async def _analyse(self, unit: Unit, cancelled: Callable[[], bool]) -> ModuleResult | None:
+    async def _analyse(self, unit: Unit, cancelled: Callable[[], bool]) -> ModuleView | None:
         async with self.analyzer.lock_for(unit.key):
             snap = self.analyzer.snapshot(unit)
             snap.cancelled = cancelled
@@ -333,7 +333,7 @@ class Scanner:
                 log.exception("scan of %s failed", unit.key)
                 return None
 
-    def _publish(self, unit: Unit, result: ModuleResult, now: set[str], touched: set[str]) -> int:
+    def _publish(self, unit: Unit, result: ModuleView, now: set[str], touched: set[str]) -> int:
         count = 0
         for path, diags in sorted(result.diagnostics.items()):
             if not unit.owns(path):

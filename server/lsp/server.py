@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, TypeGuard, TypeVar, cast
 
 from advisor import __version__
 from advisor.lsp import convert, explain, features, logs
-from advisor.lsp.analysis import Analyzer, ModuleResult, unit_of, warm_up
+from advisor.lsp.analysis import Analyzer, ModuleView, unit_of, warm_up
 from advisor.lsp.configs import ConfigStore
 from advisor.lsp.documents import ENCODINGS, Document, DocumentStore, LineIndex, path_to_uri, uri_to_path
 from advisor.lsp.explain import Explanations
@@ -322,7 +322,7 @@ class AdvisorServer(LanguageServer):
 
     async def fresh(
         self, uri: str, timeout: float = REQUEST_FRESH_TIMEOUT
-    ) -> tuple[Document, ModuleResult] | None:
+    ) -> tuple[Document, ModuleView] | None:
         """The open document and the analysis of its current version (None when there is none)."""
         doc = self.docs.get(uri)
         if doc is None or doc.path is None or not _is_iac(doc.path):
@@ -335,7 +335,7 @@ class AdvisorServer(LanguageServer):
             return None
         return current, result
 
-    def _after_analysis(self, result: ModuleResult) -> None:
+    def _after_analysis(self, result: ModuleView) -> None:
         lens_sig = []
         diag_changed = False
         for doc in self.analyzer.docs_in(result.unit):
