@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from advisor.lsp.settings import Settings, merge, parse_settings
+from advisor.lsp.settings import ClientSettings, merge, parse_settings
 from advisor.rules.engine import known_rule_ids
 
 if sys.version_info >= (3, 11):
@@ -57,7 +57,7 @@ def expand(dotted: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def accepted(section: Any) -> Settings:
+def accepted(section: Any) -> ClientSettings:
     parsed = parse_settings(merge(section), known_rule_ids())
     assert parsed.problems == []
     return parsed.settings
@@ -103,7 +103,7 @@ def test_jetbrains_settings_match_schema_and_server() -> None:
     jsonschema.Draft7Validator.check_schema(schema)
     jsonschema.validate(settings, schema)
     assert set(settings) == set(schema["properties"]) == SERVER_SETTINGS
-    assert accepted(expand(settings)) == Settings()
+    assert accepted(expand(settings)) == ClientSettings()
     assert load_json(JETBRAINS / "initializationOptions.json") == {}
     # the schema rejects what the server would reject
     with pytest.raises(jsonschema.ValidationError):
@@ -150,7 +150,7 @@ def test_vscode_settings_cover_the_server(manifest: dict[str, Any]) -> None:
     severities = props["advisor.rules.severity"]["additionalProperties"]["enum"]
     assert severities == ["error", "warning", "info", "hint"]
     defaults = expand({k: props[k]["default"] for k in SERVER_SETTINGS})
-    assert accepted(defaults) == Settings()
+    assert accepted(defaults) == ClientSettings()
 
 
 def test_vscode_commands_and_activation(manifest: dict[str, Any]) -> None:

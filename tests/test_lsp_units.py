@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from advisor.lsp import actions, presentation
 from advisor.lsp.documents import Document, DocumentStore, LineIndex, from_units, to_units, uri_to_path
-from advisor.lsp.settings import Settings, merge, parse_settings
+from advisor.lsp.settings import ClientSettings, merge, parse_settings
 from advisor.model import Finding, Span
 from advisor.pricing.costs import CostComponent, ResourceCost
 from hypothesis import given, settings
@@ -121,7 +121,7 @@ def test_bad_settings_fall_back_to_defaults_with_a_reason() -> None:
         },
         KNOWN,
     )
-    assert parsed.settings == Settings()
+    assert parsed.settings == ClientSettings()
     assert len(parsed.problems) == 5
     assert parse_settings("junk", KNOWN).problems
 
@@ -137,7 +137,7 @@ def test_editor_rule_settings_extend_the_project_config() -> None:
     from advisor.config import Config
 
     project = Config(disabled_rules={"ebs-gp2-to-gp3"}, severity={"ec2-graviton": "hint"})
-    settings = Settings(disable=frozenset({"ebs-io1-to-gp3"}), severity=(("ec2-graviton", "warning"),))
+    settings = ClientSettings(disable=frozenset({"ebs-io1-to-gp3"}), severity=(("ec2-graviton", "warning"),))
     merged = settings.apply_to(project)
     assert merged.disabled_rules == {"ebs-gp2-to-gp3", "ebs-io1-to-gp3"}
     assert merged.severity == {"ec2-graviton": "warning"}

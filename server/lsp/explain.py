@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from advisor.lsp.analysis import ModuleView
-    from advisor.lsp.settings import Settings
+    from advisor.lsp.settings import ClientSettings
     from advisor.model import Finding
 
 log = logging.getLogger("advisor.lsp")
@@ -27,7 +27,7 @@ MAX_ANSWERS = 256
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 
 
-def available(settings: Settings) -> bool:
+def available(settings: ClientSettings) -> bool:
     """Whether explanations can be asked for under these settings (cheap: no imports when off)."""
     if not settings.explain or settings.explain_config is None:
         return False
@@ -58,7 +58,7 @@ class Explanations:
         return self._answers.get(_key(f))
 
     async def explain(
-        self, settings: Settings, finding: Finding, result: ModuleView
+        self, settings: ClientSettings, finding: Finding, result: ModuleView
     ) -> tuple[str | None, str | None]:
         """(answer, None) or (None, why not); never raises for network or model trouble."""
         from advisor.engine import read_text

@@ -25,7 +25,7 @@ from advisor.lsp.documents import ENCODINGS, Document, DocumentStore, LineIndex,
 from advisor.lsp.explain import Explanations
 from advisor.lsp.framing import FramedStdin, FramingError
 from advisor.lsp.scan import Scanner
-from advisor.lsp.settings import Settings, merge, parse_editor_settings, parse_settings
+from advisor.lsp.settings import ClientSettings, merge, parse_editor_settings, parse_settings
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
@@ -191,7 +191,7 @@ class AdvisorServer(LanguageServer):
         self.client_log = logs.ClientLogHandler()
         self.init_options: Any = None
         self.client_section: Any = None
-        self.settings = Settings()
+        self.settings = ClientSettings()
         self.caps = lsp.ClientCapabilities()
         self.folders: list[str] = []
         self._known: set[str] | None = None

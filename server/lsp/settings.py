@@ -35,7 +35,10 @@ EXPLAIN_KEYS = {"baseUrl": "base_url", "model": "model", "apiKeyEnv": "api_key_e
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class ClientSettings:
+    """What the editor asked for (initialization options and `workspace/configuration`), validated; the
+    project's own `.advisor.toml` is `advisor.config.Config`, which `apply_to` puts these on top of."""
+
     region: str | None = None
     disable: frozenset[str] = frozenset()
     severity: tuple[tuple[str, str], ...] = ()
@@ -62,7 +65,7 @@ class Settings:
 
 @dataclass(slots=True)
 class Parsed:
-    settings: Settings
+    settings: ClientSettings
     problems: list[str] = field(default_factory=list)
 
 
@@ -178,7 +181,7 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
     data = merge(raw) if isinstance(raw, dict) else {}
     if raw is not None and not isinstance(raw, dict):
         problems.append("settings must be an object; using defaults")
-    base = Settings()
+    base = ClientSettings()
 
     region = data.get("region", None)
     if region is not None and (not isinstance(region, str) or not region.strip()):
@@ -244,7 +247,7 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
     explain, overrides = _explain_settings(data, problems)
     explain_config = _user_explain(overrides, problems) if explain else None
 
-    settings = Settings(
+    settings = ClientSettings(
         region=region,
         disable=frozenset(disable),
         severity=tuple(sorted(severity.items())),
