@@ -1,7 +1,7 @@
 """The neutral model every front-end produces and every consumer reads.
 
-Front-ends (Terraform, CloudFormation) turn text into a `Document` of `Resource`s whose attribute
-values carry exact `Span`s; pricing and rules read only this model, so they never re-parse text.
+Front-ends (Terraform, CloudFormation) turn text into `Resource`s whose attribute values carry
+exact `Span`s; pricing and rules read only this model, so they never re-parse text.
 Positions are 0-based inside the program; writers convert to 1-based output.
 """
 
@@ -195,19 +195,6 @@ class ParseError:
     message: str
     span: Span | None = None
     incomplete: bool = False
-
-
-@by_fields
-@dataclass(slots=True)
-class Document:
-    """Everything a front-end extracted from one file."""
-
-    path: str
-    text: str
-    kind: Literal["terraform", "terraform-json", "tfvars", "cloudformation", "unknown"]
-    resources: list[Resource] = field(default_factory=list)
-    errors: list[ParseError] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
