@@ -13,15 +13,59 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from advisor.model import Finding, Span
 
 UNUSED_IGNORE = "unused-ignore"
-_PATTERN = re.compile(
-    r"(?:#|//)\s*advisor:(ignore-file|ignore)\b[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(?:--.*)?$", re.M
+# The one grammar of ignore comments, for the engine and for the editor's code actions alike: `#` or `//`,
+# `advisor:ignore` or `advisor:ignore-file`, rule ids separated by commas or blanks (none: every rule),
+# then an optional `-- reason` to the end of the line.
+IGNORE_COMMENT = re.compile(
+    r"(#|//)\s*advisor:(ignore-file|ignore)\b[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--.*)?$", re.M
 )
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreComment:
+    """One ignore comment as written: what reading it and rewriting it (adding an id) both need."""
+
+    start: int  # offset of its `#` or `//` in the text it was found in
+    end: int  # offset just past it
+    marker: str  # "#" or "//"
+    whole_file: bool  # `advisor:ignore-file`
+    rules: tuple[str, ...]  # the ids in the order written; none means every rule
+    reason: str  # the `-- …` part as written, or ""
+
+    @property
+    def keyword(self) -> str:
+        return "advisor:ignore-file" if self.whole_file else "advisor:ignore"
+
+    def covers(self, rule: str) -> bool:
+        return not self.rules or "all" in self.rules or rule in self.rules
+
+
+def _comment(m: re.Match[str]) -> IgnoreComment:
+    rules = tuple(p for p in re.split(r"[,\s]+", m.group(3)) if p)
+    return IgnoreComment(m.start(), m.end(), m.group(1), m.group(2) == "ignore-file", rules, m.group(4) or "")
+
+
+def ignore_comments(text: str) -> Iterator[IgnoreComment]:
+    """The ignore comments of a text, wherever they are on their lines."""
+    if "advisor:ignore" not in text:
+        return
+    for m in IGNORE_COMMENT.finditer(text):
+        yield _comment(m)
+
+
+def own_line_comment(line: str) -> IgnoreComment | None:
+    """The ignore comment that fills `line` (one line, without its line break) but for its indentation:
+    the only kind an edit may extend without touching code."""
+    m = IGNORE_COMMENT.search(line)
+    if m is None or line[: m.start()].strip():
+        return None
+    return _comment(m)
 
 
 @dataclass(slots=True)
@@ -123,18 +167,12 @@ def _steps(address: str) -> Iterable[tuple[int, str, int]]:
 
 
 def find_ignores(path: str, text: str) -> list[Ignore]:
-    if "advisor:ignore" not in text:
-        return []
     out: list[Ignore] = []
-    for m in _PATTERN.finditer(text):
-        ids = {p.strip() for p in re.split(r"[,\s]+", m.group(2)) if p.strip()}
-        line = text.count("\n", 0, m.start())
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        col = m.start() - line_start
-        span = Span(
-            path, line, col, line, col + len(m.group(0).rstrip()), m.start(), m.start() + len(m.group(0))
-        )
-        out.append(Ignore(ids or {"all"}, line, m.group(1) == "ignore-file", span))
+    for c in ignore_comments(text):
+        line = text.count("\n", 0, c.start)
+        col = c.start - (text.rfind("\n", 0, c.start) + 1)
+        span = Span(path, line, col, line, col + len(text[c.start : c.end].rstrip()), c.start, c.end)
+        out.append(Ignore(set(c.rules) or {"all"}, line, c.whole_file, span))
     return out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from advisor.ignores import find_ignores
 from advisor.lsp import actions, presentation
 from advisor.lsp.documents import Document, DocumentStore, LineIndex, from_units, to_units, uri_to_path
 from advisor.lsp.settings import ClientSettings, merge, parse_settings
@@ -180,6 +181,39 @@ def test_ignore_in_file_goes_first_or_extends_the_file_comment() -> None:
         _apply(text2, actions.ignore_file_edit("/m.tf", LineIndex(text2), "r2"))
         == "x = 1\n# advisor:ignore-file r1, r2\n"
     )
+
+
+def test_joining_a_comment_keeps_its_keyword_whatever_its_reason_says() -> None:
+    text = 'x {\n  # advisor:ignore ec2-graviton -- not an ignore-file one\n  type = "gp2"\n}\n'
+    edit = actions.ignore_line_edit("/m.tf", LineIndex(text), 2, "ebs-gp2-to-gp3")
+    assert "  # advisor:ignore ec2-graviton, ebs-gp2-to-gp3 -- not an ignore-file one\n" in _apply(text, edit)
+
+
+@pytest.mark.parametrize("newline", ["\n"])
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('resource "aws_ebs_volume" "v" {\n  type = "gp2"\n}\n', 1),
+        ('// storage\nresource "aws_ebs_volume" "v" {\n  type = "gp2"\n}\n', 2),
+        ('x {\n  # advisor:ignore ec2-graviton -- arm builds pending\n  type = "gp2"\n}\n', 2),
+        ('x {\n  // advisor:ignore ec2-graviton\n  type = "gp2"\n}\n', 2),
+        ('# advisor:ignore-file ec2-graviton\nx {\n  type = "gp2"\n}\n', 2),
+    ],
+)
+def test_the_comments_the_actions_write_are_the_ignores_the_engine_reads(
+    text: str, line: int, newline: str
+) -> None:
+    text = text.replace("\n", newline)
+    index = LineIndex(text)
+    target = index.line(line)
+    here = _apply(text, actions.ignore_line_edit("/m.tf", index, line, "ebs-gp2-to-gp3"))
+    moved = here.split(newline).index(target)
+    read = [ig for ig in find_ignores("/m.tf", here) if not ig.whole_file and ig.matches("ebs-gp2-to-gp3")]
+    assert [ig.line for ig in read] == [moved - 1]
+    assert read[0].matches("ec2-graviton") == ("advisor:ignore ec2" in text)  # a comment joined keeps its ids
+    whole = _apply(text, actions.ignore_file_edit("/m.tf", index, "ebs-gp2-to-gp3"))
+    read = [ig for ig in find_ignores("/m.tf", whole) if ig.matches("ebs-gp2-to-gp3")]
+    assert [ig.whole_file for ig in read] == [True]
 
 
 def test_remove_an_ignore_comment_line() -> None:

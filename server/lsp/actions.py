@@ -7,10 +7,10 @@ are computed only when the editor asks for them (`codeAction/resolve`), from the
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.ignores import IgnoreComment, find_ignores, own_line_comment
 from advisor.lsp.documents import LineIndex
 from advisor.lsp.presentation import fix_title, money
 from advisor.model import Finding, Span, TextEdit
@@ -18,10 +18,6 @@ from advisor.model import Finding, Span, TextEdit
 FIX_ALL_KIND = "source.fixAll.advisor"
 QUICKFIX = "quickfix"
 NO_IGNORE = {"parse-error", "unused-ignore"}
-_IGNORE_LINE = re.compile(
-    r"^(\s*)(#|//)\s*advisor:ignore\b(?!-file)[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--.*)?$"
-)
-_IGNORE_FILE = re.compile(r"^(\s*)(#|//)\s*advisor:ignore-file\b[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--.*)?$")
 
 
 @dataclass(slots=True)
@@ -92,8 +88,6 @@ def offer(
 
 def _wholly_unused(f: Finding, index: LineIndex, all_findings: list[Finding]) -> bool:
     """Removing a comment is only right when none of its ids silences anything."""
-    from advisor.ignores import find_ignores
-
     comment = find_ignores(f.span.path, index.line(f.span.line))
     if len(comment) != 1:
         return False
@@ -179,14 +173,13 @@ def _newline(index: LineIndex, line: int) -> str:
     return "\r\n" if "\r\n" in index.text[:4096] else "\n"
 
 
-def _add_id(line_text: str, match: re.Match[str], rule: str) -> str:
-    ids = [p for p in re.split(r"[,\s]+", match.group(3)) if p]
-    if rule in ids or "all" in ids:
+def _add_id(line_text: str, comment: IgnoreComment, rule: str) -> str:
+    """`line_text`, an ignore comment on its own line, with `rule` among its ids (and its reason kept)."""
+    if comment.covers(rule):
         return line_text
-    ids.append(rule)
-    reason = f" {match.group(4)}" if match.group(4) else ""
-    keyword = "advisor:ignore-file" if "ignore-file" in line_text else "advisor:ignore"
-    return f"{match.group(1)}{match.group(2)} {keyword} {', '.join(ids)}{reason}"
+    ids = ", ".join([*comment.rules, rule])
+    reason = f" {comment.reason}" if comment.reason else ""
+    return f"{line_text[: comment.start]}{comment.marker} {comment.keyword} {ids}{reason}"
 
 
 def _replace_line(path: str, index: LineIndex, line: int, new_text: str) -> TextEdit:
@@ -205,9 +198,9 @@ def ignore_line_edit(path: str, index: LineIndex, line: int, rule: str) -> TextE
     comment already there."""
     if line > 0:
         above = index.line(line - 1)
-        m = _IGNORE_LINE.match(above)
-        if m is not None:
-            return _replace_line(path, index, line - 1, _add_id(above, m, rule))
+        comment = own_line_comment(above)
+        if comment is not None and not comment.whole_file:
+            return _replace_line(path, index, line - 1, _add_id(above, comment, rule))
     target = index.line(line)
     indent = target[: len(target) - len(target.lstrip())]
     marker = comment_marker(index.text)
@@ -220,9 +213,9 @@ def ignore_file_edit(path: str, index: LineIndex, rule: str) -> TextEdit:
         text = index.line(n)
         if "advisor:ignore-file" not in text:
             continue
-        m = _IGNORE_FILE.match(text)
-        if m is not None:
-            return _replace_line(path, index, n, _add_id(text, m, rule))
+        comment = own_line_comment(text)
+        if comment is not None and comment.whole_file:
+            return _replace_line(path, index, n, _add_id(text, comment, rule))
     marker = comment_marker(index.text)
     return _insert(path, index, 0, f"{marker} advisor:ignore-file {rule}{_newline(index, 0)}")
 
