@@ -21,9 +21,9 @@ from advisor.model import Finding, Span
 UNUSED_IGNORE = "unused-ignore"
 # The one grammar of ignore comments, for the engine and for the editor's code actions alike: `#` or `//`,
 # `advisor:ignore` or `advisor:ignore-file`, rule ids separated by commas or blanks (none: every rule),
-# then an optional `-- reason` to the end of the line.
+# then an optional `-- reason` to the end of the line, which may end in "\r\n" as well as "\n".
 IGNORE_COMMENT = re.compile(
-    r"(#|//)\s*advisor:(ignore-file|ignore)\b[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--.*)?$", re.M
+    r"(#|//)\s*advisor:(ignore-file|ignore)\b[ \t]*([A-Za-z0-9_,\- \t]*?)[ \t]*(--[^\r\n]*)?\r?$", re.M
 )
 
 
@@ -32,7 +32,7 @@ class IgnoreComment:
     """One ignore comment as written: what reading it and rewriting it (adding an id) both need."""
 
     start: int  # offset of its `#` or `//` in the text it was found in
-    end: int  # offset just past it
+    end: int  # offset just past it (its line break not included)
     marker: str  # "#" or "//"
     whole_file: bool  # `advisor:ignore-file`
     rules: tuple[str, ...]  # the ids in the order written; none means every rule
@@ -48,7 +48,8 @@ class IgnoreComment:
 
 def _comment(m: re.Match[str]) -> IgnoreComment:
     rules = tuple(p for p in re.split(r"[,\s]+", m.group(3)) if p)
-    return IgnoreComment(m.start(), m.end(), m.group(1), m.group(2) == "ignore-file", rules, m.group(4) or "")
+    end = m.end() - (1 if m.group(0).endswith("\r") else 0)
+    return IgnoreComment(m.start(), end, m.group(1), m.group(2) == "ignore-file", rules, m.group(4) or "")
 
 
 def ignore_comments(text: str) -> Iterator[IgnoreComment]:

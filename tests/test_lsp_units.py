@@ -189,7 +189,7 @@ def test_joining_a_comment_keeps_its_keyword_whatever_its_reason_says() -> None:
     assert "  # advisor:ignore ec2-graviton, ebs-gp2-to-gp3 -- not an ignore-file one\n" in _apply(text, edit)
 
 
-@pytest.mark.parametrize("newline", ["\n"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
 @pytest.mark.parametrize(
     ("text", "line"),
     [

@@ -337,10 +337,12 @@ def test_tags_missing(tmp_path: Path):
         "# advisor:ignore all\n",
     ],
 )
-def test_ignore_comment_above_resource(tmp_path: Path, comment: str):
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_ignore_comment_above_resource(tmp_path: Path, comment: str, newline: str):
     text = volume("io1", 500, 10000).replace(
         'resource "aws_ebs_volume"', comment + 'resource "aws_ebs_volume"'
     )
+    text = text.replace("\n", newline)  # a file saved with Windows line ends reads the same
     a = lint(tmp_path, {"main.tf": text})
     assert "ebs-io1-to-gp3" not in rules_of(a)
     unused = [f for f in a.findings if f.rule == "unused-ignore"]
