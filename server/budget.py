@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from advisor.config import BudgetConfig, BudgetLimits, Config
+from advisor.display import printable, rel
 from advisor.engine import Analysis, Options
 from advisor.model import ParseError, Resource
+from advisor.money import money, signed
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -87,23 +89,7 @@ class BudgetCheck:
         }
 
 
-def money(x: float | None) -> str:
-    """$1,234.50; a negative amount as -$1.00."""
-    return "unknown" if x is None else (f"-${-x:,.2f}" if x < -0.004 else f"${abs(x):,.2f}")
-
-
-def signed(x: float | None) -> str:
-    """A change of money: +$1.00, -$1.00 or $0.00."""
-    if x is None:
-        return "unknown"
-    if abs(x) < 0.005:
-        return "$0.00"
-    return f"+${x:,.2f}" if x > 0 else f"-${-x:,.2f}"
-
-
 def _where(config: Config, limits: BudgetLimits, key: str) -> str:
-    from advisor.report.common import rel
-
     path = rel(config.path) if config.path else ".advisor.toml"
     line = limits.lines.get(key) or limits.line
     return f"{path}:{line}" if line else path
@@ -174,8 +160,6 @@ def lint_checks(config: Config, analysis: Analysis, paths: list[str], options: O
 def lint_budget_breaches(config: Config, analysis: Analysis, paths: list[str], options: Options) -> str:
     """`[budget]` for `advisor lint`: one `advisor: budget exceeded: …` line per breach ("" if none),
     and a line saying the check is not conclusive when the analysis is incomplete."""
-    from advisor.report.common import printable
-
     breaches = [c for c in lint_checks(config, analysis, paths, options) if c.breached]
     lines = [f"advisor: budget exceeded: {c.message()}" for c in breaches]
     unchecked = incomplete_budget(analysis.errors)

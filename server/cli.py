@@ -9,24 +9,28 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
+from advisor.batch import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    UsageError,
+    check_paths,
+    incomplete_note,
+    load_config_for,
+    options_for,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from advisor.config import Config
-    from advisor.engine import Options
-    from advisor.model import ParseError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 EXIT_CODES = (
     "Exit codes: 0 no finding at or above --fail-on and no budget exceeded; 1 findings at or above "
     "--fail-on, or a budget exceeded; 2 usage or configuration error; 3 analysis incomplete (an internal "
     "error, a file that could not be read or was skipped, a limit exceeded), even with --fail-on never."
 )
-
-
-class UsageError(Exception):
-    """A mistake in how the command was called (exit 2, message on stderr)."""
 
 
 def _csv(value: str) -> set[str]:
@@ -216,96 +220,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _parse_vars(items: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items:
-        name, eq, value = item.partition("=")
-        if not eq or not name.strip():
-            raise UsageError(f"--var expects NAME=VALUE, got {item!r}")
-        out[name.strip()] = value
-    return out
-
-
-def load_config_for(args: argparse.Namespace) -> Config:
-    from advisor.config import find_config, load_config
-    from advisor.rules.engine import known_rule_ids
-
-    path = args.config
-    if path is None:
-        paths = getattr(args, "paths", None) or ["."]
-        path = find_config(paths[0])
-    elif not os.path.isfile(path):
-        raise UsageError(f"config file not found: {path}")
-    config = load_config(path, known_rule_ids(), named=args.config is not None)
-    ignored = config.ignored_message()  # a project's [explain]: reported once, not applied
-    if ignored:
-        from advisor.report.common import printable
-
-        sys.stderr.write(printable(f"advisor: warning: {ignored}") + "\n")
-    return config
-
-
-def options_for(args: argparse.Namespace, config: Config) -> Options:
-    from advisor.engine import Options
-    from advisor.rules.engine import known_rule_ids
-
-    known = known_rule_ids()
-    for flag in ("select", "ignore"):
-        unknown = sorted(getattr(args, flag, set()) - known)
-        if unknown:
-            raise UsageError(
-                f"--{flag}: unknown rule id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"
-            )
-    for vf in args.var_file:
-        if not os.path.isfile(vf):
-            raise UsageError(f"--var-file not found: {vf}")
-    return Options(
-        region=args.region,
-        config=config,
-        cli_vars=_parse_vars(args.var),
-        var_files=list(args.var_file),
-        select=set(getattr(args, "select", set())),
-        ignore=set(getattr(args, "ignore", set())),
-        workspace=args.workspace or os.environ.get("TF_WORKSPACE") or "default",
-        jobs=args.jobs,
-        disk_cache=os.environ.get("ADVISOR_NO_CACHE", "") in ("", "0"),
-    )
-
-
-def check_paths(args: argparse.Namespace) -> None:
-    """A PATH that does not exist is a mistake in the call (exit 2), not an empty analysis."""
-    missing = [p for p in args.paths if not os.path.exists(p)]
-    if missing:
-        raise UsageError(f"no such file or folder: {', '.join(missing)}")
-
-
-def incomplete_note(errors: list[ParseError]) -> str:
-    """The stderr line of a batch command whose analysis is incomplete ("" when it is not): exit 3."""
-    from advisor.report.common import incomplete, printable, rel
-
-    missing = incomplete(errors)
-    if not missing:
-        return ""
-    first = missing[0]
-    more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-    line = f"advisor: analysis incomplete, exit code 3: {rel(first.path)}: {first.message}{more}"
-    return printable(line) + "\n"
-
-
-def _write(text: str, output: str | None) -> None:
-    if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-
 def _text_layout(args: argparse.Namespace) -> tuple[bool, int]:
     """(colour, width) of a text report: `--color`, and the columns of the terminal it goes to."""
     if args.format != "text":
         return False, 0
-    from advisor.report.common import terminal_width
+    from advisor.display import terminal_width
     from advisor.report.text import color_for
 
     color = color_for(args.color, sys.stdout, to_file=bool(args.output))
@@ -327,13 +246,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
     stored_key = None
     found: Found | None = None
     if options.disk_cache and not args.explain:  # an unchanged tree: the stored report, as it was
-        from advisor.report import stored
+        from advisor.engine import report_key, stored_report
 
         found = discover(args.paths or ["."])
-        stored_key = stored.key_for(found, options, [args.format, fail_on, color, width, os.getcwd()])
-        hit = stored.lookup(stored_key)
+        stored_key = report_key(found, options, [args.format, fail_on, color, width, os.getcwd()])
+        hit = stored_report(options, stored_key)
         if hit is not None:
-            _write(hit.text, args.output)
+            write_output(hit.text, args.output)
             sys.stderr.write(hit.stderr)
             return hit.exit_code
     analysis = analyze_paths(args.paths, options, found=found)
@@ -359,7 +278,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         from advisor.report import text as text_report
 
         text = text_report.render(analysis, color=color, unit=unit, width=width)
-    _write(text, args.output)
+    write_output(text, args.output)
     breaches = ""
     if config.budget.configured:
         from advisor.budget import lint_budget_breaches
@@ -374,7 +293,9 @@ def cmd_lint(args: argparse.Namespace) -> int:
         sys.stderr.write(note)
         return EXIT_INCOMPLETE
     if stored_key is not None:  # only complete reports: a defect or an unreadable file may be gone next run
-        stored.store(stored_key, stored.StoredReport(analysis.inputs, text, breaches, code))
+        from advisor.engine import StoredReport, store_report
+
+        store_report(options, stored_key, StoredReport(analysis.inputs, text, breaches, code))
     return code
 
 
@@ -395,14 +316,14 @@ def cmd_cost(args: argparse.Namespace) -> int:
     else:
         color, width = _text_layout(args)
         text = cost_report.render_text(analysis, unit, color=color, width=width)
-    _write(text, args.output)
+    write_output(text, args.output)
     note = incomplete_note(analysis.errors)
     sys.stderr.write(note)
     return EXIT_INCOMPLETE if note else EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from advisor.report.common import json_text, printable
+    from advisor.display import json_text, printable
     from advisor.rules.engine import load_rules
 
     rules = load_rules()
@@ -445,7 +366,7 @@ def cmd_pricing(args: argparse.Namespace) -> int:
 
 def _status_text(status: dict[str, Any]) -> str:
     """`advisor pricing status` for people: which snapshot, how old, from where, how much."""
-    from advisor.report.common import printable
+    from advisor.display import printable
 
     rows = status.get("rows", {})
     lines = [
@@ -479,19 +400,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from advisor.diff import cli_diff
+    from advisor.commands import cli_diff
 
     return int(cli_diff(args))
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from advisor.history import cli_history
+    from advisor.commands import cli_history
 
     return int(cli_history(args))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from advisor.report.html import cli_report
+    from advisor.commands import cli_report
 
     return int(cli_report(args))
 
@@ -512,7 +433,7 @@ COMMANDS: dict[str, Any] = {
 
 def _error_line(message: str) -> None:
     """One line on stderr; messages quote paths, names and values from the repository: escaped."""
-    from advisor.report.common import printable
+    from advisor.display import printable
 
     sys.stderr.write(printable(message) + "\n")
 

@@ -7,6 +7,9 @@ paths, environments guessed from paths and relative `--var-file`s mean the same 
 
 Resources are matched by root module and address, findings by what they say (rule, resource, attribute,
 current and suggested value) and never by line, so moving code around does not make old findings new.
+
+This module computes the comparison (`run_diff` → `DiffResult`); `report/diff_report.py` writes it as
+text, JSON or a pull-request comment, and `commands.cli_diff` is the command.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,25 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from advisor.budget import (
-    BudgetCheck,
-    RootedAnalysis,
-    analyze_rooted,
-    check_limits,
-    folder_of,
-    inside,
-    money,
-    signed,
-)
+from advisor.budget import BudgetCheck, RootedAnalysis, analyze_rooted, check_limits, folder_of, inside
 from advisor.config import Config
 from advisor.engine import Analysis, Options
 from advisor.model import Finding, ParseError, Resource
-from advisor.report.common import printable
-
-EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
-MARKER = "<!-- advisor-diff -->"  # lets CI find and update its own pull-request comment
-TOP_FINDINGS = 5
-TOP_RESOURCES = 20
 
 Change = Literal["added", "removed", "changed"]
 
@@ -161,7 +148,8 @@ def layout(tmp: str, root: str, cwd: str) -> BaseCopy:
 
 
 @contextmanager
-def _working_directory(path: str) -> Iterator[None]:
+def working_directory(path: str) -> Iterator[None]:
+    """Run the block from `path` (the base copy's stand-in for the working directory)."""
     previous = os.getcwd()
     os.chdir(path)
     try:
@@ -238,6 +226,11 @@ class DiffResult:
 
     def count(self, change: Change) -> int:
         return sum(1 for c in self.changes if c.change == change)
+
+    def all_errors(self) -> list[ParseError]:
+        """The errors of both sides, the base revision's saying so in their message."""
+        at_base = [replace(e, message=f"{e.message} (at {self.ref})") for e in self.base_errors]
+        return [*self.head.errors, *at_base]
 
 
 def _stable(value: Any) -> str:
@@ -374,8 +367,8 @@ def run_diff(args: argparse.Namespace, config: Config, options: Options) -> Diff
         ]
         if missing:
             raise DiffError(f"not found in the working tree nor at {args.base}: {', '.join(missing)}")
-        base_options = replace(options, var_files=[_base_var_file(v, copy) for v in options.var_files])
-        with _working_directory(copy.base_cwd):
+        base_options = replace(options, var_files=[base_var_file(v, copy) for v in options.var_files])
+        with working_directory(copy.base_cwd):
             base = analyze_rooted(base_present, base_options) if base_present else RootedAnalysis(Analysis())
         head = analyze_rooted(head_paths, options) if head_paths else RootedAnalysis(Analysis())
         result = compare(base, head, copy.real, args.base, commit)
@@ -383,7 +376,7 @@ def run_diff(args: argparse.Namespace, config: Config, options: Options) -> Diff
     return result
 
 
-def _base_var_file(path: str, copy: BaseCopy) -> str:
+def base_var_file(path: str, copy: BaseCopy) -> str:
     """The base revision's copy of a `--var-file` inside the repository, else the file itself."""
     mirrored = copy.mirror(path)
     if mirrored is not None:
@@ -391,277 +384,3 @@ def _base_var_file(path: str, copy: BaseCopy) -> str:
         if os.path.isfile(candidate):
             return mirrored
     return os.path.realpath(path)
-
-
-def cli_diff(args: argparse.Namespace) -> int:
-    """The `advisor diff` command: report, budget breaches on stderr, exit 0 / 1 / 2 / 3."""
-    from advisor.budget import incomplete_budget
-    from advisor.cli import _write, incomplete_note, load_config_for, options_for
-    from advisor.report.common import at_or_above
-
-    config = load_config_for(args)
-    options = options_for(args, config)
-    try:
-        result = run_diff(args, config, options)
-    except DiffError as exc:
-        sys.stderr.write(printable(f"advisor: {exc}") + "\n")
-        return EXIT_ERROR
-    region = options.default_region
-    if args.format == "json":
-        text = render_json(result, region)
-    elif args.format == "markdown":
-        text = render_markdown(result)
-    else:
-        text = render_text(result)
-    _write(text, args.output)
-    for check in result.breaches:
-        sys.stderr.write(printable(f"advisor: budget exceeded: {check.message()}") + "\n")
-    if result.incomplete:  # either side: exit 3 whatever --fail-on and the budget say
-        if result.checks:
-            sys.stderr.write(f"advisor: {incomplete_budget([*result.head.errors, *result.base_errors])}\n")
-        sys.stderr.write(incomplete_note([*result.head.errors, *_at_base(result)]))
-        return EXIT_INCOMPLETE
-    failing = [f for f in result.new_findings if at_or_above(f, args.fail_on)]
-    return EXIT_FAIL if result.breaches or failing else EXIT_OK
-
-
-def _at_base(result: DiffResult) -> list[ParseError]:
-    """The base revision's errors, saying so in their message."""
-    return [replace(e, message=f"{e.message} (at {result.ref})") for e in result.base_errors]
-
-
-# -- reports --------------------------------------------------------------------------------------------
-def percent(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:+.2f}%"
-
-
-def _multi_root(result: DiffResult) -> bool:
-    """Names carry their root module folder when there is more than one root to tell apart."""
-    return len(result.roots) > 1
-
-
-def _name(c: ResourceChange, multi: bool) -> str:
-    from advisor.report.common import rel
-
-    return f"{rel(c.root)}: {c.address}" if multi else c.address
-
-
-def _side(c: ResourceChange, side: Literal["before", "after"]) -> str:
-    if (side == "before" and c.change == "added") or (side == "after" and c.change == "removed"):
-        return "-"
-    value = c.before if side == "before" else c.after
-    if value is None:
-        return "unknown" if c.priced else "not priced"
-    return money(value)
-
-
-def _delta(c: ResourceChange) -> str:
-    return signed(c.delta) if c.priced else "-"
-
-
-def render_text(result: DiffResult) -> str:
-    from advisor.report.common import rel
-
-    multi = _multi_root(result)
-    sign = {"added": "+", "removed": "-", "changed": "~"}
-    rows = [
-        (
-            f"{sign[c.change]} {printable(_name(c, multi))}",
-            f"{printable(rel(c.path))}:{c.line + 1}",
-            _side(c, "before"),
-            _side(c, "after"),
-            _delta(c),
-        )
-        for c in result.changes
-    ]
-    t = result.totals
-    total = ("Total", "", money(t.before), money(t.after), f"{signed(t.delta)} ({percent(t.percent)})")
-    widths = [max(len(r[i]) for r in [*rows, total]) for i in range(5)]
-
-    def line(cells: tuple[str, ...]) -> str:
-        left = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
-        right = [cells[i].rjust(widths[i]) for i in range(2, 5)]
-        return "  ".join(left + right).rstrip()
-
-    out = [f"Cost diff against {result.ref} ({result.commit[:12]}), working tree as changed:"]
-    out += [line(r) for r in rows]
-    if rows:
-        out.append("  ".join("-" * w for w in widths))
-    out.append(line(total))
-    out.append(
-        f"{result.count('added')} added, {result.count('removed')} removed, "
-        f"{result.count('changed')} changed, {result.unchanged} unchanged"
-        + (f"; {result.unknown_prices} with unknown prices (not in totals)" if result.unknown_prices else "")
-    )
-    out.append("")
-    n = len(result.new_findings)
-    out.append(f"New findings ({n})" + (":" if n else ""))
-    for f in result.new_findings:
-        s = f.span
-        out.append(f"{rel(s.path)}:{s.line + 1}:{s.column + 1}: {f.severity}[{f.rule}] {f.message}")
-    if result.resolved_findings:
-        out.append(f"Resolved findings: {len(result.resolved_findings)}")
-    for e in [*result.head.errors, *_at_base(result)]:
-        out.append(f"error: {rel(e.path)}" + (f":{e.span.line + 1}" if e.span else "") + f": {e.message}")
-    if result.incomplete:
-        out.append("Analysis incomplete: the totals leave out what the errors above name.")
-    if result.checks:
-        out.append("")
-        for check in result.checks:
-            verdict = "EXCEEDED" if check.breached else "not conclusive" if result.incomplete else "ok"
-            out.append(f"Budget {verdict}: {check.message()}")
-    return "".join(printable(line) + "\n" for line in out)  # names, paths and messages: escaped
-
-
-def render_json(result: DiffResult, region: str) -> str:
-    """Version 1: resources[], totals, new_findings[] (the lint finding shape), budget, errors[]."""
-    from advisor import __version__
-    from advisor.report.common import json_text, rel
-    from advisor.report.json_report import error_json, finding_json, pricing_info
-
-    t = result.totals
-    doc: dict[str, Any] = {
-        "version": 1,
-        "tool": {"name": "advisor", "version": __version__},
-        "base": {"ref": result.ref, "commit": result.commit},
-        "pricing": pricing_info(region),
-        "resources": [
-            {
-                "change": c.change,
-                "address": c.address,
-                "type": c.type,
-                "module": rel(c.root),
-                "path": rel(c.path),
-                "line": c.line + 1,
-                "priced": c.priced,
-                "monthly_cost_before": c.before,
-                "monthly_cost_after": c.after,
-                "monthly_delta": c.delta,
-            }
-            for c in result.changes
-        ],
-        "totals": {
-            "before": t.before,
-            "after": t.after,
-            "delta": t.delta,
-            "percent": t.percent,
-            "currency": "USD",
-        },
-        "summary": {
-            "added": result.count("added"),
-            "removed": result.count("removed"),
-            "changed": result.count("changed"),
-            "unchanged": result.unchanged,
-            "unknown_prices": result.unknown_prices,
-            "new_findings": len(result.new_findings),
-            "resolved_findings": len(result.resolved_findings),
-            "incomplete": result.incomplete,
-        },
-        "new_findings": [finding_json(f) for f in result.new_findings],
-        "resolved_findings": [finding_json(f) for f in result.resolved_findings],
-        "budget": {
-            "ok": result.budget_ok,
-            "incomplete": bool(result.checks) and result.incomplete,
-            "checks": [c.to_json() for c in result.checks],
-        },
-        "errors": [error_json(e) for e in result.head.errors],
-        "base_errors": [error_json(e) for e in result.base_errors],
-    }
-    return json_text(doc)
-
-
-def _cell(text: str) -> str:
-    """Markdown text safe in a table cell or a list item: controls escaped (`printable`), and no pipe,
-    line break, HTML tag, code span or link from a resource name or a message."""
-    text = printable(text)
-    for char in "\\`[]|":
-        text = text.replace(char, "\\" + char)
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _code(text: str) -> str:
-    """A code span (shown as is, so no HTML escapes) that no backtick can close and no pipe can split."""
-    return "`" + printable(text).replace("`", "'").replace("|", "\\|") + "`"
-
-
-def render_markdown(result: DiffResult) -> str:
-    """A pull-request comment: headline, cost table with a total line, budget, top findings, details."""
-    from advisor.report.common import rel
-
-    t = result.totals
-    multi = _multi_root(result)
-    out = [MARKER, f"### Advisor: monthly cost {signed(t.delta)} ({percent(t.percent)})", ""]
-    out.append(
-        f"{money(t.before)} → {money(t.after)} per month against {_code(result.ref)} "
-        f"({_code(result.commit[:12])}). {result.count('added')} added, {result.count('removed')} removed, "
-        f"{result.count('changed')} changed, {result.unchanged} unchanged resources."
-    )
-    out.append("")
-    header = ["| Change | Resource | Before | After | Delta |", "|---|---|---:|---:|---:|"]
-
-    def row(c: ResourceChange) -> str:
-        name = _code(_name(c, multi))
-        where = _code(f"{rel(c.path)}:{c.line + 1}")
-        return f"| {c.change} | {name} {where} | {_side(c, 'before')} | {_side(c, 'after')} | {_delta(c)} |"
-
-    ranked = sorted(result.changes, key=lambda c: (c.delta is None, -abs(c.delta or 0.0), c.root, c.address))
-    shown, rest = ranked[:TOP_RESOURCES], ranked[TOP_RESOURCES:]
-    total_row = (
-        f"| **Total** | | **{money(t.before)}** | **{money(t.after)}** | "
-        f"**{signed(t.delta)} ({percent(t.percent)})** |"
-    )
-    out += header + [row(c) for c in shown] + [total_row]
-    if rest:
-        out += ["", f"<details><summary>{len(rest)} more changed resources</summary>", ""]
-        out += header + [row(c) for c in rest] + ["", "</details>"]
-    if result.unknown_prices:
-        out += ["", f"{result.unknown_prices} resources have unknown prices and are not in the totals."]
-    if result.checks:
-        out.append("")
-        if result.breaches:
-            out.append("**Budget exceeded**")
-            out += [f"- {_cell(c.message())}" for c in result.breaches]
-        if result.incomplete:
-            out.append("**Budget not conclusive**: the analysis is incomplete (see the errors below).")
-        elif not result.breaches:
-            out.append("Budget: within every configured limit.")
-    out.append("")
-    findings = result.new_findings
-    if not findings:
-        out.append("No new findings.")
-    else:
-        savings = sum(f.monthly_savings or 0.0 for f in findings if (f.monthly_savings or 0) > 0)
-        title = f"#### New findings ({len(findings)})"
-        out.append(title + (f", potential savings {money(savings)}/mo" if savings else ""))
-        out.append("")
-        top = sorted(
-            findings,
-            key=lambda f: (-_rank(f.severity), -(f.monthly_savings or 0.0), f.span.path, f.span.line),
-        )[:TOP_FINDINGS]
-        for f in top:
-            where = _code(f"{rel(f.span.path)}:{f.span.line + 1}")
-            out.append(f"- **{f.severity}** {_code(f.rule)} {where}: {_cell(f.message)}")
-        out += ["", f"<details><summary>All new findings ({len(findings)})</summary>", ""]
-        out += ["| Severity | Rule | Where | Finding | Saving/mo |", "|---|---|---|---|---:|"]
-        for f in findings:
-            where = _code(f"{rel(f.span.path)}:{f.span.line + 1}")
-            saving = money(f.monthly_savings) if (f.monthly_savings or 0) > 0 else ""
-            out.append(f"| {f.severity} | {_code(f.rule)} | {where} | {_cell(f.message)} | {saving} |")
-        out += ["", "</details>"]
-    if result.resolved_findings:
-        out += ["", f"Resolved findings: {len(result.resolved_findings)}."]
-    errors = [*result.head.errors, *_at_base(result)]
-    if errors:
-        out += ["", f"{len(errors)} files or blocks could not be read:"]
-        for e in errors:
-            where = rel(e.path) + (f":{e.span.line + 1}" if e.span else "")
-            out.append(f"- {_code(where)}: {_cell(e.message)}")
-    if result.incomplete:
-        out += ["", "**Analysis incomplete**: the figures above leave out what these errors name."]
-    return "".join(printable(line) + "\n" for line in out)
-
-
-def _rank(severity: str) -> int:
-    from advisor.report.common import SEVERITY_RANK
-
-    return SEVERITY_RANK.get(severity, 0)

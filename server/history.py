@@ -11,6 +11,9 @@ did not change: only the modules a commit touched are analysed again.
 Every figure is the engine's: a commit's total is `Analysis.monthly_cost`, its groups are the roots its
 costs say they were evaluated in (root modules, CloudFormation templates, and whatever roots the engine
 learns to evaluate), and its movers are `diff.compare` of consecutive commits.
+
+This module computes the `History`; `report/history_report.py` writes it as text, CSV or JSON,
+`report/html.py` as a page, and `commands.cli_history` is the command.
 """
 
 from __future__ import annotations
@@ -18,26 +21,24 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
-import io
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from advisor.report.common import json_text, printable
+from advisor.display import printable, rel
 
 if TYPE_CHECKING:
     from advisor.budget import RootedAnalysis
     from advisor.config import Config
     from advisor.diff import BaseCopy, ResourceChange
-    from advisor.engine import ModuleOutcome
+    from advisor.engine import Analysis
     from advisor.gitread import TreeCopy
 
 TOP_MOVERS = 5
-SPARKS = "▁▂▃▄▅▆▇█"
 
 # The AWS service of a resource type, by its longest known prefix (else the word after `aws_`).
 SERVICES = {
@@ -223,8 +224,8 @@ class _Run:
     fixed_config: Config | None
     configs: dict[tuple[str, bytes], Config] = field(default_factory=dict)
     # module outcomes still current for the copy as it is (see `_forget_changed`), by job signature
-    memo: dict[str, ModuleOutcome] = field(default_factory=dict)
-    reads: dict[int, tuple[ModuleOutcome, set[str], set[str]]] = field(default_factory=dict)
+    memo: dict[str, Analysis] = field(default_factory=dict)
+    reads: dict[int, tuple[Analysis, set[str], set[str]]] = field(default_factory=dict)
     config: Config | None = None
 
 
@@ -257,10 +258,10 @@ def _inside(path: str, folder: str) -> bool:
 
 def _analyse(run: _Run, commit: str) -> tuple[RootedAnalysis | None, Config | None, list[str], bool]:
     """(the analysis of `commit`, its config, errors said as text, incomplete) after moving the copy."""
+    from advisor.batch import options_for
     from advisor.budget import RootedAnalysis
-    from advisor.cli import options_for
     from advisor.config import ConfigError
-    from advisor.diff import _base_var_file, _working_directory
+    from advisor.diff import base_var_file, working_directory
     from advisor.engine import Analysis, analyze_paths
     from advisor.gitread import GitError
 
@@ -271,14 +272,14 @@ def _analyse(run: _Run, commit: str) -> tuple[RootedAnalysis | None, Config | No
         return None, None, [f"cannot read the tree: {exc}"], True
     _forget_changed(run, changed, run.tree.added_or_gone)
     errors = [f"{path}: {why}" for path, why in problems]
-    with _working_directory(run.copy.base_cwd):
+    with working_directory(run.copy.base_cwd):
         try:
             config = _config_for(run)
         except ConfigError as exc:
             return None, None, [*errors, f"configuration: {exc}"], True
         options = options_for(run.args, config)
         options.resource_bodies = False
-        options.var_files = [_base_var_file(v, run.copy) for v in options.var_files]
+        options.var_files = [base_var_file(v, run.copy) for v in options.var_files]
         if config is not run.config or not options.disk_cache:  # other signatures, or no inputs recorded
             run.memo.clear()
         run.config = config
@@ -340,7 +341,6 @@ def _point(
 ) -> Point:
     """The figures of one commit, and its movers against `before` (the commit before it)."""
     from advisor.iac.files import is_template_candidate
-    from advisor.report.common import rel
 
     if priced is None:
         return Point(commit, None, errors=errors, incomplete=True)
@@ -368,7 +368,7 @@ def _point(
     point.groups = sorted(
         (
             Group(
-                _kind(os.path.join(run.copy.base_cwd, root), is_template_candidate),
+                root_kind(os.path.join(run.copy.base_cwd, root), is_template_candidate),
                 rel(run.copy.real(root)),
                 round(cost, 2),
             )
@@ -386,7 +386,7 @@ def _point(
     return point
 
 
-def _kind(root: str, is_template: Callable[[str], bool]) -> str:
+def root_kind(root: str, is_template: Callable[[str], bool]) -> str:
     """A group's kind: a CloudFormation stack (template), a Terragrunt root or a root module."""
     if is_template(root):
         return "stack"
@@ -505,7 +505,7 @@ def run_history(args: argparse.Namespace) -> History:
     shallow = shallow_commits(root)
     fixed = None
     if args.config:
-        from advisor.cli import load_config_for
+        from advisor.batch import load_config_for
 
         fixed = load_config_for(args)
     store = os.environ.get("ADVISOR_NO_CACHE", "") in ("", "0")
@@ -619,279 +619,3 @@ def unit_months(points: list[Point], metrics: list[tuple[str, float, float | Non
                 m.outgrew = m.cost_per_unit > prev.cost_per_unit * (1 + 1e-9)
         months.append(m)
     return months
-
-
-# -- reports -------------------------------------------------------------------------------------------
-def money(x: float | None) -> str:
-    from advisor.budget import money as fmt
-
-    return fmt(x)
-
-
-def signed(x: float | None) -> str:
-    from advisor.budget import signed as fmt
-
-    return fmt(x)
-
-
-def sparkline(values: list[float | None]) -> str:
-    """One block character per value, low to high; a space for an unknown one."""
-    known = [v for v in values if v is not None]
-    if not known:
-        return ""
-    low, high = min(known), max(known)
-    span = high - low
-    out = []
-    for v in values:
-        if v is None:
-            out.append(" ")
-        else:
-            out.append(SPARKS[0] if span <= 0 else SPARKS[round((v - low) / span * (len(SPARKS) - 1))])
-    return "".join(out)
-
-
-def _change_json(c: ResourceChange) -> dict[str, Any]:
-    from advisor.report.common import rel
-
-    return {
-        "change": c.change,
-        "address": c.address,
-        "type": c.type,
-        "module": rel(c.root),
-        "path": rel(c.path),
-        "line": c.line + 1,
-        "monthly_cost_before": c.before,
-        "monthly_cost_after": c.after,
-        "monthly_delta": c.delta,
-    }
-
-
-def point_json(p: Point) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "commit": p.commit.id,
-        "author": p.commit.author,
-        "date": p.commit.date,
-        "subject": p.commit.subject,
-        "monthly_cost": p.total,
-        "monthly_delta": p.delta,
-        "resources": p.resources,
-        "findings": p.findings,
-        "monthly_savings": p.savings,
-        "unknown_prices": p.unknown_prices,
-        "not_priced": p.not_priced,
-        "groups": [{"kind": g.kind, "name": g.name, "monthly_cost": g.monthly_cost} for g in p.groups],
-        "services": [{"service": k, "monthly_cost": v} for k, v in p.services.items()],
-        "movers": [_change_json(c) for c in p.movers],
-        "incomplete": p.incomplete,
-        "errors": p.errors,
-        "notes": p.notes,
-    }
-    if p.unit is not None:
-        doc["unit"] = {"name": p.unit[0], "monthly_volume": p.unit[1], "cost_per_unit": p.unit_cost}
-    return doc
-
-
-def month_json(m: Month) -> dict[str, Any]:
-    return {
-        "month": m.month,
-        "units": m.units,
-        "revenue": m.revenue,
-        "monthly_cost": m.cost,
-        "commit": m.commit,
-        "cost_per_unit": m.cost_per_unit,
-        "cost_share_of_revenue": m.revenue_share,
-        "cost_growth_percent": None if m.cost_growth is None else round(m.cost_growth, 2),
-        "units_growth_percent": None if m.units_growth is None else round(m.units_growth, 2),
-        "cost_outgrew_business": m.outgrew,
-    }
-
-
-def render_json(history: History, region: str) -> str:
-    """Version 1: commits[] oldest first, each with totals, groups, services, findings and movers."""
-    from advisor import __version__
-    from advisor.report.json_report import pricing_info
-
-    doc: dict[str, Any] = {
-        "version": 1,
-        "tool": {"name": "advisor", "version": __version__},
-        "revision": history.revision,
-        "pricing": pricing_info(region),
-        "commits": [point_json(p) for p in history.points],
-        "notes": history.notes,
-        "incomplete": history.incomplete,
-    }
-    if history.months:
-        doc["months"] = [month_json(m) for m in history.months]
-    return json_text(doc)
-
-
-def _csv_cell(value: Any) -> Any:
-    """A cell a spreadsheet shows as text: no formula from a subject, an author or a name."""
-    if isinstance(value, str):
-        value = printable(value)
-        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            return "'" + value
-    return value
-
-
-def render_csv(history: History) -> str:
-    """Long format, one row per figure: kind is total, module, stack, service, mover or month."""
-    from advisor.report.common import rel
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["commit", "date", "author", "subject", "kind", "name", "monthly_cost", "monthly_delta", "findings",
-         "monthly_savings", "cost_per_unit"]
-    )  # fmt: skip
-    for p in history.points:
-        c = p.commit
-        head = [c.id, c.date, c.author, c.subject]
-        rows: list[list[Any]] = [
-            ["total", "", p.total, p.delta, p.findings, p.savings, p.unit_cost],
-            *[[g.kind, g.name, g.monthly_cost, "", "", "", ""] for g in p.groups],
-            *[["service", k, v, "", "", "", ""] for k, v in p.services.items()],
-            *[["mover", f"{rel(m.root)}: {m.address}", m.after, m.delta, "", "", ""] for m in p.movers],
-        ]
-        for row in rows:
-            writer.writerow([_csv_cell(v) for v in [*head, *row]])
-    for m in history.months:
-        writer.writerow(
-            [_csv_cell(v) for v in [m.commit or "", m.month, "", "", "month", f"{m.units:g} units", m.cost,
-                                    "", "", "", m.cost_per_unit]]
-        )  # fmt: skip
-    return out.getvalue()
-
-
-def render_text(history: History) -> str:
-    """A compact table (newest first), the trend as a sparkline, then the movers of each change."""
-    from advisor.report.common import rel
-
-    out: list[str] = []
-    points = history.points
-    if not points:
-        out += [f"note: {n}" for n in history.notes] or ["No commits."]
-        return "".join(printable(line) + "\n" for line in out)
-    unit = next((p.unit for p in reversed(points) if p.unit is not None), None)
-    header = ["Date", "Commit", "Total/mo", "Change", "Findings", "Savings/mo"]
-    if unit is not None:
-        header.append(f"Per {unit[0]}")
-    header += ["Author", "Subject"]
-    rows = []
-    for p in reversed(points):
-        total = "error" if p.total is None else money(p.total) + ("*" if p.incomplete else "")
-        row = [
-            p.commit.date[:10],
-            p.commit.id[:12],
-            total,
-            "?" if p.delta is None else signed(p.delta),
-            str(p.findings),
-            money(p.savings),
-        ]
-        if unit is not None:
-            row.append("" if p.unit_cost is None else f"${p.unit_cost:.6f}")
-        row += [_short(p.commit.author, 20), _short(p.commit.subject, 60)]
-        rows.append([printable(cell) for cell in row])
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    numeric = {2, 3, 4, 5} | ({6} if unit is not None else set())
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in numeric else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    first, last = points[0], points[-1]
-    out.append(
-        f"Monthly cost at {len(points)} commits of {history.revision} "
-        f"({first.commit.date[:10]} to {last.commit.date[:10]}), newest first:"
-    )
-    out.append(line(header))
-    out += [line(r) for r in rows]
-    totals = [p.total for p in points]
-    known = [t for t in totals if t is not None]
-    if known:
-        out.append("")
-        out.append(f"Trend, oldest to newest: {sparkline(totals)}  {money(known[0])} to {money(known[-1])}")
-    if last.groups:
-        out.append("")
-        out.append(f"By root module / stack at {last.commit.id[:12]}:")
-        width = max(len(g.name) for g in last.groups)
-        out += [f"  {g.name.ljust(width)}  {money(g.monthly_cost):>12}  ({g.kind})" for g in last.groups]
-    if last.services:
-        out.append(f"By service at {last.commit.id[:12]}:")
-        width = max(len(s) for s in last.services)
-        out += [f"  {s.ljust(width)}  {money(v):>12}" for s, v in last.services.items()]
-    moved = [p for p in reversed(points) if p.movers]
-    if moved:
-        out.append("")
-        out.append("What moved the total:")
-        for p in moved:
-            c = p.commit
-            who = f"{c.id[:12]} {c.date[:10]} {_short(c.author, 30)}"
-            out.append(f"{who}: {_short(c.subject, 70)}  {signed(p.delta)}")
-            sign = {"added": "+", "removed": "-", "changed": "~"}
-            for m in p.movers:
-                name = f"{rel(m.root)}: {m.address}"
-                moved_by = f"{money(m.before)} -> {money(m.after)}  {signed(m.delta)}"
-                out.append(f"    {sign[m.change]} {name}  {moved_by}")
-    if history.months:
-        out.append("")
-        out.append("Unit economics by month (cost at the month's end):")
-        out.append("  Month    Units         Cost/mo      Per unit    Share of revenue")
-        for mo in history.months:
-            share = "" if mo.revenue_share is None else f"{mo.revenue_share * 100:.2f}%"
-            per = "" if mo.cost_per_unit is None else f"${mo.cost_per_unit:.6f}"
-            flag = "  <- cost grew faster than the business" if mo.outgrew else ""
-            out.append(f"  {mo.month}  {mo.units:>12,.0f}  {money(mo.cost):>12}  {per:>11}  {share:>8}{flag}")
-    for p in points:
-        for e in p.errors:
-            out.append(f"error at {p.commit.id[:12]}: {e}")
-    out += [f"note at {last.commit.id[:12]}: {n}" for n in last.notes]
-    if history.incomplete:
-        out.append("* incomplete: that commit's total leaves out what its errors name.")
-    out += [f"note: {n}" for n in history.notes]
-    return "".join(printable(line) + "\n" for line in out)
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def cli_history(args: argparse.Namespace) -> int:
-    """The `advisor history` command: exit 0, 2 on a usage or git error, 3 when a commit is incomplete."""
-    from advisor.cli import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_OK, _write
-    from advisor.config import Config
-
-    for p in args.paths:
-        if not os.path.exists(p):
-            sys.stderr.write(printable(f"advisor: no such file or folder: {p}") + "\n")
-            return EXIT_ERROR
-    try:
-        history = run_history(args)
-    except HistoryError as exc:
-        sys.stderr.write(printable(f"advisor: {exc}") + "\n")
-        return EXIT_ERROR
-    region = args.region or Config().region or "us-east-1"
-    if args.format == "json":
-        text = render_json(history, region)
-    elif args.format == "csv":
-        text = render_csv(history)
-    elif args.format == "html":
-        from advisor.report.html import ReportUnavailable, render_history_page
-
-        try:
-            text = render_history_page(history, region)
-        except ReportUnavailable as exc:
-            sys.stderr.write(f"advisor: {exc}\n")
-            return EXIT_ERROR
-    else:
-        text = render_text(history)
-    _write(text, args.output)
-    for n in history.notes:
-        if args.format != "text":
-            sys.stderr.write(printable(f"advisor: note: {n}") + "\n")
-    if history.incomplete:
-        sys.stderr.write("advisor: analysis incomplete at some commits, exit code 3 (see their errors)\n")
-        return EXIT_INCOMPLETE
-    return EXIT_OK

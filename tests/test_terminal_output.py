@@ -19,7 +19,7 @@ import termios
 from pathlib import Path
 
 import pytest
-from advisor.report.common import display_width
+from advisor.display import display_width
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -31,6 +31,7 @@ from advisor.explain.redact import (
     sensitive_variables,
 )
 from advisor.model import Finding, Resource, base_address
+from advisor.money import money
 
 if TYPE_CHECKING:
     from advisor.pricing.costs import ResourceCost
@@ -270,10 +271,6 @@ def _language(path: str) -> str:
 
 
 # -- rendering and trimming ---------------------------------------------------------------------------
-def _money(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:,.2f}"
-
-
 def _value(value: Any) -> str:
     if value is None:
         return "(not set)"
@@ -315,10 +312,10 @@ def render_facts(facts: Facts, *, with_rationale: bool = True) -> str:
     if facts.suggested is not None:
         lines.append(f"suggested value: {_value(facts.suggested)}")
     if facts.monthly_cost is not None or facts.monthly_cost_after is not None:
-        money = f"monthly cost: {_money(facts.monthly_cost)} now, {_money(facts.monthly_cost_after)} after"
+        cost = f"monthly cost: {money(facts.monthly_cost)} now, {money(facts.monthly_cost_after)} after"
         if facts.monthly_savings is not None:
-            money += f", saving {_money(facts.monthly_savings)}"
-        lines.append(money + f" ({facts.currency}, 730 hours a month)")
+            cost += f", saving {money(facts.monthly_savings)}"
+        lines.append(cost + f" ({facts.currency}, 730 hours a month)")
     if facts.prices:
         lines.append(f"prices: {_one_line(facts.prices)}")
     if with_rationale and facts.rationale:

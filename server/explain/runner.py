@@ -73,7 +73,7 @@ def _display(path: str) -> str:
 
 def _say(stream: TextIO, text: str) -> None:
     """One `advisor: …` line on stderr: paths, messages and endpoint answers quoted in it are escaped."""
-    from advisor.report.common import printable
+    from advisor.display import printable
 
     stream.write(f"advisor: {printable(text)}\n")
     stream.flush()
@@ -194,16 +194,14 @@ def _findings_at(findings: Sequence[Finding], path: str, line: int) -> list[Find
 
 
 def _format(finding: Finding, result: Explanation | ExplainError, path: str) -> str:
-    s = finding.span
-    from advisor.report.common import printable
+    from advisor.display import explanation_lines, printable
 
+    s = finding.span
     head = printable(
         f"{path}:{s.line + 1}:{s.column + 1}: {finding.severity}[{finding.rule}] {finding.message}"
     )
     if isinstance(result, ExplainError):
         return head + "\n    (no explanation: see the message above)\n"
-    from advisor.report.text import explanation_lines
-
     return head + "\n" + "\n".join(explanation_lines(result.text)) + "\n"
 
 

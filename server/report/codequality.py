@@ -18,7 +18,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from advisor.report.common import json_text, printable
+from advisor.display import json_text, printable
 
 SEVERITY = {"error": "critical", "warning": "major", "info": "minor", "hint": "info"}
 READ_ERROR_SEVERITY = "blocker"  # a file that could not be read at all was not checked

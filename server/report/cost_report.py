@@ -9,19 +9,20 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from advisor.engine import Analysis, remote_modules_notice
-from advisor.report.common import (
+from advisor.display import (
     DEFAULT_WIDTH,
     display_width,
     entry,
     glued,
-    incomplete,
     json_text,
     printable,
     rel,
     spread,
     wrap,
 )
+from advisor.engine import Analysis, remote_modules_notice
+from advisor.money import money, per_unit, unit_price
+from advisor.report.common import incomplete
 
 if TYPE_CHECKING:
     from advisor.pricing.costs import ResourceCost
@@ -128,17 +129,6 @@ def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None 
             {"path": rel(e.path), "message": e.message, "incomplete": e.incomplete} for e in analysis.errors
         ]
     return json_text(doc)
-
-
-def _money(x: float | None) -> str:
-    return "unknown" if x is None else f"${x:,.2f}"
-
-
-def _unit_price(p: float) -> str:
-    if p >= 0.01:
-        text = f"{p:,.4f}".rstrip("0")
-        return "$" + (text + "0" if text.endswith(".") or len(text.split(".")[-1]) < 2 else text)
-    return f"${p:.10f}".rstrip("0")
 
 
 def _quantity(q: float) -> str:
@@ -275,7 +265,7 @@ def _project_row(p: Project) -> tuple[str, str]:
     """A project's heading in the bill: its root, its kind and its subtotal."""
     unknown = f" + {p.unknown} unknown" if p.unknown else ""
     kind = " (Terragrunt)" if p.kind == "terragrunt" else ""
-    return (f"Project {printable(rel(p.root))}{kind}", f"${p.monthly_cost:,.2f}{unknown}")
+    return (f"Project {printable(rel(p.root))}{kind}", f"{money(p.monthly_cost)}{unknown}")
 
 
 def render_text(
@@ -295,7 +285,7 @@ def render_text(
             rows.append(_project_row(heading))
         est = " (estimate)" if c.estimate else ""
         usage_only = bool(c.components) and all(comp.usage_based for comp in c.components)
-        cost = _DEPENDS if usage_only else _money(c.monthly_cost)
+        cost = _DEPENDS if usage_only else money(c.monthly_cost)
         rows.append((printable(c.address), cost + est))
         for comp in c.components:
             if comp.unknown_quantity:
@@ -304,21 +294,21 @@ def render_text(
                 qty, cost = _DEPENDS, ""
             else:
                 qty = printable(_amount(comp.quantity, comp.unit))
-                cost = _money(comp.monthly_cost)
+                cost = money(comp.monthly_cost)
             price = (
                 "unknown"
                 if comp.unit_price is None
-                else f"{_unit_price(comp.unit_price)} per {singular(comp.unit)}"
+                else f"{unit_price(comp.unit_price)} per {singular(comp.unit)}"
             )
             rows.append((printable(comp.name), qty, printable(price), cost))
-    lines = _table(rows, f"${analysis.monthly_cost:,.2f}", width)
+    lines = _table(rows, money(analysis.monthly_cost), width)
     if color:  # bold header and total: whole lines, so the layout is unchanged
         lines[0] = f"\033[1m{lines[0]}\033[0m"
         lines[-1] = f"\033[1m{lines[-1]}\033[0m"
     notes: list[str] = []
     if unit is not None and unit[1] > 0:
         per = analysis.monthly_cost / unit[1]
-        notes.append(f"Cost per {printable(unit[0])}: ${per:.6f} ({unit[1]:,.0f} per month)")
+        notes.append(f"Cost per {printable(unit[0])}: {per_unit(per)} ({unit[1]:,.0f} per month)")
     uncounted = sum(1 for c in analysis.costs if c.count_unknown)
     if uncounted:
         noun, verb = ("resource", "is") if uncounted == 1 else ("resources", "are")

@@ -8,8 +8,8 @@ acts on escape sequences.
 
 from __future__ import annotations
 
+from advisor.display import printable, rel
 from advisor.engine import Analysis
-from advisor.report.common import printable, rel
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice", "hint": "notice"}
 

@@ -1,4 +1,5 @@
-"""`advisor report` and `advisor history --format html`: one self-contained HTML page, charts as files.
+"""The pages of `advisor report` and `advisor history --format html`: one self-contained HTML page,
+charts as files (the commands themselves are `commands.cli_report` and `commands.cli_history`).
 
 The page is made with Jinja2 (autoescaping every value: names, paths, messages, commit subjects and
 authors come from the repository) and its charts are Vega-Lite or Vega specs rendered to SVG and PNG by
@@ -11,14 +12,14 @@ command says how to install them.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from advisor.report.common import printable
+from advisor.display import printable, rel
+from advisor.money import money, signed
+from advisor.report.common import SEVERITY_RANK, incomplete, md_cell, md_code
 
 if TYPE_CHECKING:
     from advisor.budget import RootedAnalysis
@@ -37,7 +38,8 @@ class ReportUnavailable(Exception):
     """The optional libraries of the HTML report are not installed."""
 
 
-def _libraries() -> tuple[Any, Any]:
+def libraries() -> tuple[Any, Any]:
+    """(jinja2, vl_convert), or `ReportUnavailable` saying how to install them."""
     try:
         import jinja2
         import vl_convert
@@ -57,12 +59,12 @@ class Chart:
     lite: bool = True
 
     def svg(self) -> str:
-        _, vlc = _libraries()
+        _, vlc = libraries()
         text: str = vlc.vegalite_to_svg(self.spec) if self.lite else vlc.vega_to_svg(self.spec)
         return text
 
     def png(self) -> bytes:
-        _, vlc = _libraries()
+        _, vlc = libraries()
         data: bytes = (
             vlc.vegalite_to_png(self.spec, scale=2) if self.lite else vlc.vega_to_png(self.spec, scale=2)
         )
@@ -308,9 +310,8 @@ class Figures:
 
 
 def figures(rooted: RootedAnalysis) -> Figures:
-    from advisor.history import _kind, service_of
+    from advisor.history import root_kind, service_of
     from advisor.iac.files import is_template_candidate
-    from advisor.report.common import incomplete, rel
 
     a = rooted.analysis
     fig = Figures(a.monthly_cost, a.monthly_savings, len(a.costs) + len(a.not_priced))
@@ -340,7 +341,7 @@ def figures(rooted: RootedAnalysis) -> Figures:
         (
             {
                 "name": name,
-                "kind": _kind(name, is_template_candidate),
+                "kind": root_kind(name, is_template_candidate),
                 "monthly_cost": round(cost, 2),
                 "resources": counts[name],
             }
@@ -361,8 +362,6 @@ def figures(rooted: RootedAnalysis) -> Figures:
 
 
 def _treemap_rows(leaves: list[tuple[str, str, str, float]]) -> list[dict[str, Any]]:
-    from advisor.history import money
-
     leaves.sort(key=lambda leaf: -leaf[3])
     rest = leaves[TOP_RESOURCES_IN_TREEMAP:]
     leaves = leaves[:TOP_RESOURCES_IN_TREEMAP]
@@ -384,8 +383,6 @@ def _treemap_rows(leaves: list[tuple[str, str, str, float]]) -> list[dict[str, A
 
 
 def _by_saving(findings: list[Finding]) -> list[Finding]:
-    from advisor.report.common import SEVERITY_RANK
-
     return sorted(
         findings,
         key=lambda f: (
@@ -398,8 +395,6 @@ def _by_saving(findings: list[Finding]) -> list[Finding]:
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    from advisor.report.common import rel
-
     return {
         "rule": f.rule,
         "severity": f.severity,
@@ -424,7 +419,6 @@ def fix_diff(f: Finding) -> list[tuple[str, str]]:
     by_path: dict[str, list[Any]] = {}
     for edit in f.fix:
         by_path.setdefault(edit.span.path, []).append(edit)
-    from advisor.report.common import rel
 
     for path, edits in sorted(by_path.items()):
         try:
@@ -473,7 +467,7 @@ def _sources(used: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
 
 # -- pages ---------------------------------------------------------------------------------------------
 def _environment() -> Any:
-    jinja2, _ = _libraries()
+    jinja2, _ = libraries()
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("advisor.report", "templates"),
         autoescape=True,  # every value: repository text included
@@ -481,7 +475,7 @@ def _environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    from advisor.history import money, signed, sparkline
+    from advisor.report.history_report import sparkline
 
     env.filters["money"] = money
     env.filters["signed"] = signed
@@ -497,8 +491,6 @@ def _pricing(region: str) -> dict[str, Any]:
 
 
 def _history_context(history: History) -> dict[str, Any]:
-    from advisor.report.common import rel
-
     points = list(reversed(history.points))
     movers = [p for p in points if p.movers]
     charts = [history_chart(history)] if any(p.total is not None for p in history.points) else []
@@ -547,8 +539,7 @@ def render_report(
 
 def render_markdown(rooted: RootedAnalysis, history: History | None) -> str:
     """A short summary for a GitHub Actions job summary or a wiki page."""
-    from advisor.diff import _cell, _code
-    from advisor.history import money, signed, sparkline
+    from advisor.report.history_report import sparkline
 
     fig = figures(rooted)
     out = [
@@ -559,12 +550,14 @@ def render_markdown(rooted: RootedAnalysis, history: History | None) -> str:
     ]
     if fig.groups:
         out += ["", "| Root module / stack | Monthly cost |", "|---|---:|"]
-        out += [f"| {_code(g['name'])} | {money(g['monthly_cost'])} |" for g in fig.groups[:10]]
+        out += [f"| {md_code(g['name'])} | {money(g['monthly_cost'])} |" for g in fig.groups[:10]]
     if fig.findings:
         out += ["", "| Saving/mo | Rule | Where | Finding |", "|---:|---|---|---|"]
         for f in fig.findings[:10]:
             saving = money(f["saving"]) if (f["saving"] or 0) > 0 else ""
-            out.append(f"| {saving} | {_code(f['rule'])} | {_code(f['where'])} | {_cell(f['message'])} |")
+            out.append(
+                f"| {saving} | {md_code(f['rule'])} | {md_code(f['where'])} | {md_cell(f['message'])} |"
+            )
     if fig.unknown or fig.not_priced:
         out += ["", f"Not in the total: {len(fig.unknown)} unknown prices, {len(fig.not_priced)} not priced."]
     if history is not None and history.points:
@@ -579,69 +572,9 @@ def render_markdown(rooted: RootedAnalysis, history: History | None) -> str:
         if moved:
             out += ["", "| Commit | Change | Subject |", "|---|---:|---|"]
             out += [
-                f"| {_code(p.commit.id[:12])} | {signed(p.delta)} | {_cell(p.commit.subject)} |"
+                f"| {md_code(p.commit.id[:12])} | {signed(p.delta)} | {md_cell(p.commit.subject)} |"
                 for p in moved
             ]
     if fig.incomplete:
         out += ["", "**Analysis incomplete**: the total leaves out what could not be read."]
     return "".join(printable(line) + "\n" for line in out)
-
-
-def cli_report(args: argparse.Namespace) -> int:
-    """`advisor report`: the page on stdout or --output, charts into --svg/--png, --markdown summary."""
-    from advisor.budget import analyze_rooted
-    from advisor.cli import (
-        EXIT_ERROR,
-        EXIT_INCOMPLETE,
-        EXIT_OK,
-        _write,
-        check_paths,
-        incomplete_note,
-        load_config_for,
-        options_for,
-    )
-
-    try:
-        _libraries()
-    except ReportUnavailable as exc:
-        sys.stderr.write(f"advisor: {exc}\n")
-        return EXIT_ERROR
-    check_paths(args)
-    config = load_config_for(args)
-    options = options_for(args, config)
-    options.resource_bodies = False
-    rooted = analyze_rooted(args.paths, options)
-    history = None
-    if args.history:
-        from advisor.history import HistoryError, run_history
-
-        try:
-            history = run_history(args)
-        except HistoryError as exc:
-            sys.stderr.write(printable(f"advisor: {exc}") + "\n")
-            return EXIT_ERROR
-        for note in history.notes:
-            sys.stderr.write(printable(f"advisor: note: {note}") + "\n")
-    title = "Advisor cost report: " + (
-        os.path.basename(os.path.abspath(args.paths[0] if args.paths else "."))
-    )
-    page, charts = render_report(rooted, options.default_region, history, title)
-    _write(page, args.output)
-    for folder, kind in ((args.svg, "svg"), (args.png, "png")):
-        if not folder:
-            continue
-        os.makedirs(folder, exist_ok=True)
-        for chart in charts:
-            target = os.path.join(folder, f"{chart.name}.{kind}")
-            if kind == "svg":
-                with open(target, "w", encoding="utf-8") as f:
-                    f.write(chart.svg())
-            else:
-                with open(target, "wb") as fb:
-                    fb.write(chart.png())
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as f:
-            f.write(render_markdown(rooted, history))
-    note = incomplete_note(rooted.analysis.errors)
-    sys.stderr.write(note)
-    return EXIT_INCOMPLETE if note or (history is not None and history.incomplete) else EXIT_OK

@@ -7,9 +7,10 @@ import os
 from typing import Any
 
 from advisor import __version__
+from advisor.display import json_text, rel, relative_to
 from advisor.engine import Analysis
 from advisor.model import Finding, ParseError
-from advisor.report.common import edit_json, incomplete, json_text, rel, relative_to
+from advisor.report.common import edit_json, incomplete
 
 COMPACT_ABOVE = 2000
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from advisor import __version__
+from advisor.display import json_text, rel
 from advisor.engine import Analysis
 from advisor.model import Finding, Span
-from advisor.report.common import json_text, rel
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}

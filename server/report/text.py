@@ -1,24 +1,24 @@
 """`--format text`: one entry a finding, like a compiler, then a summary with the money; every line
-fits the terminal's width (`common.terminal_width`), messages wrapped under their location."""
+fits the terminal's width (`display.terminal_width`), messages wrapped under their location."""
 
 from __future__ import annotations
 
 import os
-import re
 from typing import TextIO
 
-from advisor.engine import Analysis, remote_modules_notice
-from advisor.report.common import (
+from advisor.display import (
     DEFAULT_WIDTH,
-    SEVERITY_RANK,
     entry,
+    explanation_lines,
     glued,
-    incomplete,
     pack,
     printable,
     rel,
     wrap,
 )
+from advisor.engine import Analysis, remote_modules_notice
+from advisor.money import money, per_unit
+from advisor.report.common import SEVERITY_RANK, incomplete
 
 _COLORS = {"error": "31", "warning": "33", "info": "36", "hint": "2"}
 COLOR_CHOICES = ("auto", "always", "never")
@@ -40,18 +40,6 @@ def color_for(choice: str, stream: TextIO, to_file: bool) -> bool:
 def plural(count: int, word: str, words: str | None = None) -> str:
     """ "1 file", "2 files", "1 resource"."""
     return f"{count:,} {word if count == 1 else (words or word + 's')}"
-
-
-def explanation_lines(text: str, width: int = DEFAULT_WIDTH) -> list[str]:
-    """An explanation under its finding: indented, wrapped, list items with a hanging indent (the text
-    comes from a model that read the repository: escaped like everything else shown)."""
-    lines: list[str] = []
-    for para in text.splitlines():
-        lead = " " * (4 + len(para) - len(para.lstrip(" ")))
-        bullet = re.match(r"(?:[-*•]|\d+[.)])\s+", para.strip())
-        hang = lead + " " * (len(bullet.group(0)) if bullet else 0)
-        lines.extend(wrap(printable(para.strip()), max(20 + len(lead), width), lead, hang))
-    return lines
 
 
 def render(
@@ -116,19 +104,19 @@ def summary_lines(analysis: Analysis, unit: tuple[str, float] | None, width: int
     found = plural(len(analysis.findings), "finding")
     if by_rank:
         found += f" ({', '.join(plural(n, sev) for sev, n in by_rank)})"
-    money = f"${analysis.monthly_cost:,.2f}/mo"
+    cost = f"{money(analysis.monthly_cost)}/mo"
     if unit is not None and unit[1] > 0:
-        money += f" (${analysis.monthly_cost / unit[1]:.6f} per {printable(unit[0])})"
+        cost += f" ({per_unit(analysis.monthly_cost / unit[1])} per {printable(unit[0])})"
     parts = [
         f"{found} in {plural(len(analysis.files), 'file')}",
         plural(len(analysis.resources), "resource"),
-        money,
+        cost,
     ]
     uncounted = sum(1 for r in analysis.resources if r.count_unknown)
     if uncounted:  # each stands for "at least one": its cost and findings are one instance's
         parts.insert(2, f"{plural(uncounted, 'resource')} with an unknown count counted once")
     if analysis.monthly_savings:
-        parts.append(f"potential savings ${analysis.monthly_savings:,.2f}/mo")
+        parts.append(f"potential savings {money(analysis.monthly_savings)}/mo")
     unanalysed = len(incomplete(analysis.errors))
     if unanalysed:
         parts.append(f"analysis incomplete: {plural(unanalysed, 'error')} above")

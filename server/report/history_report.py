@@ -1,0 +1,234 @@
+"""`advisor history` as text (a table, the trend as a sparkline, the movers), CSV (long format, one
+row per figure) or JSON (version 1), from the `History` that `advisor.history` computes. Names,
+subjects and authors come from the repository: escaped for a terminal (`printable`) and kept from
+being formulas in a spreadsheet (`_csv_cell`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from advisor import __version__
+from advisor.diff import ResourceChange
+from advisor.display import json_text, printable, rel
+from advisor.history import History, Month, Point
+from advisor.money import money, per_unit, signed
+from advisor.report.json_report import pricing_info
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None]) -> str:
+    """One block character per value, low to high; a space for an unknown one."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = high - low
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        else:
+            out.append(SPARKS[0] if span <= 0 else SPARKS[round((v - low) / span * (len(SPARKS) - 1))])
+    return "".join(out)
+
+
+def _change_json(c: ResourceChange) -> dict[str, Any]:
+    return {
+        "change": c.change,
+        "address": c.address,
+        "type": c.type,
+        "module": rel(c.root),
+        "path": rel(c.path),
+        "line": c.line + 1,
+        "monthly_cost_before": c.before,
+        "monthly_cost_after": c.after,
+        "monthly_delta": c.delta,
+    }
+
+
+def point_json(p: Point) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "commit": p.commit.id,
+        "author": p.commit.author,
+        "date": p.commit.date,
+        "subject": p.commit.subject,
+        "monthly_cost": p.total,
+        "monthly_delta": p.delta,
+        "resources": p.resources,
+        "findings": p.findings,
+        "monthly_savings": p.savings,
+        "unknown_prices": p.unknown_prices,
+        "not_priced": p.not_priced,
+        "groups": [{"kind": g.kind, "name": g.name, "monthly_cost": g.monthly_cost} for g in p.groups],
+        "services": [{"service": k, "monthly_cost": v} for k, v in p.services.items()],
+        "movers": [_change_json(c) for c in p.movers],
+        "incomplete": p.incomplete,
+        "errors": p.errors,
+        "notes": p.notes,
+    }
+    if p.unit is not None:
+        doc["unit"] = {"name": p.unit[0], "monthly_volume": p.unit[1], "cost_per_unit": p.unit_cost}
+    return doc
+
+
+def month_json(m: Month) -> dict[str, Any]:
+    return {
+        "month": m.month,
+        "units": m.units,
+        "revenue": m.revenue,
+        "monthly_cost": m.cost,
+        "commit": m.commit,
+        "cost_per_unit": m.cost_per_unit,
+        "cost_share_of_revenue": m.revenue_share,
+        "cost_growth_percent": None if m.cost_growth is None else round(m.cost_growth, 2),
+        "units_growth_percent": None if m.units_growth is None else round(m.units_growth, 2),
+        "cost_outgrew_business": m.outgrew,
+    }
+
+
+def render_json(history: History, region: str) -> str:
+    """Version 1: commits[] oldest first, each with totals, groups, services, findings and movers."""
+    doc: dict[str, Any] = {
+        "version": 1,
+        "tool": {"name": "advisor", "version": __version__},
+        "revision": history.revision,
+        "pricing": pricing_info(region),
+        "commits": [point_json(p) for p in history.points],
+        "notes": history.notes,
+        "incomplete": history.incomplete,
+    }
+    if history.months:
+        doc["months"] = [month_json(m) for m in history.months]
+    return json_text(doc)
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: no formula from a subject, an author or a name."""
+    if isinstance(value, str):
+        value = printable(value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
+    return value
+
+
+def render_csv(history: History) -> str:
+    """Long format, one row per figure: kind is total, module, stack, service, mover or month."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["commit", "date", "author", "subject", "kind", "name", "monthly_cost", "monthly_delta", "findings",
+         "monthly_savings", "cost_per_unit"]
+    )  # fmt: skip
+    for p in history.points:
+        c = p.commit
+        head = [c.id, c.date, c.author, c.subject]
+        rows: list[list[Any]] = [
+            ["total", "", p.total, p.delta, p.findings, p.savings, p.unit_cost],
+            *[[g.kind, g.name, g.monthly_cost, "", "", "", ""] for g in p.groups],
+            *[["service", k, v, "", "", "", ""] for k, v in p.services.items()],
+            *[["mover", f"{rel(m.root)}: {m.address}", m.after, m.delta, "", "", ""] for m in p.movers],
+        ]
+        for row in rows:
+            writer.writerow([_csv_cell(v) for v in [*head, *row]])
+    for m in history.months:
+        writer.writerow(
+            [_csv_cell(v) for v in [m.commit or "", m.month, "", "", "month", f"{m.units:g} units", m.cost,
+                                    "", "", "", m.cost_per_unit]]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def render_text(history: History) -> str:
+    """A compact table (newest first), the trend as a sparkline, then the movers of each change."""
+    out: list[str] = []
+    points = history.points
+    if not points:
+        out += [f"note: {n}" for n in history.notes] or ["No commits."]
+        return "".join(printable(line) + "\n" for line in out)
+    unit = next((p.unit for p in reversed(points) if p.unit is not None), None)
+    header = ["Date", "Commit", "Total/mo", "Change", "Findings", "Savings/mo"]
+    if unit is not None:
+        header.append(f"Per {unit[0]}")
+    header += ["Author", "Subject"]
+    rows = []
+    for p in reversed(points):
+        total = "error" if p.total is None else money(p.total) + ("*" if p.incomplete else "")
+        row = [
+            p.commit.date[:10],
+            p.commit.id[:12],
+            total,
+            "?" if p.delta is None else signed(p.delta),
+            str(p.findings),
+            money(p.savings),
+        ]
+        if unit is not None:
+            row.append("" if p.unit_cost is None else per_unit(p.unit_cost))
+        row += [_short(p.commit.author, 20), _short(p.commit.subject, 60)]
+        rows.append([printable(cell) for cell in row])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    numeric = {2, 3, 4, 5} | ({6} if unit is not None else set())
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    first, last = points[0], points[-1]
+    out.append(
+        f"Monthly cost at {len(points)} commits of {history.revision} "
+        f"({first.commit.date[:10]} to {last.commit.date[:10]}), newest first:"
+    )
+    out.append(line(header))
+    out += [line(r) for r in rows]
+    totals = [p.total for p in points]
+    known = [t for t in totals if t is not None]
+    if known:
+        out.append("")
+        out.append(f"Trend, oldest to newest: {sparkline(totals)}  {money(known[0])} to {money(known[-1])}")
+    if last.groups:
+        out.append("")
+        out.append(f"By root module / stack at {last.commit.id[:12]}:")
+        width = max(len(g.name) for g in last.groups)
+        out += [f"  {g.name.ljust(width)}  {money(g.monthly_cost):>12}  ({g.kind})" for g in last.groups]
+    if last.services:
+        out.append(f"By service at {last.commit.id[:12]}:")
+        width = max(len(s) for s in last.services)
+        out += [f"  {s.ljust(width)}  {money(v):>12}" for s, v in last.services.items()]
+    moved = [p for p in reversed(points) if p.movers]
+    if moved:
+        out.append("")
+        out.append("What moved the total:")
+        for p in moved:
+            c = p.commit
+            who = f"{c.id[:12]} {c.date[:10]} {_short(c.author, 30)}"
+            out.append(f"{who}: {_short(c.subject, 70)}  {signed(p.delta)}")
+            sign = {"added": "+", "removed": "-", "changed": "~"}
+            for m in p.movers:
+                name = f"{rel(m.root)}: {m.address}"
+                moved_by = f"{money(m.before)} -> {money(m.after)}  {signed(m.delta)}"
+                out.append(f"    {sign[m.change]} {name}  {moved_by}")
+    if history.months:
+        out.append("")
+        out.append("Unit economics by month (cost at the month's end):")
+        out.append("  Month    Units         Cost/mo      Per unit    Share of revenue")
+        for mo in history.months:
+            share = "" if mo.revenue_share is None else f"{mo.revenue_share * 100:.2f}%"
+            per = "" if mo.cost_per_unit is None else per_unit(mo.cost_per_unit)
+            flag = "  <- cost grew faster than the business" if mo.outgrew else ""
+            out.append(f"  {mo.month}  {mo.units:>12,.0f}  {money(mo.cost):>12}  {per:>11}  {share:>8}{flag}")
+    for p in points:
+        for e in p.errors:
+            out.append(f"error at {p.commit.id[:12]}: {e}")
+    out += [f"note at {last.commit.id[:12]}: {n}" for n in last.notes]
+    if history.incomplete:
+        out.append("* incomplete: that commit's total leaves out what its errors name.")
+    out += [f"note: {n}" for n in history.notes]
+    return "".join(printable(line) + "\n" for line in out)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
