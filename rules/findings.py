@@ -18,21 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.model import Finding, Relocation, Resource, Span, TextEdit, UnitSaving, base_address
+from advisor.money import money, unit_price
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import header_span
 from advisor.rules.table import Rule
 from advisor.rules.targets import Target, number
-
-
-def money(x: float) -> str:
-    return f"${x:,.2f}"
-
-
-def unit_money(x: float) -> str:
-    """A unit price with the digits it has (`$0.125`, `$0.08`, `$0.005`), at least two decimals."""
-    text = f"{x:,.6f}".rstrip("0")
-    whole, _, decimals = text.partition(".")
-    return f"${whole}.{decimals.ljust(2, '0')}"
 
 
 def unit_figure(units: list[tuple[UnitSaving, str, str]]) -> str:
@@ -41,7 +31,7 @@ def unit_figure(units: list[tuple[UnitSaving, str, str]]) -> str:
     parts = []
     for u, label, part in units:
         text = f"{label} " if label else ""
-        text += f"{unit_money(u.before)} → {unit_money(u.after)} per {u.unit}"
+        text += f"{unit_price(u.before)} → {unit_price(u.after)} per {u.unit}"
         if part:
             text += f" {part}"
         if u.after < u.before and u.before > 0:

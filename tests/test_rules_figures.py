@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from advisor.model import Finding, Span, TextEdit, UnitSaving, base_address
-from advisor.rules.findings import merge_alternatives, settle_severity, unit_figure, unit_money
+from advisor.money import unit_price
+from advisor.rules.findings import merge_alternatives, settle_severity, unit_figure
 from conftest import EXAMPLES, run_cli
 
 PROVIDER = 'provider "aws" {\n  region = "us-east-1"\n}\n'
@@ -140,12 +141,14 @@ def test_a_finding_that_saves_nothing_is_a_hint():
 
 
 def test_unit_prices_read_with_their_digits():
-    assert [unit_money(x) for x in (0.125, 0.08, 0.005, 0.1, 0.0000166667)] == [
+    assert [unit_price(x) for x in (0.125, 0.08, 0.005, 0.1, 0.0000166667, 1.0, 0.0)] == [
         "$0.125",
         "$0.08",
         "$0.005",
         "$0.10",
-        "$0.000017",
+        "$0.0000166667",
+        "$1.00",
+        "$0.00",
     ]
     text = unit_figure(
         [

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from advisor.model import Resource
+from advisor.money import money
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import header_span
-from advisor.rules.findings import Draft, draft, money
+from advisor.rules.findings import Draft, draft
 from advisor.rules.kinds import kind
 from advisor.rules.table import Rule
 from advisor.rules.targets import Target, targets_in

@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from advisor.model import Resource
+from advisor.money import money
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import replace_value
-from advisor.rules.findings import Draft, draft, money
+from advisor.rules.findings import Draft, draft
 from advisor.rules.kinds import kind
 from advisor.rules.table import Rule, families, previous_generation
 from advisor.rules.targets import Target, origin_note, targets_in

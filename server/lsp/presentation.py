@@ -9,6 +9,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from advisor.money import money as money  # the code actions' titles say money this way too
+from advisor.money import unit_price
+
 if TYPE_CHECKING:
     from advisor.model import Finding
     from advisor.pricing.costs import CostComponent, ResourceCost
@@ -21,22 +24,6 @@ def block_address(address: str) -> str:
     """`module.db[0].aws_instance.x` for `module.db[0].aws_instance.x[2]`: only the last key goes,
     so a resource in a counted module keeps its module's index."""
     return _INSTANCE_KEY.sub("", address)
-
-
-def money(x: float) -> str:
-    return f"${x:,.2f}"
-
-
-def unit_price(x: float) -> str:
-    """Unit prices go down to fractions of a cent (Lambda requests, GB-seconds): keep the digits."""
-    if x == 0:
-        return "$0"
-    if abs(x) >= 0.01:
-        text = f"{x:,.4f}".rstrip("0")
-        if len(text.split(".")[1]) < 2:
-            text = f"{x:,.2f}"
-        return f"${text}"
-    return f"${x:.10f}".rstrip("0")
 
 
 def quantity(c: CostComponent) -> str:
