@@ -145,6 +145,26 @@ def test_editor_rule_settings_extend_the_project_config() -> None:
     assert project.disabled_rules == {"ebs-gp2-to-gp3"}  # the cached config is not modified
 
 
+def test_a_range_is_worked_out_once_and_its_protocol_object_says_the_same() -> None:
+    from advisor.lsp import convert
+    from lsprotocol import types as lsp
+    from lsprotocol.converters import get_converter
+
+    index = LineIndex('x = "🚀é"\ny = 1\n')
+    value = Span("/m.tf", 0, 4, 0, 8)
+    assert convert.range_json(value, index, "utf-16") == {
+        "start": {"line": 0, "character": 4},
+        "end": {"line": 0, "character": 9},
+    }
+    backwards, past_the_end = Span("/m.tf", 1, 3, 0, 2), Span("/m.tf", 0, 0, 9, 3)
+    assert convert.range_json(backwards, index, "utf-8")["end"] == {"line": 1, "character": 3}
+    assert convert.range_json(past_the_end, index, "utf-8")["end"] == {"line": 2, "character": 0}
+    for span in (value, backwards, past_the_end):
+        for encoding in ("utf-8", "utf-16", "utf-32"):
+            typed = get_converter().structure(convert.range_json(span, index, encoding), lsp.Range)
+            assert convert.span_range(span, index, encoding) == typed
+
+
 # -- ignore comments and fixes ------------------------------------------------------------------------------
 def _apply(text: str, edit: actions.TextEdit) -> str:
     return text[: edit.span.start] + edit.new_text + text[edit.span.end :]

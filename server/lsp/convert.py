@@ -4,6 +4,13 @@ diagnostics, model text edits to versioned workspace edits.
 The model counts columns in code points; clients count UTF-16 units by default or UTF-8 bytes when
 negotiated. Converting needs the text of the line, so every function here takes a lookup from a
 path to the `LineIndex` of the exact text that was analysed.
+
+Positions, ranges and diagnostics have one form: JSON-ready dicts (`point_json`, `range_json`,
+`diagnostic_json` …). Diagnostics are built on every keystroke, in the worker thread, hundreds per
+big module, and are pushed to the client as they are; plain dicts cost a tenth of protocol objects
+to build and nothing to serialise. The replies that pygls sends as protocol objects (hover, lenses,
+inlay hints, code actions) get theirs from these dicts (`position`, `span_range`, `diagnostic`), so
+each is worked out in one place.
 """
 
 from __future__ import annotations
@@ -30,40 +37,22 @@ SEVERITY = {
 IndexFor = Callable[[str], LineIndex | None]
 
 
-def position(index: LineIndex | None, line: int, column: int, encoding: str) -> lsp.Position:
-    line = max(line, 0)
-    if index is None:
-        return lsp.Position(line=line, character=max(column, 0))
-    if line >= index.line_count:  # past the end: the end of the last line
-        last = index.line_count - 1
-        return lsp.Position(line=last, character=to_units(index.line(last), len(index.line(last)), encoding))
-    return lsp.Position(line=line, character=to_units(index.line(line), column, encoding))
-
-
-def span_range(span: Span, index: LineIndex | None, encoding: str) -> lsp.Range:
-    start = position(index, span.line, span.column, encoding)
-    end = position(index, span.end_line, span.end_column, encoding)
-    if (end.line, end.character) < (start.line, start.character):
-        end = start
-    return lsp.Range(start=start, end=end)
-
-
 def finding_key(f: Finding) -> list[Any]:
     """A stable identity for a finding within one analysis (travels in `data` of actions)."""
     s = f.span
     return [f.rule, s.line, s.column, s.end_line, s.end_column]
 
 
-# Diagnostics are built as JSON-ready dicts in the worker thread: a big module has hundreds of them
-# per keystroke, and plain dicts cost a tenth of protocol objects to build and nothing to serialise.
-Json = dict[str, Any]
+Json = dict[str, Any]  # the JSON form of a protocol object (see the module's docstring)
 
 
-def _point(index: LineIndex | None, line: int, column: int, encoding: str) -> Json:
+def point_json(index: LineIndex | None, line: int, column: int, encoding: str) -> Json:
+    """A model position (column in code points) in the client's encoding; a line past the end of the
+    text is the end of its last line."""
     line = max(line, 0)
     if index is None:
         return {"line": line, "character": max(column, 0)}
-    if line >= index.line_count:
+    if line >= index.line_count:  # past the end: the end of the last line
         line = index.line_count - 1
         text = index.line(line)
         return {"line": line, "character": to_units(text, len(text), encoding)}
@@ -71,8 +60,9 @@ def _point(index: LineIndex | None, line: int, column: int, encoding: str) -> Js
 
 
 def range_json(span: Span, index: LineIndex | None, encoding: str) -> Json:
-    start = _point(index, span.line, span.column, encoding)
-    end = _point(index, span.end_line, span.end_column, encoding)
+    """A span as a range in the client's encoding; one that ends before it starts is empty."""
+    start = point_json(index, span.line, span.column, encoding)
+    end = point_json(index, span.end_line, span.end_column, encoding)
     if (end["line"], end["character"]) < (start["line"], start["character"]):
         end = start
     return {"start": start, "end": end}
@@ -131,17 +121,30 @@ def config_diagnostic_json(line: int | None, message: str, index: LineIndex | No
     return d
 
 
-def to_lsp(d: Json) -> lsp.Diagnostic:
-    """The protocol object for a JSON diagnostic (code actions carry a few of them)."""
-    from lsprotocol.converters import get_converter
+# -- protocol objects, from the JSON forms above ---------------------------------------------------------
+def _position(p: Json) -> lsp.Position:
+    return lsp.Position(line=p["line"], character=p["character"])
 
-    return get_converter().structure(d, lsp.Diagnostic)
+
+def position(index: LineIndex | None, line: int, column: int, encoding: str) -> lsp.Position:
+    return _position(point_json(index, line, column, encoding))
+
+
+def span_range(span: Span, index: LineIndex | None, encoding: str) -> lsp.Range:
+    """`range_json` as a protocol object, made directly: lenses and hints ask for one per block, and
+    this costs a third of lsprotocol's converter."""
+    r = range_json(span, index, encoding)
+    return lsp.Range(start=_position(r["start"]), end=_position(r["end"]))
 
 
 def diagnostic(
     f: Finding, index: LineIndex | None, encoding: str, doc_urls: dict[str, str]
 ) -> lsp.Diagnostic:
-    return to_lsp(diagnostic_json(f, index, encoding, doc_urls))
+    """`diagnostic_json` as a protocol object (code actions carry the few they fix), by lsprotocol's
+    own converter."""
+    from lsprotocol.converters import get_converter
+
+    return get_converter().structure(diagnostic_json(f, index, encoding, doc_urls), lsp.Diagnostic)
 
 
 def workspace_edit(
