@@ -128,6 +128,13 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
         "https://aws.amazon.com/managed-service-apache-flink/pricing/",
     ),
     ("aws-sqs-pricing", "Amazon SQS", "https://aws.amazon.com/sqs/pricing/"),
+    ("aws-ec2-pricing", "Amazon EC2 On-Demand", "https://aws.amazon.com/ec2/pricing/on-demand/"),
+    ("aws-rds-pricing", "Amazon RDS for MySQL", "https://aws.amazon.com/rds/mysql/pricing/"),
+    (
+        "aws-ec2-dedicated-pricing",
+        "Amazon EC2 Dedicated Instances",
+        "https://aws.amazon.com/ec2/pricing/dedicated-instances/",
+    ),
     ("aws-sns-pricing", "Amazon SNS", "https://aws.amazon.com/sns/pricing/"),
     ("aws-ecr-pricing", "Amazon ECR", "https://aws.amazon.com/ecr/pricing/"),
     ("aws-efs-pricing", "Amazon EFS", "https://aws.amazon.com/efs/pricing/"),
@@ -465,6 +472,7 @@ KEPT_SERVICES = frozenset(
     | {"sqs", "sns", "ecr", "efs", "cloudfront", "ssm", "sfn", "eventbridge", "scheduler", "pipes"}
     | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory"}
     | {"cloudtrail", "flowlogs", "codecommit", "cloudmap"}
+    | {"ebs_optimized", "ec2_dedicated", "rds_extended_support"}
 )
 
 

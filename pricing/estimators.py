@@ -15,8 +15,11 @@ Usage keys are documented in `pricing/data/README.md`.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from typing import Any
 
 from advisor.model import HOURS_PER_MONTH, Block, Resource, Value
@@ -46,6 +49,10 @@ GP3_FREE_IOPS = 3000.0
 GP3_FREE_MIBPS = 125.0
 RDS_STORAGE_TYPES = ("standard", "gp2", "gp3", "io1", "io2")
 RDS_MAX_GB = 65536.0
+# Provisioned IOPS storage (io1, io2) on RDS for MySQL, PostgreSQL and MariaDB: at least 100 GiB and
+# 1,000 IOPS (RDS user guide, "Provisioned IOPS SSD storage").
+RDS_PIOPS_MIN_GB = 100.0
+RDS_PIOPS_MIN_IOPS = 1000.0
 RDS_ENGINES = {
     "mysql": "mysql",
     "postgres": "postgres",
@@ -57,8 +64,61 @@ RDS_ENGINES = {
 AURORA_ENGINES = ("aurora-mysql", "aurora-postgresql")
 CACHE_ENGINES = ("redis", "valkey", "memcached")
 DETAILED_MONITORING_METRICS = 7.0  # EC2 detailed monitoring publishes seven one-minute metrics
+# Previous-generation types on which EBS optimization is an hourly charge of its own (EC2 user guide,
+# "Amazon EBS-optimized instances", previous generation). Every other type that supports it has it on
+# by default and included in the instance price, and a type that does not support it ignores the flag.
+EBS_OPTIMIZED_SURCHARGED = frozenset(
+    {"c1.xlarge", "c3.xlarge", "c3.2xlarge", "c3.4xlarge", "g2.2xlarge", "i2.xlarge", "i2.2xlarge"}
+    | {"i2.4xlarge", "m1.large", "m1.xlarge", "m2.2xlarge", "m2.4xlarge", "m3.xlarge", "m3.2xlarge"}
+    | {"r3.xlarge", "r3.2xlarge", "r3.4xlarge"}
+)
 CFN_DEFAULT_INSTANCE_TYPE = "m1.small"  # AWS::EC2::Instance without InstanceType launches this
 MAX_COUNT = 10000.0  # more nodes/instances than this in one resource is a typo, not a plan
+# The nested block under which the front-end gives an autoscaling group, node group or instance the
+# body of the launch template or configuration it launches (labelled with that resource's type).
+LAUNCHED_BLOCK = "_launch_template"
+
+# Amazon EKS release calendar: Kubernetes minor version -> (end of standard support, end of extended
+# support). A version is in extended support ($0.60 instead of $0.10 per cluster-hour) the day after
+# its standard support ends; after extended support ends AWS upgrades the cluster to the oldest version
+# still in extended support, so it keeps the extended price. Source: Amazon EKS user guide,
+# "Understand the Kubernetes version lifecycle on EKS", release calendar (as listed by
+# endoflife.date/amazon-eks, read 2026-02).
+EKS_SUPPORT_ENDS: dict[tuple[int, int], tuple[str, str]] = {
+    (1, 23): ("2023-10-11", "2024-10-11"),
+    (1, 24): ("2024-01-31", "2025-01-31"),
+    (1, 25): ("2024-05-01", "2025-05-01"),
+    (1, 26): ("2024-06-11", "2025-06-11"),
+    (1, 27): ("2024-07-24", "2025-07-24"),
+    (1, 28): ("2024-11-26", "2025-11-26"),
+    (1, 29): ("2025-03-23", "2026-03-23"),
+    (1, 30): ("2025-07-23", "2026-07-23"),
+    (1, 31): ("2025-11-26", "2026-11-26"),
+    (1, 32): ("2026-03-23", "2027-03-23"),
+    (1, 33): ("2026-07-29", "2027-07-29"),
+    (1, 34): ("2026-12-02", "2027-12-02"),
+    (1, 35): ("2027-03-27", "2028-03-27"),
+}
+# RDS Extended Support: (engine, major version) -> (first day of extended support, first day of its
+# third year or "" when it has none). Billed per vCPU-hour of every instance (Multi-AZ standbys
+# included): years 1-2 at `rds_extended_support.year1_2`, year 3 at `.year3`, the same rate for RDS and
+# Aurora provisioned instances. Sources: Amazon RDS user guide "Amazon RDS Extended Support charges"
+# and the MySQL / PostgreSQL / Aurora release calendars (as quoted by vantage.sh "Amazon RDS Extended
+# Support" and usage.ai "RDS Extended Support Pricing", May 2026).
+RDS_EXTENDED_SUPPORT: dict[tuple[str, str], tuple[str, str]] = {
+    ("mysql", "5.7"): ("2024-03-01", "2026-03-01"),
+    ("mysql", "8.0"): ("2026-08-01", "2028-08-01"),
+    ("postgres", "11"): ("2024-03-01", "2026-03-01"),
+    ("postgres", "12"): ("2025-03-01", "2027-03-01"),
+    ("postgres", "13"): ("2026-03-01", "2028-03-01"),
+    ("aurora-mysql", "5.7"): ("2024-11-01", ""),
+    ("aurora-postgresql", "11"): ("2024-03-01", "2026-03-01"),
+    ("aurora-postgresql", "12"): ("2025-03-01", "2027-03-01"),
+    ("aurora-postgresql", "13"): ("2026-03-01", "2028-03-01"),
+}
+# Instances of one database an RDS deployment runs (each billed for extended support).
+RDS_DEPLOYMENT_INSTANCES = {"single-az": 1.0, "multi-az": 2.0, "multi-az-cluster": 3.0}
+PRICE_DATE_VARIABLE = "ADVISOR_PRICE_DATE"
 
 # Types AWS never bills by themselves: priced as $0 rather than reported as "not priced".
 # fmt: off
@@ -266,6 +326,21 @@ def _as_bool(raw: Any) -> bool | None:
     return None
 
 
+def price_date() -> tuple[str, str]:
+    """The day (ISO) whose support calendars apply, and a note when the setting was refused.
+
+    `ADVISOR_PRICE_DATE=YYYY-MM-DD` fixes it (a report reproduced later, a comparison with a dated
+    record); otherwise it is today in UTC, since an engine version leaves standard support on a date."""
+    today = datetime.now(timezone.utc).date().isoformat()
+    raw = os.environ.get(PRICE_DATE_VARIABLE, "").strip()
+    if not raw:
+        return today, ""
+    try:
+        return date.fromisoformat(raw).isoformat(), ""
+    except ValueError:
+        return today, f"{PRICE_DATE_VARIABLE} = {raw[:40]!r} is not a YYYY-MM-DD date: today used"
+
+
 class _Ctx:
     """Everything one estimator needs, and the ResourceCost it fills."""
 
@@ -454,26 +529,35 @@ def _type_name(ctx: _Ctx, value: Value | _Missing, attr: str) -> tuple[str | Non
     return None, f"{attr} = {value.value!r} is not an instance type"
 
 
+def _instance_hours(ctx: _Ctx, count: float | None) -> tuple[float | None, str]:
+    """Instance-hours a month for `count` instances (usage monthly_hours, at most a month each)."""
+    hours = ctx.usage_number("monthly_hours", "monthly_hrs")
+    per_instance = HOURS_PER_MONTH if hours.value is None else min(hours.value, HOURS_PER_MONTH)
+    note = hours.note
+    if hours.value is not None and hours.value > HOURS_PER_MONTH:
+        note = f"usage monthly_hours capped at {_fmt(HOURS_PER_MONTH)} (a month)"
+    return (None if count is None else count * per_instance), note
+
+
 def _compute_hours(
     ctx: _Ctx,
     type_value: Value | _Missing,
     count: float | None,
     attr: str = "instance_type",
     count_note: str = "",
+    tenancy: str | None = None,
 ) -> None:
-    """EC2 instance hours: count × monthly hours × the Linux on-demand price."""
-    hours = ctx.usage_number("monthly_hours", "monthly_hrs")
-    per_instance = HOURS_PER_MONTH if hours.value is None else min(hours.value, HOURS_PER_MONTH)
-    if hours.value is not None and hours.value > HOURS_PER_MONTH:
-        hours = _Number(HOURS_PER_MONTH, f"usage monthly_hours capped at {_fmt(HOURS_PER_MONTH)} (a month)")
-    quantity = None if count is None else count * per_instance
+    """EC2 instance hours: count × monthly hours × the Linux on-demand price (shared tenancy, or the
+    dedicated-instance price when `tenancy` is "dedicated")."""
+    quantity, hours_note = _instance_hours(ctx, count)
     name, why = _type_name(ctx, type_value, attr)
     os_name = str(ctx.usage.get("operating_system", "linux")).lower()
-    label = f"Instance usage (Linux, on-demand, {name or '?'})"
+    dedicated = tenancy == "dedicated"
+    label = f"Instance usage (Linux, {'dedicated' if dedicated else 'on-demand'}, {name or '?'})"
     if name is None:
-        ctx.add(label, None, quantity, unit="hours", note=_join(count_note, hours.note), missing_note=why)
+        ctx.add(label, None, quantity, unit="hours", note=_join(count_note, hours_note), missing_note=why)
         return
-    key = f"ec2.{name}"
+    key = f"ec2_dedicated.{name}" if dedicated else f"ec2.{name}"
     if os_name != "linux":
         ctx.add(
             label,
@@ -485,15 +569,70 @@ def _compute_hours(
         )
         return
     price = ctx.catalog.price(key, ctx.region)
+    if dedicated and price is None and ctx.catalog.instance_type(name) is not None:
+        missing = f"no dedicated-tenancy price for {name} in the catalog"
+    else:
+        missing = "" if price else _instance_note(ctx, name, key)
     ctx.add(
         label,
         key,
         quantity,
         unit="hours",
         price=price,
-        note=_join(count_note, hours.note),
-        missing_note="" if price else _instance_note(ctx, name, key),
+        note=_join(count_note, hours_note),
+        missing_note=missing,
     )
+    if dedicated:
+        ctx.note(
+            "AWS also bills a dedicated per-region fee for every hour any dedicated instance of the "
+            "account runs in the region (once per account, not included here)"
+        )
+
+
+def _ec2_options(
+    ctx: _Ctx,
+    body: Block,
+    type_value: Value | _Missing,
+    count: float | None,
+    *,
+    configuration: bool = False,
+) -> None:
+    """Charges an instance's settings add to its hours: EBS optimization on the previous-generation
+    types that bill it apart, and detailed monitoring (seven metrics per instance at the custom-metric
+    price, as AWS bills them). `body` says `ebs_optimized` and `monitoring`: an instance's, a launch
+    template's, or a launch configuration's (`configuration`)."""
+    name, _ = _type_name(ctx, type_value, "instance_type")
+    quantity, hours_note = _instance_hours(ctx, count)
+    if ctx.flag(body, "ebs_optimized") and name in EBS_OPTIMIZED_SURCHARGED:
+        key = f"ebs_optimized.{name}"
+        ctx.add(
+            f"EBS-optimized usage ({name})",
+            key,
+            quantity,
+            unit="hours",
+            note=hours_note,
+            missing_note=f"no price for EBS optimization of {name} in {ctx.region}",
+        )
+    if _monitored(ctx, body, configuration):
+        ctx.add(
+            "EC2 detailed monitoring",
+            "cloudwatch.metric",
+            None if count is None else count * DETAILED_MONITORING_METRICS,
+            unit="metrics",
+            note="seven metrics per instance at one-minute resolution, billed as custom metrics",
+        )
+
+
+def _monitored(ctx: _Ctx, body: Block, configuration: bool) -> bool:
+    """Detailed monitoring: `monitoring = true` (instance), `monitoring { enabled = true }` (launch
+    template), `enable_monitoring` (launch configuration: on unless set to false, the provider's and
+    CloudFormation's default)."""
+    if configuration:
+        return ctx.flag(body, "enable_monitoring") is not False
+    nested = ctx.first_block("monitoring", body)
+    if nested is not None:
+        return bool(ctx.flag(nested, "enabled"))
+    return bool(ctx.flag(body, "monitoring"))
 
 
 def _ebs_volume(
@@ -660,15 +799,10 @@ def _count(ctx: _Ctx, value: _Number, default: float, what: str) -> tuple[float 
 def _aws_instance(ctx: _Ctx) -> None:
     body = ctx.resource.body
     tenancy, _ = ctx.text(body, "tenancy")
-    if tenancy in ("dedicated", "host"):
-        ctx.add(
-            "Instance usage (dedicated tenancy)",
-            None,
-            HOURS_PER_MONTH,
-            unit="hours",
-            missing_note=f"tenancy {tenancy}: only shared-tenancy prices are in the catalog",
-        )
-    elif isinstance(ctx.raw(body, "instance_type"), _Missing) and ctx.first_block("launch_template"):
+    type_value = ctx.raw(body, "instance_type")
+    if tenancy == "host":
+        ctx.note("tenancy host: the instance runs on a dedicated host, whose hours are billed on the host")
+    elif isinstance(type_value, _Missing) and ctx.first_block("launch_template"):
         ctx.add(
             "Instance usage (from launch template)",
             None,
@@ -676,46 +810,71 @@ def _aws_instance(ctx: _Ctx) -> None:
             unit="hours",
             missing_note="instance type comes from the launch template",
         )
-    elif isinstance(ctx.raw(body, "instance_type"), _Missing) and ctx.resource.source_type:
+    elif isinstance(type_value, _Missing) and ctx.resource.source_type:
         ctx.note(f"InstanceType not set: {CFN_DEFAULT_INSTANCE_TYPE}, CloudFormation's default")
-        _compute_hours(ctx, Value(CFN_DEFAULT_INSTANCE_TYPE, "literal"), 1.0)
+        type_value = Value(CFN_DEFAULT_INSTANCE_TYPE, "literal")
+        _compute_hours(ctx, type_value, 1.0, tenancy=tenancy)
     else:
-        _compute_hours(ctx, ctx.raw(body, "instance_type"), 1.0)
+        _compute_hours(ctx, type_value, 1.0, tenancy=tenancy)
+    _ec2_options(ctx, body, type_value, 1.0)
     _block_devices(ctx, body)
     if ctx.flag(body, "associate_public_ip_address"):
         ctx.add("Public IPv4 address", "vpc.public_ipv4.hour", HOURS_PER_MONTH, unit="hours")
-    if ctx.flag(body, "monitoring"):
-        ctx.add(
-            "EC2 detailed monitoring",
-            "cloudwatch.metric",
-            DETAILED_MONITORING_METRICS,
-            unit="metrics",
-            note="seven metrics at one-minute resolution, billed as custom metrics",
-        )
 
 
 def _aws_launch_configuration(ctx: _Ctx) -> None:
+    body = ctx.resource.body
     ctx.note("shown as one instance; the autoscaling group that uses it multiplies it")
-    _compute_hours(ctx, ctx.raw(ctx.resource.body, "instance_type"), 1.0)
-    _block_devices(ctx, ctx.resource.body)
+    tenancy, _ = ctx.text(body, "placement_tenancy")
+    _compute_hours(ctx, ctx.raw(body, "instance_type"), 1.0, tenancy=tenancy)
+    _ec2_options(ctx, body, ctx.raw(body, "instance_type"), 1.0, configuration=True)
+    _block_devices(ctx, body)
+
+
+def _template_tenancy(ctx: _Ctx, body: Block) -> str | None:
+    """A launch template's `placement { tenancy }`."""
+    tenancy, _ = ctx.text(ctx.first_block("placement", body), "tenancy")
+    return tenancy
+
+
+def _template_volumes(ctx: _Ctx, body: Block, count: float | None = 1.0) -> None:
+    """The EBS volumes of a launch template's `block_device_mappings`, `count` instances' worth."""
+    for i, mapping in enumerate(body.nested("block_device_mappings")):
+        ebs = ctx.first_block("ebs", mapping)
+        if ebs is None:
+            continue
+
+        def volume(ebs: Block = ebs, prefix: str = f"block_device_mappings[{i}]: ") -> None:
+            _ebs_volume(
+                ctx, ebs, prefix=prefix, type_attr="volume_type", size_attr="volume_size", default_size=None
+            )
+
+        _scaled(ctx, count, volume)
+
+
+def _scaled(ctx: _Ctx, count: float | None, add_lines: Callable[[], None]) -> None:
+    """Run `add_lines` (per-instance lines) and multiply the quantities it added by `count`; an
+    unknown count leaves them unknown."""
+    start = len(ctx.cost.components)
+    add_lines()
+    if count == 1.0:
+        return
+    for component in ctx.cost.components[start:]:
+        if component.quantity is None:
+            continue
+        if count is None:
+            component.quantity = None
+            component.unknown_quantity = True
+        else:
+            component.quantity *= count
 
 
 def _aws_launch_template(ctx: _Ctx) -> None:
     body = ctx.resource.body
     ctx.note("shown as one instance; the autoscaling group or node group that uses it multiplies it")
-    _compute_hours(ctx, ctx.raw(body, "instance_type"), 1.0)
-    for i, mapping in enumerate(body.nested("block_device_mappings")):
-        ebs = ctx.first_block("ebs", mapping)
-        if ebs is None:
-            continue
-        _ebs_volume(
-            ctx,
-            ebs,
-            prefix=f"block_device_mappings[{i}]: ",
-            type_attr="volume_type",
-            size_attr="volume_size",
-            default_size=None,
-        )
+    _compute_hours(ctx, ctx.raw(body, "instance_type"), 1.0, tenancy=_template_tenancy(ctx, body))
+    _ec2_options(ctx, body, ctx.raw(body, "instance_type"), 1.0)
+    _template_volumes(ctx, body)
 
 
 def _aws_autoscaling_group(ctx: _Ctx) -> None:
@@ -735,8 +894,29 @@ def _aws_autoscaling_group(ctx: _Ctx) -> None:
             missing_note="instance type comes from a launch template or configuration that was not resolved",
         )
         return
-    ctx.note("volumes of the launch template are not included")
-    _compute_hours(ctx, hint, count, attr="launch template instance_type", count_note=note)
+    _launched(ctx, hint, count, note, attr="launch template instance_type")
+
+
+def _launched(ctx: _Ctx, type_value: Value | _Missing, count: float | None, note: str, attr: str) -> None:
+    """`count` instances of the launch template or configuration the front-end linked to this group
+    (`LAUNCHED_BLOCK`, labelled with the template's type): their hours at its tenancy, its EBS
+    optimization and monitoring charges, and its volumes for every instance."""
+    linked = ctx.first_block(LAUNCHED_BLOCK)
+    if linked is None:
+        ctx.note("volumes of the launch template are not included")
+        _compute_hours(ctx, type_value, count, attr=attr, count_note=note)
+        return
+    configuration = "aws_launch_configuration" in linked.labels
+    if configuration:
+        tenancy, _ = ctx.text(linked, "placement_tenancy")
+    else:
+        tenancy = _template_tenancy(ctx, linked)
+    _compute_hours(ctx, type_value, count, attr=attr, count_note=note, tenancy=tenancy)
+    _ec2_options(ctx, linked, type_value, count, configuration=configuration)
+    if configuration:
+        _scaled(ctx, count, lambda: _block_devices(ctx, linked))
+    else:
+        _template_volumes(ctx, linked, count)
 
 
 def _aws_ebs_volume(ctx: _Ctx) -> None:
@@ -791,6 +971,56 @@ def _rds_instance_line(
     )
 
 
+def _engine_major(engine: str, version: str) -> str:
+    """`5.7.44` -> `5.7`, `5.7.mysql_aurora.2.11.2` -> `5.7`, PostgreSQL `11.22` -> `11`, `9.6.3` -> `9.6`."""
+    parts: list[str] = re.findall(r"\d+", version.split("_", 1)[0])
+    if not parts:
+        return ""
+    if "postgres" in engine and int(parts[0]) >= 10:
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def _rds_extended_support(
+    ctx: _Ctx, engine: str | None, cls: Value | _Missing, deployment: str, count: float = 1.0
+) -> None:
+    """The per-vCPU-hour charge of an engine version past its standard support (`RDS_EXTENDED_SUPPORT`),
+    in the year band of the price date; nothing for a version in standard support or not written (AWS
+    then creates the newest)."""
+    mapped = RDS_ENGINES.get(engine or "")
+    if mapped is None:
+        return
+    version, version_note = ctx.text(ctx.resource.body, "engine_version")
+    if version_note:
+        ctx.note(f"{version_note}: extended-support charges of an old version are not counted")
+        return
+    if not version:
+        return
+    major = _engine_major(mapped, version)
+    window = RDS_EXTENDED_SUPPORT.get((mapped, major))
+    today, date_note = price_date()
+    ctx.note(date_note)
+    if window is None or today < window[0]:
+        return
+    year3 = bool(window[1]) and today >= window[1]
+    band = "year 3" if year3 else "years 1-2"
+    name, _ = _type_name(ctx, cls, "instance_class")
+    facts = ctx.catalog.instance_type(name) if name else None
+    vcpus = facts.vcpu if facts is not None and facts.vcpu else None
+    instances = RDS_DEPLOYMENT_INSTANCES.get(deployment, 1.0) * count
+    ctx.add(
+        f"Extended support ({engine} {major}, {band})",
+        f"rds_extended_support.{'year3' if year3 else 'year1_2'}",
+        None if vcpus is None else vcpus * instances * HOURS_PER_MONTH,
+        unit="vCPU-hours",
+        note=_join(
+            f"{engine} {major} is past standard support since {window[0]} (as of {today})",
+            "" if vcpus is not None else f"vCPUs of {name or 'the instance class'} are unknown",
+        ),
+        usage=False,
+    )
+
+
 def _rds_storage(ctx: _Ctx, body: Block, deployment: str) -> None:
     """allocated_storage / storage_type / iops / storage_throughput of a non-Aurora database."""
     iops = ctx.number(body, "iops", what="iops")
@@ -817,6 +1047,9 @@ def _rds_storage(ctx: _Ctx, body: Block, deployment: str) -> None:
             missing_note=type_note or f"unknown storage_type '{stype}'",
         )
         return
+    if stype in ("io1", "io2") and size.value is not None and size.value < RDS_PIOPS_MIN_GB:
+        notes.append(f"{stype} storage is at least {_fmt(RDS_PIOPS_MIN_GB)} GB: priced at the minimum")
+        size = _Number(RDS_PIOPS_MIN_GB)
     label_dep = "Multi-AZ" if deployment != "single-az" else "Single-AZ"
     ctx.add(
         f"Storage ({stype}, {label_dep})",
@@ -825,9 +1058,11 @@ def _rds_storage(ctx: _Ctx, body: Block, deployment: str) -> None:
         note=_join(*notes, size.note),
     )
     if stype in ("io1", "io2"):
+        iops_note = iops.note
         if iops.value is None and not iops.note:
-            iops = _Number(None, f"iops is required for {stype} storage")
-        ctx.add(f"Provisioned IOPS ({stype})", f"rds.iops.{stype}.{deployment}", iops.value, note=iops.note)
+            iops = _Number(RDS_PIOPS_MIN_IOPS)
+            iops_note = f"iops not set: {stype}'s minimum of {_fmt(RDS_PIOPS_MIN_IOPS)} assumed"
+        ctx.add(f"Provisioned IOPS ({stype})", f"rds.iops.{stype}.{deployment}", iops.value, note=iops_note)
     elif stype == "gp3":
         large = size.value is not None and size.value >= 400
         free_iops, free_mibps = (12000.0, 500.0) if large else (3000.0, 125.0)
@@ -868,6 +1103,7 @@ def _aws_db_instance(ctx: _Ctx) -> None:
     _rds_instance_line(
         ctx, engine, engine_note, deployment, ctx.raw(body, "instance_class"), "instance_class"
     )
+    _rds_extended_support(ctx, engine, ctx.raw(body, "instance_class"), deployment)
     if aurora:
         ctx.note("Aurora storage is billed on the cluster (aws_rds_cluster)")
         return
@@ -896,6 +1132,7 @@ def _aws_rds_cluster(ctx: _Ctx) -> None:
             ctx.raw(body, "db_cluster_instance_class"),
             "db_cluster_instance_class",
         )
+        _rds_extended_support(ctx, engine, ctx.raw(body, "db_cluster_instance_class"), "multi-az-cluster")
         _rds_storage(ctx, body, "multi-az-cluster")
         backup = ctx.usage_number("additional_backup_storage_gb")
         ctx.add("Additional backup storage", "rds.backup.storage", backup.value, note=backup.note)
@@ -942,9 +1179,12 @@ def _aws_rds_cluster_instance(ctx: _Ctx) -> None:
         return
     if engine_note:
         ctx.note(engine_note)
+    explicit = engine
     if engine is None:
         engine = _aurora_engine_by_price(ctx, cls)
     _rds_instance_line(ctx, engine, "", "single-az", ctx.raw(body, "instance_class"), "instance_class")
+    if explicit is not None:
+        _rds_extended_support(ctx, explicit, ctx.raw(body, "instance_class"), "single-az")
 
 
 def _aurora_engine_by_price(ctx: _Ctx, cls: str | None) -> str | None:
@@ -1272,14 +1512,44 @@ def _aws_cloudwatch_log_group(ctx: _Ctx) -> None:
     ctx.add("Insights queries data scanned", "cloudwatch.logs.insights", scanned.value, note=scanned.note)
 
 
+_MINOR_VERSION = re.compile(r"^\s*v?(\d+)\.(\d+)")
+
+
 def _aws_eks_cluster(ctx: _Ctx) -> None:
-    ctx.add(
-        "EKS cluster",
-        "eks.cluster.hour",
-        HOURS_PER_MONTH,
-        unit="hours",
-        note="standard support; versions in extended support cost eks.cluster.extended_support.hour",
-    )
+    body = ctx.resource.body
+    version, version_note = ctx.text(body, "version")
+    policy, _ = ctx.text(ctx.first_block("upgrade_policy"), "support_type")
+    today, date_note = price_date()
+    ctx.note(date_note)
+    match = _MINOR_VERSION.match(version or "")
+    extended, why = False, ""
+    if version_note or (version is not None and match is None):
+        why = (version_note or f"version '{version}' is not a Kubernetes minor version") + (
+            ": standard support assumed; a version past it costs the extended-support price"
+        )
+    elif match is not None:
+        minor = (int(match.group(1)), int(match.group(2)))
+        ends = EKS_SUPPORT_ENDS.get(minor)
+        oldest = min(EKS_SUPPORT_ENDS)
+        label = f"{minor[0]}.{minor[1]}"
+        if (ends is not None and today > ends[0]) or (ends is None and minor < oldest):
+            if policy == "standard":
+                why = f"Kubernetes {label} is past standard support: AWS upgrades a STANDARD cluster"
+            else:
+                extended = True
+                why = f"Kubernetes {label} left standard support on {ends[0] if ends else 'an earlier date'}"
+                if ends is None or today > ends[1]:
+                    why += "; past extended support too: AWS upgrades it to the oldest extended version"
+    if extended:
+        ctx.add(
+            "EKS cluster (extended support)",
+            "eks.cluster.extended_support.hour",
+            HOURS_PER_MONTH,
+            unit="hours",
+            note=_join(why, f"as of {today}"),
+        )
+        return
+    ctx.add("EKS cluster", "eks.cluster.hour", HOURS_PER_MONTH, unit="hours", note=why)
 
 
 def _aws_eks_node_group(ctx: _Ctx) -> None:
@@ -1289,8 +1559,16 @@ def _aws_eks_node_group(ctx: _Ctx) -> None:
     count, count_note = _count(ctx, desired, 1.0, "scaling_config.desired_size")
     capacity, _ = ctx.text(body, "capacity_type")
     template = ctx.first_block("launch_template")
+    linked = ctx.first_block(LAUNCHED_BLOCK)
     raw = ctx.raw(body, "instance_types")
     type_value: Value | _Missing
+    if isinstance(raw, _Missing) and linked is not None:
+        raw = ctx.raw(body, "_launch_instance_type")
+        if isinstance(raw, _Missing):
+            raw = Value([DEFAULT_NODE_TYPE], "literal")
+            count_note = _join(count_note, f"no instance type set: {DEFAULT_NODE_TYPE} assumed")
+        elif raw.known:
+            raw = Value([raw.value], raw.kind)
     if isinstance(raw, _Missing):
         if template is not None:
             ctx.add(
@@ -1319,8 +1597,14 @@ def _aws_eks_node_group(ctx: _Ctx) -> None:
             note=count_note,
             missing_note="spot prices are not in the catalog",
         )
+    elif linked is not None:
+        tenancy = _template_tenancy(ctx, linked)
+        _compute_hours(ctx, type_value, count, attr="instance_types", count_note=count_note, tenancy=tenancy)
+        _ec2_options(ctx, linked, type_value, count)
     else:
         _compute_hours(ctx, type_value, count, attr="instance_types", count_note=count_note)
+    if linked is not None:
+        _template_volumes(ctx, linked, count)
     if template is None:
         disk = ctx.number(body, "disk_size", default=DEFAULT_NODE_DISK_GB, minimum=1, maximum=16384)
         note = disk.note or (
