@@ -52,6 +52,12 @@ def golden_fixed_costs(path: Path) -> dict[tuple[str, str], float]:
     return dict(totals)
 
 
+def golden_dates(path: Path) -> dict[str, str]:
+    """test -> the date of its golden output (prices and support calendars are read as of that day)."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["test"]: row["golden_date"] for row in csv.DictReader(fh)}
+
+
 def usage_addresses(testdata: Path, test: str) -> set[str]:
     """The resource addresses a test's usage file gives usage for (`[*]` entries as their base)."""
     found: set[str] = set()
@@ -67,8 +73,25 @@ def has_usage(address: str, entries: set[str]) -> bool:
     return address in entries or re.sub(r"\[[^\]]*\]$", "", address) in entries
 
 
-def advisor_costs(testdata: Path, tests: set[str], advisor: str) -> dict[tuple[str, str], float | None]:
-    """(test, address) -> Advisor's monthly cost (None: priced but unknown); absent: not priced."""
+def advisor_costs(
+    testdata: Path, tests: set[str], advisor: str, dates: dict[str, str]
+) -> dict[tuple[str, str], float | None]:
+    """(test, address) -> Advisor's monthly cost (None: priced but unknown); absent: not priced.
+
+    One `advisor cost` run per golden date, with `ADVISOR_PRICE_DATE` set to it: an engine version's
+    support phase (EKS, RDS extended support) is the one on the day infracost wrote the figure."""
+    out: dict[tuple[str, str], float | None] = {}
+    by_date: dict[str, set[str]] = defaultdict(set)
+    for test in tests:
+        by_date[dates.get(test, "")].add(test)
+    for day, group in sorted(by_date.items()):
+        out.update(_advisor_costs(testdata, group, advisor, day))
+    return out
+
+
+def _advisor_costs(
+    testdata: Path, tests: set[str], advisor: str, day: str
+) -> dict[tuple[str, str], float | None]:
     out: dict[tuple[str, str], float | None] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -87,7 +110,8 @@ def advisor_costs(testdata: Path, tests: set[str], advisor: str) -> dict[tuple[s
             capture_output=True,
             text=True,
             check=False,
-            env={**os.environ, "ADVISOR_NO_CACHE": "1"},  # price with this checkout's code and tables
+            # price with this checkout's code and tables, as of the golden output's date
+            env={**os.environ, "ADVISOR_NO_CACHE": "1", "ADVISOR_PRICE_DATE": day},
         )
         if proc.returncode not in (0, 1, 3):
             sys.exit(f"advisor cost failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -107,13 +131,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--advisor", default=shutil.which("advisor") or "advisor")
     parser.add_argument("--types", default="", help="only these resource types (comma-separated)")
     parser.add_argument("--misses", type=int, default=15, help="how many missed types to list")
+    parser.add_argument(
+        "--details", action="store_true", help="also list each missed resource, golden against Advisor"
+    )
     args = parser.parse_args(argv)
 
     golden = golden_fixed_costs(args.golden)
     if args.types:
         wanted = set(args.types.split(","))
         golden = {k: v for k, v in golden.items() if k[1].split(".")[0] in wanted}
-    ours = advisor_costs(args.testdata, {t for t, _ in golden}, args.advisor)
+    ours = advisor_costs(args.testdata, {t for t, _ in golden}, args.advisor, golden_dates(args.golden))
     usage = {t: usage_addresses(args.testdata, t) for t in {t for t, _ in golden}}
     with_usage = {k: v for k, v in golden.items() if has_usage(k[1], usage[k[0]])}
     golden = {k: v for k, v in golden.items() if k not in with_usage}
@@ -127,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     total = reproduced = not_priced = 0.0
     n_reproduced = n_not_priced = 0
     missed: dict[str, float] = defaultdict(float)
+    missed_rows: list[tuple[float, str, str, float | None, bool]] = []
     for key, dollars in golden.items():
         total += dollars
         rtype = key[1].split(".")[0]
@@ -134,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             not_priced += dollars
             n_not_priced += 1
             missed[rtype] += dollars
+            missed_rows.append((dollars, key[0], key[1], None, False))
             continue
         mine = ours[key]
         if mine is not None and abs(mine - dollars) <= max(TOLERANCE * dollars, 0.01):
@@ -141,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             n_reproduced += 1
         else:
             missed[rtype] += dollars
+            missed_rows.append((dollars, key[0], key[1], mine, True))
 
     def share(x: float) -> str:
         return f"{100 * x / total:.1f} %" if total else "n/a"
@@ -160,6 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|")
     for rtype, dollars in sorted(missed.items(), key=lambda kv: -kv[1])[: args.misses]:
         print(f"| {rtype} | ${dollars:,.2f} |")
+    if args.details:
+        print()
+        print("| test | resource | golden | Advisor |")
+        print("|---|---|---:|---:|")
+        for dollars, test, address, mine, priced in sorted(missed_rows, reverse=True):
+            figure = "not priced" if not priced else "unknown" if mine is None else f"${mine:,.2f}"
+            print(f"| {test} | {address} | ${dollars:,.2f} | {figure} |")
     return 0
 
 
