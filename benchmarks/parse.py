@@ -68,26 +68,26 @@ def bench_parse(runs: int) -> list[tuple[str, float, float]]:
         text = generate(size)
 
         def cold(t: str = text) -> None:
-            hcl_parse._cache.clear()  # nothing parsed before: neither the chunks nor the file
-            hcl_parse._last.clear()
-            hcl_parse.parse_hcl("bench.tf", t)
+            hcl_parse.parse_hcl("bench.tf", t, hcl_parse.HclParser())  # nothing parsed before
 
         med, p95 = measure(cold, max(3, runs // (10 if size == 3000 else 3)))
         rows.append((f"cold parse, {size} lines", med, p95))
 
-        hcl_parse._cache.clear()
-        hcl_parse.parse_hcl("bench.tf", text)
         pos = text.rindex("size              = ") + len("size              = ")
         variants = [text[:pos] + str(d) + text[pos + 1 :] for d in range(10)]
         state = {"k": 0}
 
-        def edit(variants: list[str] = variants, state: dict[str, int] = state) -> None:
-            state["k"] += 1
-            hcl_parse.parse_hcl("bench.tf", variants[state["k"] % 10])
+        parser = hcl_parse.HclParser()  # what a session remembers: chunks by text, each file's last parse
 
-        # the first pass over the ten variants fills the cache; measure a fresh digit each time
-        hcl_parse._cache.clear()
-        hcl_parse.parse_hcl("bench.tf", text)
+        def edit(
+            variants: list[str] = variants,
+            state: dict[str, int] = state,
+            parser: hcl_parse.HclParser = parser,
+        ) -> None:
+            state["k"] += 1
+            hcl_parse.parse_hcl("bench.tf", variants[state["k"] % 10], parser)
+
+        hcl_parse.parse_hcl("bench.tf", text, parser)
         med, p95 = measure(edit, runs)
         rows.append((f"edit re-parse, {size} lines", med, p95))
 
@@ -96,13 +96,17 @@ def bench_parse(runs: int) -> list[tuple[str, float, float]]:
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "main.tf")
             Path(path).write_text(text)
-            analyze_buffer(path, {path: text}, Options())
+            options = Options()  # not incremental, but one session: parses and prices are remembered
+            analyze_buffer(path, {path: text}, options)
 
             def analyse(
-                path: str = path, variants: list[str] = variants, state: dict[str, int] = state
+                path: str = path,
+                variants: list[str] = variants,
+                state: dict[str, int] = state,
+                options: Options = options,
             ) -> None:
                 state["k"] += 1
-                analyze_buffer(path, {path: variants[state["k"] % 10]}, Options())
+                analyze_buffer(path, {path: variants[state["k"] % 10]}, options)
 
             med, p95 = measure(analyse, max(5, runs // (5 if size == 3000 else 1)))
         rows.append((f"edit re-analysis (parse+evaluate+price+rules), {size} lines", med, p95))

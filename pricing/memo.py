@@ -7,10 +7,10 @@ so an edit elsewhere reuses every estimate.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from typing import Any
 
+from advisor.cache import BoundedCache
 from advisor.model import Block, Resource
 from advisor.pricing.catalog import Catalog
 from advisor.pricing.costs import ResourceCost
@@ -24,16 +24,21 @@ NOT_PRICED = frozenset(
     | {"vpc_security_group_ids", "security_groups", "key_name", "user_data", "iam_instance_profile"}
 )
 
-_LIMIT = 50_000
+ESTIMATES_LIMIT = 50_000  # estimates a session remembers
 _MISSING: Any = object()
-_memo: dict[tuple[Any, ...], ResourceCost | None] = {}
+Estimates = BoundedCache[tuple[Any, ...], "ResourceCost | None"]
+
+
+def new_estimates() -> Estimates:
+    return BoundedCache("estimates", ESTIMATES_LIMIT)
 
 
 def estimate_cached(
-    resource: Resource, catalog: Catalog, usage: dict[str, float], *, shared: bool = False
+    resource: Resource, catalog: Catalog, usage: dict[str, float], memo: Estimates, *, shared: bool = False
 ) -> ResourceCost | None:
     """The resource's estimate, as a copy placed at the resource (or, `shared`, the memoised object
-    itself, for callers that only read its lines: the rules comparing two configurations)."""
+    itself, for callers that only read its lines: the rules comparing two configurations). `memo` is
+    the session's (`engine/session.py`)."""
     key = (
         id(catalog),
         resource.type,
@@ -41,14 +46,9 @@ def estimate_cached(
         tuple(sorted(usage.items())),
         priced_signature(resource.body),
     )
-    found = _memo.get(key, _MISSING)
+    found = memo.get(key, _MISSING)
     if found is _MISSING:
-        found = estimate(resource, catalog, usage)
-        if len(_memo) >= _LIMIT:
-            # threads of the language server share this memo: evicting must not fail on a race
-            with contextlib.suppress(StopIteration, RuntimeError):
-                _memo.pop(next(iter(_memo)), None)
-        _memo[key] = found
+        found = memo.put(key, estimate(resource, catalog, usage))
     hit: ResourceCost | None = found
     if hit is None or shared:
         return hit

@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.config import Config
 from advisor.model import Finding, Resource
 from advisor.rules import prices
+
+if TYPE_CHECKING:
+    from advisor.pricing.memo import Estimates
 
 # tag keys whose value names the environment (any letter case)
 TAG_KEYS_ENVIRONMENT = ("environment", "env", "stage", "tier")
@@ -24,13 +27,13 @@ class RuleContext:
     catalog: Any = None
     workspace: str = "default"
     var_files: list[str] = field(default_factory=list)
-    # the front-end's name for a model attribute in a template (`Iops` for `iops` in an
-    # `AWS::EC2::Volume`), for fixes that add an attribute; without it templates get no such fix
-    template_keys: Callable[[str, str], str | None] | None = None
     # whether an ignore comment above the module call of the finding's resource silences it: such
     # findings are dropped before a module's instances are merged (`runner.check_resources`)
     silenced: Callable[[Finding], bool] | None = None
     signatures: dict[int, tuple[Resource, tuple[Any, ...]]] = field(default_factory=dict)
+    # the session's memos (`engine/session.py`); a context made without them remembers for itself
+    estimates: Estimates = field(default_factory=lambda: _new_estimates())
+    comparisons: prices.Comparisons = field(default_factory=prices.new_comparisons)
 
     def get_catalog(self) -> Any:
         if self.catalog is None:
@@ -44,7 +47,7 @@ class RuleContext:
         from advisor.pricing.memo import estimate_cached
 
         usage = self.config.usage_for(resource.address, resource.type)
-        return estimate_cached(resource, self.get_catalog(), usage, shared=shared)
+        return estimate_cached(resource, self.get_catalog(), usage, self.estimates, shared=shared)
 
     def price(self, resource: Resource) -> float | None:
         """Monthly cost of a resource configuration (None when unknown or not priced)."""
@@ -65,10 +68,16 @@ class RuleContext:
         """The attribute's name as the resource's file writes it (None: not known, no fix)."""
         if not resource.source_type:
             return attribute
-        return None if self.template_keys is None else self.template_keys(resource.source_type, attribute)
+        return resource.source_keys.get(attribute)
 
     def environment(self, resource: Resource) -> tuple[str | None, str]:
         return environment_of(resource, self)
+
+
+def _new_estimates() -> Estimates:
+    from advisor.pricing.memo import new_estimates  # pricing's estimators load only when rules run
+
+    return new_estimates()
 
 
 def environment_of(resource: Resource, ctx: RuleContext) -> tuple[str | None, str]:

@@ -7,10 +7,10 @@ resources have not changed since the last one.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from typing import TYPE_CHECKING, Any
 
+from advisor.cache import BoundedCache
 from advisor.model import Resource, Value
 
 if TYPE_CHECKING:
@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 Comparison = tuple[float | None, float | None]
 
 # (catalog, resource signature, usage, nested block, changes, list element) → (before, after)
-COMPARISONS: dict[tuple[Any, ...], Comparison] = {}
-MEMO_LIMIT = 50_000
+Comparisons = BoundedCache[tuple[Any, ...], Comparison]
+COMPARISONS_LIMIT = 50_000  # comparisons a session remembers
+
+
+def new_comparisons() -> Comparisons:
+    return BoundedCache("comparisons", COMPARISONS_LIMIT)
 
 
 def signature(ctx: RuleContext, resource: Resource) -> tuple[Any, ...]:
@@ -41,7 +45,8 @@ def compare_change(
     changes: dict[str, Any],
     element: int | None = None,
 ) -> Comparison:
-    """`compare` of the resource against itself with `changes` applied, memoised across runs."""
+    """`compare` of the resource against itself with `changes` applied, memoised across runs (in the
+    session's `RuleContext.comparisons`)."""
     usage = ctx.config.usage_for(resource.address, resource.type)
     key = (
         id(ctx.get_catalog()),
@@ -51,13 +56,11 @@ def compare_change(
         tuple((k, repr(v)) for k, v in changes.items()),
         element,
     )
-    hit = COMPARISONS.get(key)
+    hit = ctx.comparisons.get(key)
     if hit is None:
-        hit = compare(ctx, resource, with_changes(resource, chain, changes, element))
-        if len(COMPARISONS) >= MEMO_LIMIT:
-            with contextlib.suppress(StopIteration, RuntimeError):  # shared by server threads
-                COMPARISONS.pop(next(iter(COMPARISONS)), None)
-        COMPARISONS[key] = hit
+        hit = ctx.comparisons.put(
+            key, compare(ctx, resource, with_changes(resource, chain, changes, element))
+        )
     return hit
 
 

@@ -158,6 +158,9 @@ class Resource:
     referenced_by: list[str] = field(default_factory=list)
     launch_template: str = ""
     source_type: str = ""  # the template's own type (`AWS::EC2::Volume`) when it differs from `type`
+    # with `source_type`: the template's key for each model attribute, for fixes that add one (`Iops`
+    # for `iops`); an attribute missing here gets no such fix
+    source_keys: dict[str, str] = field(default_factory=dict)
     root: str = ""  # the root module folder (or template) whose evaluation produced this instance
     # its count or for_each (or a module call's above it) is unknown before apply: this is one instance
     # standing for "at least one", priced and checked once

@@ -133,7 +133,7 @@ def test_an_unchanged_tree_gets_its_stored_report(tmp_path: Path, cache_env: dic
     assert rules(first.stdout) == ["ebs-gp2-to-gp3"] and "budget exceeded" in first.stderr
     again = run_cli(*args, env=dict(cache_env, PYTHONPROFILEIMPORTTIME="1"))
     imported = {line.rsplit("|", 1)[-1].strip() for line in again.stderr.splitlines() if "|" in line}
-    assert "advisor.report.stored" in imported and "advisor.report.json_report" not in imported
+    assert "advisor.engine.stored" in imported and "advisor.report.json_report" not in imported
     assert again.stdout == first.stdout and again.returncode == first.returncode == 1
     assert [line for line in again.stderr.splitlines() if "|" not in line] == first.stderr.splitlines()
     # each kind of change is seen: a file's content, a new folder, a file that becomes a template

@@ -418,18 +418,15 @@ def test_parse_chunk_uses_the_fast_parser(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(hcl_lark, "get_parser", no_lark)
     text = 'resource "a" "fast_path_only" {\n  x = [for v in var.l : v.id]\n}'
-    hcl_parse._cache.pop(text, None)
     items, err = hcl_parse.parse_chunk(text)
     assert err is None and items == hcl_fast.parse_items(text)
 
 
 def test_parse_chunk_falls_back_to_lark() -> None:
     declined = "x = {in = 1} # fallback"
-    hcl_parse._cache.pop(declined, None)
     items, err = hcl_parse.parse_chunk(declined)
     assert err is None and items == lark_items(declined)
     deep = "x = " + "[" * (hcl_parse.MAX_NESTING + 1) + "]" * (hcl_parse.MAX_NESTING + 1)
-    hcl_parse._cache.pop(deep, None)
     line, column, message, incomplete = hcl_parse.parse_chunk(deep)[1]  # type: ignore[misc]
     assert (line, column, incomplete) == (0, 4 + hcl_parse.MAX_NESTING, True)
     assert f"nested deeper than {hcl_parse.MAX_NESTING} levels" in message
@@ -453,7 +450,6 @@ def test_syntax_errors_are_reported_without_lark(
 ) -> None:
     """Where the fast parser follows the grammar it reports the error itself, where lark points."""
     monkeypatch.setattr(hcl_lark, "get_parser", lambda: pytest.fail("lark was used"))
-    hcl_parse._cache.pop(broken, None)
     items, err = hcl_parse.parse_chunk(broken)
     assert items == () and err == (line, column, message)
     monkeypatch.undo()

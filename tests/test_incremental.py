@@ -10,12 +10,9 @@ import os
 from typing import Any
 
 import pytest
-from advisor import engine
 from advisor.config import find_config, load_config
-from advisor.engine import Analysis, ModuleJob, ModuleOutcome, Options, analyze_module, analyze_paths
+from advisor.engine import Analysis, ModuleJob, Options, analyze_module, analyze_paths, forget_reuse
 from advisor.iac import hcl_parse
-from advisor.pricing import memo
-from advisor.rules import prices as rule_prices
 from conftest import REPO
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
@@ -23,15 +20,12 @@ from hypothesis import strategies as st
 MAIN = os.path.join("examples", "compute", "main.tf")
 
 
-def forget_everything() -> None:
-    hcl_parse._cache.clear()
-    hcl_parse._last.clear()
-    memo._memo.clear()
-    rule_prices.COMPARISONS.clear()
-    engine._reuse.clear()
+def forget_everything(options: Options) -> None:
+    options.session.clear()
+    assert not any(options.session.caches())
 
 
-def facts(result: Analysis | ModuleOutcome) -> str:
+def facts(result: Analysis) -> str:
     """Everything a user sees: findings (spans, messages, fixes, figures), costs, resources, errors."""
     errors = result.errors + getattr(result, "read_errors", [])
     return repr((result.findings, result.costs, result.resources, errors, result.not_priced, result.notes))
@@ -45,7 +39,7 @@ def options(monkeypatch: pytest.MonkeyPatch) -> Options:
 
 def module(options: Options, text: str, cold: bool) -> str:
     if cold:
-        forget_everything()
+        forget_everything(options)
     opts = dataclasses.replace(options, incremental=not cold)  # warm runs reuse what they can, as editors do
     return facts(analyze_module(ModuleJob(os.path.dirname(MAIN), opts, {MAIN: text})))
 
@@ -71,7 +65,7 @@ def edits(original: str) -> list[str]:
 def test_module_results_equal_cold_analysis_after_each_edit(options: Options) -> None:
     with open(os.path.join(REPO, MAIN), encoding="utf-8") as f:
         original = f.read()
-    forget_everything()
+    forget_everything(options)
     module(options, original, cold=False)
     for text in edits(original):
         warm = module(options, text, cold=False)
@@ -82,7 +76,7 @@ def test_module_results_equal_cold_analysis_after_each_edit(options: Options) ->
 
 
 def test_examples_equal_cold_analysis_after_edits_through_the_caches(options: Options) -> None:
-    forget_everything()
+    forget_everything(options)
     cold = facts(analyze_paths(["examples"], options))
     with open(os.path.join(REPO, MAIN), encoding="utf-8") as f:
         original = f.read()
@@ -97,11 +91,12 @@ def test_examples_equal_cold_analysis_after_edits_through_the_caches(options: Op
 def test_reused_items_keep_their_positions(tmp_path: Any) -> None:
     text = 'resource "a" "x" {\n  v = 1\n}\n\nresource "a" "y" {\n  v = 2\n}\n'
     path = str(tmp_path / "main.tf")
-    first = hcl_parse.parse_hcl(path, text)
-    shifted = hcl_parse.parse_hcl(path, "\n" + text)
+    parser = hcl_parse.HclParser()  # remembers each path's last parse, as a session's does
+    first = hcl_parse.parse_hcl(path, text, parser)
+    shifted = hcl_parse.parse_hcl(path, "\n" + text, parser)
     assert first.items[0] is not shifted.items[0]
     assert [pi.at.chunk.line for pi in shifted.items] == [1, 5]
-    again = hcl_parse.parse_hcl(path, "\n" + text.replace("v = 1", "v = 3"))
+    again = hcl_parse.parse_hcl(path, "\n" + text.replace("v = 1", "v = 3"), parser)
     assert again.items[1] is shifted.items[1]  # unchanged and not moved: reused as is
 
 
@@ -149,7 +144,7 @@ SNIPPETS = [
 
 def run_module(texts: dict[str, str], cold: bool, options: Options) -> str:
     if cold:
-        forget_everything()
+        forget_everything(options)
     overlay = {os.path.join(COMPUTE, name): text for name, text in texts.items()}
     opts = dataclasses.replace(options, incremental=not cold)
     return facts(analyze_module(ModuleJob(COMPUTE, opts, overlay)))
@@ -185,7 +180,7 @@ def test_reused_results_equal_cold_analysis_after_random_edits(
         with open(os.path.join(REPO, COMPUTE, name), encoding="utf-8") as f:
             originals[name] = f.read()
     texts = dict(originals)
-    forget_everything()
+    forget_everything(options)
     run_module(texts, cold=False, options=options)
     for name, where, length, insert in sequence:
         text = texts[name]
@@ -197,14 +192,16 @@ def test_reused_results_equal_cold_analysis_after_random_edits(
 
 
 def test_what_a_module_keeps_for_its_next_run_is_dropped_when_asked(options: Options) -> None:
-    forget_everything()
+    forget_everything(options)
     opts = dataclasses.replace(options, incremental=True)
     with open(os.path.join(REPO, MAIN), encoding="utf-8") as f:
         text = f.read()
     analyze_module(ModuleJob(os.path.dirname(MAIN), opts, {MAIN: text}))
     key = (os.path.normpath(os.path.dirname(MAIN)), None)
-    assert engine._reuse[key].resources.entries  # the resources of this run, for the next
-    engine.forget_reuse(os.path.dirname(MAIN))
-    assert key not in engine._reuse
+    reuse = options.session.reuse
+    state = reuse.get(key)
+    assert state is not None and state.resources.entries  # the resources of this run, for the next
+    forget_reuse(options.session, os.path.dirname(MAIN))
+    assert key not in reuse
     analyze_module(ModuleJob(os.path.dirname(MAIN), options, {MAIN: text}))  # not incremental
-    assert key not in engine._reuse
+    assert key not in reuse

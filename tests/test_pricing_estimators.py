@@ -812,7 +812,7 @@ def test_no_estimator_reads_an_attribute_the_memo_key_leaves_out(
 
 
 def test_resources_differing_in_names_and_tags_share_an_estimate(catalog: Catalog) -> None:
-    from advisor.pricing.memo import estimate_cached
+    from advisor.pricing.memo import estimate_cached, new_estimates
 
     def instance(name: str, size: int) -> Resource:
         root = block("root_block_device", {"volume_size": size})
@@ -821,10 +821,11 @@ def test_resources_differing_in_names_and_tags_share_an_estimate(catalog: Catalo
         return resource("aws_instance", attrs, [root], name=name)
 
     a, b, c = instance("a", 20), instance("b", 20), instance("c", 30)
-    first = estimate_cached(a, catalog, {}, shared=True)
-    assert estimate_cached(b, catalog, {}, shared=True) is first  # one estimate for both
-    assert estimate_cached(c, catalog, {}, shared=True) is not first
-    placed = estimate_cached(b, catalog, {})
+    memo = new_estimates()
+    first = estimate_cached(a, catalog, {}, memo, shared=True)
+    assert estimate_cached(b, catalog, {}, memo, shared=True) is first  # one estimate for both
+    assert estimate_cached(c, catalog, {}, memo, shared=True) is not first
+    placed = estimate_cached(b, catalog, {}, memo)
     assert (
         placed is not None
         and placed.address == "aws_instance.b"

@@ -109,30 +109,31 @@ def test_a_tampered_entry_is_a_miss(tmp_path: Path, project: Path) -> None:
 def test_tampered_and_foreign_entries_are_misses_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from advisor.iac import parse_cache
+    from advisor import store as disk_store
 
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("ADVISOR_NO_CACHE", raising=False)
-    parse_cache.reset()
+    disk_store.reset()
     try:
-        name = parse_cache.key("test", "tampered")
-        parse_cache.store(name, {"text": "hello world"})
-        assert parse_cache.load(name) == {"text": "hello world"}
+        disk = disk_store.DiskStore()
+        name = disk_store.key("test", "tampered")
+        disk.store(name, {"text": "hello world"})
+        assert disk.load(name) == {"text": "hello world"}
         (path,) = [p for p in (tmp_path / "cache").rglob(name)]
         good = path.read_bytes()
         at = good.find(b"hello")
         for i in (0, 31, at, len(good) - 1):  # in the MAC, in the text, in the pickle's end
             path.write_bytes(good[:i] + bytes([good[i] ^ 1]) + good[i + 1 :])
-            assert parse_cache.load(name) is None, i
+            assert disk.load(name) is None, i
         path.write_bytes(good[:10])  # cut short
-        assert parse_cache.load(name) is None
+        assert disk.load(name) is None
         # a valid entry under another name is not that name's entry either
-        other = parse_cache.key("test", "other")
+        other = disk_store.key("test", "other")
         (path.parent.parent / other[:2]).mkdir(exist_ok=True)
         (path.parent.parent / other[:2] / other).write_bytes(good)
-        assert parse_cache.load(other) is None
+        assert disk.load(other) is None
     finally:
-        parse_cache.reset()
+        disk_store.reset()
 
 
 # -- a cache folder someone else controls ----------------------------------------------------------

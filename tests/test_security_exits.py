@@ -43,23 +43,23 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
-# Replaces `engine.price_resources` with one that raises for the modules argv[1] names: "path:TEXT"
+# Replaces the pipeline's `price_resources` with one that raises for the modules argv[1] names: "path:TEXT"
 # (a resource path contains TEXT) or "base" (the base revision of `advisor diff`, analysed in its
 # temporary copy), then runs the command line with the remaining arguments.
 CRASHING = """
 import os, sys
-import advisor.engine as engine
+import advisor.engine.pipeline as pipeline
 
-real = engine.price_resources
+real = pipeline.price_resources
 mode = sys.argv[1]
 
-def price_resources(resources, config):
+def price_resources(resources, config, estimates):
     for r in resources:
         if "advisor-diff-" in os.getcwd() if mode == "base" else mode[5:] in r.path:
             raise RuntimeError("no estimator registered for " + r.address)
-    return real(resources, config)
+    return real(resources, config, estimates)
 
-engine.price_resources = price_resources
+pipeline.price_resources = price_resources
 from advisor.cli import main
 sys.exit(main(sys.argv[2:]))
 """

@@ -282,10 +282,12 @@ def test_empty_and_huge_files(tmp_path):
 
 
 def test_parse_cache_reuses_unchanged_blocks():
-    from advisor.iac import hcl_parse
+    from advisor.iac.hcl_parse import HclParser
 
+    parser = HclParser()
     text = VOLUME * 1
-    parse_hcl("a.tf", text)
-    hits_before = len(hcl_parse._cache)
-    parse_hcl("a.tf", text + '\nresource "aws_eip" "e" {}\n')
-    assert len(hcl_parse._cache) == hits_before + 1
+    first = parse_hcl("a.tf", text, parser)
+    chunks_before = len(parser.chunks)
+    again = parse_hcl("a.tf", text + '\nresource "aws_eip" "e" {}\n', parser)
+    assert len(parser.chunks) == chunks_before + 1  # only the new block was parsed
+    assert again.items[0].item is first.items[0].item  # the unchanged block's very syntax tree

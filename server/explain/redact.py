@@ -84,13 +84,8 @@ def sensitive_variables(
     Uses the Terraform front-end's own evaluation, so a value set in a `.tfvars` file or by `--var`
     is known as well as the default. Never raises: an unreadable module yields what could be read.
     """
-    from advisor.iac.terraform import (
-        ModuleEvaluator,
-        Settings,
-        load_module_files,
-        load_tfvars,
-        read_disk,
-    )
+    from advisor.iac.frontend import Settings
+    from advisor.iac.terraform import ModuleEvaluator, load_module_files, load_tfvars, read_disk
 
     reader = read or read_disk
     cfg = settings if isinstance(settings, Settings) else Settings()

@@ -21,8 +21,8 @@ from typing import Any
 
 from advisor.deadline import check_deadline
 from advisor.iac import jsonpos
+from advisor.iac.frontend import ModuleResult, Settings, link_launch_templates
 from advisor.iac.jsonpos import JNode, Pos
-from advisor.iac.terraform import ModuleResult, Settings
 from advisor.model import Block, ParseError, Resource, Span, Value, point_span
 
 if sys.version_info >= (3, 11):
@@ -96,15 +96,14 @@ def mapping() -> dict[str, Any]:
     return table
 
 
-def source_key_for(cfn_type: str, attribute: str) -> str | None:
-    """`Iops` for (`AWS::EC2::Volume`, `iops`): the key a fix writes into the template."""
-    spec = mapping().get(cfn_type)
-    if not spec:
-        return None
-    for source, target in spec.get("properties", {}).items():
-        if target.split(".")[-1] == attribute:
-            return str(source.split(".")[-1])
-    return None
+@functools.cache
+def source_keys_for(cfn_type: str) -> dict[str, str]:
+    """{`iops`: `Iops`, …} for `AWS::EC2::Volume`: the key a fix writes into the template for each model
+    attribute (`Resource.source_keys`; one dict per type, shared by its resources, never changed)."""
+    keys: dict[str, str] = {}
+    for source, target in (mapping().get(cfn_type) or {}).get("properties", {}).items():
+        keys.setdefault(target.split(".")[-1], str(source.split(".")[-1]))
+    return keys
 
 
 # -- reading with positions -----------------------------------------------------------------------------
@@ -904,6 +903,7 @@ def evaluate_template(
                 region_note="deployment region",
             )
             r.source_type = cfn_type
+            r.source_keys = source_keys_for(cfn_type)
             r.root = path
             if props is not None and props.kind == "object" and spec:
                 _apply_mapping(t, r, props, spec.get("properties", {}))
@@ -928,9 +928,7 @@ def evaluate_template(
             result.resources.append(r)
             if ignores:
                 result.resource_ignores[r.address] = ignores
-    from advisor.iac.terraform import _link_launch_templates
-
-    _link_launch_templates(result.resources)
+    link_launch_templates(result.resources)
     return result
 
 

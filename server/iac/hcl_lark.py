@@ -59,7 +59,7 @@ def get_parser() -> Any:
     own `cache=True` keeps them as a pickle under a name anyone can work out in the shared temp folder,
     and `cache=<path>` unpickles whatever file is there: either way a file another user planted would
     run code when loaded. So lark's cache is not used: the tables are saved with `Lark.save`, stored
-    sealed by `parse_cache` (its MAC checked before `Lark.load` unpickles them) under a name that
+    sealed by `advisor.store` (its MAC checked before `Lark.load` unpickles them) under a name that
     covers the grammar, lark, python-hcl2 and Python versions. Without a usable cache folder the
     tables are built in every process that needs them, which is slow but safe.
     """
@@ -71,15 +71,15 @@ def get_parser() -> Any:
 
         import hcl2
         import lark
-        from advisor.iac import parse_cache
+        from advisor import store as disk_store
         from hcl2.postlexer import PostLexer
 
         grammar = resources.files("hcl2").joinpath("hcl2.lark").read_text(encoding="utf-8")
         for old, new in _GRAMMAR_FIXES:
             grammar = grammar.replace(old, new)
         versions = f"{lark.__version__} {getattr(hcl2, '__version__', '?')} {sys.version_info[:2]}"
-        name = parse_cache.key("lark-tables", f"{versions}\0{grammar}")
-        store = parse_cache.sealed("lark")
+        name = disk_store.key("lark-tables", f"{versions}\0{grammar}")
+        store = disk_store.sealed("lark")
         stored = store.read(name) if store is not None else None
         if stored is not None:
             try:

@@ -13,28 +13,29 @@ reports the error message. Both build the same tree.
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from advisor.cache import BoundedCache
 from advisor.fastpickle import by_fields
 from advisor.iac import hcl_fast
 from advisor.iac.hcl_ast import MAX_NESTING, BlockNode, Item, LimitExceeded, Pos, label_problem, too_deep
 from advisor.iac.hcl_scanner import Chunk, split_top_level
 from advisor.model import ParseError, Span, point_span
 
+if TYPE_CHECKING:
+    from advisor.store import DiskStore
+
 # A chunk's error: (line, column, message) relative to the chunk, and whether it is a limit of
 # Advisor's (`ParseError.incomplete`) rather than a syntax error. Entries stored by earlier versions
 # have three fields.
 ChunkError = tuple[int, int, str] | tuple[int, int, str, bool]
-_CACHE_LIMIT = 20_000
-_cache: OrderedDict[str, tuple[tuple[Item, ...], ChunkError | None]] = OrderedDict()
-disk_cache = False  # the command line turns this on: whole files are cached on disk by content
-# Storing a file's parse costs a tenth of a cold run and pays off only when its module changes later
-# (an unchanged module is served whole from its stored outcome): the engine turns this on for modules
-# that changed since a stored run.
-store_parses = False
+ChunkResult = tuple[tuple[Item, ...], ChunkError | None]
+CHUNK_LIMIT = 20_000  # chunks remembered by text
+# Editors re-send a whole file on every keystroke: the previous parse of each path is kept so the
+# next one rescans only around the change and reuses the items of chunks that did not move.
+FILE_LIMIT = 256
 
 
 @by_fields
@@ -99,18 +100,18 @@ def _openers(text: str) -> int:
     return text.count("(") + text.count("[") + text.count("{")
 
 
-def parse_chunk(text: str) -> tuple[tuple[Item, ...], ChunkError | None]:
-    """Parse one chunk (cached by text): its items, or a relative error (see `ChunkError`).
+def parse_chunk(text: str, parser: HclParser | None = None) -> ChunkResult:
+    """Parse one chunk: its items, or a relative error (see `ChunkError`); remembered by `parser`."""
+    return parser.chunk(text) if parser is not None else _parse_chunk(text)
+
+
+def _parse_chunk(text: str) -> ChunkResult:
+    """Parse one chunk, no memory: its items, or a relative error (see `ChunkError`).
 
     Beyond the syntax, a chunk is refused when it is nested deeper or is longer than `hcl_ast`'s limits
     (an error at the chunk, which leaves it unanalysed) and when a block label is one Terraform refuses.
     """
-    hit = _cache.get(text)
-    if hit is not None:
-        with contextlib.suppress(KeyError):  # another thread may have evicted it meanwhile
-            _cache.move_to_end(text)
-        return hit
-    result: tuple[tuple[Item, ...], ChunkError | None]
+    result: ChunkResult
     # Brackets nested too deep are refused before either parser sees them (C-speed counts first: with
     # at most MAX_NESTING brackets in all, nesting cannot be deeper and the loop is skipped).
     deep = _too_deep_at(text) if _openers(text) > MAX_NESTING else -1
@@ -131,10 +132,6 @@ def parse_chunk(text: str) -> tuple[tuple[Item, ...], ChunkError | None]:
             result = ((), (line, column, message, True))
         if result[1] is None:
             result = _check_labels(text, result[0])
-    _cache[text] = result
-    if len(_cache) > _CACHE_LIMIT:
-        with contextlib.suppress(KeyError):
-            _cache.popitem(last=False)
     return result
 
 
@@ -161,21 +158,6 @@ def _check_labels(text: str, items: tuple[Item, ...]) -> tuple[tuple[Item, ...],
     return items, None
 
 
-def _parse_chunks(text: str) -> list[tuple[Chunk, tuple[Item, ...], ChunkError | None]]:
-    if disk_cache:
-        from advisor.iac import parse_cache
-
-        digest = parse_cache.key("hcl", text)
-        stored = parse_cache.load(digest)
-        if isinstance(stored, list):
-            return stored
-        fresh = [(chunk, *parse_chunk(chunk.text)) for chunk in split_top_level(text)]
-        if store_parses:
-            parse_cache.store(digest, fresh)
-        return fresh
-    return [(chunk, *parse_chunk(chunk.text)) for chunk in split_top_level(text)]
-
-
 @dataclass(frozen=True, slots=True)
 class _LastParse:
     """A file's previous text, its chunks and what each chunk became (items, or an error)."""
@@ -185,43 +167,73 @@ class _LastParse:
     results: dict[int, tuple[Chunk, tuple[ParsedItem, ...], ParseError | None]]  # id(chunk) → result
 
 
-# Editors re-send a whole file on every keystroke: the previous parse of each path is kept so the
-# next one rescans only around the change and reuses the items of chunks that did not move.
-_LAST_LIMIT = 256
-_last: OrderedDict[str, _LastParse] = OrderedDict()
+@dataclass(slots=True)
+class HclParser:
+    """Parses HCL with what a session remembers (see `engine/session.py`): chunks by their text, the
+    last parse of each path (an edit rescans only around the change), and, for the command line, whole
+    files by content in the disk store (`disk`; `store_parses`: also write them there).
 
+    Storing a file's parse costs a tenth of a cold run and pays off only when its module changes later
+    (an unchanged module is served whole from its stored outcome): the engine asks for it only for
+    modules that changed since a stored run. A parser made with no arguments remembers only for itself.
+    """
 
-def parse_hcl(path: str, text: str) -> HclFile:
-    """Parse a whole file tolerantly: good chunks become items, broken ones become errors."""
-    items: list[ParsedItem] = []
-    errors: list[ParseError] = []
-    if disk_cache:
-        for chunk, parsed, err in _parse_chunks(text):
-            _, chunk_items, error = _chunk_result(path, text, chunk, parsed, err)
-            items.extend(chunk_items)
-            if error is not None:
-                errors.append(error)
+    chunks: BoundedCache[str, ChunkResult] = field(
+        default_factory=lambda: BoundedCache("chunks", CHUNK_LIMIT)
+    )
+    files: BoundedCache[str, _LastParse] = field(default_factory=lambda: BoundedCache("files", FILE_LIMIT))
+    disk: DiskStore | None = None
+    store_parses: bool = False
+
+    def chunk(self, text: str) -> ChunkResult:
+        hit = self.chunks.get(text)
+        return hit if hit is not None else self.chunks.put(text, _parse_chunk(text))
+
+    def _chunks_stored(
+        self, disk: DiskStore, text: str
+    ) -> list[tuple[Chunk, tuple[Item, ...], ChunkError | None]]:
+        from advisor.store import key
+
+        digest = key("hcl", text)
+        stored = disk.load(digest)
+        if isinstance(stored, list):
+            return stored
+        fresh = [(chunk, *self.chunk(chunk.text)) for chunk in split_top_level(text)]
+        if self.store_parses:
+            disk.store(digest, fresh)
+        return fresh
+
+    def file(self, path: str, text: str) -> HclFile:
+        """Parse a whole file tolerantly: good chunks become items, broken ones become errors."""
+        items: list[ParsedItem] = []
+        errors: list[ParseError] = []
+        if self.disk is not None:
+            for chunk, parsed, err in self._chunks_stored(self.disk, text):
+                _, chunk_items, error = _chunk_result(path, text, chunk, parsed, err)
+                items.extend(chunk_items)
+                if error is not None:
+                    errors.append(error)
+            return HclFile(path, text, items, errors)
+        last = self.files.get(path)
+        chunks = split_top_level(text, (last.text, last.chunks) if last is not None else None)
+        results: dict[int, tuple[Chunk, tuple[ParsedItem, ...], ParseError | None]] = {}
+        for chunk in chunks:
+            old = last.results.get(id(chunk)) if last is not None else None
+            if old is not None and old[0] is chunk and old[2] is None:
+                result = old  # the same chunk object: the same text at the same place
+            else:
+                result = _chunk_result(path, text, chunk, *self.chunk(chunk.text))
+            results[id(chunk)] = result
+            items.extend(result[1])
+            if result[2] is not None:
+                errors.append(result[2])
+        self.files.put(path, _LastParse(text, chunks, results))
         return HclFile(path, text, items, errors)
-    last = _last.get(path)
-    chunks = split_top_level(text, (last.text, last.chunks) if last is not None else None)
-    results: dict[int, tuple[Chunk, tuple[ParsedItem, ...], ParseError | None]] = {}
-    for chunk in chunks:
-        old = last.results.get(id(chunk)) if last is not None else None
-        if old is not None and old[0] is chunk and old[2] is None:
-            result = old  # the same chunk object: the same text at the same place
-        else:
-            result = _chunk_result(path, text, chunk, *parse_chunk(chunk.text))
-        results[id(chunk)] = result
-        items.extend(result[1])
-        if result[2] is not None:
-            errors.append(result[2])
-    _last[path] = _LastParse(text, chunks, results)
-    with contextlib.suppress(KeyError):  # shared by server threads
-        _last.move_to_end(path)
-    if len(_last) > _LAST_LIMIT:
-        with contextlib.suppress(KeyError):
-            _last.popitem(last=False)
-    return HclFile(path, text, items, errors)
+
+
+def parse_hcl(path: str, text: str, parser: HclParser | None = None) -> HclFile:
+    """Parse a whole file tolerantly (see `HclParser.file`); without `parser`, nothing is remembered."""
+    return (parser or HclParser()).file(path, text)
 
 
 def _chunk_result(

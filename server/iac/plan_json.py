@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.deadline import check_deadline
-from advisor.iac.terraform import ModuleResult, Settings
+from advisor.iac.frontend import ModuleResult, Settings, link_launch_templates
 from advisor.model import Block, ParseError, Resource, Span, Value, ValueKind
 
 UNKNOWN_REASON = "known only after apply"
@@ -154,9 +154,7 @@ class _Plan:
                     root=self.path,
                 )
             )
-        from advisor.iac.terraform import _link_launch_templates
-
-        _link_launch_templates(self.result.resources)  # autoscaling groups and ECS services, as for .tf
+            link_launch_templates(self.result.resources)  # autoscaling groups and ECS services, as for .tf
 
     def _planned(self) -> list[_Planned]:
         values = self.doc.get("planned_values")

@@ -16,6 +16,14 @@ from typing import Any
 
 from advisor.deadline import check_deadline
 from advisor.iac.files import is_terraform_file
+from advisor.iac.frontend import (
+    FrontendMemory,
+    ModuleResult,
+    Reader,
+    Settings,
+    Targets,
+    link_launch_templates,
+)
 from advisor.iac.hcl_ast import (
     Attribute,
     BinOp,
@@ -35,8 +43,8 @@ from advisor.iac.hcl_ast import (
     Unary,
 )
 from advisor.iac.hcl_eval import AFTER_APPLY, RESOURCE_ROOT, Budget, Evaluator, Scope
-from advisor.iac.hcl_parse import HclFile, Locator, ParsedItem, parse_hcl
-from advisor.model import Block, ParseError, Relocation, Resource, Span, Value, base_address
+from advisor.iac.hcl_parse import HclFile, HclParser, Locator, ParsedItem, parse_hcl
+from advisor.model import Block, ParseError, Relocation, Resource, Span, Value
 
 # Limits on what one configuration can make Advisor evaluate. Past one, the block is not expanded and an
 # error (incomplete: batch runs exit 3) says so: a total that leaves instances out is never silent.
@@ -109,42 +117,13 @@ def _same_token(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return all(x is y for x, y in zip(a[1], b[1], strict=True))
 
 
-def parse_file(path: str, text: str) -> HclFile:
+def parse_file(path: str, text: str, parser: HclParser | None = None) -> HclFile:
     """Parse a `.tf`, `.tfvars` or their `.json` forms into items with positions."""
     if path.endswith(".json"):
         from advisor.iac.tf_json import parse_tf_json
 
-        return parse_tf_json(path, text)
-    return parse_hcl(path, text)
-
-
-@dataclass(slots=True)
-class ModuleResult:
-    """Resources of a module tree, and what went wrong or was skipped while reading it."""
-
-    resources: list[Resource] = field(default_factory=list)
-    errors: list[ParseError] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    sensitive_variables: set[str] = field(default_factory=set)
-    # resources reused from a previous run at a new place → (the old resource, how it moved)
-    relocated: dict[int, tuple[Resource, Relocation]] = field(default_factory=dict)
-    resource_ignores: dict[str, set[str]] = field(default_factory=dict)  # address → rule ids (metadata)
-    # the `source` of each module call from a registry or git whose module is not in .terraform/modules
-    remote_modules: list[Span] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Settings:
-    default_region: str = "us-east-1"
-    cli_vars: dict[str, str] = field(default_factory=dict)
-    var_files: list[str] = field(default_factory=list)
-    workspace: str = "default"
-    # a Terragrunt root's `inputs` (Terragrunt passes them as TF_VAR_ variables: tfvars and --var win)
-    inputs: dict[str, Value] = field(default_factory=dict)
-
-
-Reader = Callable[[str], str | None]
+        return parse_tf_json(path, text)  # its few `${…}` strings are parsed once each, not remembered
+    return parse_hcl(path, text, parser)
 
 
 @dataclass(slots=True)
@@ -212,26 +191,22 @@ def _block_refs(block: BlockNode) -> Iterator[Ref]:
         yield from _block_refs(b)
 
 
-_TARGETS_LIMIT = 50_000
-_targets_of: dict[int, tuple[BlockNode, tuple[str, ...], tuple[str, ...]]] = {}
-
-
-def resource_targets(block: BlockNode) -> tuple[str, ...]:
+def resource_targets(block: BlockNode, memory: FrontendMemory) -> tuple[str, ...]:
     """`type.name` of every resource a block refers to, remembered per (immutable) block.
 
     An edit reuses the syntax trees of the blocks it did not touch, so their references are not walked
     again; the block is kept with its entry so a recycled `id()` can never answer for another block.
     """
-    return _targets(block)[1]
+    return _targets(block, memory)[1]
 
 
-def data_targets(block: BlockNode) -> tuple[str, ...]:
+def data_targets(block: BlockNode, memory: FrontendMemory) -> tuple[str, ...]:
     """`data.type.name` of every data source a block refers to (remembered with `resource_targets`)."""
-    return _targets(block)[2]
+    return _targets(block, memory)[2]
 
 
-def _targets(block: BlockNode) -> tuple[BlockNode, tuple[str, ...], tuple[str, ...]]:
-    hit = _targets_of.get(id(block))
+def _targets(block: BlockNode, memory: FrontendMemory) -> Targets:
+    hit = memory.targets.get(id(block))
     if hit is not None and hit[0] is block:
         return hit
     found: list[str] = []
@@ -242,11 +217,7 @@ def _targets(block: BlockNode) -> tuple[BlockNode, tuple[str, ...], tuple[str, .
             found.append(f"{parts[0]}.{parts[1]}")
         elif len(parts) >= 3 and parts[0] == "data" and all(isinstance(p, str) for p in parts[1:3]):
             data.append(f"data.{parts[1]}.{parts[2]}")
-    entry = (block, tuple(found), tuple(data))
-    if len(_targets_of) >= _TARGETS_LIMIT:
-        _targets_of.clear()
-    _targets_of[id(block)] = entry
-    return entry
+    return memory.targets.put(id(block), (block, tuple(found), tuple(data)))
 
 
 class ModuleEvaluator:
@@ -625,7 +596,7 @@ class ModuleEvaluator:
                 me = f"{pi.item.labels[0]}.{pi.item.labels[1]}"
             else:
                 me = ".".join((pi.item.type, *pi.item.labels))
-            for target in resource_targets(pi.item):
+            for target in resource_targets(pi.item, self.settings.memory):
                 if target != me:
                     referrers.setdefault(target, []).append(me)
                     self._targets.setdefault(me, []).append(target)
@@ -645,7 +616,7 @@ class ModuleEvaluator:
                 self._expand_resource(pi, referrers, provider_tags)
         for pi in self.modules:
             self._call_module(pi)
-        _link_launch_templates(self.result.resources)
+        link_launch_templates(self.result.resources)
         self._report_limits()
         return self.result
 
@@ -753,8 +724,8 @@ class ModuleEvaluator:
             if id(node) in visited:
                 continue
             visited.add(id(node))
-            names = [tuple(t.split(".", 1)) for t in resource_targets(node)]
-            names += [tuple(t.rsplit(".", 1)) for t in data_targets(node)]
+            names = [tuple(t.split(".", 1)) for t in resource_targets(node, self.settings.memory)]
+            names += [tuple(t.rsplit(".", 1)) for t in data_targets(node, self.settings.memory)]
             for kind_name in names:
                 pi = self._declared.get((kind_name[0], kind_name[-1]))
                 if pi is None or id(pi) in out:
@@ -964,7 +935,7 @@ class ModuleEvaluator:
             )
             self._error(pi.at, block, message, True)
             return
-        files = load_module_files(child_dir, self.read)
+        files = load_module_files(child_dir, self.read, parser=self.settings.memory.parser)
         if not files:
             self.result.notes.append(f"module.{name}: no Terraform files in {child_dir}; skipped")
             return
@@ -1140,60 +1111,9 @@ def _coerce(raw: str, var_type: str) -> Any:
     return raw
 
 
-def _link_launch_templates(resources: list[Resource]) -> None:
-    """Give autoscaling groups the instance type of the launch template they use (same module)."""
-    templates = {
-        base_address(r.address): r
-        for r in resources
-        if r.type in ("aws_launch_template", "aws_launch_configuration")
-    }
-    for r in resources:
-        if r.type != "aws_autoscaling_group":
-            continue
-        for ref in r.references:
-            target = templates.get(f"{r.module_path + '.' if r.module_path else ''}{ref}")
-            if target is not None:
-                it = target.body.attributes.get("instance_type")
-                if it is not None:
-                    r.body.attributes["_launch_instance_type"] = it
-                    r.launch_template = target.address
-                break
-    _link_task_definitions(resources)
-
-
-# Task definition facts an ECS service's Fargate price needs: (attribute path there, name given here).
-_TASK_FACTS = (
-    ("cpu", "_task_cpu"),
-    ("memory", "_task_memory"),
-    ("runtime_platform.cpu_architecture", "_task_cpu_architecture"),
-    ("ephemeral_storage.size_in_gib", "_task_ephemeral_storage_gib"),
-    ("requires_compatibilities", "_task_requires_compatibilities"),
-)
-
-
-def _link_task_definitions(resources: list[Resource]) -> None:
-    """Give ECS services the size of the task definition they run (same module), found through the
-    references recorded for the service, as autoscaling groups get their launch template's type."""
-    definitions = {base_address(r.address): r for r in resources if r.type == "aws_ecs_task_definition"}
-    if not definitions:
-        return
-    for r in resources:
-        if r.type != "aws_ecs_service":
-            continue
-        for ref in r.references:
-            target = definitions.get(f"{r.module_path + '.' if r.module_path else ''}{ref}")
-            if target is None:
-                continue
-            for path, name in _TASK_FACTS:
-                value = target.attr(path)
-                if value is not None:
-                    r.body.attributes[name] = value
-            r.body.attributes["_task_definition"] = Value(target.address, "literal")
-            r.body.cached_signature = None
-            break
-
-
-def load_module_files(directory: str, read: Reader, unsaved: Iterable[str] = ()) -> list[HclFile]:
+def load_module_files(
+    directory: str, read: Reader, unsaved: Iterable[str] = (), parser: HclParser | None = None
+) -> list[HclFile]:
     """Parse every `.tf` / `.tf.json` file of a directory (not recursive), in name order.
 
     `unsaved` names editor buffers whose files may not exist on disk yet.
@@ -1211,7 +1131,7 @@ def load_module_files(directory: str, read: Reader, unsaved: Iterable[str] = ())
         text = read(path)
         if text is None:
             continue
-        files.append(parse_file(path, text))
+        files.append(parse_file(path, text, parser))
     return files
 
 
@@ -1220,7 +1140,13 @@ def _names_in(directory: str, paths: Iterable[str]) -> set[str]:
     return {os.path.basename(p) for p in paths if os.path.dirname(os.path.normpath(p)) == base}
 
 
-def load_tfvars(directory: str, read: Reader, extra: list[str], unsaved: Iterable[str] = ()) -> list[HclFile]:
+def load_tfvars(
+    directory: str,
+    read: Reader,
+    extra: list[str],
+    unsaved: Iterable[str] = (),
+    parser: HclParser | None = None,
+) -> list[HclFile]:
     """terraform.tfvars(.json), then *.auto.tfvars in name order, then --var-file files (later wins)."""
     try:
         on_disk = os.listdir(directory)
@@ -1234,7 +1160,7 @@ def load_tfvars(directory: str, read: Reader, extra: list[str], unsaved: Iterabl
     for p in paths:
         text = read(p)
         if text is not None:
-            out.append(parse_file(p, text))
+            out.append(parse_file(p, text, parser))
     return out
 
 
@@ -1248,8 +1174,9 @@ def evaluate_root(
     """Evaluate a root module directory with its tfvars and the CLI's variables (and unsaved buffers).
 
     `reuse` carries resources from the previous run of this module (the language server's edits)."""
-    files = load_module_files(directory, read, unsaved)
-    tfvars = load_tfvars(directory, read, settings.var_files, unsaved)
+    parser = settings.memory.parser
+    files = load_module_files(directory, read, unsaved, parser)
+    tfvars = load_tfvars(directory, read, settings.var_files, unsaved, parser)
     ev = ModuleEvaluator(directory, files, settings, read, tfvars=tfvars, reuse=reuse)
     result = ev.evaluate()
     for tf in tfvars:

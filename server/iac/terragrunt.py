@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.iac.files import TERRAGRUNT_FILE, is_terraform_file
+from advisor.iac.frontend import ModuleResult, Reader, Settings
 from advisor.iac.hcl_ast import Attribute, BlockNode, Call, Opaque, Ref
 from advisor.iac.hcl_eval import Budget, Evaluator, Scope, _to_str
-from advisor.iac.hcl_parse import HclFile, Locator, parse_hcl
-from advisor.iac.terraform import ModuleResult, Reader, Settings, evaluate_root, read_disk
+from advisor.iac.hcl_parse import HclFile, HclParser, Locator, parse_hcl
+from advisor.iac.terraform import evaluate_root, read_disk
 from advisor.model import ParseError, Span, Value
 
 MAX_INCLUDE_DEPTH = 10  # include / read_terragrunt_config levels (Terragrunt itself allows one include level)
@@ -107,6 +108,7 @@ class _Run:
 
     root_dir: str  # the root's folder, as the engine names it
     read: Reader
+    parser: HclParser | None = None  # the session's (`FrontendMemory.parser`), when there is one
     budget: Budget = field(default_factory=Budget)
     errors: list[ParseError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -546,7 +548,7 @@ def _load(
     if text is None:
         run.error(at, node, f"{local} could not be read", True)
         return None
-    hcl = parse_hcl(local, text)
+    hcl = parse_hcl(local, text, run.parser)
     run.errors.extend(e for e in hcl.errors if e not in run.errors)
     if local not in run.files:
         run.files.append(local)
@@ -612,16 +614,16 @@ class _Configured:
     region: str | None = None
 
 
-def _configure(directory: str, read: Reader) -> _Configured:
+def _configure(directory: str, read: Reader, parser: HclParser | None = None) -> _Configured:
     """Read a root's `terragrunt.hcl` and what it includes: the module folder, its inputs, the region."""
-    done = _Configured(_Run(directory, read), ModuleResult())
+    done = _Configured(_Run(directory, read, parser), ModuleResult())
     run = done.run
     root_file = os.path.join(directory, TERRAGRUNT_FILE)
     text = read(root_file)
     if text is None:
         run.errors.append(ParseError(root_file, f"{root_file} could not be read", incomplete=True))
         return done
-    hcl = parse_hcl(root_file, text)
+    hcl = parse_hcl(root_file, text, run.parser)
     run.errors.extend(hcl.errors)
     run.files.append(root_file)
     root = _Config(run, hcl, (os.path.realpath(root_file),), included=False)
@@ -642,9 +644,11 @@ def _configure(directory: str, read: Reader) -> _Configured:
     return done
 
 
-def runs_module(directory: str, module: str, read: Reader = read_disk) -> bool:
+def runs_module(
+    directory: str, module: str, read: Reader = read_disk, parser: HclParser | None = None
+) -> bool:
     """Whether the Terragrunt root in `directory` runs the module in the folder `module`."""
-    found = _configure(directory, read).module_dir
+    found = _configure(directory, read, parser).module_dir
     return found is not None and os.path.realpath(found) == os.path.realpath(module)
 
 
@@ -653,7 +657,7 @@ def evaluate_terragrunt(
 ) -> ModuleResult:
     """Evaluate the Terragrunt root in `directory`: its configuration, then the module it calls with the
     merged `inputs` as variables. Resources carry the root (`Resource.root`) they were evaluated for."""
-    done = _configure(directory, read)
+    done = _configure(directory, read, settings.memory.parser)
     run, result = done.run, done.result
     if done.module_dir is not None:
         tf_settings = dataclasses.replace(

@@ -35,7 +35,7 @@ from advisor.lsp import convert
 from advisor.lsp.documents import Document, DocumentStore, LineIndex
 
 if TYPE_CHECKING:
-    from advisor.engine import ModuleOutcome, Options
+    from advisor.engine import Analysis, Options
     from advisor.model import Finding, Resource
     from advisor.pricing.costs import ResourceCost
 
@@ -107,7 +107,7 @@ class ModuleView:
     run on, its diagnostics in the client's encoding, and what is needed to answer requests about it later."""
 
     unit: Unit
-    outcome: ModuleOutcome
+    outcome: Analysis
     versions: dict[str, int]
     texts: dict[str, str]
     diagnostics: dict[str, list[convert.Json]]
@@ -203,7 +203,8 @@ def compute(snap: Snapshot) -> ModuleView:
                 ModuleJob(unit.directory, snap.options, dict(snap.overlay), template=unit.template)
             )
     except OutOfTime as exc:
-        forget_reuse(unit.directory, unit.template)  # a run stopped midway leaves nothing to reuse
+        # a run stopped midway leaves nothing to reuse
+        forget_reuse(snap.options.session, unit.directory, unit.template)
         return stopped(snap, exc.seconds)
     texts = {p: t for p, t in snap.overlay.items() if p not in snap.skipped}
     wanted: set[str] = set(outcome.files)
@@ -268,9 +269,9 @@ def failed(snap: Snapshot, exc: Exception) -> ModuleView:
         f"Advisor could not analyse this module ({detail}); see the log", "internal-error"
     )
     diags = {path: [note] for path in snap.versions}
-    from advisor.engine import ModuleOutcome
+    from advisor.engine import Analysis
 
-    outcome = ModuleOutcome(snap.unit.directory)
+    outcome = Analysis(snap.unit.directory)
     return ModuleView(
         snap.unit, outcome, dict(snap.versions), {}, diags, 0.0, snap.generation, options=snap.options
     )
@@ -279,7 +280,7 @@ def failed(snap: Snapshot, exc: Exception) -> ModuleView:
 def stopped(snap: Snapshot, seconds: float) -> ModuleView:
     """A run that used up its time budget: no findings, an incomplete error on the module, and a
     warning on each of its open documents saying what happened and which setting decides it."""
-    from advisor.engine import ModuleOutcome
+    from advisor.engine import Analysis
     from advisor.lsp.settings import TIME_BUDGET_KEY
     from advisor.model import ParseError
     from lsprotocol.types import DiagnosticSeverity
@@ -295,7 +296,7 @@ def stopped(snap: Snapshot, seconds: float) -> ModuleView:
     diags: dict[str, list[convert.Json]] = {path: [note] for path in snap.versions}
     for path, reason in snap.skipped.items():
         diags[path] = [convert.note_diagnostic_json(reason)]
-    outcome = ModuleOutcome(snap.unit.directory, errors=[error])
+    outcome = Analysis(snap.unit.directory, errors=[error])
     return ModuleView(
         snap.unit, outcome, dict(snap.versions), {}, diags, seconds, snap.generation, options=snap.options
     )
@@ -629,7 +630,7 @@ class Analyzer:
         del self.modules[unit.key]
         from advisor.engine import forget_reuse
 
-        forget_reuse(unit.directory, unit.template)
+        forget_reuse(self.options_for(unit.directory).session, unit.directory, unit.template)
 
     def result_for(self, doc: Document) -> ModuleView | None:
         unit = unit_of(doc.path) if doc.path is not None else None

@@ -1,6 +1,7 @@
-"""The on-disk cache of command-line runs, keyed by content: parsed files, module outcomes and whole
-reports (see `engine` and `report/stored.py`), so that unchanged trees lint fast; and the sealed
-store it is built on, which lark's parser tables use too (`hcl_lark`).
+"""The disk store of command-line runs, keyed by content: parsed files (`iac/hcl_parse.py`), module
+outcomes and whole reports (`engine/stored.py`), so that unchanged trees lint fast; and the sealed
+store it is built on, which lark's parser tables use too (`hcl_lark`). A `Session` holds one
+`DiskStore` when the store is on; nothing here is reached through a global but the folders opened.
 
 Where: `advisor.paths.private_folder` (created 0700, refused when another user owns it, others may
 write to it, or it is a link), so no other local user can plant or change an entry. The folder name
@@ -38,12 +39,14 @@ try:  # the BLAKE2 module alone: `hashlib` loads OpenSSL first, a few millisecon
 except ImportError:  # pragma: no cover
     from hashlib import blake2b
 
-_FORMAT = 6  # 5: for expressions and splats, Resource.count_unknown; 6: Finding.alternatives
+# 5: for expressions and splats, Resource.count_unknown; 6: Finding.alternatives; 7: one outcome record
+_FORMAT = 7
 MAC_SIZE = 32
 _writes = itertools.count()  # temporary file names (tempfile would cost its import on every first run)
-_disabled: bool | None = None
-_opened: dict[str, Sealed | None] = {}  # folder name → its sealed store, None when unusable
-_said: set[str] = set()  # reasons already reported
+# Folder name → its sealed store (None when unusable), and the reasons already reported: facts of this
+# process's user and folders, the same for every session, so they are worked out once per process.
+_opened: dict[str, Sealed | None] = {}
+_said: set[str] = set()
 
 
 def _seal(key: bytes, name: str, data: bytes | memoryview) -> bytes:
@@ -117,17 +120,6 @@ def _say_once(reason: str) -> None:
         logging.getLogger("advisor.cache").warning("advisor: %s", reason)
 
 
-def _results() -> Sealed | None:
-    global _disabled
-    if _disabled is None:
-        _disabled = os.environ.get("ADVISOR_NO_CACHE", "") not in ("", "0")
-    if _disabled:
-        return None
-    from advisor import __version__
-
-    return sealed(f"parse-v{__version__}-f{_FORMAT}")
-
-
 def digest(data: bytes) -> str:
     """A short content hash (file contents in stored outcomes' inputs)."""
     return blake2b(data, digest_size=16).hexdigest()
@@ -137,36 +129,44 @@ def key(kind: str, text: str) -> str:
     return blake2b(f"{kind}\0{text}".encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
-def load(digest: str) -> Any | None:
-    store = _results()
-    data = store.read(digest) if store is not None else None
-    if data is None:
-        return None
-    try:
-        return pickle.loads(data)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError, IndexError):
-        return None  # written by this user, but by a version whose classes differ
+class DiskStore:
+    """Stored results of this program version and entry format (`_FORMAT`), in the private folder."""
 
+    __slots__ = ("_sealed",)
 
-def exists(digest: str) -> bool:
-    store = _results()
-    return store is not None and os.path.exists(store.folder / digest[:2] / digest)
+    def __init__(self) -> None:
+        from advisor import __version__
 
+        self._sealed: Sealed | None = None
+        if os.environ.get("ADVISOR_NO_CACHE", "") in ("", "0"):  # `ADVISOR_NO_CACHE=1`: turned off
+            self._sealed = sealed(f"parse-v{__version__}-f{_FORMAT}")
 
-def store(digest: str, value: Any) -> None:
-    store_pickled(digest, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    @property
+    def usable(self) -> bool:
+        return self._sealed is not None
 
+    def load(self, digest: str) -> Any | None:
+        data = self._sealed.read(digest) if self._sealed is not None else None
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError, IndexError):
+            return None  # written by this user, but by a version whose classes differ
 
-def store_pickled(digest: str, data: bytes) -> None:
-    """`store` of a value already pickled."""
-    store = _results()
-    if store is not None:
-        store.write(digest, data)
+    def exists(self, digest: str) -> bool:
+        return self._sealed is not None and os.path.exists(self._sealed.folder / digest[:2] / digest)
+
+    def store(self, digest: str, value: Any) -> None:
+        self.store_pickled(digest, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def store_pickled(self, digest: str, data: bytes) -> None:
+        """`store` of a value already pickled."""
+        if self._sealed is not None:
+            self._sealed.write(digest, data)
 
 
 def reset() -> None:
-    """Forget the folders, the on/off switch and what was said (tests change the environment)."""
-    global _disabled
-    _disabled = None
+    """Forget the folders opened and what was said (tests change the environment)."""
     _opened.clear()
     _said.clear()

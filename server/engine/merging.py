@@ -1,0 +1,81 @@
+"""A tree's analysis from its modules' outcomes: each resource, finding and error once.
+
+A module folder that a root module calls (or a Terragrunt root runs, or a plan stands for) is analysed
+through that call, with its real inputs, and not again on its own; a finding two modules share is
+kept once, except that each Terragrunt root is its own project.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from advisor.engine.pipeline import is_terragrunt_root
+from advisor.engine.records import Analysis, ModuleJob
+from advisor.iac.files import is_terraform_file, is_tfvars_file
+from advisor.model import Finding, ParseError
+
+
+def merge(
+    jobs: list[ModuleJob], outcomes: list[Analysis], files: list[str], errors: list[ParseError]
+) -> Analysis:
+    """The analysis of a tree whose discovery found `files` (and `errors`), from its jobs' outcomes."""
+    analysis = Analysis(errors=list(errors))
+    seen_inputs: set[str] = set()
+    for o in outcomes:
+        for name, recorded in o.inputs:
+            if name not in seen_inputs:
+                seen_inputs.add(name)
+                analysis.inputs.append((name, recorded))
+    child_dirs: set[str] = set()
+    terragrunt = {j.directory for j in jobs if is_terragrunt_root(j)}
+    for job, o in zip(jobs, outcomes, strict=True):
+        if job.template is not None or job.directory in terragrunt:
+            # a plan stands for the configuration beside it (it read it), and a Terragrunt root for the
+            # module it runs: those folders are not counted again
+            child_dirs.update(os.path.dirname(p) or "." for p in o.files if is_terraform_file(p))
+            continue
+        for path in o.files:
+            d = os.path.dirname(path) or "."
+            if d != o.directory:
+                child_dirs.add(d)
+    seen_findings: set[tuple[Any, ...]] = set()
+    seen_errors: set[tuple[Any, ...]] = set()
+    seen_files: set[str] = set()
+    for job, o in zip(jobs, outcomes, strict=True):
+        seen_files.update(o.files)
+        if job.template is None and o.directory in child_dirs and job.directory not in terragrunt:
+            continue  # analysed through the module call that uses it, with its real inputs
+        analysis.resources.extend(o.resources)
+        analysis.costs.extend(o.costs)
+        analysis.not_priced.extend(o.not_priced)
+        analysis.notes.extend(o.notes)
+        analysis.remote_modules.extend(o.remote_modules)
+        analysis.sensitive_variables |= o.sensitive_variables
+        for f in o.findings:
+            fkey = (
+                f.rule,
+                f.span.path,
+                f.span.start,
+                f.span.end,
+                f.span.line,
+                f.message if not f.resource else "",
+                job.directory if job.directory in terragrunt else "",  # each root is its own project
+            )
+            if fkey not in seen_findings:
+                seen_findings.add(fkey)
+                analysis.findings.append(f)
+        for e in [*o.errors, *o.read_errors]:
+            ekey = (e.path, e.message, e.span.line if e.span else -1)
+            if ekey not in seen_errors:
+                seen_errors.add(ekey)
+                analysis.errors.append(e)
+    listed = {f for f in files if is_terraform_file(f) or is_tfvars_file(f)}
+    analysis.files = sorted({os.path.normpath(f) for f in seen_files | listed})  # `./main.tf` is `main.tf`
+    analysis.findings.sort(key=Finding.sort_key)
+    analysis.errors.sort(key=lambda e: (e.path, e.span.line if e.span else -1, e.message))
+    analysis.costs.sort(key=lambda c: (c.path, c.line, c.address))
+    analysis.resources.sort(key=lambda r: (r.path, r.span.line, r.address))
+    analysis.not_priced.sort()
+    analysis.remote_modules = sorted(set(analysis.remote_modules), key=lambda s: (s.path, s.line, s.column))
+    return analysis

@@ -1,0 +1,120 @@
+"""The contract every front-end implements (Terraform, Terragrunt, CloudFormation, plan JSON).
+
+A front-end is a function `(path, Settings, Reader, …) → ModuleResult`: it reads what it needs through
+the `Reader` (the engine's, which checks size caps, links and the time budget, and records what was
+read), fills the neutral model (`advisor.model`: `Resource`, `Block`, `Value` with spans) and returns
+it with the errors and notes met on the way. Nothing above the front-ends imports a front-end's own
+module to understand its result: what a later layer needs (a template's key for an attribute, a
+resource's launch template) is in the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from advisor.cache import BoundedCache
+from advisor.iac.hcl_ast import BlockNode
+from advisor.iac.hcl_parse import HclParser
+from advisor.model import ParseError, Relocation, Resource, Span, Value, base_address
+
+Reader = Callable[[str], str | None]  # a file's text, or None when it cannot be read (said by the reader)
+
+TARGETS_LIMIT = 50_000  # blocks whose references are remembered (`FrontendMemory.targets`)
+# (the block itself, resource `type.name`s, `data.type.name`s it refers to)
+Targets = tuple[BlockNode, tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(slots=True)
+class FrontendMemory:
+    """What a session lends the front-ends to remember between runs: the HCL parser's caches and the
+    references of each parsed block (an edit reuses the syntax trees of the blocks it did not touch).
+    Made with no arguments, it remembers only for the run that made it."""
+
+    parser: HclParser = field(default_factory=HclParser)
+    targets: BoundedCache[int, Targets] = field(
+        default_factory=lambda: BoundedCache("block references", TARGETS_LIMIT)
+    )
+
+
+@dataclass(slots=True)
+class Settings:
+    """What the user chose for a run, as the front-ends need it."""
+
+    default_region: str = "us-east-1"
+    cli_vars: dict[str, str] = field(default_factory=dict)
+    var_files: list[str] = field(default_factory=list)
+    workspace: str = "default"
+    # a Terragrunt root's `inputs` (Terragrunt passes them as TF_VAR_ variables: tfvars and --var win)
+    inputs: dict[str, Value] = field(default_factory=dict)
+    memory: FrontendMemory = field(default_factory=FrontendMemory, compare=False, repr=False)
+
+
+@dataclass(slots=True)
+class ModuleResult:
+    """Resources of a module tree (or template, or plan), and what went wrong or was skipped reading it."""
+
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    sensitive_variables: set[str] = field(default_factory=set)
+    # resources reused from a previous run at a new place → (the old resource, how it moved)
+    relocated: dict[int, tuple[Resource, Relocation]] = field(default_factory=dict)
+    resource_ignores: dict[str, set[str]] = field(default_factory=dict)  # address → rule ids (metadata)
+    # the `source` of each module call from a registry or git whose module is not in .terraform/modules
+    remote_modules: list[Span] = field(default_factory=list)
+
+
+def link_launch_templates(resources: list[Resource]) -> None:
+    """Give autoscaling groups the instance type of the launch template they use (same module), and ECS
+    services the size of their task definition: every front-end calls it once its resources are made."""
+    templates = {
+        base_address(r.address): r
+        for r in resources
+        if r.type in ("aws_launch_template", "aws_launch_configuration")
+    }
+    for r in resources:
+        if r.type != "aws_autoscaling_group":
+            continue
+        for ref in r.references:
+            target = templates.get(f"{r.module_path + '.' if r.module_path else ''}{ref}")
+            if target is not None:
+                it = target.body.attributes.get("instance_type")
+                if it is not None:
+                    r.body.attributes["_launch_instance_type"] = it
+                    r.launch_template = target.address
+                break
+    _link_task_definitions(resources)
+
+
+# Task definition facts an ECS service's Fargate price needs: (attribute path there, name given here).
+_TASK_FACTS = (
+    ("cpu", "_task_cpu"),
+    ("memory", "_task_memory"),
+    ("runtime_platform.cpu_architecture", "_task_cpu_architecture"),
+    ("ephemeral_storage.size_in_gib", "_task_ephemeral_storage_gib"),
+    ("requires_compatibilities", "_task_requires_compatibilities"),
+)
+
+
+def _link_task_definitions(resources: list[Resource]) -> None:
+    """Give ECS services the size of the task definition they run (same module), found through the
+    references recorded for the service, as autoscaling groups get their launch template's type."""
+    definitions = {base_address(r.address): r for r in resources if r.type == "aws_ecs_task_definition"}
+    if not definitions:
+        return
+    for r in resources:
+        if r.type != "aws_ecs_service":
+            continue
+        for ref in r.references:
+            target = definitions.get(f"{r.module_path + '.' if r.module_path else ''}{ref}")
+            if target is None:
+                continue
+            for path, name in _TASK_FACTS:
+                value = target.attr(path)
+                if value is not None:
+                    r.body.attributes[name] = value
+            r.body.attributes["_task_definition"] = Value(target.address, "literal")
+            r.body.cached_signature = None
+            break
