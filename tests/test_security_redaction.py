@@ -304,6 +304,50 @@ def test_explain_file_line_sends_no_planted_secret(
     )
 
 
+# A passphrase of plain words: nothing recognises it by its form, only by being a sensitive value.
+PASSPHRASE = "purple elephant dances nightly"
+PASSPHRASE_TFVARS = "quiet harbour lantern morning"
+SENSITIVE_TF = f"""\
+variable "greeting" {{
+  sensitive = true
+  default   = "{PASSPHRASE}"
+}}
+
+variable "motto" {{
+  sensitive = true
+}}
+
+resource "aws_ebs_volume" "data" {{
+  availability_zone = "us-east-1a"
+  size              = 100
+  type              = "gp2"
+  tags = {{
+    Banner = "{PASSPHRASE}"
+    Slogan = "{PASSPHRASE_TFVARS}"
+  }}
+}}
+"""
+
+
+def test_a_sensitive_variables_value_is_scrubbed_where_the_block_repeats_it(
+    planted: tuple[Path, dict[str, str]], llm: chat.FakeLLM
+) -> None:
+    """The value a sensitive variable takes (its default, or a tfvars value) is removed from the
+    block sent even where the block writes it out instead of reading the variable."""
+    proj, env = planted
+    root = proj.parent / "sensitive"
+    root.mkdir()
+    (root / "main.tf").write_text(SENSITIVE_TF, encoding="utf-8")
+    (root / "terraform.tfvars").write_text(f'motto = "{PASSPHRASE_TFVARS}"\n', encoding="utf-8")
+    (root / ".advisor.toml").write_text((proj / ".advisor.toml").read_text(encoding="utf-8"))
+    line = chat.line_of(SENSITIVE_TF, 'type              = "gp2"')
+    r = run_cli("explain", f"main.tf:{line}", cwd=root, env=env)
+    assert r.returncode == 0, r.stderr
+    [text] = sent_texts(llm)
+    assert 'type              = "gp2"' in text and "Banner" in text and "Slogan" in text
+    assert PASSPHRASE not in text and PASSPHRASE_TFVARS not in text
+
+
 # -- the detector: what it finds -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("secret", "kind"),
