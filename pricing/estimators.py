@@ -800,6 +800,14 @@ def _aws_instance(ctx: _Ctx) -> None:
     body = ctx.resource.body
     tenancy, _ = ctx.text(body, "tenancy")
     type_value = ctx.raw(body, "instance_type")
+    linked = ctx.first_block(LAUNCHED_BLOCK)
+    options = body
+    if linked is not None:  # what the instance does not say, its launch template does
+        if tenancy is None:
+            tenancy = _template_tenancy(ctx, linked)
+        if isinstance(type_value, _Missing):
+            type_value = ctx.raw(body, "_launch_instance_type")
+        options = _overridden(linked, body)
     if tenancy == "host":
         ctx.note("tenancy host: the instance runs on a dedicated host, whose hours are billed on the host")
     elif isinstance(type_value, _Missing) and ctx.first_block("launch_template"):
@@ -816,10 +824,23 @@ def _aws_instance(ctx: _Ctx) -> None:
         _compute_hours(ctx, type_value, 1.0, tenancy=tenancy)
     else:
         _compute_hours(ctx, type_value, 1.0, tenancy=tenancy)
-    _ec2_options(ctx, body, type_value, 1.0)
+    _ec2_options(ctx, options, type_value, 1.0)
     _block_devices(ctx, body)
+    if linked is not None:
+        _template_volumes(ctx, linked)
     if ctx.flag(body, "associate_public_ip_address"):
         ctx.add("Public IPv4 address", "vpc.public_ipv4.hour", HOURS_PER_MONTH, unit="hours")
+
+
+def _overridden(template: Block, instance: Block) -> Block:
+    """A launch template's settings with those the instance sets itself in their place."""
+    merged = template.fresh_copy()
+    if "ebs_optimized" in instance.attributes:
+        merged.attributes["ebs_optimized"] = instance.attributes["ebs_optimized"]
+    if "monitoring" in instance.attributes:
+        merged.attributes["monitoring"] = instance.attributes["monitoring"]
+        merged.blocks = [b for b in merged.blocks if b.type != "monitoring"]
+    return merged
 
 
 def _aws_launch_configuration(ctx: _Ctx) -> None:

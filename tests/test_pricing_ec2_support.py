@@ -225,6 +225,40 @@ def test_eks_node_group_with_launch_template(catalog: Catalog) -> None:
     assert cents(line(rc, "Instance usage").monthly_cost, 91.104)
 
 
+def test_instance_takes_what_it_does_not_say_from_its_launch_template(catalog: Catalog) -> None:
+    # the template: t3.medium on dedicated tenancy, monitoring on, a 10 GB io1 volume with 100 IOPS.
+    # prices_services.csv ec2_dedicated.t3.medium 0.0441: 730 × 0.0441 = 32.193; monitoring 7 × 0.30 =
+    # 2.10; root 8 GB gp2 × 0.10 = 0.80; 10 × 0.125 = 1.25 and 100 × 0.065 = 6.50 (infracost
+    # instance_test aws_instance.instance_withLaunchTemplateByName: 32.19 + 2.10 + 0.80 + 1.25 + 6.50)
+    template = launched(
+        "aws_launch_template",
+        {"instance_type": "t3.medium", "ebs_optimized": True},
+        [
+            block("monitoring", {"enabled": True}),
+            block("placement", {"tenancy": "dedicated"}),
+            block(
+                "block_device_mappings",
+                {"device_name": "xvdc"},
+                [block("ebs", {"volume_type": "io1", "volume_size": 10, "iops": 100})],
+            ),
+        ],
+    )
+    by_name = [block("launch_template", {"name": "example-lt"}), template]
+    rc = cost(catalog, resource("aws_instance", {"_launch_instance_type": "t3.medium"}, by_name))
+    assert cents(line(rc, "Instance usage (Linux, dedicated, t3.medium)").monthly_cost, 32.193)
+    assert cents(rc.monthly_cost, 32.193 + 2.10 + 0.80 + 1.25 + 6.50)
+    # the instance's own settings win: monitoring = false, shared tenancy, t3.large 730 × 0.0832 = 60.736
+    own = {
+        "instance_type": "t3.large",
+        "monitoring": False,
+        "tenancy": "default",
+        "_launch_instance_type": "t3.medium",
+    }
+    rc = cost(catalog, resource("aws_instance", own, by_name))
+    assert "EC2 detailed monitoring" not in names(rc)
+    assert cents(line(rc, "Instance usage (Linux, on-demand, t3.large)").monthly_cost, 60.736)
+
+
 # -- support calendars ------------------------------------------------------------------------------
 
 
