@@ -24,7 +24,7 @@ from advisor.money import money
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import replace_value
 from advisor.rules.findings import Draft, draft
-from advisor.rules.kinds import kind
+from advisor.rules.kinds.registry import kind
 from advisor.rules.table import Rule, families, previous_generation
 from advisor.rules.targets import Target, origin_note, targets_in
 

@@ -13,7 +13,7 @@ from advisor.model import Resource, TextEdit, UnitSaving
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import header_span, insert_attribute, replace_value
 from advisor.rules.findings import Draft, draft, figures
-from advisor.rules.kinds import kind
+from advisor.rules.kinds.registry import kind
 from advisor.rules.table import Rule
 from advisor.rules.targets import Target, targets_in
 

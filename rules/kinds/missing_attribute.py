@@ -12,7 +12,7 @@ from advisor.model import Resource, TextEdit
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import header_span, insert_attribute, replace_value
 from advisor.rules.findings import Draft, draft
-from advisor.rules.kinds import kind
+from advisor.rules.kinds.registry import kind
 from advisor.rules.table import Rule
 from advisor.rules.targets import Target, targets_in
 

@@ -16,7 +16,7 @@ from advisor.rules import conditions
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import hcl_literal, header_span, insert_attribute, replace_value
 from advisor.rules.findings import Draft, draft
-from advisor.rules.kinds import kind
+from advisor.rules.kinds.registry import kind
 from advisor.rules.table import Rule
 from advisor.rules.targets import Target, origin_note, targets_in
 

@@ -21,7 +21,7 @@ from advisor.model import Resource, TextEdit, UnitSaving
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import header_span, insert_attribute, replace_value, set_attribute
 from advisor.rules.findings import Draft, cheaper_per_unit, draft, figures, unit_figure
-from advisor.rules.kinds import kind
+from advisor.rules.kinds.registry import kind
 from advisor.rules.prices import unit_price
 from advisor.rules.table import Rule
 from advisor.rules.targets import Target, number, origin_note, targets_in
