@@ -15,10 +15,10 @@ import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, BinaryIO, TypeGuard, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeGuard, TypeVar, cast
 
 from advisor import __version__
-from advisor.lsp import convert, explain, features, logs
+from advisor.lsp import convert, explain, features, logs, pygls_adapter
 from advisor.lsp.analysis import Analyzer, ModuleView, unit_of, warm_up
 from advisor.lsp.configs import ConfigStore
 from advisor.lsp.documents import ENCODINGS, Document, DocumentStore, LineIndex, path_to_uri, uri_to_path
@@ -30,6 +30,9 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
+
+if TYPE_CHECKING:
+    from cattrs import Converter
 
 log = logging.getLogger("advisor.lsp")
 
@@ -64,7 +67,10 @@ class AdvisorProtocol(LanguageServerProtocol):
     workspace), malformed params get an error response instead of silence, and the scan command
     receives its full params (for the client's progress token)."""
 
-    _server: AdvisorServer
+    def __init__(self, server: LanguageServer, converter: Converter) -> None:
+        super().__init__(server, converter)
+        self.advisor = cast("AdvisorServer", server)
+        self.params_converter = converter  # the converter pygls reads messages with
 
     def _user(self, method: str, params: Any) -> Handoff:
         handler = self.fm.features.get(method)
@@ -86,10 +92,10 @@ class AdvisorProtocol(LanguageServerProtocol):
     @lsp_method(lsp.WORKSPACE_EXECUTE_COMMAND)
     def lsp_workspace__execute_command(self, params: lsp.ExecuteCommandParams) -> Handoff:
         if params.command == SCAN_COMMAND:
-            result = yield self._server.scan_command, (params,), None
+            result = yield self.advisor.scan_command, (params,), None
             return result
         if params.command == features.EXPLAIN_COMMAND:
-            result = yield self._server.explain_command, (params,), None
+            result = yield self.advisor.explain_command, (params,), None
             return result
         return (yield from super().lsp_workspace__execute_command(params))
 
@@ -99,7 +105,7 @@ class AdvisorProtocol(LanguageServerProtocol):
         if message_type is None:
             return super().structure_message(data)  # responses, unknown methods, nested objects
         try:
-            return self._converter.structure(data, message_type)
+            return self.params_converter.structure(data, message_type)
         except Exception as exc:
             return _Malformed(data.get("id"), str(method), _why(exc))
 
@@ -108,7 +114,7 @@ class AdvisorProtocol(LanguageServerProtocol):
             log.warning("ignored %s with invalid params: %s", message.method, message.reason)
             if message.id is not None:
                 error = JsonRpcInvalidParams(f"invalid params for {message.method}: {message.reason}")
-                self._send_response(message.id, error=error.to_response_error())
+                pygls_adapter.send_error(self, message.id, error.to_response_error())
             return
         super().handle_message(message)
 
@@ -208,6 +214,7 @@ class AdvisorServer(LanguageServer):
         self._pull_ids: dict[str, str] = {}
         self._published: set[str] = set()  # URIs with diagnostics sent: closing one clears them
         self._background: set[asyncio.Task[Any]] = set()
+        self.shutdown_requested = False  # the client asked to shut down: exit with 0 (the spec)
 
     # -- helpers the handlers share --------------------------------------------------------------------
     @property
@@ -239,8 +246,9 @@ class AdvisorServer(LanguageServer):
         params: convert.Json = {"uri": uri, "diagnostics": diagnostics}
         if version is not None:
             params["version"] = version
-        self.protocol._send_data(
-            {"jsonrpc": "2.0", "method": lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params}
+        pygls_adapter.send_json(
+            self.protocol,
+            {"jsonrpc": "2.0", "method": lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params},
         )
 
     def spawn(self, coro: Awaitable[T]) -> None:
@@ -640,7 +648,7 @@ def build() -> AdvisorServer:
         summary = await ls.scanner.scan(
             folders,
             lambda message, percentage: None,
-            lambda: request_id is not None and request_id not in ls.protocol._request_futures,
+            lambda: request_id is not None and not pygls_adapter.request_pending(ls.protocol, request_id),
             keep=True,
         )
         tree = cost_tree(ls.scanner.last_results, folders)
@@ -660,6 +668,7 @@ def build() -> AdvisorServer:
     @ls.feature(lsp.SHUTDOWN)
     @guarded()
     def shutdown(params: Any) -> None:
+        ls.shutdown_requested = True
         ls.analyzer.shutdown()
         ls.scanner.shutdown()
         ls.explanations.close()
@@ -671,7 +680,7 @@ def build() -> AdvisorServer:
         ls.analyzer.shutdown()
         ls.scanner.shutdown()
         logging.shutdown()
-        os._exit(0 if ls.protocol._shutdown else 1)
+        os._exit(0 if ls.shutdown_requested else 1)
 
     return ls
 
@@ -739,7 +748,7 @@ async def scan_workspace(ls: AdvisorServer, params: lsp.ExecuteCommandParams) ->
         if fut is not None and fut.cancelled():
             return True
         # $/cancelRequest drops the request's future: stop at the next module boundary
-        return request_id is not None and request_id not in ls.protocol._request_futures
+        return request_id is not None and not pygls_adapter.request_pending(ls.protocol, request_id)
 
     folders = _scan_folders(params.arguments) or list(ls.folders)
     summary = None
@@ -808,6 +817,6 @@ def run(tcp: str | None = None, log_file: str | None = None) -> int:
     if broken is not None:
         logs.fatal(f"framing error on stdin: {broken}; exiting, for the client to start a new server")
     logging.shutdown()
-    code = 0 if ls.protocol._shutdown and broken is None else 1
+    code = 0 if ls.shutdown_requested and broken is None else 1
     # worker threads may still be inside an analysis: do not wait for them at interpreter exit
     os._exit(code)
