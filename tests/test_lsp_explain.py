@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from lsp_fixtures.harness import IO1, Editor, editor, raw_request
 from lsprotocol import types as lsp
+from lsprotocol.converters import get_converter
 
 ANSWER = "gp3 prices IOPS separately from size, so [this volume](http://example.invalid) costs less."
 NO_PROXY = {
@@ -82,7 +83,7 @@ async def explain_action(s: Editor, uri: str) -> dict[str, Any]:
     """The explain action's command, read from the raw answer: a code action that carries only a
     command is easily mistaken for a bare Command by clients that go by keys (as lsprotocol does)."""
     (diag,) = (await s.wait_for(uri, version=1)).diagnostics
-    rng = s.client.protocol._converter.unstructure(diag.range)
+    rng = get_converter().unstructure(diag.range)
     context = {"diagnostics": [{"range": rng, "message": diag.message, "code": diag.code}]}
     params = {"textDocument": {"uri": uri}, "range": rng, "context": context}
     result = await raw_request(s, "textDocument/codeAction", params)
