@@ -187,6 +187,30 @@ def test_a_well_framed_body_that_is_not_json_is_answered_and_survived(tmp_path: 
     assert "framing error" not in stderr
 
 
+@pytest.mark.parametrize(
+    ("shut_down", "then", "status"),
+    [(True, "exit", 0), (True, "close", 0), (False, "exit", 1)],
+    ids=["shutdown then exit", "shutdown then the stream ends", "exit without shutdown"],
+)
+def test_the_exit_status_says_whether_the_client_asked_to_shut_down(
+    tmp_path: Path, shut_down: bool, then: str, status: int
+) -> None:
+    proc, _ = initialized(tmp_path)
+    assert proc.stdin is not None
+    if shut_down:
+        proc.stdin.write(frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}))
+        proc.stdin.flush()
+        while (message := read_message(proc)).get("id") != 3:
+            pass
+        assert "error" not in message
+    if then == "exit":
+        proc.stdin.write(frame({"jsonrpc": "2.0", "method": "exit"}))
+        proc.stdin.flush()
+    proc.stdin.close()
+    code, _ = exits(proc, within=10)
+    assert code == status
+
+
 # -- worker processes --------------------------------------------------------------------------------------
 def children(pid: int) -> set[int]:
     found: set[int] = set()
