@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from advisor.budget import RootedAnalysis
     from advisor.config import Config
     from advisor.diff import BaseCopy, ResourceChange
-    from advisor.engine import Analysis
+    from advisor.engine import Analysis, Session
     from advisor.gitread import TreeCopy
 
 TOP_MOVERS = 5
@@ -227,6 +227,13 @@ class _Run:
     memo: dict[str, Analysis] = field(default_factory=dict)
     reads: dict[int, tuple[Analysis, set[str], set[str]]] = field(default_factory=dict)
     config: Config | None = None
+    session: Session = field(default_factory=lambda: _new_session())  # one for the whole history
+
+
+def _new_session() -> Session:
+    from advisor.engine import Session
+
+    return Session()
 
 
 def _config_for(run: _Run) -> Config:
@@ -278,6 +285,7 @@ def _analyse(run: _Run, commit: str) -> tuple[RootedAnalysis | None, Config | No
         except ConfigError as exc:
             return None, None, [*errors, f"configuration: {exc}"], True
         options = options_for(run.args, config)
+        options.session = run.session  # parses and prices of one commit serve the next
         options.resource_bodies = False
         options.var_files = [base_var_file(v, run.copy) for v in options.var_files]
         if config is not run.config or not options.disk_cache:  # other signatures, or no inputs recorded
