@@ -193,7 +193,10 @@ class AdvisorServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__("advisor", __version__, protocol_cls=AdvisorProtocol, max_workers=4)
+        from advisor.engine.session import Session
+
         self.docs = DocumentStore()
+        self.session = Session()  # what every analysis of this server remembers (parses, prices, reuse)
         self.client_log = logs.ClientLogHandler()
         self.init_options: Any = None
         self.client_section: Any = None
@@ -237,7 +240,11 @@ class AdvisorServer(LanguageServer):
         _ = self.known_rules
         config = self.settings.apply_to(self.configs.for_directory(directory))
         return Options(
-            region=self.settings.region, config=config, incremental=True, roots=tuple(self.folders)
+            region=self.settings.region,
+            config=config,
+            incremental=True,
+            roots=tuple(self.folders),
+            session=self.session,  # one per server: every analysis it runs remembers into it
         )
 
     def publish(self, uri: str, version: int | None, diagnostics: list[convert.Json]) -> None:
