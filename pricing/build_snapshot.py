@@ -130,6 +130,7 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
     ("aws-sqs-pricing", "Amazon SQS", "https://aws.amazon.com/sqs/pricing/"),
     ("aws-ec2-pricing", "Amazon EC2 On-Demand", "https://aws.amazon.com/ec2/pricing/on-demand/"),
     ("aws-rds-pricing", "Amazon RDS for MySQL", "https://aws.amazon.com/rds/mysql/pricing/"),
+    ("aws-memorydb-pricing", "Amazon MemoryDB", "https://aws.amazon.com/memorydb/pricing/"),
     (
         "aws-ec2-dedicated-pricing",
         "Amazon EC2 Dedicated Instances",
@@ -472,7 +473,7 @@ KEPT_SERVICES = frozenset(
     | {"sqs", "sns", "ecr", "efs", "cloudfront", "ssm", "sfn", "eventbridge", "scheduler", "pipes"}
     | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory"}
     | {"cloudtrail", "flowlogs", "codecommit", "cloudmap"}
-    | {"ebs_optimized", "ec2_dedicated", "rds_extended_support"}
+    | {"ebs_optimized", "ec2_dedicated", "rds_extended_support", "memorydb"}
 )
 
 

@@ -1668,9 +1668,14 @@ FREE_TYPES = FREE_TYPES | SERVICE_FREE_TYPES
 PRICED_TYPES = frozenset(ESTIMATORS) | FREE_TYPES
 
 
+# CloudFormation custom resources (`Custom::Anything`): the stack calls a Lambda function or SNS topic
+# on create, update and delete, and those invocations are billed there; the resource costs nothing.
+CUSTOM_RESOURCE_PREFIX = "Custom::"
+
+
 def supports(resource_type: str) -> bool:
     """Whether `estimate` prices this type (including types that are free by nature)."""
-    return resource_type in PRICED_TYPES
+    return resource_type in PRICED_TYPES or resource_type.startswith(CUSTOM_RESOURCE_PREFIX)
 
 
 def estimate(resource: Resource, catalog: Catalog, usage: Usage | None = None) -> ResourceCost | None:
@@ -1680,6 +1685,12 @@ def estimate(resource: Resource, catalog: Catalog, usage: Usage | None = None) -
         if resource.type in FREE_TYPES:
             ctx = _Ctx(resource, catalog, usage)
             ctx.note("no charge for this resource type")
+            return ctx.cost
+        if resource.type.startswith(CUSTOM_RESOURCE_PREFIX):
+            ctx = _Ctx(resource, catalog, usage)
+            ctx.note(
+                "a custom resource costs nothing itself: the function or topic it calls bills its invocations"
+            )
             return ctx.cost
         return None
     ctx = _Ctx(resource, catalog, usage)

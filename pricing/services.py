@@ -367,16 +367,25 @@ def _aws_ecs_service(ctx: _Ctx) -> None:
 # -- MemoryDB ----------------------------------------------------------------------------------------
 
 
+MEMORYDB_ENGINES = ("redis", "valkey")
+
+
 def _aws_memorydb_cluster(ctx: _Ctx) -> None:
-    """node type × shards × (1 + replicas per shard). MemoryDB node prices are not in the catalog yet,
-    so the line states the node-hours with an unknown price rather than $0."""
+    """node type × shards × (1 + replicas per shard), at the engine's node price (Valkey nodes cost
+    30 % less than Redis OSS ones); a node type the catalog does not price is unknown, never $0."""
     body = ctx.resource.body
     shards = _node_count(ctx, body, "num_shards", 1.0, "num_shards")
     replicas = _node_count(ctx, body, "num_replicas_per_shard", 1.0, "num_replicas_per_shard")
     nodes = None if shards.value is None or replicas.value is None else shards.value * (1 + replicas.value)
     note = _join(shards.note, replicas.note)
+    engine, engine_note = ctx.text(body, "engine")
+    if engine is None and not engine_note:
+        engine, note = "redis", _join(note, "engine not set: redis (the provider's default) assumed")
     name, why = _type_name(ctx, ctx.raw(body, "node_type"), "node_type")
-    _node_line(ctx, "Nodes", "memorydb.", name.lower() if name else None, why, nodes, note)
+    if engine not in MEMORYDB_ENGINES:
+        name, why = None, engine_note or f"engine '{engine}' is not in the catalog (redis, valkey)"
+    node = name.lower() if name else None
+    _node_line(ctx, f"Nodes ({engine or '?'})", f"memorydb.{engine}.", node, why, nodes, note)
     ctx.note("data written and snapshot storage are billed by usage and not priced")
 
 

@@ -651,7 +651,7 @@ def test_opensearch_storage_is_billed_per_data_node(golden_report: dict[str, dic
     assert storage["quantity"] == 1200 and storage["unit_price"] == 0.135
 
 
-def test_memorydb_nodes_are_counted_with_an_unknown_price(tmp_path: Path) -> None:
+def test_memorydb_nodes(tmp_path: Path) -> None:
     tf = """
 resource "aws_memorydb_cluster" "cache" {
   name                   = "cache"
@@ -660,11 +660,33 @@ resource "aws_memorydb_cluster" "cache" {
   num_shards             = 2
   num_replicas_per_shard = 2
 }
+
+resource "aws_memorydb_cluster" "valkey" {
+  name                   = "valkey"
+  acl_name               = "open-access"
+  engine                 = "valkey"
+  node_type              = "db.r6g.xlarge"
+  num_shards             = 1
+  num_replicas_per_shard = 1
+}
+
+resource "aws_memorydb_cluster" "small" {
+  name      = "small"
+  acl_name  = "open-access"
+  node_type = "db.t4g.small"
+}
 """
-    cache = by_address(cost_report(tmp_path, {"main.tf": tf}))["aws_memorydb_cluster.cache"]
-    nodes = component(cache, "Nodes")
-    assert nodes["quantity"] == 2 * 3 * HOURS  # 2 shards × (1 primary + 2 replicas)
-    assert nodes["unit_price"] is None and cache["monthly_cost"] is None  # unknown, never $0
+    found = by_address(cost_report(tmp_path, {"main.tf": tf}))
+    # prices_services.csv memorydb.redis.db.r6g.large 0.40/h: 2 shards × (1 primary + 2 replicas) = 6
+    # nodes, 6 × 730 × 0.40 = 1,752.00 (infracost memorydb_cluster_test aws_memorydb_cluster.redis)
+    cache = found["aws_memorydb_cluster.cache"]
+    assert component(cache, "Nodes")["quantity"] == 2 * 3 * HOURS
+    assert abs(cache["monthly_cost"] - 1752.00) < 0.005
+    # memorydb.valkey.db.r6g.xlarge 0.56/h (8 normalized units × 0.07): 2 nodes × 730 × 0.56 = 817.60
+    assert abs(found["aws_memorydb_cluster.valkey"]["monthly_cost"] - 817.60) < 0.005
+    # db.t4g.small has no row: the node-hours are counted, the price is unknown, never $0
+    small = found["aws_memorydb_cluster.small"]
+    assert component(small, "Nodes")["unit_price"] is None and small["monthly_cost"] is None
 
 
 def test_gateway_endpoints_and_usage_lines(golden_report: dict[str, dict[str, Any]]) -> None:
@@ -1063,10 +1085,15 @@ Resources:
     Type: AWS::Kinesis::Stream
     Properties:
       ShardCount: 2
+  Seed:
+    Type: Custom::SeedData
+    Properties:
+      ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:seed
 """
     report = cost_report(tmp_path, {"template.yaml": template})
     res = by_address(report)
-    for free in ("Role", "Group", "Handle"):
+    # a custom resource costs nothing itself (the function it calls bills its invocations)
+    for free in ("Role", "Group", "Handle", "Seed"):
         assert res[free]["components"] == [] and res[free]["monthly_cost"] == 0
     # FIFO queue requests $0.50 per million (usage)
     fifo = component(res["Queue"], "Requests (fifo)")
