@@ -346,6 +346,28 @@ def test_unknown_count_is_analysed_once_and_marked(tmp_path: Path) -> None:
     assert gated[0]["monthly_cost"] == pytest.approx(instance_cost, abs=0.01)
 
 
+def test_lint_and_cost_count_the_same_resources_with_an_unknown_count(tmp_path: Path) -> None:
+    """A gated resource that is not priced (an IAM role) and a gated launch template (priced where it
+    is used) are counted by both commands, in text and JSON alike."""
+    extra = (
+        'resource "aws_iam_role" "r" {\n  count = var.create ? 1 : 0\n  name = "r"\n}\n'
+        'resource "aws_launch_template" "t" {\n  count = var.create ? 1 : 0\n  instance_type = "m5.large"\n}\n'
+    )
+    write(tmp_path, {"main.tf": UNKNOWN_COUNT + extra})
+    (tmp_path / "workers").mkdir()
+    write(tmp_path / "workers", {"main.tf": WORKER})
+    env = {"ADVISOR_NO_CACHE": "1", "COLUMNS": "200"}
+    cost, lint = cli_json("cost", ".", cwd=tmp_path), cli_json("lint", ".", cwd=tmp_path)
+    assert cost["count_unknown"] == lint["summary"]["count_unknown"] == 4
+    assert (
+        "4 resources with an unknown count are counted once"
+        in run_cli("cost", ".", cwd=tmp_path, env=env).stdout
+    )
+    assert (
+        "4 resources with an unknown count counted once" in run_cli("lint", ".", cwd=tmp_path, env=env).stdout
+    )
+
+
 GROUP = """
 resource "aws_launch_configuration" "lc" {
   image_id      = "ami-1"

@@ -96,6 +96,12 @@ class Analysis:
         return round(sum(c.monthly_cost or 0.0 for c in self.costs), 2)
 
     @property
+    def count_unknown(self) -> int:
+        """Resources whose `count` or `for_each` is unknown before apply, each counted once: the one
+        figure every output states (lint, cost, JSON, the editor)."""
+        return sum(1 for r in self.resources if r.count_unknown)
+
+    @property
     def monthly_savings(self) -> float:
         return round(sum(f.monthly_savings or 0.0 for f in self.findings if (f.monthly_savings or 0) > 0), 2)
 

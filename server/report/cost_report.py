@@ -115,7 +115,7 @@ def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None 
             }
             for p in projects(analysis)
         ],
-        "count_unknown": sum(1 for c in analysis.costs if c.count_unknown),
+        "count_unknown": analysis.count_unknown,
     }
     if unit is not None and unit[1] > 0:
         doc["unit"] = {
@@ -309,7 +309,7 @@ def render_text(
     if unit is not None and unit[1] > 0:
         per = analysis.monthly_cost / unit[1]
         notes.append(f"Cost per {printable(unit[0])}: {per_unit(per)} ({unit[1]:,.0f} per month)")
-    uncounted = sum(1 for c in analysis.costs if c.count_unknown)
+    uncounted = analysis.count_unknown
     if uncounted:
         noun, verb = ("resource", "is") if uncounted == 1 else ("resources", "are")
         notes.append(f"{uncounted} {noun} with an unknown count {verb} counted once")

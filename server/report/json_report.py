@@ -106,7 +106,7 @@ def render(analysis: Analysis, region: str, unit: tuple[str, float] | None = Non
         "monthly_cost": analysis.monthly_cost,
         "monthly_savings": analysis.monthly_savings,
         "incomplete": bool(incomplete(analysis.errors)),
-        "count_unknown": sum(1 for r in analysis.resources if r.count_unknown),
+        "count_unknown": analysis.count_unknown,
     }
     if unit is not None and unit[1] > 0:
         summary["unit"] = {

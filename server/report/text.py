@@ -112,7 +112,7 @@ def summary_lines(analysis: Analysis, unit: tuple[str, float] | None, width: int
         plural(len(analysis.resources), "resource"),
         cost,
     ]
-    uncounted = sum(1 for r in analysis.resources if r.count_unknown)
+    uncounted = analysis.count_unknown
     if uncounted:  # each stands for "at least one": its cost and findings are one instance's
         parts.insert(2, f"{plural(uncounted, 'resource')} with an unknown count counted once")
     if analysis.monthly_savings:
