@@ -411,6 +411,31 @@ def test_folder_with_plan_and_configuration_counts_each_resource_once(tmp_path: 
     assert doc["total"] == pytest.approx(sum(EXPECTED.values()), abs=0.01)
 
 
+def test_a_state_export_beside_the_plan_is_not_counted_again(tmp_path: Path) -> None:
+    """`terraform show -json` of the state and of the plan in one folder: the same infrastructure,
+    before and after the plan. Only the plan is counted; a note names the state file."""
+    planned = plan_document()
+    _write_plan(tmp_path, planned)
+    state = {
+        "format_version": "1.0",
+        "terraform_version": "1.6.6",
+        "values": {"root_module": {"resources": planned["planned_values"]["root_module"]["resources"]}},
+    }
+    _write_plan(tmp_path, state, indent=None, name="state.json")
+    doc = _json(run_cli("cost", ".", "--format", "json", cwd=tmp_path, env=_env(tmp_path)))
+    addresses = [r["address"] for r in doc["resources"]]
+    assert sorted(addresses) == sorted({*EXPECTED, "aws_ebs_volume.scratch"})  # each once
+    assert all(r["path"] == "plan.json" for r in doc["resources"])
+    assert doc["total"] == pytest.approx(sum(EXPECTED.values()), abs=0.01)
+    lint = _json(run_cli("lint", ".", "--format", "json", cwd=tmp_path, env=_env(tmp_path)))
+    assert any("state.json: a state export beside the plan plan.json" in n for n in lint["notes"])
+    assert lint["summary"]["resources"] == len(addresses)
+    # alone, the state is counted
+    (tmp_path / "plan.json").unlink()
+    alone = _json(run_cli("cost", ".", "--format", "json", cwd=tmp_path, env=_env(tmp_path)))
+    assert alone["resources"] and all(r["path"] == "state.json" for r in alone["resources"])
+
+
 def test_other_json_is_not_a_plan_and_cloudformation_json_is_still_a_template(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": "site", "version": "1.0.0", "format_version": "2"}\n')
     (tmp_path / "tool.json").write_text('{"format_version": "1.0", "values": {"root_module": {}}}\n')

@@ -2,7 +2,9 @@
 
 A module folder that a root module calls (or a Terragrunt root runs, or a plan stands for) is analysed
 through that call, with its real inputs, and not again on its own; a finding two modules share is
-kept once, except that each Terragrunt root is its own project.
+kept once, except that each Terragrunt root is its own project. A state export beside a plan export
+(`terraform show -json` of both, in one folder) is the same infrastructure before the plan: only the
+plan is counted, and a note says so.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ def merge(
             d = os.path.dirname(path) or "."
             if d != o.directory:
                 child_dirs.add(d)
+    superseded = _states_beside_plans(jobs, outcomes)
+    for state, plan in superseded.items():
+        analysis.notes.append(f"{state}: a state export beside the plan {plan}; only the plan is counted")
     seen_findings: set[tuple[Any, ...]] = set()
     seen_errors: set[tuple[Any, ...]] = set()
     seen_files: set[str] = set()
@@ -46,6 +51,8 @@ def merge(
         seen_files.update(o.files)
         if job.template is None and o.directory in child_dirs and job.directory not in terragrunt:
             continue  # analysed through the module call that uses it, with its real inputs
+        if job.template in superseded:
+            continue
         analysis.resources.extend(o.resources)
         analysis.costs.extend(o.costs)
         analysis.not_priced.extend(o.not_priced)
@@ -79,3 +86,18 @@ def merge(
     analysis.not_priced.sort()
     analysis.remote_modules = sorted(set(analysis.remote_modules), key=lambda s: (s.path, s.line, s.column))
     return analysis
+
+
+def _states_beside_plans(jobs: list[ModuleJob], outcomes: list[Analysis]) -> dict[str, str]:
+    """State export → the plan export in its folder (the first by name) that stands for it."""
+    plans: dict[str, str] = {}
+    for job, o in zip(jobs, outcomes, strict=True):
+        if job.template is not None and o.export == "plan":
+            plans.setdefault(os.path.dirname(job.template), job.template)
+    out: dict[str, str] = {}
+    for job, o in zip(jobs, outcomes, strict=True):
+        if job.template is not None and o.export == "state":
+            plan = plans.get(os.path.dirname(job.template))
+            if plan is not None:
+                out[job.template] = plan
+    return out

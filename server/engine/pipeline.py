@@ -169,6 +169,7 @@ def run_pipeline(job: ModuleJob, memory: FrontendMemory, reuse: ModuleReuse | No
         read_errors=read_errors,
         remote_modules=result.remote_modules,
         sensitive_variables=result.sensitive_variables,
+        export=result.export,
     )
 
 

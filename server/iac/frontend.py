@@ -64,6 +64,7 @@ class ModuleResult:
     resource_ignores: dict[str, set[str]] = field(default_factory=dict)  # address → rule ids (metadata)
     # the `source` of each module call from a registry or git whose module is not in .terraform/modules
     remote_modules: list[Span] = field(default_factory=list)
+    export: str = ""  # "plan" or "state" for a Terraform export (`terraform show -json`)
 
 
 def link_launch_templates(resources: list[Resource]) -> None:

@@ -80,6 +80,7 @@ def evaluate_plan(path: str, text: str, settings: Settings, read: Reader) -> Mod
         )
         result.errors.append(ParseError(path, message, incomplete=True))
         return result
+    result.export = "plan" if "planned_values" in doc else "state"
     plan = _Plan(path, text, doc, settings, read, result)
     plan.build()
     return result
