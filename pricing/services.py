@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from advisor.model import HOURS_PER_MONTH, Block
+from advisor.model import HOURS_PER_MONTH, Block, Resource, Value
 
 from .estimators import (
     GP3_FREE_IOPS,
@@ -387,6 +387,122 @@ def _aws_memorydb_cluster(ctx: _Ctx) -> None:
     node = name.lower() if name else None
     _node_line(ctx, f"Nodes ({engine or '?'})", f"memorydb.{engine}.", node, why, nodes, note)
     ctx.note("data written and snapshot storage are billed by usage and not priced")
+
+
+# -- Elastic Beanstalk ---------------------------------------------------------------------------------
+
+# `setting` blocks an environment's cost depends on: (namespace, option name), lower-cased.
+_EB_INSTANCE_TYPES = ("aws:ec2:instances", "instancetypes")
+_EB_INSTANCE_TYPE = ("aws:autoscaling:launchconfiguration", "instancetype")
+_EB_MIN_SIZE = ("aws:autoscaling:asg", "minsize")
+_EB_ENVIRONMENT_TYPE = ("aws:elasticbeanstalk:environment", "environmenttype")
+_EB_LOAD_BALANCER = ("aws:elasticbeanstalk:environment", "loadbalancertype")
+_EB_ROOT_VOLUME = {"volume_type": "rootvolumetype", "volume_size": "rootvolumesize", "iops": "rootvolumeiops"}
+_EB_DATABASE = {
+    "instance_class": "dbinstanceclass",
+    "engine": "dbengine",
+    "multi_az": "multiazdatabase",
+    "allocated_storage": "dballocatedstorage",
+}
+EB_DEFAULT_DB_ENGINE = "mysql"  # the aws:rds:dbinstance namespace's default DBEngine
+RDS_MIN_GP2_GB = 20.0  # the smallest gp2 volume RDS for MySQL and PostgreSQL creates
+
+
+def _eb_settings(ctx: _Ctx) -> dict[tuple[str, str], Value]:
+    """The environment's `setting` blocks by (namespace, name), lower-cased; the last one wins."""
+    out: dict[tuple[str, str], Value] = {}
+    for block in ctx.resource.body.nested("setting"):
+        namespace, _ = ctx.text(block, "namespace")
+        name, _ = ctx.text(block, "name")
+        value = block.get("value")
+        if namespace and name and value is not None:
+            out[(namespace, name)] = value
+    return out
+
+
+def _eb_part(
+    ctx: _Ctx, prefix: str, rtype: str, attrs: dict[str, Value], blocks: list[Block], count: float | None
+) -> None:
+    """Price what the environment launches as the resource Advisor prices it as (an instance, a load
+    balancer, a database), and add its lines here, `count` of them."""
+    from .estimators import estimate
+
+    body = Block("resource", ctx.resource.body.span, attributes=attrs, blocks=blocks)
+    part = Resource(rtype, f"{ctx.resource.address}/{rtype}", body, ctx.resource.path, region=ctx.region)
+    found = estimate(part, ctx.catalog, ctx.usage if rtype == "aws_instance" else {})
+    if found is None:
+        return
+    for component in found.components:
+        component.name = f"{prefix}{component.name}"
+        if component.quantity is not None and count != 1.0:
+            if count is None:
+                component.quantity, component.unknown_quantity = None, True
+            else:
+                component.quantity *= count
+        ctx.cost.components.append(component)
+    for note in found.notes:
+        ctx.note(f"{prefix}{note}")
+
+
+def _aws_elastic_beanstalk_environment(ctx: _Ctx) -> None:
+    """An environment is billed for what it launches: its instances (MinSize of them, each with its
+    root volume), its load balancer unless it is a single-instance environment, and the database its
+    `aws:rds:dbinstance` settings create. Elastic Beanstalk itself costs nothing."""
+    settings = _eb_settings(ctx)
+
+    def literal(key: tuple[str, str]) -> Value | None:
+        value = settings.get(key)
+        if value is None or not value.known or value.value is None:
+            return value
+        return Value(str(value.value).strip(), value.kind)
+
+    single = (literal(_EB_ENVIRONMENT_TYPE) or Value("", "literal")).value
+    single = isinstance(single, str) and single.lower() == "singleinstance"
+    types = literal(_EB_INSTANCE_TYPES)
+    if types is not None and types.known:
+        types = Value(str(types.value).split(",")[0].strip(), types.kind)
+    itype = types or literal(_EB_INSTANCE_TYPE)
+    size = _Number(1.0, given=False)
+    if not single and (raw := settings.get(_EB_MIN_SIZE)) is not None:
+        holder = Block("setting", ctx.resource.body.span, attributes={"value": raw})
+        size = ctx.number(holder, "value", default=1.0, maximum=MAX_COUNT, what="aws:autoscaling:asg MinSize")
+    count = size.value
+    if size.note:
+        ctx.note(size.note)
+    elif not size.given and not single:
+        ctx.note("aws:autoscaling:asg MinSize not set: 1 instance, the default")
+    root = {
+        attr: v
+        for attr, name in _EB_ROOT_VOLUME.items()
+        if (v := literal(("aws:autoscaling:launchconfiguration", name)))
+    }
+    instance: dict[str, Value] = {"instance_type": itype} if itype is not None else {}
+    blocks = [Block("root_block_device", ctx.resource.body.span, attributes=root)]
+    if itype is None:
+        ctx.note("no instance type setting (aws:ec2:instances InstanceTypes): the instances are unknown")
+        instance["instance_type"] = Value(None, "unknown", reason="no instance type setting")
+    _eb_part(ctx, "Instances: ", "aws_instance", instance, blocks, count)
+    if not single:
+        kind = literal(_EB_LOAD_BALANCER)
+        name = str(kind.value).lower() if kind is not None and kind.known else "classic"
+        if kind is None:
+            ctx.note("LoadBalancerType not set: classic, the namespace's default")
+        if name == "classic":
+            _eb_part(ctx, "Load balancer: ", "aws_elb", {}, [], 1.0)
+        else:
+            lb = {"load_balancer_type": kind} if kind is not None else {}
+            _eb_part(ctx, "Load balancer: ", "aws_lb", lb, [], 1.0)
+    database = {
+        attr: v for attr, name in _EB_DATABASE.items() if (v := literal(("aws:rds:dbinstance", name)))
+    }
+    if database:
+        database.setdefault("engine", Value(EB_DEFAULT_DB_ENGINE, "literal"))
+        if "multi_az" in database and database["multi_az"].known:
+            database["multi_az"] = Value(str(database["multi_az"].value).lower() == "true", "literal")
+        if "allocated_storage" not in database:
+            database["allocated_storage"] = Value(RDS_MIN_GP2_GB, "literal")
+            ctx.note(f"DBAllocatedStorage not set: {_fmt(RDS_MIN_GP2_GB)} GB, the least RDS creates")
+        _eb_part(ctx, "Database: ", "aws_db_instance", database, [], 1.0)
 
 
 # -- fixed monthly charges ---------------------------------------------------------------------------
@@ -1397,6 +1513,7 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_neptune_cluster": lambda ctx: _cluster_storage(ctx, "neptune"),
     "aws_ecs_service": _aws_ecs_service,
     "aws_memorydb_cluster": _aws_memorydb_cluster,
+    "aws_elastic_beanstalk_environment": _aws_elastic_beanstalk_environment,
     "aws_kms_key": _monthly("Customer managed key", "kms.key", "keys"),
     "aws_kms_external_key": _monthly("Customer managed key", "kms.key", "keys"),
     "aws_secretsmanager_secret": _monthly("Secret", "secretsmanager.secret", "secrets"),

@@ -1238,3 +1238,67 @@ resource "aws_s3_bucket_metric" "all" {
     assert near(res["aws_instance.watched"]["monthly_cost"], HOURS * 0.096 + 8 * 0.10 + 7 * 0.30)
     metrics = component(res["aws_s3_bucket_metric.all"], "Request metrics")
     assert metrics["unit_price"] == 0.30 and metrics["quantity"] is None  # published only with requests
+
+
+def test_elastic_beanstalk_environment_is_priced_through_what_it_launches(tmp_path: Path) -> None:
+    tf = """
+resource "aws_elastic_beanstalk_environment" "web" {
+  name                = "web"
+  application         = "app"
+  solution_stack_name = "64bit Amazon Linux 2023 running Docker"
+  setting {
+    namespace = "aws:ec2:instances"
+    name      = "InstanceTypes"
+    value     = "t3.small,t3.medium"
+  }
+  setting {
+    namespace = "aws:autoscaling:asg"
+    name      = "MinSize"
+    value     = 2
+  }
+  setting {
+    namespace = "aws:elasticbeanstalk:environment"
+    name      = "LoadBalancerType"
+    value     = "application"
+  }
+  setting {
+    namespace = "aws:rds:dbinstance"
+    name      = "DBInstanceClass"
+    value     = "db.t3.micro"
+  }
+}
+
+resource "aws_elastic_beanstalk_environment" "single" {
+  name        = "single"
+  application = "app"
+  setting {
+    namespace = "aws:elasticbeanstalk:environment"
+    name      = "EnvironmentType"
+    value     = "SingleInstance"
+  }
+  setting {
+    namespace = "aws:autoscaling:launchconfiguration"
+    name      = "InstanceType"
+    value     = "t3.small"
+  }
+}
+
+resource "aws_elastic_beanstalk_environment" "bare" {
+  name        = "bare"
+  application = "app"
+}
+"""
+    found = by_address(cost_report(tmp_path, {"main.tf": tf}))
+    web = found["aws_elastic_beanstalk_environment.web"]
+    # two t3.small (the first of InstanceTypes): 2 × 730 × 0.0208 (prices_ec2.csv) = 30.368; their
+    # 8 GB gp2 root volumes 2 × 8 × 0.10 (unit_prices.csv ebs.gp2.storage) = 1.60; an application load
+    # balancer 730 × 0.0225 (elb.alb.hour) = 16.425; a MySQL db.t3.micro (the namespace's default engine)
+    # 730 × 0.017 (prices_rds.csv) = 12.41 with 20 GB gp2 × 0.115 (rds.storage.gp2.single-az) = 2.30
+    assert component(web, "Instances: Instance usage")["quantity"] == 2 * HOURS
+    assert near(web["monthly_cost"], 30.368 + 1.60 + 16.425 + 12.41 + 2.30)
+    # a single-instance environment has no load balancer: 730 × 0.0208 + 8 × 0.10 = 15.984
+    single = found["aws_elastic_beanstalk_environment.single"]
+    assert near(single["monthly_cost"], 15.984)
+    assert not [c for c in single["components"] if c["name"].startswith("Load balancer")]
+    # no instance type setting: the instances are unknown, never $0
+    assert found["aws_elastic_beanstalk_environment.bare"]["monthly_cost"] is None
