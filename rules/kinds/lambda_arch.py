@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from advisor.model import Resource, TextEdit, UnitSaving
+from advisor.money import unit_price
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import header_span, insert_attribute, replace_value
 from advisor.rules.findings import Draft, draft, figures
@@ -40,7 +41,7 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     elif unit_before is not None and unit_after is not None and unit_before.value > 0:
         pct = round((unit_before.value - unit_after.value) / unit_before.value * 100)
         figure = p["unit_figure"].format(
-            before=f"${unit_before.value:.10f}", after=f"${unit_after.value:.10f}", pct=pct
+            before=unit_price(unit_before.value), after=unit_price(unit_after.value), pct=pct
         )
         before = after = None
         units = [UnitSaving(p.get("unit", "GB-second"), unit_before.value, unit_after.value)]

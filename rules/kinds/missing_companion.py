@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from advisor.model import Block, Resource, Span, Value, base_address
+from advisor.money import unit_price
 from advisor.rules import conditions
 from advisor.rules.context import RuleContext
 from advisor.rules.edits import header_span
@@ -135,7 +136,7 @@ def _draft(rule: Rule, r: Resource, ctx: RuleContext, how: str) -> Draft:
     p = rule.params
     prices = _unit_prices(r, rule, ctx)
     if prices is not None:
-        figure = p["unit_figure"].format(before=unit_money(prices[0]), after=unit_money(prices[1]))
+        figure = p["unit_figure"].format(before=unit_price(prices[0]), after=unit_price(prices[1]))
     else:
         figure = p["figure"]
     head = p["message"].format(how=how)
@@ -144,9 +145,3 @@ def _draft(rule: Rule, r: Resource, ctx: RuleContext, how: str) -> Draft:
     d = draft(rule, t, ctx, head, None, p.get("companion"), None, None, [], span, "", figure=figure)
     d.finding.fix_title = ""
     return d
-
-
-def unit_money(x: float) -> str:
-    """A per-unit price with the cents and up to four decimals: `$0.045`, `$0.00`."""
-    whole, _, cents = f"{x:,.4f}".partition(".")
-    return f"${whole}.{cents.rstrip('0').ljust(2, '0')}"
