@@ -551,3 +551,140 @@ def test_try_and_can_skip_errors(tmp_path: Path, expr: str, expected: Any) -> No
 def test_try_and_can_of_what_is_known_only_later_are_unknown(tmp_path: Path, expr: str) -> None:
     v = evaluated(tmp_path, expr, 'variable "unset" {}\nresource "aws_instance" "x" {\n  ami = "a"\n}\n')
     assert not v.known  # Terraform answers unknown too: the fallback is never a guess
+
+
+# -- nested blocks and module outputs ------------------------------------------------------------------------
+TEMPLATE_WITH_DISK = """
+resource "aws_launch_template" "lt" {
+  instance_type = "m5.large"
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      volume_size = 200
+      volume_type = "io1"
+      iops        = 5000
+    }
+  }
+  dynamic "tag_specifications" {
+    for_each = var.kinds
+    content {
+      resource_type = tag_specifications.value
+    }
+  }
+}
+variable "kinds" {
+  type = list(string)
+}
+"""
+
+
+def test_a_nested_block_of_another_resource_is_read_from_its_configuration(tmp_path: Path) -> None:
+    disk = "aws_launch_template.lt.block_device_mappings[0].ebs[0]"
+    assert value_of(tmp_path, f"{disk}.volume_size", TEMPLATE_WITH_DISK) == 200
+    assert value_of(tmp_path, f"{disk}.volume_type", TEMPLATE_WITH_DISK) == "io1"
+    assert value_of(tmp_path, "length(aws_launch_template.lt.block_device_mappings)", TEMPLATE_WITH_DISK) == 1
+    # what the block does not state is the provider's; a dynamic block's list is not known here
+    missing = evaluated(tmp_path, f"{disk}.throughput", TEMPLATE_WITH_DISK)
+    assert not missing.known
+    dynamic = evaluated(
+        tmp_path, "aws_launch_template.lt.tag_specifications[0].resource_type", TEMPLATE_WITH_DISK
+    )
+    assert not dynamic.known and "dynamic block" in (dynamic.reason or "")
+
+
+def test_a_volume_sized_from_a_template_disk_is_priced_and_flagged(tmp_path: Path) -> None:
+    volume = (
+        'resource "aws_ebs_volume" "copy" {\n  availability_zone = "us-east-1a"\n'
+        "  size = aws_launch_template.lt.block_device_mappings[0].ebs[0].volume_size\n"
+        "  type = aws_launch_template.lt.block_device_mappings[0].ebs[0].volume_type\n"
+        "  iops = aws_launch_template.lt.block_device_mappings[0].ebs[0].iops\n}\n"
+    )
+    write(tmp_path, {"main.tf": TEMPLATE_WITH_DISK + volume, "terraform.tfvars": 'kinds = ["instance"]\n'})
+    doc = cli_json("cost", ".", cwd=tmp_path)
+    (copy,) = [r for r in doc["resources"] if r["address"] == "aws_ebs_volume.copy"]
+    # io1 in us-east-1: $0.125 per GB-month and $0.065 per provisioned IOPS-month
+    assert copy["monthly_cost"] == pytest.approx(200 * 0.125 + 5000 * 0.065)
+
+
+CHILD = """
+variable "size" {
+  default = "m5.xlarge"
+}
+resource "aws_eip" "e" {}
+output "type" {
+  value = var.size
+}
+output "address" {
+  value = aws_eip.e.public_ip
+}
+output "doubled" {
+  value = "${var.size}-${var.size}"
+}
+"""
+
+
+def test_a_module_output_is_the_called_module_evaluated_with_the_call_arguments(tmp_path: Path) -> None:
+    (tmp_path / "child").mkdir()
+    write(tmp_path / "child", {"main.tf": CHILD})
+    calls = (
+        'module "default" {\n  source = "./child"\n}\n'
+        'module "big" {\n  source = "./child"\n  size = "m5.4xlarge"\n}\n'
+        'module "many" {\n  source = "./child"\n  count = 2\n  size = "c5.large"\n}\n'
+        'module "remote" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n'
+    )
+    assert value_of(tmp_path, "module.default.type", calls) == "m5.xlarge"
+    assert value_of(tmp_path, "module.big.type", calls) == "m5.4xlarge"
+    assert value_of(tmp_path, "module.many[1].type", calls) == "c5.large"
+    assert value_of(tmp_path, "module.big.doubled", calls) == "m5.4xlarge-m5.4xlarge"
+    for unknown, why in [
+        ("module.default.address", "after apply"),  # the provider computes it
+        ("module.default.nothing", "no such output"),
+        ("module.many[5].type", "no instance"),
+        ("module.remote.vpc_id", "not analysed"),
+        ("module.absent.x", "not declared"),
+    ]:
+        value = evaluated(tmp_path, unknown, calls)
+        assert not value.known and why in (value.reason or ""), (unknown, value.reason)
+
+
+def test_an_instance_typed_from_a_module_output_is_priced_and_its_fix_edits_the_module(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "child").mkdir()
+    write(tmp_path / "child", {"main.tf": CHILD.replace("m5.xlarge", "t2.micro")})
+    write(
+        tmp_path,
+        {
+            "main.tf": 'module "m" {\n  source = "./child"\n}\n'
+            'resource "aws_instance" "i" {\n  ami = "ami-1"\n  instance_type = module.m.type\n}\n'
+        },
+    )
+    doc = cli_json("cost", ".", cwd=tmp_path)
+    (instance,) = [r for r in doc["resources"] if r["address"] == "aws_instance.i"]
+    assert instance["components"][0]["unit_price"] == pytest.approx(0.0116)  # t2.micro, us-east-1
+    lint = cli_json("lint", ".", cwd=tmp_path)
+    found = [f for f in lint["findings"] if f["resource"] == "aws_instance.i"]
+    assert found and found[0]["fix"][0]["path"].endswith(os.path.join("child", "main.tf"))
+
+
+def test_module_instances_read_for_outputs_are_bounded_and_the_limit_is_an_error(tmp_path: Path) -> None:
+    from advisor.iac.terraform import MAX_OUTPUT_SOURCES
+
+    (tmp_path / "child").mkdir()
+    write(tmp_path / "child", {"main.tf": CHILD})
+    half = MAX_OUTPUT_SOURCES
+    write(
+        tmp_path,
+        {
+            "main.tf": f'module "m" {{\n  source = "./child"\n  count = {2 * half}\n}}\n'
+            "locals {\n"
+            f"  all = concat([for i in range({half}) : module.m[i].type], "
+            f"[for i in range({half}) : module.m[i + {half}].type])\n}}\n"
+            'resource "test_thing" "t" {\n  v = local.all\n}\n'
+        },
+    )
+    result = evaluate_root(str(tmp_path), Settings())
+    limit = [e for e in result.errors if f"more than {MAX_OUTPUT_SOURCES} module instances" in e.message]
+    assert limit and limit[0].incomplete and limit[0].span is not None and limit[0].span.line == 0
+    (thing,) = [r for r in result.resources if r.address == "test_thing.t"]
+    assert not thing.body.attributes["v"].known  # never a list cut short

@@ -21,8 +21,8 @@ from advisor.model import ParseError, Relocation, Resource, Span, Value, base_ad
 Reader = Callable[[str], str | None]  # a file's text, or None when it cannot be read (said by the reader)
 
 TARGETS_LIMIT = 50_000  # blocks whose references are remembered (`FrontendMemory.targets`)
-# (the block itself, resource `type.name`s, `data.type.name`s it refers to)
-Targets = tuple[BlockNode, tuple[str, ...], tuple[str, ...]]
+# (the block itself, resource `type.name`s, `data.type.name`s, module call names it refers to)
+Targets = tuple[BlockNode, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(slots=True)

@@ -57,6 +57,9 @@ MAX_MODULE_DEPTH = 32
 # Blocks an editor run compares before reusing a resource block's result (the blocks its references
 # read, directly or through others); a block that reads more is evaluated again on every edit.
 MAX_DEPENDENCIES = 64
+# Called module instances evaluated to answer `module.x.output` references, per root: each is a module
+# evaluation of its own, so a configuration that fans them out cannot multiply the work without bound.
+MAX_OUTPUT_SOURCES = 1_000
 # References followed from block to block at once (`a.x = b.x`, `b.x = c.x` …): each evaluates another
 # block's argument in a scope of its own, so the chain is bounded here rather than by `hcl_eval`'s depth.
 MAX_REFERENCE_CHAIN = 16
@@ -131,6 +134,7 @@ class _Tree:
     """What a root module and all the modules it calls share: the limits they count against."""
 
     instances: int = 0  # resource and module instances expanded so far (MAX_ROOT_INSTANCES)
+    output_sources: int = 0  # called module instances evaluated to answer outputs (MAX_OUTPUT_SOURCES)
     budget: Budget = field(default_factory=Budget)  # what expressions built (hcl_eval.MAX_BUILT)
 
 
@@ -205,19 +209,27 @@ def data_targets(block: BlockNode, memory: FrontendMemory) -> tuple[str, ...]:
     return _targets(block, memory)[2]
 
 
+def module_targets(block: BlockNode, memory: FrontendMemory) -> tuple[str, ...]:
+    """The names of the module calls whose outputs a block reads (`module.<name>.…`)."""
+    return _targets(block, memory)[3]
+
+
 def _targets(block: BlockNode, memory: FrontendMemory) -> Targets:
     hit = memory.targets.get(id(block))
     if hit is not None and hit[0] is block:
         return hit
     found: list[str] = []
     data: list[str] = []
+    modules: list[str] = []
     for ref in _block_refs(block):
         parts = ref.parts
         if len(parts) >= 2 and isinstance(parts[0], str) and isinstance(parts[1], str) and "_" in parts[0]:
             found.append(f"{parts[0]}.{parts[1]}")
         elif len(parts) >= 3 and parts[0] == "data" and all(isinstance(p, str) for p in parts[1:3]):
             data.append(f"data.{parts[1]}.{parts[2]}")
-    return memory.targets.put(id(block), (block, tuple(found), tuple(data)))
+        elif len(parts) >= 2 and parts[0] == "module" and isinstance(parts[1], str):
+            modules.append(parts[1])
+    return memory.targets.put(id(block), (block, tuple(found), tuple(data), tuple(modules)))
 
 
 class ModuleEvaluator:
@@ -266,6 +278,8 @@ class ModuleEvaluator:
         self._configured_busy: set[tuple[str, str, Any, str]] = set()
         self._instance_keys: dict[tuple[str, str], dict[Any, dict[str, Any]] | None] = {}
         self._closures: dict[tuple[str, str], tuple[ParsedItem, ...] | None] = {}
+        # (module call name, instance key) → the child evaluator that answers its outputs
+        self._output_sources: dict[tuple[str, Any], ModuleEvaluator | Value] = {}
         self.modules: list[ParsedItem] = []
         self.providers: list[ParsedItem] = []
         for f in files:
@@ -306,6 +320,7 @@ class ModuleEvaluator:
             "path": self._resolve_path,
             "terraform": self._resolve_terraform,
             "data": self._resolve_data,
+            "module": self._resolve_module,
             RESOURCE_ROOT: self._resolve_resource,
         }
         roots.update(extra)
@@ -363,10 +378,165 @@ class ModuleEvaluator:
         if not after:
             return self._object(kind, name, pi, key, roots)
         attribute = after[0]
-        if not isinstance(attribute, str) or attribute in META_ARGUMENTS or block.attr(attribute) is None:
+        if not isinstance(attribute, str) or attribute in META_ARGUMENTS:
+            return after_apply
+        if block.attr(attribute) is None:
+            written = (b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in block.blocks)
+            if attribute in written:  # nested blocks: a list of objects
+                return _traverse(self._nested(kind, name, pi, key, roots, attribute), after[1:])
             return after_apply
         value = self._argument(kind, name, pi, key, roots, attribute, at.span(ref.pos))
         return _traverse(value, after[1:])
+
+    def _nested(
+        self, kind: str, name: str, pi: ParsedItem, key: Any, roots: dict[str, Any], block_type: str
+    ) -> Value:
+        """The nested blocks of one type of one instance, as Terraform exposes them: a list of objects
+        of the arguments (and nested blocks) they state. With a `dynamic` block of that type the list
+        is known only after evaluation of its `for_each`: unknown here."""
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        if any(b.type == "dynamic" and tuple(b.labels[:1]) == (block_type,) for b in block.blocks):
+            return Value(None, "unknown", reason=f"{kind}.{name}.{block_type} comes from a dynamic block")
+        cache_key = (kind, name, key, f"block:{block_type}")
+        cached = self._configured_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        if cache_key in self._configured_busy:
+            return Value(None, "unknown", reason=f"{kind}.{name}.{block_type} refers to itself")
+        self._configured_busy.add(cache_key)
+        try:
+            evaluator = Evaluator(self._scope(roots)) if roots else self._base
+            items = [self._block_object(b, pi.at, evaluator) for b in block.blocks if b.type == block_type]
+        finally:
+            self._configured_busy.discard(cache_key)
+        out = Value([v.value for v in items], "resolved", origin_note=f"{kind}.{name}.{block_type}")
+        out.elements = items
+        self._configured_cache[cache_key] = out
+        return out
+
+    def _block_object(self, node: BlockNode, at: Locator, evaluator: Evaluator) -> Value:
+        elements: dict[str, Value] = {a.name: evaluator.eval(a.expr, at) for a in node.attributes}
+        for child_type in dict.fromkeys(b.type for b in node.blocks if b.type != "dynamic"):
+            children = [self._block_object(b, at, evaluator) for b in node.blocks if b.type == child_type]
+            listed = Value([c.value for c in children], "resolved")
+            listed.elements = children
+            elements[child_type] = listed
+        out = Value({k: v.value for k, v in elements.items()}, "resolved")
+        out.elements = elements
+        out.reason = AFTER_APPLY  # what it does not state is computed by the provider
+        return out
+
+    def _resolve_module(self, rest: tuple[Any, ...], ref: Ref, at: Locator) -> Value:
+        """`module.<name>[key].<output>`: the output's `value` as the called module evaluates it with
+        the arguments of this call (local modules, and remote ones under `.terraform/modules`)."""
+        if len(rest) < 2 or not isinstance(rest[0], str):
+            return Value(None, "unknown", reason=f"{ref.dotted()} is known only after apply")
+        name = rest[0]
+        pi = next(
+            (m for m in self.modules if isinstance(m.item, BlockNode) and m.item.labels[0] == name), None
+        )
+        if pi is None:
+            return Value(None, "unknown", reason=f"module.{name} is not declared in this module")
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        after = rest[1:]
+        key: Any = None
+        roots: dict[str, Any] = {}
+        instances = self._instances_of("module", name, pi)
+        if instances is not None:
+            if not after:
+                return Value(
+                    None,
+                    "unknown",
+                    reason=f"{ref.dotted()}: a module's instances as a whole are not evaluated",
+                )
+            key = after[0] if block.attr("for_each") is not None else _count_key(after[0])
+            if key not in instances:
+                return Value(None, "unknown", reason=f"module.{name} has no instance {_key_str(after[0])!r}")
+            roots = instances[key]
+            after = after[1:]
+        elif block.attr("count") is not None or block.attr("for_each") is not None:
+            return Value(None, "unknown", reason=f"the instances of module.{name} are unknown")
+        if not after or not isinstance(after[0], str):
+            return Value(None, "unknown", reason=f"{ref.dotted()} is not an output")
+        source = self._output_source(name, key, pi, roots)
+        if isinstance(source, Value):
+            return source
+        busy = ("module", name, key, after[0])
+        if busy in self._configured_busy:
+            return Value(None, "unknown", reason=f"module.{name}.{after[0]} refers to itself")
+        self._configured_busy.add(busy)
+        try:
+            value = source.output(after[0])
+        finally:
+            self._configured_busy.discard(busy)
+        return _traverse(value, after[1:])
+
+    def _output_source(
+        self, name: str, key: Any, pi: ParsedItem, roots: dict[str, Any]
+    ) -> ModuleEvaluator | Value:
+        """The evaluator of a called module instance that answers its outputs (made once per run), or
+        why its outputs cannot be known."""
+        found = self._output_sources.get((name, key))
+        if found is not None:
+            return found
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        src_attr = block.attr("source")
+        source = self._base.eval(src_attr.expr, pi.at).value if src_attr is not None else None
+        child_dir = self._module_dir(name, source) if isinstance(source, str) else None
+        out: ModuleEvaluator | Value
+        if child_dir is None:
+            out = Value(
+                None, "unknown", reason=f"module.{name} is not analysed (its source is not available)"
+            )
+        elif os.path.realpath(child_dir) in {d for _, d in self.calls} or self.depth >= MAX_MODULE_DEPTH:
+            out = Value(None, "unknown", reason=f"module.{name} is not expanded")
+        elif self.tree.output_sources >= MAX_OUTPUT_SOURCES:
+            reason = f"more than {MAX_OUTPUT_SOURCES} module instances read for outputs (Advisor's limit)"
+            where = pi.at.span(block.pos)
+            if not any(p[1] == reason for p in self.tree.budget.problems):
+                self.tree.budget.report(where, reason)  # an error there: the run is incomplete
+            out = Value(None, "unknown", reason=reason)
+        else:
+            self.tree.output_sources += 1
+            files = load_module_files(child_dir, self.read, parser=self.settings.memory.parser)
+            ev = Evaluator(self._scope(roots)) if roots else self._base
+            inputs = {
+                a.name: ev.eval(a.expr, pi.at) for a in block.attributes if a.name not in META_ARGUMENTS
+            }
+            out = ModuleEvaluator(
+                child_dir,
+                files,
+                self.settings,
+                self.read,
+                address_prefix=f"{self.prefix}module.{name}.",
+                inputs=inputs,
+                region=self.region,
+                depth=self.depth + 1,
+                root_dir=self.root_dir,
+                tree=self.tree,
+                calls=self.calls,
+            )
+        self._output_sources[(name, key)] = out
+        return out
+
+    def output(self, name: str) -> Value:
+        """The `value` of this module's `output "<name>"` block."""
+        for f in self.files:
+            for pi in f.items:
+                item = pi.item
+                if (
+                    isinstance(item, BlockNode)
+                    and item.type == "output"
+                    and tuple(item.labels[:1]) == (name,)
+                ):
+                    attr = item.attr("value")
+                    if attr is None:
+                        break
+                    return self._base.eval(attr.expr, pi.at)
+        return Value(None, "unknown", reason=f"{self.prefix}{name}: no such output")
 
     def _argument(
         self,
@@ -724,6 +894,8 @@ class ModuleEvaluator:
             if id(node) in visited:
                 continue
             visited.add(id(node))
+            if module_targets(node, self.settings.memory):
+                return None  # a called module's files may change: evaluated again on every edit
             names = [tuple(t.split(".", 1)) for t in resource_targets(node, self.settings.memory)]
             names += [tuple(t.rsplit(".", 1)) for t in data_targets(node, self.settings.memory)]
             for kind_name in names:
