@@ -688,3 +688,27 @@ def test_module_instances_read_for_outputs_are_bounded_and_the_limit_is_an_error
     assert limit and limit[0].incomplete and limit[0].span is not None and limit[0].span.line == 0
     (thing,) = [r for r in result.resources if r.address == "test_thing.t"]
     assert not thing.body.attributes["v"].known  # never a list cut short
+
+
+def test_calls_that_read_each_others_outputs_are_not_a_cycle_unless_an_output_needs_itself(
+    tmp_path: Path,
+) -> None:
+    """Terraform orders outputs by what each needs: `a` reads `b`'s output and `b` reads `a`'s other
+    one. Only an argument that needs itself (`c`) is unknown, and nothing is an error."""
+    (tmp_path / "child").mkdir()
+    child = (
+        'variable "size" {}\nvariable "label" {\n  default = "x"\n}\n'
+        'output "type" {\n  value = var.size\n}\noutput "name" {\n  value = var.label\n}\n'
+    )
+    write(tmp_path / "child", {"main.tf": child})
+    calls = (
+        'module "a" {\n  source = "./child"\n  size = "m5.large"\n  label = module.b.type\n}\n'
+        'module "b" {\n  source = "./child"\n  size = module.a.type\n}\n'
+        'module "c" {\n  source = "./child"\n  size = module.c.type\n}\n'
+    )
+    assert value_of(tmp_path, "module.a.name", calls) == "m5.large"
+    assert value_of(tmp_path, "module.b.type", calls) == "m5.large"
+    looped = evaluated(tmp_path, "module.c.type", calls)
+    assert not looped.known and "refers to itself" in (looped.reason or "")
+    result = evaluate_root(str(tmp_path), Settings())
+    assert not result.errors

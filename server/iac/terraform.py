@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -243,7 +243,7 @@ class ModuleEvaluator:
         read: Reader,
         *,
         address_prefix: str = "",
-        inputs: dict[str, Value] | None = None,
+        inputs: Mapping[str, Value] | None = None,
         tfvars: list[HclFile] | None = None,
         region: Value | None = None,
         provider_tags: dict[str, Any] | None = None,
@@ -503,16 +503,13 @@ class ModuleEvaluator:
             self.tree.output_sources += 1
             files = load_module_files(child_dir, self.read, parser=self.settings.memory.parser)
             ev = Evaluator(self._scope(roots)) if roots else self._base
-            inputs = {
-                a.name: ev.eval(a.expr, pi.at) for a in block.attributes if a.name not in META_ARGUMENTS
-            }
             out = ModuleEvaluator(
                 child_dir,
                 files,
                 self.settings,
                 self.read,
                 address_prefix=f"{self.prefix}module.{name}.",
-                inputs=inputs,
+                inputs=_CallArguments(block, pi.at, ev),
                 region=self.region,
                 depth=self.depth + 1,
                 root_dir=self.root_dir,
@@ -1166,6 +1163,42 @@ class ModuleEvaluator:
                 path = os.path.normpath(os.path.join(self.root_dir, e["Dir"]))
                 return path if os.path.isdir(path) else None
         return None
+
+
+class _CallArguments(Mapping[str, Value]):
+    """A module call's arguments, each evaluated when the called module first reads it. Outputs are
+    read from module to module (`vpc_id = module.vpc.vpc_id`), and Terraform orders them by what each
+    output needs, not module by module: evaluating every argument up front would make two calls that
+    read each other's outputs a cycle when they are not one. An argument that does need itself is
+    unknown."""
+
+    def __init__(self, block: BlockNode, at: Locator, evaluator: Evaluator) -> None:
+        self._attrs = {a.name: a for a in block.attributes if a.name not in META_ARGUMENTS}
+        self._at = at
+        self._evaluator = evaluator
+        self._values: dict[str, Value] = {}
+        self._busy: set[str] = set()
+
+    def __getitem__(self, name: str) -> Value:
+        found = self._values.get(name)
+        if found is not None:
+            return found
+        attr = self._attrs[name]  # KeyError: not an argument of the call
+        if name in self._busy:
+            return Value(None, "unknown", reason=f"the argument {name} of the module call refers to itself")
+        self._busy.add(name)
+        try:
+            value = self._evaluator.eval(attr.expr, self._at)
+        finally:
+            self._busy.discard(name)
+        self._values[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._attrs)
+
+    def __len__(self) -> int:
+        return len(self._attrs)
 
 
 def _is_local(source: str) -> bool:
