@@ -17,10 +17,13 @@ from collections.abc import Callable
 
 from advisor.model import HOURS_PER_MONTH, Block, Resource, Value
 
-from .estimators import (
+from .catalog import Catalog
+from .costs import ResourceCost
+from .lines import (
     GP3_FREE_IOPS,
     GP3_FREE_MIBPS,
     MAX_COUNT,
+    Usage,
     _compute_hours,
     _count,
     _Ctx,
@@ -420,16 +423,24 @@ def _eb_settings(ctx: _Ctx) -> dict[tuple[str, str], Value]:
     return out
 
 
+# `estimators.estimate`, handed in by `estimators.py` (which imports this module, not the other way)
+Estimate = Callable[[Resource, Catalog, Usage | None], ResourceCost | None]
+
+
 def _eb_part(
-    ctx: _Ctx, prefix: str, rtype: str, attrs: dict[str, Value], blocks: list[Block], count: float | None
+    ctx: _Ctx,
+    price: Estimate,
+    prefix: str,
+    rtype: str,
+    attrs: dict[str, Value],
+    blocks: list[Block],
+    count: float | None,
 ) -> None:
     """Price what the environment launches as the resource Advisor prices it as (an instance, a load
     balancer, a database), and add its lines here, `count` of them."""
-    from .estimators import estimate
-
     body = Block("resource", ctx.resource.body.span, attributes=attrs, blocks=blocks)
     part = Resource(rtype, f"{ctx.resource.address}/{rtype}", body, ctx.resource.path, region=ctx.region)
-    found = estimate(part, ctx.catalog, ctx.usage if rtype == "aws_instance" else {})
+    found = price(part, ctx.catalog, ctx.usage if rtype == "aws_instance" else {})
     if found is None:
         return
     for component in found.components:
@@ -444,7 +455,7 @@ def _eb_part(
         ctx.note(f"{prefix}{note}")
 
 
-def _aws_elastic_beanstalk_environment(ctx: _Ctx) -> None:
+def elastic_beanstalk_environment(ctx: _Ctx, price: Estimate) -> None:
     """An environment is billed for what it launches: its instances (MinSize of them, each with its
     root volume), its load balancer unless it is a single-instance environment, and the database its
     `aws:rds:dbinstance` settings create. Elastic Beanstalk itself costs nothing."""
@@ -481,17 +492,17 @@ def _aws_elastic_beanstalk_environment(ctx: _Ctx) -> None:
     if itype is None:
         ctx.note("no instance type setting (aws:ec2:instances InstanceTypes): the instances are unknown")
         instance["instance_type"] = Value(None, "unknown", reason="no instance type setting")
-    _eb_part(ctx, "Instances: ", "aws_instance", instance, blocks, count)
+    _eb_part(ctx, price, "Instances: ", "aws_instance", instance, blocks, count)
     if not single:
         kind = literal(_EB_LOAD_BALANCER)
         name = str(kind.value).lower() if kind is not None and kind.known else "classic"
         if kind is None:
             ctx.note("LoadBalancerType not set: classic, the namespace's default")
         if name == "classic":
-            _eb_part(ctx, "Load balancer: ", "aws_elb", {}, [], 1.0)
+            _eb_part(ctx, price, "Load balancer: ", "aws_elb", {}, [], 1.0)
         else:
             lb = {"load_balancer_type": kind} if kind is not None else {}
-            _eb_part(ctx, "Load balancer: ", "aws_lb", lb, [], 1.0)
+            _eb_part(ctx, price, "Load balancer: ", "aws_lb", lb, [], 1.0)
     database = {
         attr: v for attr, name in _EB_DATABASE.items() if (v := literal(("aws:rds:dbinstance", name)))
     }
@@ -502,7 +513,7 @@ def _aws_elastic_beanstalk_environment(ctx: _Ctx) -> None:
         if "allocated_storage" not in database:
             database["allocated_storage"] = Value(RDS_MIN_GP2_GB, "literal")
             ctx.note(f"DBAllocatedStorage not set: {_fmt(RDS_MIN_GP2_GB)} GB, the least RDS creates")
-        _eb_part(ctx, "Database: ", "aws_db_instance", database, [], 1.0)
+        _eb_part(ctx, price, "Database: ", "aws_db_instance", database, [], 1.0)
 
 
 # -- fixed monthly charges ---------------------------------------------------------------------------
@@ -1513,7 +1524,6 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_neptune_cluster": lambda ctx: _cluster_storage(ctx, "neptune"),
     "aws_ecs_service": _aws_ecs_service,
     "aws_memorydb_cluster": _aws_memorydb_cluster,
-    "aws_elastic_beanstalk_environment": _aws_elastic_beanstalk_environment,
     "aws_kms_key": _monthly("Customer managed key", "kms.key", "keys"),
     "aws_kms_external_key": _monthly("Customer managed key", "kms.key", "keys"),
     "aws_secretsmanager_secret": _monthly("Secret", "secretsmanager.secret", "secrets"),

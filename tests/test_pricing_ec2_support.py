@@ -14,7 +14,8 @@ import pytest
 from advisor.model import Block, Resource, Span, Value
 from advisor.pricing.catalog import Catalog
 from advisor.pricing.costs import CostComponent, ResourceCost
-from advisor.pricing.estimators import LAUNCHED_BLOCK, PRICE_DATE_VARIABLE, estimate
+from advisor.pricing.estimators import LAUNCHED_BLOCK, estimate
+from advisor.pricing.lines import PRICE_DATE_VARIABLE
 
 SPAN = Span("main.tf", 0, 0, 0, 0)
 
