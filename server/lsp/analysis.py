@@ -593,6 +593,10 @@ class Analyzer:
                     continue  # stale: a newer run is on its way
                 if self.push:
                     self.publish(doc.uri, doc.version, diags)
+                elif state.published.pop(convert.uri_for(path), None) is not None:
+                    # pushed while the file was closed: a pull client keeps pushed diagnostics apart
+                    # from pulled ones, so they would outlive every fix made once the file is open
+                    self.publish(doc.uri, None, [])
                 continue
             if path in result.versions or path in state.closed:
                 continue  # closed since the snapshot, or closed by the user earlier
