@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs test/e2e.lua in every given Neovim, with every way of starting the server that it offers.
+# Runs test/e2e.lua in every given Neovim, with every way of starting the server that it offers, and
+# test/modules.lua (a project of several modules and files) with the default way.
 #   ADVISOR_NVIM   Neovim executables, space-separated (default: nvim)
 #   ADVISOR_BIN    the advisor executable (default: advisor on PATH)
 set -euo pipefail
@@ -8,7 +9,7 @@ PLUGIN=$(cd "$HERE/.." && pwd)
 REPO=$(cd "$PLUGIN/../.." && pwd)
 ADVISOR_BIN=${ADVISOR_BIN:-$(command -v advisor || true)}
 [ -n "$ADVISOR_BIN" ] || { echo "nvim tests: no advisor executable (set ADVISOR_BIN)" >&2; exit 2; }
-export ADVISOR_BIN ADVISOR_EXAMPLE="$REPO/examples/storage/main.tf"
+export ADVISOR_BIN ADVISOR_EXAMPLE="$REPO/examples/storage/main.tf" ADVISOR_PROJECT="$REPO/tests/fixtures/editors/batch"
 
 passed=0
 failed=0
@@ -37,6 +38,14 @@ for nvim in ${ADVISOR_NVIM:-nvim}; do
       failed=$((failed + 1))
     fi
   done
+  start=$SECONDS
+  if timeout 180 "$nvim" --headless --clean --cmd "set rtp^=$PLUGIN" -c "luafile $HERE/modules.lua" </dev/null; then
+    echo "ok: $version modules ($((SECONDS - start)) s)"
+    passed=$((passed + 1))
+  else
+    echo "FAILED: $version modules" >&2
+    failed=$((failed + 1))
+  fi
 done
 echo "nvim: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
