@@ -272,8 +272,12 @@ def every_finding(analysis: Analysis) -> list[Finding]:
 
 
 def context_for(analysis: Analysis, rule: str, resource: str) -> FindingContext:
+    """As the command line and the editor make it: with the analysis's sensitive variables and values."""
+    from advisor.explain.redact import secrets_of
+
     finding = next(f for f in every_finding(analysis) if f.rule == rule and f.resource == resource)
-    return finding_context(finding, resources=analysis.resources, costs=analysis.costs)
+    secrets = secrets_of(analysis.sensitive_variables, analysis.sensitive_values)
+    return finding_context(finding, resources=analysis.resources, costs=analysis.costs, secrets=secrets)
 
 
 def make(llm_url: str, tmp_path: Path, **overrides: Any) -> Explainer:

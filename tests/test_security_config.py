@@ -198,7 +198,7 @@ def test_a_planted_cache_answer_is_not_shown(tmp_path: Path, users: FakeLLM, hos
         options = Options(config=load_config(str(repo / ".advisor.toml")))
         outcome = analyze_buffer("main.tf", {}, options)
         wanted = [f for f in outcome.findings if f.span.line + 1 == IO1_LINE]
-        contexts = _contexts(wanted, outcome.resources, outcome.costs, options)
+        contexts = _contexts(wanted, outcome)
     finally:
         os.chdir(here)
     assert contexts and all(c.finding.severity == "error" for c in contexts)

@@ -348,6 +348,28 @@ def test_a_sensitive_variables_value_is_scrubbed_where_the_block_repeats_it(
     assert PASSPHRASE not in text and PASSPHRASE_TFVARS not in text
 
 
+def test_a_sensitive_value_passed_to_a_module_is_scrubbed_in_the_module(
+    planted: tuple[Path, dict[str, str]], llm: chat.FakeLLM
+) -> None:
+    """The root passes a passphrase to a module whose variable is sensitive; a finding in the module
+    whose block writes the same words out sends them redacted: the module's variable is known by the
+    value the call gives it, not only by its default."""
+    proj, env = planted
+    root = proj.parent / "calls"
+    (root / "disks").mkdir(parents=True)
+    (root / "main.tf").write_text(
+        f'module "disks" {{\n  source = "./disks"\n  motto  = "{PASSPHRASE_TFVARS}"\n}}\n', encoding="utf-8"
+    )
+    module_tf = SENSITIVE_TF.replace(f'  default   = "{PASSPHRASE}"\n', "")
+    (root / "disks" / "main.tf").write_text(module_tf, encoding="utf-8")
+    (root / ".advisor.toml").write_text((proj / ".advisor.toml").read_text(encoding="utf-8"))
+    r = run_cli("lint", ".", "--explain", "--format", "json", cwd=root, env=env)
+    assert r.returncode in (0, 1), r.stderr
+    texts = sent_texts(llm)
+    assert texts and any("Slogan" in t for t in texts)
+    assert not any(PASSPHRASE_TFVARS in t for t in texts)
+
+
 # -- the detector: what it finds -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("secret", "kind"),

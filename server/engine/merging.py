@@ -59,6 +59,7 @@ def merge(
         analysis.notes.extend(o.notes)
         analysis.remote_modules.extend(o.remote_modules)
         analysis.sensitive_variables |= o.sensitive_variables
+        analysis.sensitive_values |= o.sensitive_values
         for f in o.findings:
             fkey = (
                 f.rule,

@@ -169,6 +169,7 @@ def run_pipeline(job: ModuleJob, memory: FrontendMemory, reuse: ModuleReuse | No
         read_errors=read_errors,
         remote_modules=result.remote_modules,
         sensitive_variables=result.sensitive_variables,
+        sensitive_values=result.sensitive_values,
         export=result.export,
     )
 
@@ -257,6 +258,7 @@ def _through_roots(
         merged.files.extend(f for f in sub.files if f not in merged.files and not f.endswith(".hcl"))
         merged.remote_modules.extend(sub.remote_modules)
         merged.sensitive_variables |= sub.sensitive_variables
+        merged.sensitive_values |= sub.sensitive_values
     return merged
 
 

@@ -90,6 +90,7 @@ class Analysis:
     remote_modules: list[Span] = field(default_factory=list)
     # variables declared `sensitive` in the module and those it calls (their values never leave)
     sensitive_variables: set[str] = field(default_factory=set)
+    sensitive_values: set[str] = field(default_factory=set)  # the strings they take: never shown to an LLM
     export: str = ""  # "plan" or "state": the module is a Terraform export (see `merging.merge`)
 
     @property

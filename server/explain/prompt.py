@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,6 @@ from advisor.explain.redact import (
     redact_resource,
     redact_values,
     scrub,
-    sensitive_variables,
 )
 from advisor.model import Finding, Resource, base_address
 from advisor.money import money
@@ -225,24 +224,20 @@ def finding_context(
     resources: Sequence[Resource] = (),
     costs: Sequence[ResourceCost] = (),
     secrets: Secrets | None = None,
-    settings: Any = None,
-    read: Callable[[str], str | None] | None = None,
     display_path: str | None = None,
 ) -> FindingContext:
     """Gather the facts and the redacted block for `finding`.
 
     `text` is the file's current text (an editor buffer; read from disk when None); `resources` and
-    `costs` come from the same analysis. `secrets` are the module's sensitive variables; when None they
-    are read from the finding's folder with `read` (the engine's reader: pass an overlay-aware one from
-    the editor) and `settings` (for tfvars and `--var` values).
+    `costs` come from the same analysis, and so do `secrets` (`redact.secrets_of` of its sensitive
+    variables and their values); without them only what looks like a secret is redacted.
     """
     path = finding.span.path
     if text is None:
         from advisor.engine import read_text
 
         text = read_text(path)[0] or ""
-    if secrets is None:
-        secrets = sensitive_variables(os.path.dirname(path) or ".", settings, read)
+    secrets = secrets or Secrets()
     found = Secrets(set(secrets.variables), set(secrets.values))
     resource = resource_for(finding, resources)
     if resource is not None and _same_path(resource.span.path, path) and resource.span.start >= 0:

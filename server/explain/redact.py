@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,32 +76,13 @@ def _flatten(value: Any) -> Iterator[str]:
             yield from _flatten(v)
 
 
-def sensitive_variables(
-    directory: str, settings: Any = None, read: Callable[[str], str | None] | None = None
-) -> Secrets:
-    """Variables declared `sensitive = true` in a module folder, with the values they take there.
-
-    Uses the Terraform front-end's own evaluation, so a value set in a `.tfvars` file or by `--var`
-    is known as well as the default. Never raises: an unreadable module yields what could be read.
-    """
-    from advisor.iac.frontend import Settings
-    from advisor.iac.terraform import ModuleEvaluator, load_module_files, load_tfvars, read_disk
-
-    reader = read or read_disk
-    cfg = settings if isinstance(settings, Settings) else Settings()
-    secrets = Secrets()
-    try:
-        files = load_module_files(directory, reader)
-        tfvars = load_tfvars(directory, reader, cfg.var_files)
-        evaluator = ModuleEvaluator(directory, files, cfg, reader, tfvars=tfvars)
-        values = {name: evaluator.variable(name) for name in list(evaluator.variables)}
-        for name in evaluator.declared_sensitive():
-            secrets.variables.add(name)
-            value = values.get(name)
-            if value is not None and value.known:
-                secrets.add_value(value.value)
-    except Exception:  # a broken module must not stop the explanation: layers 1 and 2 still apply
-        pass
+def secrets_of(variables: set[str], values: set[str]) -> Secrets:
+    """The secrets an analysis found: the variables declared `sensitive = true` in the module tree
+    and every string they take (defaults, `.tfvars`, `--var`, module arguments), as the front-end
+    evaluated them (`Analysis.sensitive_variables`, `Analysis.sensitive_values`)."""
+    secrets = Secrets(set(variables))
+    for value in values:
+        secrets.add_value(value)
     return secrets
 
 

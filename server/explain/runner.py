@@ -20,42 +20,33 @@ if TYPE_CHECKING:
     from advisor.engine import Analysis, Options
     from advisor.explain.explainer import Explainer, Explanation
     from advisor.explain.prompt import FindingContext
-    from advisor.explain.redact import Secrets
-    from advisor.model import Finding, Resource
-    from advisor.pricing.costs import ResourceCost
+    from advisor.model import Finding
 
 EXIT_OK, EXIT_ERROR = 0, 2
 SKIPPED_RULES = frozenset({"parse-error", "unused-ignore"})
 
 
-def _contexts(
-    findings: Sequence[Finding],
-    resources: Sequence[Resource],
-    costs: Sequence[ResourceCost],
-    options: Options | None,
-) -> list[FindingContext]:
+def _contexts(findings: Sequence[Finding], analysis: Analysis) -> list[FindingContext]:
+    """Each finding's facts and redacted block, from the analysis that found it (its resources,
+    costs, and the sensitive variables and values its front-end evaluated)."""
     from advisor.engine import read_text
     from advisor.explain.prompt import finding_context
-    from advisor.explain.redact import sensitive_variables
+    from advisor.explain.redact import secrets_of
 
-    settings = options.settings() if options is not None else None
+    secrets = secrets_of(analysis.sensitive_variables, analysis.sensitive_values)
     texts: dict[str, str] = {}
-    secrets: dict[str, Secrets] = {}
     out = []
     for f in findings:
         path = f.span.path
         if path not in texts:
             texts[path] = read_text(path)[0] or ""
-        folder = os.path.dirname(path) or "."
-        if folder not in secrets:
-            secrets[folder] = sensitive_variables(folder, settings)
         out.append(
             finding_context(
                 f,
                 text=texts[path],
-                resources=resources,
-                costs=costs,
-                secrets=secrets[folder],
+                resources=analysis.resources,
+                costs=analysis.costs,
+                secrets=secrets,
                 display_path=_display(path),
             )
         )
@@ -156,7 +147,7 @@ def explain_findings(
         _say(err, f"--explain: {no_cache}")
     explainer = Explainer(explain, cache)
     try:
-        contexts = _contexts(wanted, analysis.resources, analysis.costs, options)
+        contexts = _contexts(wanted, analysis)
         results = explainer.explain_many(contexts)
     finally:
         explainer.close()
@@ -292,7 +283,7 @@ def cli_explain(args: argparse.Namespace, stdout: TextIO | None = None, stderr: 
         _say(err, f"explain: {no_cache}")
     explainer = Explainer(explain, cache)
     try:
-        contexts = _contexts(findings, outcome.resources, outcome.costs, options)
+        contexts = _contexts(findings, outcome)
         results = explainer.explain_many(contexts)
     finally:
         explainer.close()

@@ -59,6 +59,9 @@ class ModuleResult:
     notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     sensitive_variables: set[str] = field(default_factory=set)
+    # the text of every string the sensitive variables take (defaults, .tfvars, --var, module arguments):
+    # explanations scrub them wherever they appear
+    sensitive_values: set[str] = field(default_factory=set)
     # resources reused from a previous run at a new place → (the old resource, how it moved)
     relocated: dict[int, tuple[Resource, Relocation]] = field(default_factory=dict)
     resource_ignores: dict[str, set[str]] = field(default_factory=dict)  # address → rule ids (metadata)

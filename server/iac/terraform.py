@@ -769,7 +769,12 @@ class ModuleEvaluator:
                     self._targets.setdefault(me, []).append(target)
         provider_tags = self.inherited_tags if self.inherited_tags is not None else self._provider_tags()
         self.inherited_tags = provider_tags
-        self.result.sensitive_variables |= self.declared_sensitive()
+        declared = self.declared_sensitive()
+        self.result.sensitive_variables |= declared
+        for name in declared:
+            value = self.variable(name)
+            if value.known:
+                self.result.sensitive_values.update(string_leaves(value.value))
         self._report_limits()
         reuse = self.reuse
         if reuse is not None:
@@ -1133,6 +1138,7 @@ class ModuleEvaluator:
             self.result.resources.extend(sub.resources)
             self.result.notes.extend(sub.notes)
             self.result.sensitive_variables |= sub.sensitive_variables
+            self.result.sensitive_values |= sub.sensitive_values
             for where in sub.remote_modules:
                 if where not in self.result.remote_modules:
                     self.result.remote_modules.append(where)
@@ -1199,6 +1205,18 @@ class _CallArguments(Mapping[str, Value]):
 
     def __len__(self) -> int:
         return len(self._attrs)
+
+
+def string_leaves(value: Any) -> Iterator[str]:
+    """Every string inside a value (map values, list elements), depth first."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from string_leaves(v)
+    elif isinstance(value, (list, tuple, set)):
+        for v in value:
+            yield from string_leaves(v)
 
 
 def _is_local(source: str) -> bool:

@@ -671,6 +671,7 @@ def evaluate_terragrunt(
         result.notes.extend(module.notes)
         result.files.extend(module.files)
         result.sensitive_variables = module.sensitive_variables
+        result.sensitive_values = module.sensitive_values
         result.remote_modules.extend(module.remote_modules)
     result.files = [*run.files, *(f for f in result.files if f not in run.files)]
     root_file = os.path.join(directory, TERRAGRUNT_FILE)

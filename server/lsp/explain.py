@@ -61,25 +61,23 @@ class Explanations:
         self, settings: ClientSettings, finding: Finding, result: ModuleView
     ) -> tuple[str | None, str | None]:
         """(answer, None) or (None, why not); never raises for network or model trouble."""
-        from advisor.engine import read_text
         from advisor.explain.explainer import Explainer, Explanation, explain_cache_dir
         from advisor.explain.prompt import finding_context
+        from advisor.explain.redact import secrets_of
 
         explain = settings.explain_config
         if not available(settings) or explain is None:
             return None, "explanations are off: turn on advisor.explain.enabled in your user settings"
 
-        def read(path: str) -> str | None:
-            return result.texts.get(os.path.normpath(path)) or read_text(path)[0]
-
         path = os.path.normpath(finding.span.path)
+        outcome = result.outcome
         context = await asyncio.to_thread(
             finding_context,
             finding,
             text=result.texts.get(path),
-            resources=result.outcome.resources,
-            costs=result.outcome.costs,
-            read=read,
+            resources=outcome.resources,
+            costs=outcome.costs,
+            secrets=secrets_of(outcome.sensitive_variables, outcome.sensitive_values),
             display_path=os.path.basename(path),
         )
         key = repr(explain)
