@@ -370,6 +370,44 @@ def test_a_sensitive_value_passed_to_a_module_is_scrubbed_in_the_module(
     assert not any(PASSPHRASE_TFVARS in t for t in texts)
 
 
+def test_what_a_plan_marks_sensitive_is_scrubbed(
+    planted: tuple[Path, dict[str, str]], llm: chat.FakeLLM
+) -> None:
+    """A plan export (`terraform show -json`) marks sensitive values in `sensitive_values`, and the
+    root's sensitive variables in its configuration. A finding on that resource sends its block (the
+    plan's JSON object) with neither value in it."""
+    proj, env = planted
+    root = proj.parent / "planned"
+    root.mkdir()
+    volume = {
+        "address": "aws_ebs_volume.data",
+        "mode": "managed",
+        "type": "aws_ebs_volume",
+        "name": "data",
+        "values": {
+            "availability_zone": "us-east-1a",
+            "size": 100,
+            "type": "gp2",
+            "tags": {"Banner": PASSPHRASE, "Slogan": PASSPHRASE_TFVARS},
+        },
+        "sensitive_values": {"tags": {"Banner": True}},
+    }
+    plan = {
+        "format_version": "1.2",
+        "terraform_version": "1.6.6",
+        "variables": {"motto": {"value": PASSPHRASE_TFVARS}},
+        "planned_values": {"root_module": {"resources": [volume]}},
+        "configuration": {"root_module": {"variables": {"motto": {"sensitive": True}}}},
+    }
+    (root / "plan.json").write_text(json.dumps(plan, indent=2), encoding="utf-8")
+    (root / ".advisor.toml").write_text((proj / ".advisor.toml").read_text(encoding="utf-8"))
+    r = run_cli("lint", ".", "--explain", "--format", "json", cwd=root, env=env)
+    assert r.returncode in (0, 1), r.stderr
+    texts = sent_texts(llm)
+    assert texts and any('"size": 100' in t for t in texts)
+    assert not any(PASSPHRASE in t or PASSPHRASE_TFVARS in t for t in texts)
+
+
 # -- the detector: what it finds -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("secret", "kind"),

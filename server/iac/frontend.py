@@ -10,8 +10,9 @@ resource's launch template) is in the model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from advisor.cache import BoundedCache
 from advisor.iac.hcl_ast import BlockNode
@@ -122,3 +123,15 @@ def _link_task_definitions(resources: list[Resource]) -> None:
             r.body.attributes["_task_definition"] = Value(target.address, "literal")
             r.body.cached_signature = None
             break
+
+
+def string_leaves(value: Any) -> Iterator[str]:
+    """Every string inside a value (map values, list elements), depth first."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from string_leaves(v)
+    elif isinstance(value, (list, tuple, set)):
+        for v in value:
+            yield from string_leaves(v)

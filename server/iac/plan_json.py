@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.deadline import check_deadline
-from advisor.iac.frontend import ModuleResult, Settings, link_launch_templates
+from advisor.iac.frontend import ModuleResult, Settings, link_launch_templates, string_leaves
 from advisor.model import Block, ParseError, Resource, Span, Value, ValueKind
 
 UNKNOWN_REASON = "known only after apply"
@@ -94,6 +94,7 @@ class _Planned:
     type: str
     module: str  # the module instance's address ("" for the root)
     values: dict[str, Any]
+    sensitive: Any = None  # `sensitive_values`: the same shape as `values`, `true` where sensitive
 
 
 class _Plan:
@@ -155,7 +156,25 @@ class _Plan:
                     root=self.path,
                 )
             )
-            link_launch_templates(self.result.resources)  # autoscaling groups and ECS services, as for .tf
+        link_launch_templates(self.result.resources)  # autoscaling groups and ECS services, as for .tf
+        self._sensitive_values(planned)
+
+    def _sensitive_values(self, planned: list[_Planned]) -> None:
+        """What Terraform marks sensitive is kept out of explanations (`ModuleResult.sensitive_values`):
+        each resource's values under a `true` of its `sensitive_values`, and the values of the root
+        module's variables the configuration declares sensitive."""
+        for p in planned:
+            self.result.sensitive_values.update(_marked(p.values, p.sensitive))
+        declared = (self.doc.get("configuration") or {}).get("root_module") or {}
+        declared_vars = declared.get("variables") if isinstance(declared, dict) else None
+        given = self.doc.get("variables")
+        if not isinstance(declared_vars, dict) or not isinstance(given, dict):
+            return
+        for name, decl in declared_vars.items():
+            entry = given.get(name)
+            if isinstance(decl, dict) and decl.get("sensitive") is True and isinstance(entry, dict):
+                self.result.sensitive_variables.add(str(name))
+                self.result.sensitive_values.update(string_leaves(entry.get("value")))
 
     def _planned(self) -> list[_Planned]:
         values = self.doc.get("planned_values")
@@ -185,7 +204,8 @@ class _Plan:
                 values = r.get("values")
                 if not isinstance(values, dict):
                     values = {}
-                out.append(_Planned(r["address"], str(r.get("type", "")), address, values))
+                kind, marks = str(r.get("type", "")), r.get("sensitive_values")
+                out.append(_Planned(r["address"], kind, address, values, marks))
             children = _list(module.get("child_modules"))
             if children and depth >= MAX_MODULE_DEPTH:
                 self._malformed(f"child modules nested deeper than {MAX_MODULE_DEPTH} levels")
@@ -612,3 +632,16 @@ class _Positions:
                     members[name] = (self.span(key_start, v_end), self.span(v_start, v_end))
         if isinstance(address, str):
             self.found[address] = _JsonPlaces(self.span(start, end), members)
+
+
+def _marked(value: Any, sensitive: Any) -> Iterator[str]:
+    """The strings of `value` where `sensitive` (its `sensitive_values` mirror) says `true`."""
+    if sensitive is True:
+        yield from string_leaves(value)
+    elif isinstance(sensitive, dict) and isinstance(value, dict):
+        for key, mark in sensitive.items():
+            if key in value:
+                yield from _marked(value[key], mark)
+    elif isinstance(sensitive, list) and isinstance(value, list):
+        for item, mark in zip(value, sensitive, strict=False):
+            yield from _marked(item, mark)

@@ -23,6 +23,7 @@ from advisor.iac.frontend import (
     Settings,
     Targets,
     link_launch_templates,
+    string_leaves,
 )
 from advisor.iac.hcl_ast import (
     Attribute,
@@ -1205,18 +1206,6 @@ class _CallArguments(Mapping[str, Value]):
 
     def __len__(self) -> int:
         return len(self._attrs)
-
-
-def string_leaves(value: Any) -> Iterator[str]:
-    """Every string inside a value (map values, list elements), depth first."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from string_leaves(v)
-    elif isinstance(value, (list, tuple, set)):
-        for v in value:
-            yield from string_leaves(v)
 
 
 def _is_local(source: str) -> bool:
