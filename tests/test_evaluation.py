@@ -399,9 +399,14 @@ def test_autoscaling_group_counted_the_same_by_cost_and_lint(
         return
     hours = [c for c in group["components"] if c["unit"] == "hours"]
     assert hours[0]["quantity"] == instances * 730
+    # the finding prices what the change touches, the instance hours (m5.large $0.096/h in us-east-1),
+    # for the group's instances; the group's cost also has their volumes and monitoring
+    assert hours[0]["monthly_cost"] == pytest.approx(instances * 730 * 0.096, abs=0.01)
     assert on_template and all(
-        f["monthly_cost"] == pytest.approx(group["monthly_cost"], abs=0.05) for f in on_template
+        f["monthly_cost"] == pytest.approx(hours[0]["monthly_cost"], abs=0.05) for f in on_template
     )
+    others = [c["name"] for c in group["components"] if c["unit"] != "hours"]
+    assert any("Storage" in name for name in others)  # the launch configuration's root volume
 
 
 def test_editing_a_referenced_block_changes_the_referring_one(tmp_path: Path) -> None:
@@ -712,3 +717,17 @@ def test_calls_that_read_each_others_outputs_are_not_a_cycle_unless_an_output_ne
     assert not looped.known and "refers to itself" in (looped.reason or "")
     result = evaluate_root(str(tmp_path), Settings())
     assert not result.errors
+
+
+def test_a_resource_argument_named_like_a_module_meta_argument_is_kept(tmp_path: Path) -> None:
+    """`version` is a meta-argument of module calls only: an EKS cluster's `version` reaches pricing,
+    and one past standard support pays extended support ($0.60 per cluster-hour, not $0.10)."""
+    cluster_tf = (
+        'resource "aws_eks_cluster" "old" {\n  name = "old"\n  role_arn = "arn"\n  version = "1.23"\n'
+        "  vpc_config {\n    subnet_ids = []\n  }\n}\n"
+    )
+    assert value_of(tmp_path, "aws_eks_cluster.old.version", cluster_tf) == "1.23"
+    write(tmp_path, {"main.tf": cluster_tf})
+    doc = cli_json("cost", ".", cwd=tmp_path)
+    (cluster,) = [r for r in doc["resources"] if r["address"] == "aws_eks_cluster.old"]
+    assert cluster["monthly_cost"] == pytest.approx(0.60 * 730)

@@ -71,25 +71,38 @@ class ModuleResult:
     export: str = ""  # "plan" or "state" for a Terraform export (`terraform show -json`)
 
 
+# What launches a launch template's instances (same module), and the nested block a launcher is given
+# with the template's body, for pricing (`advisor.pricing.estimators.LAUNCHED_BLOCK`).
+LAUNCHERS = ("aws_autoscaling_group", "aws_eks_node_group", "aws_instance")
+LAUNCHED_BLOCK = "_launch_template"
+
+
 def link_launch_templates(resources: list[Resource]) -> None:
-    """Give autoscaling groups the instance type of the launch template they use (same module), and ECS
-    services the size of their task definition: every front-end calls it once its resources are made."""
+    """Give each launcher (autoscaling group, EKS node group, instance) the launch template it uses
+    (same module): its instance type and a copy of its body, labelled with the template's type. ECS
+    services get the size of their task definition. Every front-end calls it once its resources are
+    made; it may run again on a resource the language server reuses, and gives the same result."""
     templates = {
         base_address(r.address): r
         for r in resources
         if r.type in ("aws_launch_template", "aws_launch_configuration")
     }
     for r in resources:
-        if r.type != "aws_autoscaling_group":
+        if r.type not in LAUNCHERS:
             continue
         for ref in r.references:
             target = templates.get(f"{r.module_path + '.' if r.module_path else ''}{ref}")
-            if target is not None:
-                it = target.body.attributes.get("instance_type")
-                if it is not None:
-                    r.body.attributes["_launch_instance_type"] = it
-                    r.launch_template = target.address
-                break
+            if target is None:
+                continue
+            it = target.body.attributes.get("instance_type")
+            if it is not None:
+                r.body.attributes["_launch_instance_type"] = it
+            r.launch_template = target.address
+            launched = target.body.fresh_copy()
+            launched.type, launched.labels = LAUNCHED_BLOCK, [target.type]
+            r.body.blocks = [b for b in r.body.blocks if b.type != LAUNCHED_BLOCK] + [launched]
+            r.body.cached_signature = None
+            break
     _link_task_definitions(resources)
 
 

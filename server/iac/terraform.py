@@ -17,6 +17,7 @@ from typing import Any
 from advisor.deadline import check_deadline
 from advisor.iac.files import is_terraform_file
 from advisor.iac.frontend import (
+    LAUNCHERS,
     FrontendMemory,
     ModuleResult,
     Reader,
@@ -64,16 +65,10 @@ MAX_OUTPUT_SOURCES = 1_000
 # References followed from block to block at once (`a.x = b.x`, `b.x = c.x` …): each evaluates another
 # block's argument in a scope of its own, so the chain is bounded here rather than by `hcl_eval`'s depth.
 MAX_REFERENCE_CHAIN = 16
-META_ARGUMENTS = {
-    "count",
-    "for_each",
-    "provider",
-    "depends_on",
-    "lifecycle",
-    "providers",
-    "source",
-    "version",
-}
+# Meta-arguments Terraform reads itself, not the provider: a resource's, and a module call's (whose
+# `source`, `version` and `providers` are ordinary arguments of resources: `aws_eks_cluster.version`).
+RESOURCE_META_ARGUMENTS = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle"})
+MODULE_META_ARGUMENTS = RESOURCE_META_ARGUMENTS | {"providers", "source", "version"}
 
 
 @dataclass(slots=True)
@@ -379,7 +374,7 @@ class ModuleEvaluator:
         if not after:
             return self._object(kind, name, pi, key, roots)
         attribute = after[0]
-        if not isinstance(attribute, str) or attribute in META_ARGUMENTS:
+        if not isinstance(attribute, str) or attribute in RESOURCE_META_ARGUMENTS:
             return after_apply
         if block.attr(attribute) is None:
             written = (b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in block.blocks)
@@ -577,7 +572,7 @@ class ModuleEvaluator:
         elements = {
             a.name: self._argument(kind, name, pi, key, roots, a.name)
             for a in block.attributes
-            if a.name not in META_ARGUMENTS
+            if a.name not in RESOURCE_META_ARGUMENTS
         }
         out = Value({k: v.value for k, v in elements.items()}, "resolved", origin_note=f"{kind}.{name}")
         out.elements = elements
@@ -846,7 +841,9 @@ class ModuleEvaluator:
     ) -> None:
         block = pi.item
         assert isinstance(block, BlockNode)
-        if block.labels[0] in ("aws_autoscaling_group", "aws_ecs_service"):  # changed in place by `_link_*`
+        if block.labels[0] in ("aws_autoscaling_group", "aws_ecs_service") or (
+            block.labels[0] in LAUNCHERS and any(b.type == "launch_template" for b in block.blocks)
+        ):  # changed in place by `link_launch_templates`: evaluated again
             self._expand_resource(pi, referrers, tags)
             return
         me = f"{block.labels[0]}.{block.labels[1]}"
@@ -1021,7 +1018,7 @@ class ModuleEvaluator:
             type=node.type, span=at.span(node.pos), labels=list(node.labels), body_indent=node.body_indent
         )
         for a in node.attributes:
-            if a.name in META_ARGUMENTS:
+            if a.name in RESOURCE_META_ARGUMENTS:
                 continue
             block.attributes[a.name] = ev.eval(a.expr, at)
             block.attribute_spans[a.name] = at.span(a.pos)
@@ -1117,9 +1114,8 @@ class ModuleEvaluator:
         instances, count_unknown = self._instances(block, pi.at)
         for suffix, roots in instances:
             ev = Evaluator(self._scope(roots)) if roots else self._base
-            inputs = {
-                a.name: ev.eval(a.expr, pi.at) for a in block.attributes if a.name not in META_ARGUMENTS
-            }
+            arguments = [a for a in block.attributes if a.name not in MODULE_META_ARGUMENTS]
+            inputs = {a.name: ev.eval(a.expr, pi.at) for a in arguments}
             child = ModuleEvaluator(
                 child_dir,
                 files,
@@ -1180,7 +1176,7 @@ class _CallArguments(Mapping[str, Value]):
     unknown."""
 
     def __init__(self, block: BlockNode, at: Locator, evaluator: Evaluator) -> None:
-        self._attrs = {a.name: a for a in block.attributes if a.name not in META_ARGUMENTS}
+        self._attrs = {a.name: a for a in block.attributes if a.name not in MODULE_META_ARGUMENTS}
         self._at = at
         self._evaluator = evaluator
         self._values: dict[str, Value] = {}
