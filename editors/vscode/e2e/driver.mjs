@@ -1,7 +1,10 @@
 // Drives code-server in headless Chromium (playwright-core, Debian's chromium): opens storage/main.tf,
 // waits for Advisor's squiggle and the status bar total, applies the io1 → gp3 quick fix, saves, and checks
-// the file on disk and that the code lenses show the new figures, as the status bar does. Screenshots go
+// the file on disk and that the code lenses show the new figures, as the status bar does. Then the same on
+// batch/ (a root module of two files calling two local modules), where lenses, hover, squiggles, status bar
+// and the cost tree are checked against prices worked out here and against `advisor cost`. Screenshots go
 // to $ADVISOR_E2E_OUT. Started by run.sh, which passes the environment.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -25,6 +28,20 @@ const { chromium } = require("playwright-core");
 
 const FILE = join(WORKSPACE, "storage", "main.tf");
 const FIX_TITLE = /Change io1 to gp3 \(saves \$637\.50\/mo\)/;
+const BATCH_VOLUMES = join(WORKSPACE, "batch", "volumes.tf");
+
+// AWS's published on-demand prices, us-east-1 (EBS and EC2 pricing pages), USD per month or hour
+const IO1_GB = 0.125; // per GB-month
+const IO1_IOPS = 0.065; // per provisioned IOPS-month
+const GP3_GB = 0.08; // per GB-month, 3,000 IOPS and 125 MB/s included
+const M5_LARGE_HOUR = 0.096; // Linux on demand; AWS's month is 730 hours
+const STAGING_IO1 = 200 * IO1_GB + 3000 * IO1_IOPS; // batch/volumes.tf: io1, 200 GB, 3,000 IOPS
+const STAGING_GP3 = 200 * GP3_GB;
+const LOGS = 100 * GP3_GB; // batch/volumes.tf: gp3, 100 GB
+const SCRATCH = 500 * IO1_GB + 10000 * IO1_IOPS; // module "scratch": io1, 500 GB, 10,000 IOPS
+const WORKER = M5_LARGE_HOUR * 730 + 20 * GP3_GB; // module "worker": m5.large, 20 GB gp3 root volume
+const STORAGE_FIXED = 3018.0; // examples/storage once its scratch volume is gp3 (the figure checked above)
+const dollars = (x) => `$${x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const MOD = "Control";
 const t0 = Date.now();
 const step = (msg) => console.log(`== e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${msg}`);
@@ -73,6 +90,27 @@ async function command(title) {
   const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
   await row.waitFor({ state: "visible", timeout: 15_000 });
   await page.keyboard.press("Enter");
+}
+
+async function openFile(relative) {
+  step(`open ${relative} (Go to File)`);
+  await page.keyboard.press("F1"); // the palette without its ">": Go to File
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 15_000 });
+  await input.fill(relative);
+  const name = relative.split("/").pop();
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 30_000 });
+}
+
+async function goTo(where) {
+  await page.keyboard.press(`${MOD}+G`);
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 15_000 });
+  await input.fill(where);
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden", timeout: 15_000 });
 }
 
 async function statusTotal(timeout) {
@@ -250,15 +288,106 @@ try {
   await editor.locator(".squiggly-warning").first().waitFor({ state: "attached", timeout: 90_000 });
   step("total and diagnostics are back");
 
+  // -- batch/: a root module of two files whose main.tf only calls local modules ----------------------
+  await openFile("batch/main.tf");
+  const mainTotal = `${dollars(SCRATCH + WORKER)}/mo`;
+  const lensesOf = () => editor.locator(".codelens-decoration");
+  await lensesOf().filter({ hasText: `Advisor: ${mainTotal} in this file (0 resources, 2 module calls)` }).first().waitFor({ state: "attached", timeout: 60_000 });
+  await lensesOf().filter({ hasText: `${dollars(SCRATCH)}/mo · 1 finding` }).first().waitFor({ state: "attached", timeout: 15_000 });
+  await lensesOf().filter({ hasText: `${dollars(WORKER)}/mo · 1 finding` }).first().waitFor({ state: "attached", timeout: 15_000 });
+  await page.locator(".statusbar-item", { hasText: mainTotal }).first().waitFor({ state: "visible", timeout: 30_000 });
+  step(`batch/main.tf lenses: ${(await lensesOf().allInnerTexts()).map((t) => t.trim()).join(" | ")}`);
+
+  await openFile("batch/volumes.tf");
+  await editor.locator(".squiggly-warning").first().waitFor({ state: "attached", timeout: 60_000 });
+  await lensesOf().filter({ hasText: new RegExp(`^\\s*\\${dollars(STAGING_IO1)}/mo\\s*$`) }).first().waitFor({ state: "attached", timeout: 30_000 });
+  await page.locator(".statusbar-item", { hasText: `${dollars(STAGING_IO1 + LOGS)}/mo` }).first().waitFor({ state: "visible", timeout: 30_000 });
+  step(`batch/volumes.tf: squiggle, lenses ${(await lensesOf().allInnerTexts()).map((t) => t.trim()).join(" | ")}`);
+
+  const batchFix = `Change io1 to gp3 (saves ${dollars(STAGING_IO1 - STAGING_GP3)}/mo)`;
+  step(`go to line 4:23 and apply "${batchFix}" from the quick fix menu`);
+  await goTo(":4:23");
+  await page.keyboard.press(`${MOD}+.`);
+  const batchRow = menu.locator(".monaco-list-row", { hasText: batchFix }).first();
+  await batchRow.waitFor({ state: "visible", timeout: 30_000 });
+  await batchRow.click();
+  await page.locator(".tab.active.dirty", { hasText: "volumes.tf" }).waitFor({ timeout: 30_000 });
+  await page.keyboard.press(`${MOD}+S`);
+  await until("volumes.tf on disk to be fixed", () => /"staging"\s*\{[^}]*type\s+=\s+"gp3"/.test(readFileSync(BATCH_VOLUMES, "utf8")), 30_000);
+  step("batch/volumes.tf on disk: the staging volume is gp3");
+
+  // after the edit: the squiggle goes; lenses, status bar and hover show the gp3 figure
+  const fileAfter = `${dollars(STAGING_GP3 + LOGS)}/mo`;
+  await lensesOf().filter({ hasText: `Advisor: ${fileAfter} in this file (2 resources)` }).first().waitFor({ state: "attached", timeout: 60_000 });
+  await lensesOf().filter({ hasText: new RegExp(`^\\s*\\${dollars(STAGING_GP3)}/mo\\s*$`) }).first().waitFor({ state: "attached", timeout: 30_000 });
+  await page.locator(".statusbar-item", { hasText: fileAfter }).first().waitFor({ state: "visible", timeout: 30_000 });
+  const batchLenses = (await lensesOf().allInnerTexts()).map((t) => t.trim());
+  if (batchLenses.some((t) => t.includes(dollars(STAGING_IO1)))) throw new Error(`stale lens: ${batchLenses.join(" | ")}`);
+  const squiggles = editor.locator(".squiggly-warning, .squiggly-error, .squiggly-info");
+  const cleared = Date.now() + 30_000;
+  while ((await squiggles.count()) > 0) {
+    if (Date.now() > cleared) throw new Error(`a squiggle is left on batch/volumes.tf after the fix`);
+    await page.waitForTimeout(200);
+  }
+  step(`after the fix: no squiggle, status bar ${fileAfter}, lenses ${batchLenses.join(" | ")}`);
+  await goTo(":2:12");
+  await command("Show or Focus Hover");
+  const hover = page.locator(".monaco-hover", { hasText: "aws_ebs_volume.staging" }).first();
+  await hover.waitFor({ state: "visible", timeout: 30_000 });
+  const hoverText = (await hover.innerText()).replace(/\s+/g, " ");
+  if (!hoverText.includes(dollars(STAGING_GP3)) || hoverText.includes(dollars(STAGING_IO1))) {
+    throw new Error(`hover after the fix: ${hoverText}`);
+  }
+  step(`hover: ${hoverText.slice(0, 160)}`);
+  await shoot("4-batch-fixed");
+  await page.keyboard.press("Escape");
+
+  // the workspace: the cost tree's total is `advisor cost` on the saved folders, and the prices' sum
+  const workspaceTotal = STORAGE_FIXED + STAGING_GP3 + LOGS + SCRATCH + WORKER;
+  const cost = JSON.parse(execFileSync(ADVISOR_BIN, ["cost", "-f", "json", WORKSPACE], { encoding: "utf8" }));
+  if (dollars(cost.total) !== dollars(workspaceTotal)) {
+    throw new Error(`advisor cost says ${cost.total}, the prices ${dollars(workspaceTotal)}`);
+  }
   step("Advisor: Show Workspace Costs (the cost tree in the Explorer)");
   await command("Advisor: Show Workspace Costs");
   const rows = page.locator(".monaco-list-row");
-  const top = rows.filter({ hasText: "Workspace" }).filter({ hasText: "$3,018.00/mo" }).first();
+  const top = rows.filter({ hasText: "Workspace" }).filter({ hasText: `${dollars(cost.total)}/mo` }).first();
   await top.waitFor({ state: "visible", timeout: 60_000 });
   const root = rows.filter({ hasText: "storage" }).filter({ hasText: "$3,018.00/mo" }).first();
   await root.waitFor({ state: "visible", timeout: 15_000 });
-  step(`cost tree: ${(await top.innerText()).replace(/\s+/g, " ").trim()} | ${(await root.innerText()).replace(/\s+/g, " ").trim()}`);
-  await shoot("4-costs");
+  const batchRoot = rows.filter({ hasText: "batch" }).filter({ hasText: `${dollars(workspaceTotal - STORAGE_FIXED)}/mo` }).first();
+  await batchRoot.waitFor({ state: "visible", timeout: 15_000 });
+  const line = async (row) => (await row.innerText()).replace(/\s+/g, " ").trim();
+  step(`cost tree: ${await line(top)} | ${await line(root)} | ${await line(batchRoot)}`);
+  // the picture of the view in the README: the folder list folded away, the side bar made wider
+  await page.locator(".pane-header", { hasText: /^\s*workspace/i }).first().click().catch(() => {});
+  const sidebar = page.locator(".part.sidebar").first();
+  const box = await sidebar.boundingBox();
+  if (box) {
+    await page.mouse.move(box.x + box.width + 1, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width + 220, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+  }
+  // open three files to their resources
+  const volumesRow = rows.filter({ hasText: "batch/volumes.tf" }).filter({ hasText: fileAfter }).first();
+  await volumesRow.locator(".monaco-tl-twistie").click();
+  await rows.filter({ hasText: "aws_ebs_volume.staging" }).filter({ hasText: `${dollars(STAGING_GP3)}/mo` }).first().waitFor({ state: "visible", timeout: 15_000 });
+  await rows.filter({ hasText: "batch/modules/disk/main.tf" }).first().locator(".monaco-tl-twistie").click();
+  await rows.filter({ hasText: "storage/main.tf" }).first().locator(".monaco-tl-twistie").click();
+  await rows.filter({ hasText: "aws_ebs_volume.ledger" }).first().waitFor({ state: "visible", timeout: 15_000 });
+  await rows.filter({ hasText: "module.scratch.aws_ebs_volume.this" }).filter({ hasText: `${dollars(SCRATCH)}/mo` }).first().waitFor({ state: "visible", timeout: 15_000 });
+  await shoot("5-costs");
+  await page.waitForTimeout(500);
+  const area = await sidebar.evaluate((el) => {
+    const side = el.getBoundingClientRect();
+    const bottoms = [...el.querySelectorAll(".monaco-list-row")]
+      .map((row) => row.getBoundingClientRect())
+      .filter((r) => r.height > 0)
+      .map((r) => r.bottom);
+    return { x: side.x, y: side.y, width: side.width, height: Math.min(side.height, Math.max(...bottoms) - side.y + 12) };
+  });
+  await page.screenshot({ path: join(OUT, "tree-view.png"), clip: area });
 } catch (err) {
   failed = true;
   console.error(`e2e: ${err?.stack ?? err}`);

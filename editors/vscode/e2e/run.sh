@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the packaged extension in a real VS Code (code-server) driven by headless Chromium:
-# open examples/storage/main.tf, wait for the squiggle, apply the quick fix, save, check the file on disk.
+# open examples/storage/main.tf, wait for the squiggle, apply the quick fix, save, check the file on disk;
+# then the same in tests/fixtures/editors/batch, a root module of two files that calls two local modules.
 #
 # Everything listens on 127.0.0.1 only, and every process started here is stopped on exit.
 # One-time installs go to $ADVISOR_E2E_CACHE (default ~/.cache/advisor-e2e), never into the repository:
@@ -117,6 +118,7 @@ trap 'exit 130' INT TERM
 rm -f "$OUT"/*.png
 mkdir -p "$WORK/workspace" "$WORK/data/User" "$WORK/extensions" "$WORK/xdg-config" "$WORK/xdg-data" "$OUT"
 cp -R "$REPO/examples/storage" "$WORK/workspace/storage"
+cp -R "$REPO/tests/fixtures/editors/batch" "$WORK/workspace/batch"
 cat >"$WORK/data/User/settings.json" <<'JSON'
 {
   "workbench.startupEditor": "none",
