@@ -149,6 +149,32 @@ def test_the_report_states_the_engine_figures_and_is_self_contained(project: Rep
     assert "aws_instance.web" in labels and "Logs" in labels
 
 
+def test_a_root_priced_only_by_usage_says_so_and_never_zero(tmp_path: Path) -> None:
+    """A root whose resources all bill by usage (Lambda, log groups without usage configured) reads
+    "depends on usage" in the report's table and summary, as in the text bill; a root with a resource
+    of unknown price says how many beside its sum."""
+    from advisor.budget import RootedAnalysis
+    from advisor.engine import Options, analyze_paths
+    from advisor.report.html import figures, render_markdown
+
+    (tmp_path / "functions").mkdir()
+    (tmp_path / "functions" / "main.tf").write_text(
+        'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  role = "r"\n  memory_size = 512\n}\n'
+    )
+    (tmp_path / "servers").mkdir()
+    (tmp_path / "servers" / "main.tf").write_text(
+        'variable "size" {}\n'
+        'resource "aws_instance" "a" {\n  ami = "x"\n  instance_type = "m5.large"\n}\n'
+        'resource "aws_instance" "b" {\n  ami = "x"\n  instance_type = var.size\n}\n'
+    )
+    rooted = RootedAnalysis(analyze_paths([str(tmp_path)], Options()))
+    shown = {os.path.basename(g["name"]): g["shown"] for g in figures(rooted).groups}
+    # m5.large $0.096/h × 730 h, and its 8 GB gp2 root volume at $0.10 per GB-month
+    assert shown == {"functions": "depends on usage", "servers": "$70.88 + 1 unknown"}
+    summary = render_markdown(rooted, None)
+    assert "| depends on usage |" in summary and "| $70.88 + 1 unknown |" in summary
+
+
 @needs_report
 def test_report_with_history_and_the_markdown_summary(project: Repo, tmp_path: Path):
     metrics = tmp_path / "business.csv"

@@ -318,6 +318,8 @@ def figures(rooted: RootedAnalysis) -> Figures:
     fig.incomplete = bool(incomplete(a.errors))
     groups: dict[str, float] = {}
     counts: dict[str, int] = {}
+    usage_only: dict[str, bool] = {}  # root → every line of every resource depends on usage
+    unknown: dict[str, int] = {}  # root → resources whose cost is unknown
     services: dict[str, float] = {}
     leaves: list[tuple[str, str, str, float]] = []
     sources: dict[tuple[str, str], int] = {}
@@ -326,6 +328,9 @@ def figures(rooted: RootedAnalysis) -> Figures:
         cost = c.monthly_cost or 0.0
         groups[root] = groups.get(root, 0.0) + cost
         counts[root] = counts.get(root, 0) + 1
+        only = bool(c.components) and all(comp.usage_based for comp in c.components)
+        usage_only[root] = usage_only.get(root, True) and only
+        unknown[root] = unknown.get(root, 0) + (c.monthly_cost is None)
         service = service_of(c.type)
         services[service] = services.get(service, 0.0) + cost
         if cost > 0:
@@ -344,6 +349,7 @@ def figures(rooted: RootedAnalysis) -> Figures:
                 "kind": root_kind(name, is_template_candidate),
                 "monthly_cost": round(cost, 2),
                 "resources": counts[name],
+                "shown": group_figure(cost, usage_only[name], unknown[name]),
             }
             for name, cost in groups.items()
         ),
@@ -359,6 +365,14 @@ def figures(rooted: RootedAnalysis) -> Figures:
     ]
     fig.sources = _sources(sources)
     return fig
+
+
+def group_figure(cost: float, usage_only: bool, unknown: int) -> str:
+    """A group's monthly figure as the text bill says it: "depends on usage" when all it has are
+    usage-priced lines without usage, never "$0.00"; unknown resources counted beside the sum."""
+    if usage_only and cost == 0 and not unknown:
+        return "depends on usage"
+    return money(cost) + (f" + {unknown} unknown" if unknown else "")
 
 
 def _treemap_rows(leaves: list[tuple[str, str, str, float]]) -> list[dict[str, Any]]:
@@ -550,7 +564,7 @@ def render_markdown(rooted: RootedAnalysis, history: History | None) -> str:
     ]
     if fig.groups:
         out += ["", "| Root module / stack | Monthly cost |", "|---|---:|"]
-        out += [f"| {md_code(g['name'])} | {money(g['monthly_cost'])} |" for g in fig.groups[:10]]
+        out += [f"| {md_code(g['name'])} | {g['shown']} |" for g in fig.groups[:10]]
     if fig.findings:
         out += ["", "| Saving/mo | Rule | Where | Finding |", "|---:|---|---|---|"]
         for f in fig.findings[:10]:
