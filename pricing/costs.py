@@ -71,3 +71,8 @@ class ResourceCost:
     @property
     def estimate(self) -> bool:
         return any(c.estimate for c in self.components)
+
+    @property
+    def usage_only(self) -> bool:
+        """Every line bills by usage: the monthly figure "depends on usage", never $0.00."""
+        return bool(self.components) and all(c.usage_based for c in self.components)

@@ -110,6 +110,7 @@ class Group:
     kind: str  # "module" (a root module folder), "terragrunt" (a Terragrunt root) or "stack" (a template)
     name: str  # the path, relative to the working directory
     monthly_cost: float
+    usage_only: bool = False  # every line of every resource bills by usage: "depends on usage"
 
 
 @dataclass(slots=True)
@@ -121,6 +122,7 @@ class Point:
     delta: float | None = None  # None for the first commit when the one before it is not in the clone
     groups: list[Group] = field(default_factory=list)
     services: dict[str, float] = field(default_factory=dict)
+    usage_only_services: set[str] = field(default_factory=set)  # services priced only by usage
     resources: int = 0
     findings: int = 0
     savings: float = 0.0
@@ -367,24 +369,30 @@ def _point(
             point.errors.append(f"{where}: {e.message}")
     sums: dict[str, float] = {}
     services: dict[str, float] = {}
+    usage_roots: dict[str, bool] = {}
+    usage_services: dict[str, bool] = {}
     for key, c in priced.rooted.costs.items():
         cost = priced.costs[key] or 0.0
         root = c.root or os.path.dirname(c.path)
         sums[root] = sums.get(root, 0.0) + cost
+        usage_roots[root] = usage_roots.get(root, True) and c.usage_only
         service = service_of(c.type)
         services[service] = services.get(service, 0.0) + cost
+        usage_services[service] = usage_services.get(service, True) and c.usage_only
     point.groups = sorted(
         (
             Group(
                 root_kind(os.path.join(run.copy.base_cwd, root), is_template_candidate),
                 rel(run.copy.real(root)),
                 round(cost, 2),
+                usage_roots[root] and cost == 0,
             )
             for root, cost in sums.items()
         ),
         key=lambda g: (-g.monthly_cost, g.name),
     )
     point.services = {k: round(v, 2) for k, v in sorted(services.items(), key=lambda kv: (-kv[1], kv[0]))}
+    point.usage_only_services = {k for k, only in usage_services.items() if only and services[k] == 0}
     if before is not None or baseline_known:
         point.delta = round(priced.total - (before.total if before is not None else 0.0), 2)
         if abs(point.delta) >= 0.005:

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -339,6 +340,46 @@ def test_unit_and_business_metrics(tmp_path: Path):
     metrics.write_text("month,units\n2026-13,5\n")
     r = repo.cli("history", "--metrics", str(metrics))
     assert r.returncode == 2 and "business.csv:2" in r.stderr
+
+
+def test_terragrunt_roots_and_roots_priced_only_by_usage(tmp_path: Path):
+    """A Terragrunt root is a group of its own, its inputs decide its figures from commit to commit,
+    and a root that bills only by usage says so rather than $0.00."""
+    repo = Repo(tmp_path / "repo")
+    repo.write(
+        "modules/disk/main.tf",
+        'variable "size" {}\nresource "aws_ebs_volume" "data" {\n  availability_zone = "us-east-1a"\n'
+        '  size = var.size\n  type = "gp3"\n}\n',
+    )
+    terragrunt = 'terraform {\n  source = "../../modules/disk"\n}\ninputs = {\n  size = SIZE\n}\n'
+    repo.write("live/prod/terragrunt.hcl", terragrunt.replace("SIZE", "100"))
+    repo.write(
+        "functions/main.tf",
+        'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  role = "r"\n  memory_size = 512\n}\n',
+    )
+    repo.commit("100 GB in prod", "2026-10-01")
+    repo.write("live/prod/terragrunt.hcl", terragrunt.replace("SIZE", "500"))
+    repo.commit("500 GB in prod", "2026-10-02")
+    doc = repo.history()
+    first, last = doc["commits"]
+    # gp3 at $0.08 per GB-month in us-east-1
+    assert (first["monthly_cost"], last["monthly_cost"]) == (8.0, 40.0)
+    groups = {g["name"]: g for g in last["groups"]}
+    assert groups[os.path.join("live", "prod")]["kind"] == "terragrunt"
+    assert groups[os.path.join("live", "prod")]["monthly_cost"] == 40.0
+    assert groups["functions"] == {
+        "kind": "module",
+        "name": "functions",
+        "monthly_cost": 0.0,
+        "depends_on_usage": True,
+    }
+    assert {"service": "Lambda", "monthly_cost": 0.0, "depends_on_usage": True} in last["services"]
+    (mover,) = last["movers"]
+    assert mover["address"].endswith("aws_ebs_volume.data") and mover["monthly_delta"] == 32.0
+    assert mover["module"] == os.path.join("live", "prod")
+    text = repo.cli("history").stdout
+    assert re.search(r"functions\s+depends on usage", text) and re.search(r"Lambda\s+depends on usage", text)
+    assert "$0.00" not in text.split("By root module")[1].split("What moved")[0]
 
 
 def _evil_tree(repo: Repo, depth: int) -> str:

@@ -284,8 +284,7 @@ def render_text(
         if heading is not None:
             rows.append(_project_row(heading))
         est = " (estimate)" if c.estimate else ""
-        usage_only = bool(c.components) and all(comp.usage_based for comp in c.components)
-        cost = _DEPENDS if usage_only else money(c.monthly_cost)
+        cost = _DEPENDS if c.usage_only else money(c.monthly_cost)
         rows.append((printable(c.address), cost + est))
         for comp in c.components:
             if comp.unknown_quantity:

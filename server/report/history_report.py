@@ -15,6 +15,7 @@ from advisor.display import json_text, printable, rel
 from advisor.history import History, Month, Point
 from advisor.money import money, per_unit, signed
 from advisor.report.json_report import pricing_info
+from advisor.report.text import plural
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -62,8 +63,16 @@ def point_json(p: Point) -> dict[str, Any]:
         "monthly_savings": p.savings,
         "unknown_prices": p.unknown_prices,
         "not_priced": p.not_priced,
-        "groups": [{"kind": g.kind, "name": g.name, "monthly_cost": g.monthly_cost} for g in p.groups],
-        "services": [{"service": k, "monthly_cost": v} for k, v in p.services.items()],
+        "groups": [
+            {"kind": g.kind, "name": g.name, "monthly_cost": g.monthly_cost}
+            | ({"depends_on_usage": True} if g.usage_only else {})
+            for g in p.groups
+        ],
+        "services": [
+            {"service": k, "monthly_cost": v}
+            | ({"depends_on_usage": True} if k in p.usage_only_services else {})
+            for k, v in p.services.items()
+        ],
         "movers": [_change_json(c) for c in p.movers],
         "incomplete": p.incomplete,
         "errors": p.errors,
@@ -179,7 +188,7 @@ def render_text(history: History) -> str:
 
     first, last = points[0], points[-1]
     out.append(
-        f"Monthly cost at {len(points)} commits of {history.revision} "
+        f"Monthly cost at {plural(len(points), 'commit')} of {history.revision} "
         f"({first.commit.date[:10]} to {last.commit.date[:10]}), newest first:"
     )
     out.append(line(header))
@@ -193,11 +202,13 @@ def render_text(history: History) -> str:
         out.append("")
         out.append(f"By root module / stack at {last.commit.id[:12]}:")
         width = max(len(g.name) for g in last.groups)
-        out += [f"  {g.name.ljust(width)}  {money(g.monthly_cost):>12}  ({g.kind})" for g in last.groups]
+        for g in last.groups:
+            out.append(f"  {g.name.ljust(width)}  {_figure(g.monthly_cost, g.usage_only):>16}  ({g.kind})")
     if last.services:
         out.append(f"By service at {last.commit.id[:12]}:")
         width = max(len(s) for s in last.services)
-        out += [f"  {s.ljust(width)}  {money(v):>12}" for s, v in last.services.items()]
+        shown = {s: _figure(v, s in last.usage_only_services) for s, v in last.services.items()}
+        out += [f"  {s.ljust(width)}  {v:>16}" for s, v in shown.items()]
     moved = [p for p in reversed(points) if p.movers]
     if moved:
         out.append("")
@@ -232,3 +243,8 @@ def render_text(history: History) -> str:
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _figure(cost: float, usage_only: bool) -> str:
+    """A subtotal as the bill says it: "depends on usage" when all it has are usage-priced lines."""
+    return "depends on usage" if usage_only else money(cost)

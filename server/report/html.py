@@ -328,8 +328,7 @@ def figures(rooted: RootedAnalysis) -> Figures:
         cost = c.monthly_cost or 0.0
         groups[root] = groups.get(root, 0.0) + cost
         counts[root] = counts.get(root, 0) + 1
-        only = bool(c.components) and all(comp.usage_based for comp in c.components)
-        usage_only[root] = usage_only.get(root, True) and only
+        usage_only[root] = usage_only.get(root, True) and c.usage_only
         unknown[root] = unknown.get(root, 0) + (c.monthly_cost is None)
         service = service_of(c.type)
         services[service] = services.get(service, 0.0) + cost
