@@ -481,6 +481,12 @@ def build() -> AdvisorServer:
     def did_open(params: lsp.DidOpenTextDocumentParams) -> None:
         td = params.text_document
         doc = ls.docs.open(td.uri, td.version, td.text, td.language_id)
+        scanned = convert.uri_for(doc.path) if doc.path is not None else td.uri
+        if not ls.analyzer.push and scanned in ls.scanner.published:
+            # a scan pushed them while the file was closed: a pull client keeps pushed diagnostics
+            # apart from pulled ones, so they would outlive every fix made now the file is open
+            ls.scanner.published.discard(scanned)
+            ls.publish(td.uri, None, [])
         if _is_config(doc.path):
             config_changed(ls, doc.path)
         ls.schedule(doc, 0.0)
