@@ -519,6 +519,24 @@ async def test_a_module_file_shows_the_figures_of_each_root_that_runs_it(ls: Edi
         if d.range.start.line == on_type
     }
     assert roots == {"live/dev", "live/prod"}  # t3.micro from root.hcl, m5.large from the mock output
+    # each root's figure, never one sum of two deployments: dev's 100 GB of gp3 at $0.08 per GB-month,
+    # prod's 1,000 GB of io1 at $0.125 and 800 IOPS at $0.065
+    from lsprotocol import types as lsp
+
+    found = await ls.client.text_document_code_lens_async(lsp.CodeLensParams(lsp.TextDocumentIdentifier(uri)))
+    titles = {c.range.start.line: c.command.title for c in found or [] if c.command}
+    volume_line = _line_of(MODULE_TF, 'resource "aws_ebs_volume" "data"') - 1
+    assert titles[volume_line] == "$8.00/mo in live/dev · $177.00/mo in live/prod"
+    assert "/mo in live/dev, " in titles[0] and "/mo in live/prod from this file" in titles[0]
+    h = await ls.client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri), lsp.Position(volume_line, 12))
+    )
+    assert h is not None and isinstance(h.contents, lsp.MarkupContent)
+    assert "$8.00/mo in live/dev · $177.00/mo in live/prod" in h.contents.value
+    assert (
+        "live/dev:aws_ebs_volume.data" in h.contents.value
+        and "live/prod:aws_ebs_volume.data" in h.contents.value
+    )
 
 
 @pytestmark_lsp

@@ -40,8 +40,31 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def root_of(address: str) -> str | None:
+    """`live/prod` for `live/prod:aws_ebs_volume.data`: the Terragrunt root a module's instance was
+    evaluated for, when one module folder is run by several roots (None otherwise)."""
+    head, colon, _ = address.partition(":")
+    return head if colon and not any(ch in head for ch in '["') else None
+
+
+def by_root(costs: Sequence[ResourceCost]) -> list[tuple[str, list[ResourceCost]]] | None:
+    """The costs of each Terragrunt root, in name order, when they come from more than one."""
+    roots: dict[str, list[ResourceCost]] = {}
+    for c in costs:
+        root = root_of(c.address)
+        if root is None:
+            return None
+        roots.setdefault(root, []).append(c)
+    return sorted(roots.items()) if len(roots) > 1 else None
+
+
 def total_label(costs: Sequence[ResourceCost], not_priced: bool) -> str:
-    """`$123.45/mo`, `not priced` or `price unknown` for the instances of one resource block."""
+    """`$123.45/mo`, `not priced` or `price unknown` for the instances of one resource block; for a
+    module run by several Terragrunt roots, each root's figure (`$8.00/mo in live/dev · …`): the
+    instances of two roots are two deployments, never one sum."""
+    per_root = by_root(costs)
+    if per_root is not None:
+        return " · ".join(f"{total_label(group, False)} in {root}" for root, group in per_root)
     if not costs:
         return "not priced" if not_priced else "price unknown"
     totals = [c.monthly_cost for c in costs]
@@ -65,7 +88,15 @@ def file_total_label(costs: Sequence[ResourceCost], resource_count: int, module_
     what = f"{resource_count} resource{'s' if resource_count != 1 else ''}"
     if module_calls:
         what += f", {module_calls} module call{'s' if module_calls != 1 else ''}"
-    label = f"Advisor: {money(sum(known))}/mo in this file ({what})"
+    per_root = by_root(costs)
+    if per_root is not None:  # one module, several deployments: each root's share of this file
+        each = ", ".join(
+            f"{money(sum(c.monthly_cost for c in group if c.monthly_cost is not None))}/mo in {root}"
+            for root, group in per_root
+        )
+        label = f"Advisor: {each} from this file ({what})"
+    else:
+        label = f"Advisor: {money(sum(known))}/mo in this file ({what})"
     if unknown:
         label += f", {unknown} with unknown price"
     return label
