@@ -30,7 +30,7 @@ Estimates = BoundedCache[tuple[Any, ...], "ResourceCost | None"]
 
 
 def new_estimates() -> Estimates:
-    return BoundedCache("estimates", ESTIMATES_LIMIT)
+    return BoundedCache("estimates", ESTIMATES_LIMIT, recency=False)
 
 
 def estimate_cached(

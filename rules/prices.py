@@ -24,7 +24,7 @@ COMPARISONS_LIMIT = 50_000  # comparisons a session remembers
 
 
 def new_comparisons() -> Comparisons:
-    return BoundedCache("comparisons", COMPARISONS_LIMIT)
+    return BoundedCache("comparisons", COMPARISONS_LIMIT, recency=False)
 
 
 def signature(ctx: RuleContext, resource: Resource) -> tuple[Any, ...]:

@@ -147,7 +147,7 @@ async def test_a_lens_on_every_module_call(tmp_path: Path) -> None:
 
 async def test_a_file_of_module_calls_alone(tmp_path: Path) -> None:
     """A root file that only calls a module gets the call's lens and a file total that counts it; the
-    module's own file, opened too, is analysed as its own module and its hover names its blocks."""
+    module's own file, opened too, is analysed as the root calls it, and its hover names the instance."""
     (tmp_path / "modules" / "search").mkdir(parents=True)
     (tmp_path / "modules" / "search" / "main.tf").write_text(MODULE)
     one = 'module "only" {\n  count  = 1\n  source = "../modules/search"\n}\n'
@@ -162,7 +162,7 @@ async def test_a_file_of_module_calls_alone(tmp_path: Path) -> None:
         module = s.open("modules/search/main.tf")
         await s.wait_for(module, version=1)
         text = await hover_text(s, module, 10, 2)
-        assert text is not None and text.startswith("**aws_instance.node** — ")
+        assert text is not None and text.startswith("**solo:module.only[0].aws_instance.node** — $70.88/mo")
         s.close(module)
         s.close(root)
 

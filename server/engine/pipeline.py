@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,7 @@ def run_pipeline(job: ModuleJob, memory: FrontendMemory, reuse: ModuleReuse | No
     """
     terragrunt = False
     callers: list[str] = []
+    caller_kind = ""
     read_errors: list[ParseError] = []
     texts: dict[str, str] = {}
     settings = job.options.settings(memory)
@@ -111,6 +113,10 @@ def run_pipeline(job: ModuleJob, memory: FrontendMemory, reuse: ModuleReuse | No
         result = evaluate_terragrunt(job.directory, settings, read, job.overlay)
     elif callers := _terragrunt_callers(job, reuse, memory):
         result = _through_roots(job, callers, read, settings)
+        caller_kind = "Terragrunt root"
+    elif callers := _terraform_callers(job, reuse):
+        result = _through_terraform_roots(job, callers, read, settings)
+        caller_kind = "as called by root"
     else:
         from advisor.iac.terraform import evaluate_root
 
@@ -144,8 +150,12 @@ def run_pipeline(job: ModuleJob, memory: FrontendMemory, reuse: ModuleReuse | No
     if terragrunt:  # a module two roots run has each root's findings: say whose
         name = os.path.basename(os.path.abspath(job.directory))
         findings = [_in_root(f, name) if f.resource else f for f in findings]
-    elif callers:
-        findings = [_in_root(f, f.resource.partition(":")[0]) if ":" in f.resource else f for f in findings]
+    elif callers:  # the module as roots run it: each finding says whose
+        whose: list[Finding] = []
+        for f in findings:
+            root, colon, _ = f.resource.partition(":")
+            whose.append(_in_root(f, root, caller_kind) if colon else f)
+        findings = whose
     if result.resource_ignores:  # CloudFormation `Metadata: {advisor: {ignore: [...]}}`
         findings = [
             f
@@ -229,6 +239,123 @@ def _terragrunt_callers(job: ModuleJob, reuse: ModuleReuse | None, memory: Front
     ]
 
 
+# A local module call, as a cheap text scan finds it: `module "x" {` and, within the block (one level of
+# nested braces allowed before it), `source = "./…"` or `"../…"`. What it finds is only a candidate: the
+# caller's evaluation decides what the module's resources are.
+_LOCAL_MODULE_CALL = re.compile(
+    r'(?m)^[ \t]*module[ \t]+"[^"\n]*"[ \t]*\{(?:[^{}]|\{[^{}]*\})*?\bsource[ \t]*=[ \t]*"(\.{1,2}/[^"\n]*)"'
+)
+MAX_CALLER_ROOTS = 8  # roots an editor run of a module folder is evaluated through
+
+
+def _module_calls_in(options: Options, roots: tuple[str, ...]) -> dict[str, set[str]]:
+    """Folder → the folders its Terraform files call as local modules, under the analysed folders (at
+    most `CALLER_SCAN_FOLDERS` folders), found again at most every `CALLER_SCAN_SECONDS`; a file whose
+    size and modification time did not change is not read again."""
+    import time
+
+    now = time.monotonic()
+    known = options.session.module_calls.get(roots)
+    if known is not None and now - known[0] < CALLER_SCAN_SECONDS:
+        found: dict[str, set[str]] = known[1]
+        return found
+    before = known[2] if known is not None else {}
+    stamps: dict[str, tuple[int, int, tuple[str, ...]]] = {}
+    real_roots = iac_files.real_roots(list(roots))
+    calls: dict[str, set[str]] = {}
+    folders = 0
+    for top in roots:
+        for here, dirs, names in os.walk(top):
+            folders += 1
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            if folders > CALLER_SCAN_FOLDERS:
+                dirs[:] = []
+                break
+            for name in names:
+                if not name.endswith(".tf"):
+                    continue
+                path = os.path.join(here, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                old = before.get(path)
+                if old is not None and old[:2] == (st.st_mtime_ns, st.st_size):
+                    targets = old[2]
+                else:
+                    data = iac_files.read_file(path, roots=real_roots).data
+                    text = data.decode("utf-8", errors="replace") if data is not None else ""
+                    sources = _LOCAL_MODULE_CALL.findall(text)
+                    targets = tuple(os.path.realpath(os.path.join(here, source)) for source in sources)
+                stamps[path] = (st.st_mtime_ns, st.st_size, targets)
+                if targets:
+                    calls.setdefault(os.path.realpath(here), set()).update(targets)
+    options.session.module_calls.put(roots, (now, calls, stamps))
+    return calls
+
+
+def _terraform_callers(job: ModuleJob, reuse: ModuleReuse | None) -> list[str]:
+    """The root modules of the analysed folders that call this module folder, directly or through other
+    modules, for editor runs (the command line reaches a module through its callers already). A file of
+    the module then shows the figures of the module as each root calls it, with the call's arguments."""
+    if reuse is None or job.template is not None or not job.options.roots:
+        return []
+    calls = _module_calls_in(job.options, job.options.roots)
+    callers: dict[str, set[str]] = {}
+    for caller, targets in calls.items():
+        for target in targets:
+            callers.setdefault(target, set()).add(caller)
+    start = os.path.realpath(job.directory)
+    tops: set[str] = set()
+    seen = {start}
+    frontier = [start]
+    while frontier and len(seen) <= 64:
+        folder = frontier.pop()
+        above = callers.get(folder, set()) - {folder}
+        if not above and folder != start:
+            tops.add(folder)
+        for caller in sorted(above - seen):
+            seen.add(caller)
+            frontier.append(caller)
+    return sorted(tops)[:MAX_CALLER_ROOTS]
+
+
+def _root_name(job: ModuleJob, root: str) -> str:
+    """A root's name as the workspace has it: relative to the analysed folder that holds it."""
+    top = next(
+        (t for t in job.options.roots if iac_files.inside(os.path.realpath(root), (os.path.realpath(t),))),
+        "",
+    )
+    return os.path.relpath(os.path.realpath(root), os.path.realpath(top)) if top else os.path.basename(root)
+
+
+def _through_terraform_roots(
+    job: ModuleJob, callers: list[str], read: Callable[[str], str | None], settings: Any
+) -> ModuleResult:
+    """The module evaluated as each root in `callers` calls it: of each root's evaluation, the resources
+    and errors of this module's own files; each address starts with the root (`envs/prod:module.disk…`)."""
+    from advisor.iac.frontend import ModuleResult
+    from advisor.iac.terraform import evaluate_root
+
+    here = os.path.realpath(job.directory)
+    merged = ModuleResult()
+    for root in callers:
+        sub = evaluate_root(root, settings, read, job.overlay)
+        name = _root_name(job, root)
+        for r in sub.resources:
+            if os.path.dirname(os.path.realpath(r.path)) == here:
+                r.address = f"{name}:{r.address}"
+                merged.resources.append(r)
+        mine = [e for e in sub.errors if os.path.dirname(os.path.realpath(e.path)) == here]
+        merged.errors.extend(e for e in mine if e not in merged.errors)
+        merged.files.extend(
+            f for f in sub.files if f not in merged.files and os.path.dirname(os.path.realpath(f)) == here
+        )
+        merged.sensitive_variables |= sub.sensitive_variables
+        merged.sensitive_values |= sub.sensitive_values
+    return merged
+
+
 def _through_roots(
     job: ModuleJob, callers: list[str], read: Callable[[str], str | None], settings: Any
 ) -> ModuleResult:
@@ -262,10 +389,10 @@ def _through_roots(
     return merged
 
 
-def _in_root(finding: Finding, root: str) -> Finding:
-    """A copy of a finding (it may be shared with the previous run) that names its Terragrunt root."""
+def _in_root(finding: Finding, root: str, kind: str = "Terragrunt root") -> Finding:
+    """A copy of a finding (it may be shared with the previous run) that names its root."""
     named = copy.copy(finding)
-    named.message = f"{finding.message} (Terragrunt root {root})"
+    named.message = f"{finding.message} ({kind} {root})"
     return named
 
 

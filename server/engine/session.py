@@ -15,7 +15,9 @@ What is remembered, and how much (entries; the limits keep a long editing sessio
 - `comparisons`: (resource, change) → the two monthly figures a rule compares;
 - `reuse`: (module folder, template) → its last resources and findings (the editor's incremental runs);
 - `terragrunt_roots`: the analysed folders → the Terragrunt roots under them (one walk serves every
-  module of an editor run).
+  module of an editor run);
+- `module_calls`: the analysed folders → the local module calls of the Terraform files under them
+  (which folder calls which), for the same purpose.
 
 Functions of the program's own tables (the CloudFormation mapping, instance facts) are memoised where
 they are defined: they do not depend on what is analysed. A session is per process: pickled (to a
@@ -47,12 +49,21 @@ class Session:
     def __init__(self) -> None:
         self.chunks: BoundedCache[str, Any] = BoundedCache("chunks", CHUNKS_LIMIT)
         self.files: BoundedCache[str, Any] = BoundedCache("files", FILES_LIMIT)
-        self.targets: BoundedCache[int, Any] = BoundedCache("block references", TARGETS_LIMIT)
-        self.estimates: BoundedCache[tuple[Any, ...], Any] = BoundedCache("estimates", ESTIMATES_LIMIT)
-        self.comparisons: BoundedCache[tuple[Any, ...], Any] = BoundedCache("comparisons", COMPARISONS_LIMIT)
+        # looked up hundreds of times per keystroke, their entries alike in worth: the oldest goes first
+        self.targets: BoundedCache[int, Any] = BoundedCache("block references", TARGETS_LIMIT, recency=False)
+        self.estimates: BoundedCache[tuple[Any, ...], Any] = BoundedCache(
+            "estimates", ESTIMATES_LIMIT, recency=False
+        )
+        self.comparisons: BoundedCache[tuple[Any, ...], Any] = BoundedCache(
+            "comparisons", COMPARISONS_LIMIT, recency=False
+        )
         self.reuse: BoundedCache[tuple[str, str | None], Any] = BoundedCache("reuse", REUSE_LIMIT)
         self.terragrunt_roots: BoundedCache[tuple[str, ...], tuple[float, list[str]]] = BoundedCache(
             "terragrunt roots", TERRAGRUNT_WALKS_LIMIT
+        )
+        # (when walked, folder → the folders it calls, file → (mtime, size, the folders it calls))
+        self.module_calls: BoundedCache[tuple[str, ...], Any] = BoundedCache(
+            "module calls", TERRAGRUNT_WALKS_LIMIT
         )
         self._disk: DiskStore | None = None
 
@@ -68,6 +79,7 @@ class Session:
             self.comparisons,
             self.reuse,
             self.terragrunt_roots,
+            self.module_calls,
         ]
 
     def clear(self) -> None:

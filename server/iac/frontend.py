@@ -34,7 +34,7 @@ class FrontendMemory:
 
     parser: HclParser = field(default_factory=HclParser)
     targets: BoundedCache[int, Targets] = field(
-        default_factory=lambda: BoundedCache("block references", TARGETS_LIMIT)
+        default_factory=lambda: BoundedCache("block references", TARGETS_LIMIT, recency=False)
     )
 
 

@@ -894,10 +894,11 @@ class ModuleEvaluator:
             if id(node) in visited:
                 continue
             visited.add(id(node))
-            if module_targets(node, self.settings.memory):
+            _, resources, data, modules = _targets(node, self.settings.memory)
+            if modules:
                 return None  # a called module's files may change: evaluated again on every edit
-            names = [tuple(t.split(".", 1)) for t in resource_targets(node, self.settings.memory)]
-            names += [tuple(t.rsplit(".", 1)) for t in data_targets(node, self.settings.memory)]
+            names = [tuple(t.split(".", 1)) for t in resources]
+            names += [tuple(t.rsplit(".", 1)) for t in data]
             for kind_name in names:
                 pi = self._declared.get((kind_name[0], kind_name[-1]))
                 if pi is None or id(pi) in out:
