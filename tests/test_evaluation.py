@@ -731,3 +731,30 @@ def test_a_resource_argument_named_like_a_module_meta_argument_is_kept(tmp_path:
     doc = cli_json("cost", ".", cwd=tmp_path)
     (cluster,) = [r for r in doc["resources"] if r["address"] == "aws_eks_cluster.old"]
     assert cluster["monthly_cost"] == pytest.approx(0.60 * 730)
+
+
+def test_two_roots_calling_one_module_each_keep_their_finding(tmp_path: Path) -> None:
+    """`envs/prod` and `envs/dev` call one module with different volumes: each deployment's finding
+    stays, names its root, and carries its own figures (io1 at $0.125 per GB-month and $0.065 per
+    IOPS-month against gp3 at $0.08 and $0.005 above 3,000 IOPS, us-east-1)."""
+    (tmp_path / "modules" / "disk").mkdir(parents=True)
+    write(
+        tmp_path / "modules" / "disk",
+        {
+            "main.tf": 'variable "size" {}\nvariable "iops" {}\nresource "aws_ebs_volume" "v" {\n'
+            '  availability_zone = "us-east-1a"\n  type = "io1"\n  size = var.size\n  iops = var.iops\n}\n'
+        },
+    )
+    for env, size, iops in (("prod", 500, 10000), ("dev", 100, 1000)):
+        (tmp_path / "envs" / env).mkdir(parents=True)
+        call = f'module "disk" {{\n  source = "../../modules/disk"\n  size = {size}\n  iops = {iops}\n}}\n'
+        write(tmp_path / "envs" / env, {"main.tf": call})
+    lint = cli_json("lint", ".", cwd=tmp_path)
+    io1 = sorted(
+        (f["message"], f["monthly_savings"]) for f in lint["findings"] if f["rule"] == "ebs-io1-to-gp3"
+    )
+    assert len(io1) == 2
+    by_root = {m.rsplit("(as called by root ", 1)[1].rstrip(")"): s for m, s in io1}
+    # prod: $62.50 + $650.00 → $40.00 + $35.00; dev: $12.50 + $65.00 → $8.00 (1,000 IOPS are free on gp3)
+    assert by_root == {os.path.join("envs", "dev"): 69.5, os.path.join("envs", "prod"): 637.5}
+    assert lint["summary"]["monthly_savings"] == pytest.approx(69.5 + 637.5)

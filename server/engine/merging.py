@@ -2,13 +2,15 @@
 
 A module folder that a root module calls (or a Terragrunt root runs, or a plan stands for) is analysed
 through that call, with its real inputs, and not again on its own; a finding two modules share is
-kept once, except that each Terragrunt root is its own project. A state export beside a plan export
-(`terraform show -json` of both, in one folder) is the same infrastructure before the plan: only the
-plan is counted, and a note says so.
+kept once per root: when two roots reach the same place (a module both call, a variables file both
+read), each root's finding stays and says whose it is, since each root is a deployment of its own.
+A state export beside a plan export (`terraform show -json` of both, in one folder) is the same
+infrastructure before the plan: only the plan is counted, and a note says so.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Any
 
@@ -44,7 +46,8 @@ def merge(
     superseded = _states_beside_plans(jobs, outcomes)
     for state, plan in superseded.items():
         analysis.notes.append(f"{state}: a state export beside the plan {plan}; only the plan is counted")
-    seen_findings: set[tuple[Any, ...]] = set()
+    seen_findings: dict[tuple[Any, ...], set[str]] = {}  # place and rule → the roots with a finding there
+    found: list[tuple[Finding, str, tuple[Any, ...]]] = []
     seen_errors: set[tuple[Any, ...]] = set()
     seen_files: set[str] = set()
     for job, o in zip(jobs, outcomes, strict=True):
@@ -60,24 +63,22 @@ def merge(
         analysis.remote_modules.extend(o.remote_modules)
         analysis.sensitive_variables |= o.sensitive_variables
         analysis.sensitive_values |= o.sensitive_values
+        root = job.template or job.directory
         for f in o.findings:
-            fkey = (
-                f.rule,
-                f.span.path,
-                f.span.start,
-                f.span.end,
-                f.span.line,
-                f.message if not f.resource else "",
-                job.directory if job.directory in terragrunt else "",  # each root is its own project
-            )
-            if fkey not in seen_findings:
-                seen_findings.add(fkey)
-                analysis.findings.append(f)
+            place = (f.span.path, f.span.start, f.span.end, f.span.line)
+            fkey = (f.rule, *place, f.message if not f.resource else "")
+            roots = seen_findings.setdefault(fkey, set())
+            if root not in roots:
+                roots.add(root)
+                found.append((f, root, fkey))
         for e in [*o.errors, *o.read_errors]:
             ekey = (e.path, e.message, e.span.line if e.span else -1)
             if ekey not in seen_errors:
                 seen_errors.add(ekey)
                 analysis.errors.append(e)
+    for f, root, fkey in found:
+        shared = len(seen_findings[fkey]) > 1 and root not in terragrunt  # a Terragrunt root says so itself
+        analysis.findings.append(_as_called_by(f, root) if shared else f)
     listed = {f for f in files if is_terraform_file(f) or is_tfvars_file(f)}
     analysis.files = sorted({os.path.normpath(f) for f in seen_files | listed})  # `./main.tf` is `main.tf`
     analysis.findings.sort(key=Finding.sort_key)
@@ -102,3 +103,10 @@ def _states_beside_plans(jobs: list[ModuleJob], outcomes: list[Analysis]) -> dic
             if plan is not None:
                 out[job.template] = plan
     return out
+
+
+def _as_called_by(finding: Finding, root: str) -> Finding:
+    """A copy of a finding two roots share the place of, naming the root it is for."""
+    named = copy.copy(finding)
+    named.message = f"{finding.message} (as called by root {os.path.normpath(root)})"
+    return named
