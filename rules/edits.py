@@ -1,4 +1,5 @@
-"""Text edits that make a fix: a value replaced where it is set, or an attribute added to a block.
+"""Text edits that make a fix: a value replaced where it is set, an attribute added to a block, or
+(in HCL) one removed.
 
 Edits are written in the file's own syntax (HCL, JSON or YAML), quoting and indentation; this is the
 only place the rules read the original text, next to a span.
@@ -7,6 +8,7 @@ only place the rules read the original text, next to a span.
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
@@ -194,3 +196,21 @@ def set_attribute(
     if existing is not None:
         return replace_value(texts, existing, value)
     return insert_attribute(block, texts, name, value, key)
+
+
+def remove_attribute(block: Block, texts: dict[str, str], name: str) -> TextEdit | None:
+    """An edit removing `name = …` from an HCL block: its whole line(s) when nothing else is on them
+    (None for JSON or YAML, or an attribute sharing its line: no fix is then offered)."""
+    span = block.attribute_spans.get(name)
+    if span is None or span.start < 0 or not span.path.endswith((".tf", ".tfvars")):
+        return None
+    text = texts.get(span.path) or texts.get(os.path.normpath(span.path))
+    if text is None or span.end > len(text):
+        return None
+    start = text.rfind("\n", 0, span.start) + 1
+    end = text.find("\n", span.end)
+    end = len(text) if end < 0 else end + 1
+    if text[start : span.start].strip() or text[span.end : end].strip():
+        return None  # something else shares the line
+    where = Span(span.path, span.line, 0, span.line + text.count("\n", start, end), 0, start, end)
+    return TextEdit(where, "")

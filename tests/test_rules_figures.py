@@ -340,3 +340,80 @@ def test_same_price_is_a_hint_even_when_configuration_raises_it(tmp_path: Path):
     (f,) = [f for f in doc["findings"] if f["rule"] == "rds-gp2-to-gp3"]
     assert f["severity"] == "hint" and f["monthly_savings"] == 0
     assert "costs the same here but gives a 3,000 IOPS baseline" in f["message"]
+
+
+RDS_IO1 = """
+resource "aws_db_instance" "small" {
+  engine            = "postgres"
+  instance_class    = "db.m6g.large"
+  allocated_storage = 200
+  storage_type      = "io1"
+  iops              = 3000
+}
+resource "aws_db_instance" "big" {
+  engine            = "mysql"
+  instance_class    = "db.m6g.large"
+  allocated_storage = 1000
+  storage_type      = "io1"
+  iops              = 20000
+}
+resource "aws_db_instance" "nofit" {
+  engine            = "postgres"
+  instance_class    = "db.m6g.large"
+  allocated_storage = 100
+  storage_type      = "io1"
+  iops              = 5000
+}
+resource "aws_db_instance" "mssql" {
+  engine            = "sqlserver-se"
+  instance_class    = "db.m6i.large"
+  allocated_storage = 200
+  storage_type      = "io1"
+  iops              = 3000
+}
+variable "size" {}
+resource "aws_db_instance" "unsized" {
+  engine            = "postgres"
+  instance_class    = "db.m6g.large"
+  allocated_storage = var.size
+  storage_type      = "io1"
+  iops              = 3000
+}
+"""
+
+
+def test_rds_io1_that_fits_gp3_is_flagged_with_rds_limits(tmp_path: Path):
+    """RDS prices in us-east-1, single-AZ: io1 $0.125 per GB-month and $0.10 per IOPS-month; gp3 $0.115
+    per GB-month, 3,000 IOPS included (12,000 from 400 GB), $0.02 per IOPS-month above."""
+    (tmp_path / "main.tf").write_text(RDS_IO1)
+    doc = lint_json(tmp_path)
+    found = {f["resource"]: f for f in doc["findings"] if f["rule"] == "rds-io1-to-gp3"}
+    assert set(found) == {"aws_db_instance.small", "aws_db_instance.big", "aws_db_instance.unsized"}
+    small, big = found["aws_db_instance.small"], found["aws_db_instance.big"]
+    # 200 × 0.125 + 3,000 × 0.10 = 325.00 → 200 × 0.115 = 23.00, `iops` removed
+    assert (small["monthly_cost"], small["monthly_cost_after"]) == (325.0, 23.0)
+    assert [e["new_text"] for e in small["fix"]] == ['"gp3"', ""] and small["fix_safe"]
+    # 1,000 × 0.125 + 20,000 × 0.10 = 2,125.00 → 1,000 × 0.115 + 8,000 × 0.02 = 275.00, `iops` kept
+    assert (big["monthly_cost"], big["monthly_cost_after"]) == (2125.0, 275.0)
+    assert [e["new_text"] for e in big["fix"]] == ['"gp3"']
+    # size unknown: per unit, not marked safe, the limits said
+    unsized = found["aws_db_instance.unsized"]
+    assert unsized["monthly_savings"] is None and not unsized["fix_safe"]
+    assert "$0.125 → $0.115 per GB-month" in unsized["message"] and "not checked" in unsized["message"]
+    # no Graviton class for SQL Server
+    assert not [f for f in doc["findings"] if f["resource"] == "aws_db_instance.mssql"]
+    # the fix applied leaves a valid configuration priced as the finding said
+    text = RDS_IO1
+    for edit in sorted(small["fix"], key=lambda e: e["line"], reverse=True):
+        lines = text.split("\n")
+        line = lines[edit["line"] - 1]
+        if edit["new_text"] == "":
+            del lines[edit["line"] - 1]
+        else:
+            lines[edit["line"] - 1] = line.replace('"io1"', edit["new_text"])
+        text = "\n".join(lines)
+    (tmp_path / "main.tf").write_text(text)
+    after = lint_json(tmp_path)
+    assert "aws_db_instance.small" not in {
+        f["resource"] for f in after["findings"] if f["rule"] == "rds-io1-to-gp3"
+    }

@@ -3,7 +3,8 @@
 Row parameters: `successors` (a table of `families.toml`), `catalog_prefix` (`db.`, `cache.`,
 `kafka.`), `type_suffixes` (`.search`), `service` (its list in `previous_generation.toml`),
 `only_previous_generation` / `only_current_generation`, `remark` (said after the figures, e.g. what
-the change needs).
+the change needs), `skip_engines` (engine prefixes the suggested classes do not run: RDS SQL Server,
+Oracle and Db2 have no Graviton classes).
 
 Previous generation is a fact about the type (`previous_generation.toml`, or the catalog's generation
 column), so a previous-generation type is flagged even when its own price is missing. The suggestion
@@ -41,6 +42,10 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     if t.value is None or not t.value.known or not isinstance(t.value.value, str):
         return None
     current = t.value.value.strip()
+    engine = t.resource.body.attributes.get("engine")
+    skipped = tuple(rule.params.get("skip_engines", ()))
+    if skipped and engine is not None and engine.known and str(engine.value).startswith(skipped):
+        return None  # an engine the suggested classes do not run
     prefix = rule.params.get("catalog_prefix", "")
     suffixes: list[str] = rule.params.get("type_suffixes", [])
     if not current.startswith(prefix):

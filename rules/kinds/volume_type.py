@@ -4,7 +4,10 @@ Row parameters: `from`, `to`, `defaults` (the type when unset, per target), `car
 `max_iops`, `max_iops_per_gib`, `max_throughput` (the new type's limits), `only_beyond_iops` and
 `only_beyond_iops_per_gib` (only volumes past those), `keep_baseline_iops` (gp2's 3 IOPS/GiB),
 `not_cheaper` (why the change is still worth a hint when it costs the same or more; without it such
-a change is not reported), `unit_prices` (the catalog keys compared per unit when the size or the
+a change is not reported), `baseline_iops` (RDS gp3: the IOPS included by size, `[[from GiB, IOPS],
+…]`) with `provision_from_gib` (below it no IOPS can be set: a volume needing more than the baseline
+has no equivalent and one within it loses its `iops`) and `skip_engines` (engine prefixes whose
+storage follows other limits), `unit_prices` (the catalog keys compared per unit when the size or the
 IOPS is unknown: `unit`, `before`, `after` with `{from}` and `{az}` filled in, `label`, `part`).
 
 When a quantity the price depends on is unknown (a size or IOPS from a variable without a default),
@@ -19,7 +22,7 @@ from typing import Any
 
 from advisor.model import Resource, TextEdit, UnitSaving
 from advisor.rules.context import RuleContext
-from advisor.rules.edits import header_span, insert_attribute, replace_value, set_attribute
+from advisor.rules.edits import header_span, insert_attribute, remove_attribute, replace_value, set_attribute
 from advisor.rules.findings import Draft, cheaper_per_unit, draft, figures, unit_figure
 from advisor.rules.kinds.registry import kind
 from advisor.rules.prices import unit_price
@@ -82,6 +85,28 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
                 edits.append(
                     set_attribute(t.block, ctx.texts, "iops", new_iops, ctx.source_key(t.resource, "iops"))
                 )
+    if "baseline_iops" in p:
+        engine = t.resource.body.attributes.get("engine")
+        if engine is not None and engine.known and str(engine.value).startswith(tuple(p["skip_engines"])):
+            return None
+        if iops is None or size is None:
+            unknown = " and ".join(n for n, v in (("iops", iops), (size_name, size)) if v is None)
+            first, last = p["baseline_iops"][0][1], p["baseline_iops"][-1][1]
+            unchecked = (
+                f"; {to} includes {first:,} IOPS, {last:,} from {p['provision_from_gib']:,} GB, where up to "
+                f"{p['max_iops']:,} can be provisioned: not checked, {unknown} unknown"
+            )
+            safe = False
+        else:
+            baseline = max(n for start, n in p["baseline_iops"] if size >= start)
+            if iops <= baseline:  # the baseline covers it: gp3 takes no `iops` here
+                changes["iops"] = None
+                extra_note = f" (its {baseline:,} included IOPS cover {int(iops):,})"
+                edits.append(remove_attribute(t.block, ctx.texts, "iops"))
+            elif size < p["provision_from_gib"] or iops > p["max_iops"]:
+                return None  # no gp3 volume of this size gives these IOPS
+            else:
+                extra_note = f" keeps {int(iops):,} IOPS"
     if "only_beyond_iops" in p:
         if iops is None or size is None:
             return None
