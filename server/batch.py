@@ -52,7 +52,25 @@ def load_config_for(args: argparse.Namespace) -> Config:
         from advisor.display import printable
 
         sys.stderr.write(printable(f"advisor: warning: {ignored}") + "\n")
+    usage_file = getattr(args, "usage_file", None)
+    if usage_file:
+        apply_usage_file(config, usage_file)
     return config
+
+
+def apply_usage_file(config: Config, path: str) -> None:
+    """Put an infracost usage file's figures over the config's `[usage]` (`--usage-file`); each key it
+    cannot use is a warning on stderr, and a bad file a usage error (exit 2)."""
+    from advisor.display import printable
+    from advisor.usage_file import UsageFileError, read_usage_file
+
+    try:
+        read = read_usage_file(path)
+    except UsageFileError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in read.warnings:
+        sys.stderr.write(printable(f"advisor: warning: {warning}") + "\n")
+    config.usage_file = read.entries
 
 
 def options_for(args: argparse.Namespace, config: Config) -> Options:

@@ -52,6 +52,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         "--var-file", action="append", default=[], metavar="FILE", help="read variables from a .tfvars file"
     )
     p.add_argument(
+        "--usage-file",
+        metavar="FILE",
+        help="usage figures in infracost's usage-file format (over [usage] in .advisor.toml)",
+    )
+    p.add_argument(
         "--workspace", default=None, help="Terraform workspace name (default: TF_WORKSPACE or 'default')"
     )
     p.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: CPU count)")

@@ -13,6 +13,7 @@ someone other than this user or root, writable by others, or in a folder others 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -136,6 +137,9 @@ class Config:
     non_production: list[str] = field(default_factory=lambda: ["dev", "test", "staging", "sandbox"])
     production: list[str] = field(default_factory=lambda: ["prod", "production", "live"])
     usage: dict[str, dict[str, float]] = field(default_factory=dict)
+    # `--usage-file` figures (`advisor.usage_file`): (address pattern, figures) in the order they apply,
+    # over `usage`; a pattern's `*` is any text and `[*]` any instance key
+    usage_file: list[tuple[str, dict[str, float]]] = field(default_factory=list)
     unit_name: str | None = None
     unit_monthly_volume: float | None = None
     budget: BudgetConfig = field(default_factory=BudgetConfig)
@@ -162,8 +166,9 @@ class Config:
         return None
 
     def usage_for(self, address: str, rtype: str) -> dict[str, float]:
-        """Usage assumptions for a resource: the most specific matching pattern wins."""
-        if not self.usage:
+        """Usage assumptions for a resource: the most specific matching pattern wins, and a usage
+        file's figures win over `[usage]`."""
+        if not self.usage and not self.usage_file:
             return {}
         import fnmatch
 
@@ -176,7 +181,38 @@ class Config:
                 or pattern == rtype
             ):
                 merged.update(self.usage[pattern])
+        from_config = set(merged)
+        for pattern, figures in self.usage_file:
+            if pattern in (rtype, base) or _usage_file_pattern(pattern).fullmatch(address):
+                for key in figures:  # the file's figure replaces [usage]'s under another name too
+                    for other in USAGE_SYNONYMS.get(key, ()):
+                        if other in from_config:
+                            merged.pop(other, None)
+                merged.update(figures)
         return merged
+
+
+# Usage keys that estimators read as one quantity under two names (`usage_number("a", "b")`)
+_SYNONYM_PAIRS = (
+    ("average_duration_ms", "request_duration_ms"),
+    ("monthly_hours", "monthly_hrs"),
+    ("storage_gb", "monthly_storage_gb"),
+    ("storage_gb", "standard_storage_gb"),
+    ("monthly_ingested_gb", "monthly_data_ingested_gb"),
+    ("backup_storage_gb", "additional_backup_storage_gb"),
+    ("api_throughput_limit_requests", "monthly_api_interactions"),
+)
+USAGE_SYNONYMS: dict[str, tuple[str, ...]] = {}
+for _a, _b in _SYNONYM_PAIRS:
+    USAGE_SYNONYMS[_a] = (*USAGE_SYNONYMS.get(_a, ()), _b)
+    USAGE_SYNONYMS[_b] = (*USAGE_SYNONYMS.get(_b, ()), _a)
+
+
+@functools.lru_cache(maxsize=256)
+def _usage_file_pattern(pattern: str) -> re.Pattern[str]:
+    """A usage file's address pattern as a regular expression: `[*]` is any instance key, `*` any text."""
+    parts = [re.escape(p).replace(r"\*", ".*") for p in pattern.split("[*]")]
+    return re.compile(r"\[[^\]]*\]".join(parts))
 
 
 _EXPLAIN_SCHEMA: dict[str, Any] = {

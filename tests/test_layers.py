@@ -37,7 +37,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("pricing", ("advisor.pricing",)),
     ("rules", ("advisor.rules", "advisor.ignores")),
     ("engine", ("advisor.engine",)),
-    ("computations", ("advisor.budget", "advisor.diff", "advisor.history", "advisor.gitread", "advisor.batch")),
+    (
+        "computations",
+        (
+            "advisor.budget",
+            "advisor.diff",
+            "advisor.history",
+            "advisor.gitread",
+            "advisor.batch",
+            "advisor.usage_file",
+        ),
+    ),
     ("report", ("advisor.report",)),
     ("explain", ("advisor.explain",)),
     ("front doors", ("advisor.cli", "advisor.commands", "advisor.lsp", "advisor.__main__")),

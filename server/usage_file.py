@@ -1,0 +1,267 @@
+"""Read an infracost usage file (`--usage-file infracost-usage.yml`) into Advisor's usage figures.
+
+The file is the format infracost documents: `version: 0.1`, then `resource_usage:` keyed by resource
+address (exact, with an instance key, or with wildcards: `aws_lambda_function.*`,
+`module.m.aws_sqs_queue.q[*]`) and `resource_type_default_usage:` keyed by resource type, each a map of
+usage keys. Keys that Advisor's estimators read under the same name and unit pass through; keys with
+another name or unit are converted by `RENAMED`, `NESTED` and `_convert`. A key with no equivalent is
+never dropped in silence: it comes back as a warning naming the file, the line and the key.
+
+A usage file is untrusted input: it is read through `advisor.iac.files.read_file` (regular file, size
+cap of a variable file), parsed with PyYAML's safe loader, and aliases are refused outright (a usage
+file has no use for them, and refusing them rules out alias bombs). Any mistake is a `UsageFileError`
+with the file and line, which the command line reports as a usage error (exit 2).
+
+The figures go into `Config.usage_file`, which is part of the stored-result signature (a different
+file never serves a stored report), and take precedence over `.advisor.toml`'s `[usage]`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+SUPPORTED_VERSION = "0.1"
+HOURS_PER_MONTH = 730.0  # the month Advisor prices (and infracost converts hourly figures with)
+SQS_CHUNK_KB = 64.0  # SQS bills each 64 KB chunk of a request as one request
+
+# The usage keys Advisor's estimators read (`pricing/estimators.py`, `pricing/services.py`,
+# `pricing/lines.py`); tests/test_usage_file.py checks this list against those modules.
+ADVISOR_KEYS = frozenset(
+    """
+    additional_backup_storage_gb api_throughput_limit_requests archive_storage_gb average_duration_ms
+    backup_storage_gb capacity_units capacity_units_per_hour cpu_credit_hours deep_archive_storage_gb
+    glacier_ir_storage_gb glacier_storage_gb instances intelligent_tiering_infrequent_storage_gb
+    intelligent_tiering_objects intelligent_tiering_storage_gb kinesis_processing_units managed_storage_gb
+    meta_database_gb monthly_action_execution_minutes monthly_active_users_above_free
+    monthly_additional_management_events monthly_api_interactions monthly_archived_gb monthly_build_mins
+    monthly_config_items monthly_connection_hours monthly_connection_mins monthly_custom_events
+    monthly_data_delivered_gb monthly_data_events monthly_data_ingested_gb monthly_data_processed_gb
+    monthly_data_scanned_gb monthly_data_transfer_to_internet_gb monthly_data_transferred_gb
+    monthly_gb_hours monthly_geo_queries monthly_hours monthly_hrs monthly_https_requests
+    monthly_ingested_gb monthly_insight_events monthly_invocations monthly_io_requests
+    monthly_latency_based_queries monthly_listed_objects monthly_messages monthly_metrics
+    monthly_monitored_objects monthly_on_demand_data_ingested_gb
+    monthly_outbound_from_region_to_dx_connection_location monthly_put_units monthly_queries
+    monthly_read_request_units monthly_requests monthly_rule_evaluations monthly_standard_io_requests
+    monthly_standard_queries monthly_storage_gb monthly_tier_1_requests monthly_tier_2_requests
+    monthly_transitions monthly_vcpu_hours monthly_write_request_units on_demand_backup_storage_gb
+    onezone_ia_storage_gb pitr_backup_storage_gb request_duration_ms snapshot_storage_size_gb
+    standard_ia_storage_gb standard_storage_gb storage_gb
+    """.split()  # noqa: SIM905 - a word list reads better than 72 quoted strings
+)
+
+# infracost key -> (Advisor key, factor from one infracost unit to one Advisor unit)
+RENAMED: dict[str, tuple[str, float]] = {
+    # aws_lb / aws_alb: infracost's processed bytes are GB per hour; Advisor's are GB per month
+    "processed_bytes_gb": ("monthly_data_processed_gb", HOURS_PER_MONTH),
+}
+
+# infracost's nested maps: (outer key, inner key) -> Advisor key (same unit)
+NESTED: dict[tuple[str, str], str] = {
+    ("standard", "storage_gb"): "storage_gb",
+    ("standard", "monthly_tier_1_requests"): "monthly_tier_1_requests",
+    ("standard", "monthly_tier_2_requests"): "monthly_tier_2_requests",
+    ("standard_infrequent_access", "storage_gb"): "standard_ia_storage_gb",
+    ("one_zone_infrequent_access", "storage_gb"): "onezone_ia_storage_gb",
+    ("glacier_instant_retrieval", "storage_gb"): "glacier_ir_storage_gb",
+    ("glacier_flexible_retrieval", "storage_gb"): "glacier_storage_gb",
+    ("glacier_deep_archive", "storage_gb"): "deep_archive_storage_gb",
+    ("intelligent_tiering", "frequent_access_storage_gb"): "intelligent_tiering_storage_gb",
+    ("intelligent_tiering", "infrequent_access_storage_gb"): "intelligent_tiering_infrequent_storage_gb",
+    ("intelligent_tiering", "monitored_objects"): "intelligent_tiering_objects",
+    # CloudFront by price class region: Advisor prices the US rate only
+    ("monthly_data_transfer_to_internet_gb", "us"): "monthly_data_transfer_to_internet_gb",
+    ("monthly_https_requests", "us"): "monthly_https_requests",
+}
+
+
+class UsageFileError(Exception):
+    """A usage file that cannot be used, at its place (`path:line: problem`)."""
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {problem}")
+        self.path, self.line = path, line
+
+
+@dataclass(slots=True)
+class UsageFile:
+    """The figures of a usage file, in the order they apply (later wins), and what could not be used."""
+
+    path: str
+    entries: list[tuple[str, dict[str, float]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_usage_file(path: str) -> UsageFile:
+    """Read, check and convert an infracost usage file. Raises UsageFileError on a bad file."""
+    from advisor.iac.files import read_file
+
+    got = read_file(path, kind="tfvars")
+    if got.missing:
+        raise UsageFileError(path, 0, "usage file not found")
+    if got.data is None:
+        raise UsageFileError(path, 0, got.problem or "cannot read the usage file")
+    try:
+        text = got.data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageFileError(path, 0, f"not UTF-8 text (byte {exc.start})") from None
+    root = _compose(path, text)
+    return _convert_document(path, root)
+
+
+def _compose(path: str, text: str) -> Any:
+    """The YAML node graph of the text (safe loader, no aliases)."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise UsageFileError(
+                    path, mark.line + 1, "YAML aliases (*name) are not allowed in a usage file"
+                )
+            return super().compose_node(parent, index)
+
+    loader = NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        raise UsageFileError(path, line, f"not valid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise UsageFileError(path, 0, f"not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return node
+
+
+def _line(node: Any) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _pairs(path: str, node: Any, what: str) -> list[tuple[str, Any, Any]]:
+    """(key text, key node, value node) of a mapping node; anything else is an error at its line."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        raise UsageFileError(path, _line(node), f"{what} must be a map")
+    out: list[tuple[str, Any, Any]] = []
+    seen: dict[str, int] = {}
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            raise UsageFileError(path, _line(key), f"a key of {what} must be a plain name")
+        name = str(key.value)
+        if name in seen:
+            raise UsageFileError(path, _line(key), f"{name!r} repeats line {seen[name]} in {what}")
+        seen[name] = _line(key)
+        out.append((name, key, value))
+    return out
+
+
+def _number(path: str, node: Any, label: str) -> float | None:
+    """A scalar's non-negative number; None for text (reported by the caller); an error otherwise."""
+    import yaml
+
+    if not isinstance(node, yaml.ScalarNode):
+        raise UsageFileError(path, _line(node), f"{label} must be a number")
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        try:
+            value = float(yaml.safe_load(node.value))  # the same resolver read this text as a number
+        except (yaml.YAMLError, TypeError, ValueError, OverflowError):
+            value = math.nan
+        if not math.isfinite(value) or value < 0:
+            raise UsageFileError(path, _line(node), f"{label} must be a number >= 0, not {node.value}")
+        return value
+    return None
+
+
+def _convert_document(path: str, root: Any) -> UsageFile:
+    result = UsageFile(path)
+    if root is None:
+        raise UsageFileError(path, 1, "the usage file is empty")
+    top = _pairs(path, root, "the usage file")
+    names = {name: (key, value) for name, key, value in top}
+    for name, key, _value in top:
+        if name not in ("version", "resource_usage", "resource_type_default_usage"):
+            result.warnings.append(f"{path}:{_line(key)}: {name!r} is not part of a usage file; not applied")
+    if "version" not in names:
+        raise UsageFileError(
+            path, _line(root), f"no version: a usage file starts with version: {SUPPORTED_VERSION}"
+        )
+    version = names["version"][1]
+    if str(getattr(version, "value", "")) != SUPPORTED_VERSION:
+        raise UsageFileError(
+            path,
+            _line(version),
+            f"version {getattr(version, 'value', '?')!r} is not supported (use {SUPPORTED_VERSION})",
+        )
+    defaults: list[tuple[str, dict[str, float]]] = []
+    wildcards: list[tuple[str, dict[str, float]]] = []
+    exact: list[tuple[str, dict[str, float]]] = []
+    for section in ("resource_type_default_usage", "resource_usage"):
+        if section not in names or names[section][1].tag == "tag:yaml.org,2002:null":
+            continue
+        for address, _key, value in _pairs(path, names[section][1], section):
+            if value.tag == "tag:yaml.org,2002:null":
+                continue
+            figures = _figures(path, address, value, result.warnings)
+            if section == "resource_type_default_usage":
+                defaults.append((address, figures))
+            elif "*" in address:
+                wildcards.append((address, figures))
+            else:
+                exact.append((address, figures))
+    wildcards.sort(key=lambda entry: len(entry[0]))  # the more specific wildcard applies later
+    result.entries = defaults + wildcards + exact
+    return result
+
+
+def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[str, float]:
+    """One address's usage keys in Advisor's names and units."""
+    import yaml
+
+    out: dict[str, float] = {}
+    request_size: tuple[float, int] | None = None
+    for name, key, value in _pairs(path, node, address):
+        label = f"{address}.{name}"
+        if isinstance(value, yaml.MappingNode):
+            for inner, inner_key, inner_value in _pairs(path, value, label):
+                target = NESTED.get((name, inner))
+                number = _number(path, inner_value, f"{label}.{inner}")
+                if target is None or number is None:
+                    warnings.append(_unused(path, inner_key, f"{label}.{inner}", number is None))
+                else:
+                    out[target] = number
+            continue
+        number = _number(path, value, label)
+        if number is None:
+            if value.tag != "tag:yaml.org,2002:null":
+                warnings.append(_unused(path, key, label, True))
+            continue
+        if name == "request_size_kb":
+            request_size = (number, _line(key))
+        elif name in RENAMED:
+            target, factor = RENAMED[name]
+            out[target] = number * factor
+        elif name in ADVISOR_KEYS:
+            out[name] = number
+        else:
+            warnings.append(_unused(path, key, label, False))
+    if request_size is not None:
+        size, line = request_size
+        if "monthly_requests" in out:
+            out["monthly_requests"] *= max(1.0, math.ceil(size / SQS_CHUNK_KB))
+        else:
+            warnings.append(
+                f"{path}:{line}: {address}.request_size_kb applies only beside monthly_requests; not applied"
+            )
+    return out
+
+
+def _unused(path: str, key: Any, label: str, text: bool) -> str:
+    why = "is not a number Advisor can use" if text else "has no equivalent in Advisor's usage figures"
+    return f"{path}:{_line(key)}: {label} {why}; not applied"
