@@ -143,6 +143,8 @@ _UNIT_FACTORS: Mapping[str, Mapping[str, Decimal]] = {
     "read request unit": {"readrequestunits": Decimal(1), "readrequestunit": Decimal(1)},
     "WCU-hour": {"writecapacityunit-hrs": Decimal(1)},
     "RCU-hour": {"readcapacityunit-hrs": Decimal(1)},
+    "vCPU-hour": {"hours": Decimal(1), "hrs": Decimal(1), "vcpu-hours": Decimal(1)},
+    "GB-hour": {"hours": Decimal(1), "hrs": Decimal(1), "gb-hours": Decimal(1)},
 }
 
 # Usage types carry the region's billing prefix outside us-east-1 (`EU-` for eu-west-1, `USE2-`, `APS3-`);
@@ -378,6 +380,112 @@ def _map_elasticache(offer: Offer) -> Target | None:
     return Target(f"elasticache.{engine}.{name}", "hour")
 
 
+# The services priced from `prices_services.csv` whose keys AWS's Price List carries too. Where the
+# attributes come from: the usage types and product families infracost's AWS resources filter on
+# (MSK `Kafka.<type>` and `Kafka.Storage.GP2`, OpenSearch `ESInstance` with `instanceType` and
+# `storageMedia`, Redshift `Compute Instance`, DocumentDB and Neptune `Database Instance` with
+# `instanceType` and `StorageUsage`/`StorageIOUsage`, Fargate `Fargate-vCPU-Hours:perCPU` and
+# `Fargate-GB-Hours`, MQ `Broker Instances` and `TimedStorage-*`). A product matching nothing here is
+# ignored, and a unit the key does not carry is reported, so a changed listing keeps the old prices.
+
+_KAFKA_BROKER = re.compile(r"^Kafka\.([a-z0-9]+\.[a-z0-9]+)$", re.IGNORECASE)
+
+
+def _map_msk(offer: Offer) -> Target | None:
+    usage = usage_type(offer.attributes)
+    if usage == "Kafka.Storage.GP2":
+        return Target("msk.storage", "GB-month")
+    broker = _KAFKA_BROKER.match(usage)
+    return None if broker is None else Target(f"msk.kafka.{broker.group(1).lower()}", "hour")
+
+
+_OPENSEARCH_MEDIA = {
+    "GP3": "opensearch.storage.gp3",
+    "PIOPS-Storage": "opensearch.storage.io1",
+    "Magnetic": "opensearch.storage.standard",
+}
+
+
+def _map_opensearch(offer: Offer) -> Target | None:
+    a = offer.attributes
+    usage = usage_type(a)
+    if offer.product_family == "Amazon OpenSearch Service Instance":
+        name = a.get("instanceType", "")
+        if not usage.startswith("ESInstance:") or not name.endswith(".search"):
+            return None
+        return Target(f"opensearch.{name}", "hour")
+    if offer.product_family != "Amazon OpenSearch Service Volume":
+        return None
+    media = a.get("storageMedia", "")
+    if media == "PIOPS" and usage == "ES:PIOPS":
+        return Target("opensearch.iops.io1", "IOPS-month")
+    key = _OPENSEARCH_MEDIA.get(media)
+    return None if key is None or not usage.endswith("-Storage") else Target(key, "GB-month")
+
+
+def _map_redshift(offer: Offer) -> Target | None:
+    name = offer.attributes.get("instanceType", "")
+    if offer.product_family != "Compute Instance" or not usage_type(offer.attributes).startswith("Node:"):
+        return None
+    return Target(f"redshift.{name}", "hour") if _INSTANCE_NAME.match(name) else None
+
+
+def _database_service(prefix: str, other: Mapping[str, tuple[str, str]]) -> Mapper:
+    """DocumentDB and Neptune: on-demand instances by `instanceType`, storage and I/O by usage type."""
+    by_usage = _by_usage(other)
+
+    def mapper(offer: Offer) -> Target | None:
+        if offer.product_family != "Database Instance":
+            return by_usage(offer)
+        name = offer.attributes.get("instanceType", "")
+        usage = usage_type(offer.attributes)
+        if not name.startswith("db.") or name == "db.serverless" or not usage.startswith("InstanceUsage:"):
+            return None  # I/O-optimized (`InstanceUsageIOOptimized:`) and serverless carry other keys
+        return Target(f"{prefix}.{name}", "hour")
+
+    return mapper
+
+
+_map_docdb = _database_service(
+    "docdb",
+    {
+        "StorageUsage": ("docdb.storage", "GB-month"),
+        "StorageIOUsage": ("docdb.io", "1M requests"),
+        "BackupUsage": ("docdb.backup.storage", "GB-month"),
+        "CPUCredits:db.t3": ("docdb.cpu_credits", "vCPU-hour"),
+    },
+)
+_map_neptune = _database_service(
+    "neptune",
+    {"StorageUsage": ("neptune.storage", "GB-month"), "StorageIOUsage": ("neptune.io", "1M requests")},
+)
+_map_fargate = _by_usage(
+    {
+        "Fargate-vCPU-Hours:perCPU": ("fargate.x86_64.vcpu", "vCPU-hour"),
+        "Fargate-GB-Hours": ("fargate.x86_64.memory", "GB-hour"),
+        "Fargate-ARM-vCPU-Hours:perCPU": ("fargate.arm64.vcpu", "vCPU-hour"),
+        "Fargate-ARM-GB-Hours": ("fargate.arm64.memory", "GB-hour"),
+        "Fargate-EphemeralStorage-GB-Hours": ("fargate.ephemeral_storage", "GB-hour"),
+    }
+)
+
+
+def _map_mq(offer: Offer) -> Target | None:
+    """Amazon MQ: the keys are ActiveMQ single-instance brokers and the broker storage per GB-month."""
+    a = offer.attributes
+    usage = usage_type(a)
+    if offer.product_family == "Broker Storage":
+        storage = {"TimedStorage-ByteHrs": "mq.storage.efs", "TimedStorage-EBS-ByteHrs": "mq.storage.ebs"}
+        key = storage.get(usage)
+        return None if key is None else Target(key, "GB-month")
+    if offer.product_family != "Broker Instances":
+        return None
+    name = a.get("instanceType", "")
+    if a.get("brokerEngine", "").lower() != "activemq" or a.get("deploymentOption") != "Single-AZ":
+        return None
+    return Target(f"mq.{name}", "hour") if name.startswith("mq.") else None
+
+
 # -- services ------------------------------------------------------------------------------------------
 
 
@@ -495,6 +603,62 @@ SERVICES: tuple[Service, ...] = (
         _family("AmazonElastiCache", "Cache Instance"),
         _map_elasticache,
     ),
+    Service(
+        "msk",
+        "MSK (Kafka) brokers and storage",
+        ("msk.",),
+        _family("AmazonMSK", "Managed Streaming for Apache Kafka (MSK)"),
+        _map_msk,
+    ),
+    Service(
+        "opensearch",
+        "OpenSearch instances and volumes",
+        ("opensearch.",),
+        _family("AmazonES", "Amazon OpenSearch Service Instance", "Amazon OpenSearch Service Volume"),
+        _map_opensearch,
+    ),
+    Service(
+        "redshift",
+        "Redshift nodes",
+        ("redshift.",),
+        _family("AmazonRedshift", "Compute Instance"),
+        _map_redshift,
+    ),
+    Service(
+        "docdb",
+        "DocumentDB instances, storage and I/O",
+        ("docdb.",),
+        _family(
+            "AmazonDocDB",
+            "Database Instance",
+            "Database Storage",
+            "System Operation",
+            "Storage Snapshot",
+            "CPU Credits",
+        ),
+        _map_docdb,
+    ),
+    Service(
+        "neptune",
+        "Neptune instances, storage and I/O",
+        ("neptune.",),
+        _family("AmazonNeptune", "Database Instance", "Database Storage", "System Operation"),
+        _map_neptune,
+    ),
+    Service(
+        "fargate",
+        "Fargate vCPU, memory and storage",
+        ("fargate.",),
+        _family("AmazonECS", "Compute"),
+        _map_fargate,
+    ),
+    Service(
+        "mq",
+        "Amazon MQ brokers and storage",
+        ("mq.",),
+        _family("AmazonMQ", "Broker Instances", "Broker Storage"),
+        _map_mq,
+    ),
 )
 SERVICE_ALIASES = {
     "instances": "ec2",
@@ -506,6 +670,11 @@ SERVICE_ALIASES = {
     "alb": "elb",
     "nlb": "elb",
     "aurora": "rds",
+    "kafka": "msk",
+    "elasticsearch": "opensearch",
+    "es": "opensearch",
+    "documentdb": "docdb",
+    "ecs": "fargate",
 }
 _REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 
@@ -672,6 +841,8 @@ class Batch:
         self._learn_type(offer, target)
 
     def _learn_type(self, offer: Offer, target: Target) -> None:
+        if not target.key.startswith(("ec2.", "rds.", "elasticache.")):
+            return  # the instance-type table holds EC2, RDS and ElastiCache types only
         name = offer.attributes.get("instanceType", "")
         if not target.key.endswith(f".{name}") or name in self.known_types or name in self.facts:
             return
