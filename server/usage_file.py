@@ -19,6 +19,7 @@ file never serves a stored report), and take precedence over `.advisor.toml`'s `
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,28 @@ ADVISOR_KEYS = frozenset(
 RENAMED: dict[str, tuple[str, float]] = {
     # aws_lb / aws_alb: infracost's processed bytes are GB per hour; Advisor's are GB per month
     "processed_bytes_gb": ("monthly_data_processed_gb", HOURS_PER_MONTH),
+    # aws_docdb_cluster_instance
+    "monthly_cpu_credit_hrs": ("cpu_credit_hours", 1.0),
 }
+
+# (resource type, infracost key) -> why the figure cannot be used where infracost puts it
+ELSEWHERE: dict[tuple[str, str], str] = {
+    (t, k): "Advisor bills DocumentDB storage and I/O on the aws_docdb_cluster: set storage_gb and"
+    " monthly_io_requests there"
+    for t in ("aws_docdb_cluster_instance",)
+    for k in ("data_storage_gb", "monthly_io_requests")
+}
+
+_TYPE_IN_ADDRESS = re.compile(r"(?:^|\.)((?:aws|data)_[a-z0-9_]+)\.[^.]+$")
+
+
+def _resource_type(address: str) -> str:
+    """The resource type an address (or pattern) names: `module.m.aws_sqs_queue.q[*]` -> aws_sqs_queue."""
+    if re.fullmatch(r"aws_[a-z0-9_]+", address):
+        return address  # a resource_type_default_usage key
+    found = _TYPE_IN_ADDRESS.search(re.sub(r"\[[^\]]*\]", "", address))
+    return found.group(1) if found else ""
+
 
 # infracost's nested maps: (outer key, inner key) -> Advisor key (same unit)
 NESTED: dict[tuple[str, str], str] = {
@@ -226,8 +248,13 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
 
     out: dict[str, float] = {}
     request_size: tuple[float, int] | None = None
+    rtype = _resource_type(address)
     for name, key, value in _pairs(path, node, address):
         label = f"{address}.{name}"
+        elsewhere = ELSEWHERE.get((rtype, name))
+        if elsewhere is not None:
+            warnings.append(f"{path}:{_line(key)}: {label} not applied: {elsewhere}")
+            continue
         if isinstance(value, yaml.MappingNode):
             for inner, inner_key, inner_value in _pairs(path, value, label):
                 target = NESTED.get((name, inner))

@@ -259,3 +259,53 @@ def test_advisor_keys_are_the_names_the_estimators_read() -> None:
     read |= set(re.findall(r'usage_number\(\s*"[a-z0-9_]+",\s*"([a-z0-9_]+)"', source))
     read |= set(re.findall(r'_per_(?:million|unit)\([^()]*?"([a-z0-9_]+)"\)', source))
     assert read and read <= ADVISOR_KEYS, sorted(read - ADVISOR_KEYS)
+
+
+def test_nested_and_renamed_keys_are_converted(tmp_path: Path) -> None:
+    root = tmp_path / "conv"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        'provider "aws" {\n  region = "us-east-1"\n}\n'
+        'resource "aws_lb" "a" {\n  load_balancer_type = "application"\n  subnets = ["a", "b"]\n}\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+    )
+    (root / "u.yml").write_text(
+        "version: 0.1\nresource_usage:\n  aws_lb.a:\n    processed_bytes_gb: 2\n    new_connections: 10\n"
+        "  aws_s3_bucket.b:\n    standard:\n      storage_gb: 1000\n      monthly_tier_1_requests: 100000\n"
+        "    standard_infrequent_access:\n      storage_gb: 100\n      monthly_retrieval_gb: 5\n"
+    )
+    result = run_cli("cost", ".", "-f", "json", "--usage-file", "u.yml", cwd=root, env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    lines = {
+        (r["address"], c["name"]): (c["quantity"], c["monthly_cost"])
+        for r in json.loads(result.stdout)["resources"]
+        for c in r["components"]
+    }
+    # 2 GB per hour is 2 LCUs (1 GB per hour each) for 730 hours at $0.008 per LCU-hour
+    assert lines[("aws_lb.a", "Load balancer capacity units")] == (1460.0, 11.68)
+    # S3 Standard $0.023 per GB-month (first 50 TB), Standard-IA $0.0125, PUT $0.005 per 1,000
+    assert lines[("aws_s3_bucket.b", "Standard storage")] == (1000.0, 23.0)
+    assert lines[("aws_s3_bucket.b", "Standard-IA storage")] == (100.0, 1.25)
+    assert lines[("aws_s3_bucket.b", "PUT, COPY, POST, LIST requests")] == (100.0, 0.5)
+    assert "u.yml:5: aws_lb.a.new_connections has no equivalent" in result.stderr
+    assert "u.yml:12: aws_s3_bucket.b.standard_infrequent_access.monthly_retrieval_gb has no equivalent" in (
+        result.stderr
+    )
+
+
+def test_a_figure_advisor_bills_on_another_resource_is_warned(tmp_path: Path) -> None:
+    root = tmp_path / "docdb"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        'provider "aws" {\n  region = "us-east-1"\n}\n'
+        'resource "aws_docdb_cluster_instance" "i" {\n  cluster_identifier = "c"\n  instance_class = "db.t3.medium"\n}\n'
+    )
+    (root / "u.yml").write_text(
+        "version: 0.1\nresource_usage:\n  aws_docdb_cluster_instance.i:\n    data_storage_gb: 100\n"
+        "    monthly_cpu_credit_hrs: 100\n"
+    )
+    result = run_cli("cost", ".", "-f", "json", "--usage-file", "u.yml", cwd=root, env=_env(tmp_path))
+    costs = _costs(result)
+    # db.t3.medium $0.078 per hour for 730 hours, and 100 vCPU-hours of credits at $0.09
+    assert costs["aws_docdb_cluster_instance.i"] == round(730 * 0.078 + 100 * 0.09, 2)
+    assert "u.yml:4: aws_docdb_cluster_instance.i.data_storage_gb not applied: Advisor bills" in result.stderr
