@@ -10,6 +10,7 @@ are lazy: `advisor --version` imports this module.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -60,7 +61,20 @@ def load_config_for(args: argparse.Namespace) -> Config:
 
 def apply_usage_file(config: Config, path: str) -> None:
     """Put an infracost usage file's figures over the config's `[usage]` (`--usage-file`); each key it
-    cannot use is a warning on stderr, and a bad file a usage error (exit 2)."""
+    cannot use is a warning on stderr, and a bad file a usage error (exit 2). The file is read once
+    per run, however many configurations (one per commit in `history`) it is applied to."""
+    try:
+        info = os.stat(path)
+        stamp = (info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = (0, -1)  # missing or unreadable: read_usage_file says which
+    entries = _usage_entries(path, stamp)
+    config.usage_file = [(pattern, dict(figures)) for pattern, figures in entries]
+
+
+@functools.lru_cache(maxsize=4)
+def _usage_entries(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, dict[str, float]], ...]:
+    """The file's figures, read once per path and version (`stamp`)."""
     from advisor.display import printable
     from advisor.usage_file import UsageFileError, read_usage_file
 
@@ -70,7 +84,7 @@ def apply_usage_file(config: Config, path: str) -> None:
         raise UsageError(str(exc)) from None
     for warning in read.warnings:
         sys.stderr.write(printable(f"advisor: warning: {warning}") + "\n")
-    config.usage_file = read.entries
+    return tuple(read.entries)
 
 
 def options_for(args: argparse.Namespace, config: Config) -> Options:

@@ -257,6 +257,10 @@ def _config_for(run: _Run) -> Config:
             key = (path, f.read())
     if key not in run.configs:
         run.configs[key] = load_config(path, known_rule_ids())
+        if getattr(run.args, "usage_file", None):  # the same figures at every commit, as --config
+            from advisor.batch import apply_usage_file
+
+            apply_usage_file(run.configs[key], run.args.usage_file)
     return run.configs[key]
 
 
@@ -520,6 +524,8 @@ def run_history(args: argparse.Namespace) -> History:
         return history
     shallow = shallow_commits(root)
     fixed = None
+    if getattr(args, "usage_file", None):  # read from here, not from the commits' copies
+        args.usage_file = os.path.abspath(args.usage_file)
     if args.config:
         from advisor.batch import load_config_for
 

@@ -309,3 +309,23 @@ def test_a_figure_advisor_bills_on_another_resource_is_warned(tmp_path: Path) ->
     # db.t3.medium $0.078 per hour for 730 hours, and 100 vCPU-hours of credits at $0.09
     assert costs["aws_docdb_cluster_instance.i"] == round(730 * 0.078 + 100 * 0.09, 2)
     assert "u.yml:4: aws_docdb_cluster_instance.i.data_storage_gb not applied: Advisor bills" in result.stderr
+
+
+def test_history_applies_the_usage_file_at_every_commit(project: Path, tmp_path: Path) -> None:
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "main.tf", "m"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], cwd=project, check=True)
+    (project / "main.tf").write_text(MAIN_TF.replace("memory_size   = 512", "memory_size   = 1024"))
+    subprocess.run([*git, "commit", "-qam", "two"], cwd=project, check=True)
+    result = run_cli(
+        "history", ".", "-f", "json", "--usage-file", "infracost-usage.yml", cwd=project, env=_env(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    totals = [c["monthly_cost"] for c in json.loads(result.stdout)["commits"]]
+    # the other costs are the same at both commits; aws_lambda_function.hi doubles its duration line
+    duration = 0.0000166667  # per GB-second
+    others = 0.20 + 1e6 * 0.1 * 1 * duration + 1.20 + 2.00 + 0.80 + 0.80
+    before, after = (2.00 + 10e6 * 0.25 * gb * duration + others for gb in (0.5, 1.0))
+    assert totals == [round(before, 2), round(after, 2)] == [29.50, 50.33]
+    assert result.stderr.count("monthly_streams") == 1  # warned once, not once per commit
