@@ -655,7 +655,7 @@ def _rds_instance_line(
     )
 
 
-def _engine_major(engine: str, version: str) -> str:
+def engine_major(engine: str, version: str) -> str:
     """`5.7.44` -> `5.7`, `5.7.mysql_aurora.2.11.2` -> `5.7`, PostgreSQL `11.22` -> `11`, `9.6.3` -> `9.6`."""
     parts: list[str] = re.findall(r"\d+", version.split("_", 1)[0])
     if not parts:
@@ -680,7 +680,7 @@ def _rds_extended_support(
         return
     if not version:
         return
-    major = _engine_major(mapped, version)
+    major = engine_major(mapped, version)
     window = RDS_EXTENDED_SUPPORT.get((mapped, major))
     today, date_note = price_date()
     ctx.note(date_note)

@@ -11,6 +11,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
+# Support calendars (EKS and RDS extended support) price by date: the suite prices as of one fixed day,
+# so its figures and goldens do not move when a version leaves standard support. A test that needs
+# another day sets the variable itself.
+os.environ.setdefault("ADVISOR_PRICE_DATE", "2026-12-01")
 
 
 def run_cli(

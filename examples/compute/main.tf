@@ -53,6 +53,7 @@ resource "aws_autoscaling_group" "worker" {
 resource "aws_eks_cluster" "main" {
   name     = "storefront"
   role_arn = "arn:aws:iam::123456789012:role/eks"
+  version  = "1.29"
 
   vpc_config {
     subnet_ids = ["subnet-1", "subnet-2"]

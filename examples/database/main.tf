@@ -12,6 +12,16 @@ module "orders_db" {
   allocated_storage = 200
 }
 
+resource "aws_db_instance" "reports" {
+  identifier        = "reports"
+  engine            = "mysql"
+  engine_version    = "5.7.44"
+  instance_class    = "db.m6g.large"
+  allocated_storage = 200
+  storage_type      = "io1"
+  iops              = 3000
+}
+
 resource "aws_elasticache_cluster" "sessions" {
   cluster_id      = "sessions"
   engine          = "redis"

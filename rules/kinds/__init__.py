@@ -20,6 +20,7 @@ from advisor.rules.kinds import (  # noqa: F401
     nat_per_az,
     set_attribute,
     tags_missing,
+    version_support,
     volume_type,
 )
 from advisor.rules.kinds.registry import KINDS, Check, Kind, Scope, kind
