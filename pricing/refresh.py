@@ -14,7 +14,8 @@ Why it works the way it does:
   an explicit table, so an unexpected unit is reported instead of stored.
 - The result is written to a new SQLite file next to the copy in use, starting from the rows in use,
   so a key AWS no longer lists keeps its older value. Each service and region is checked before it
-  is written (row count within ±20 % of the previous data, no price moving tenfold), the file as a
+  is written (row count within ±20 % of the previous data, or only its floor for the services whose
+  keys the snapshot holds in part, `Service.grows`; no price moving tenfold), the file as a
   whole is checked (schema, spot checks), and only then is it moved into place with one atomic
   rename. A failed or interrupted refresh deletes the temporary file and the previous data stays.
 
@@ -400,6 +401,7 @@ def _map_msk(offer: Offer) -> Target | None:
 
 
 _OPENSEARCH_MEDIA = {
+    "GP2": "opensearch.storage.gp2",
     "GP3": "opensearch.storage.gp3",
     "PIOPS-Storage": "opensearch.storage.io1",
     "Magnetic": "opensearch.storage.standard",
@@ -510,6 +512,9 @@ class Service:
     queries: tuple[Query, ...]
     mapper: Mapper
     offer_code: str | None = None  # when set, the regional offer file is tried first
+    # The snapshot holds a hand-picked subset of this service's keys (prices_services.csv), so a
+    # refresh may add many more (every OpenSearch instance type): the +20 % new-key check is off.
+    grows: bool = False
 
 
 def _family(code: str, *families: str) -> tuple[Query, ...]:
@@ -609,6 +614,7 @@ SERVICES: tuple[Service, ...] = (
         ("msk.",),
         _family("AmazonMSK", "Managed Streaming for Apache Kafka (MSK)"),
         _map_msk,
+        grows=True,
     ),
     Service(
         "opensearch",
@@ -616,6 +622,7 @@ SERVICES: tuple[Service, ...] = (
         ("opensearch.",),
         _family("AmazonES", "Amazon OpenSearch Service Instance", "Amazon OpenSearch Service Volume"),
         _map_opensearch,
+        grows=True,
     ),
     Service(
         "redshift",
@@ -623,6 +630,7 @@ SERVICES: tuple[Service, ...] = (
         ("redshift.",),
         _family("AmazonRedshift", "Compute Instance"),
         _map_redshift,
+        grows=True,
     ),
     Service(
         "docdb",
@@ -637,6 +645,7 @@ SERVICES: tuple[Service, ...] = (
             "CPU Credits",
         ),
         _map_docdb,
+        grows=True,
     ),
     Service(
         "neptune",
@@ -644,6 +653,7 @@ SERVICES: tuple[Service, ...] = (
         ("neptune.",),
         _family("AmazonNeptune", "Database Instance", "Database Storage", "System Operation"),
         _map_neptune,
+        grows=True,
     ),
     Service(
         "fargate",
@@ -651,6 +661,7 @@ SERVICES: tuple[Service, ...] = (
         ("fargate.",),
         _family("AmazonECS", "Compute"),
         _map_fargate,
+        grows=True,
     ),
     Service(
         "mq",
@@ -658,6 +669,7 @@ SERVICES: tuple[Service, ...] = (
         ("mq.",),
         _family("AmazonMQ", "Broker Instances", "Broker Storage"),
         _map_mq,
+        grows=True,
     ),
 )
 SERVICE_ALIASES = {
@@ -1253,7 +1265,7 @@ def _judge(
             raise _Rejected(
                 f"only {len(batch.prices)} prices where the current data has {previous}: looks incomplete"
             )
-        if previous + new_keys > high:
+        if previous + new_keys > high and not service.grows:
             raise _Rejected(f"{new_keys} new keys on top of {previous} (more than +20 %): looks wrong")
     return rows, new_keys, warnings
 

@@ -194,7 +194,7 @@ def offer(family: str, attributes: dict[str, str], unit: str = "Hrs") -> Offer:
          {"usagetype": "ES:PIOPS-Storage", "storageMedia": "PIOPS-Storage"}, "opensearch.storage.io1"),
         ("opensearch", "Amazon OpenSearch Service Volume", {"usagetype": "ES:PIOPS", "storageMedia": "PIOPS"},
          "opensearch.iops.io1"),
-        ("opensearch", "Amazon OpenSearch Service Volume", {"usagetype": "ES:GP2-Storage", "storageMedia": "GP2"}, None),
+        ("opensearch", "Amazon OpenSearch Service Volume", {"usagetype": "ES:GP2-Storage", "storageMedia": "GP2"}, "opensearch.storage.gp2"),
         ("neptune", "Database Instance", {"usagetype": "InstanceUsage:db.r5.large", "instanceType": "db.r5.large"},
          "neptune.db.r5.large"),
         ("neptune", "Database Instance", {"usagetype": "InstanceUsage:db.serverless", "instanceType": "db.serverless"},
@@ -228,3 +228,56 @@ def test_every_refreshed_key_is_a_key_the_snapshot_carries() -> None:
         units = {row["key"]: row["unit"] for row in csv.DictReader(f)}
     for key, (_value, unit) in EXPECTED.items():
         assert units.get(key) == unit, key
+
+
+# OpenSearch: the curated prices of the snapshot (pricing/data/services.md), and six sizes it lacks, linear
+# in size within their family as AWS prices them (m6g $0.128 per large, r6g $0.1674 per large)
+OPENSEARCH_INSTANCES = {
+    "c4.2xlarge": "0.587", "c4.8xlarge": "2.347", "m5.large": "0.142", "m5.xlarge": "0.283",
+    "m5.2xlarge": "0.566", "m5.4xlarge": "1.132", "m6g.large": "0.128", "m6g.xlarge": "0.256",
+    "r5.large": "0.186", "r5.xlarge": "0.372", "r5.2xlarge": "0.744", "r5.4xlarge": "1.488",
+    "r6g.large": "0.167", "r6g.xlarge": "0.335", "r6g.2xlarge": "0.669", "r6g.4xlarge": "1.339",
+    "t3.small": "0.036", "t3.medium": "0.073",
+    "m6g.2xlarge": "0.512", "m6g.4xlarge": "1.024", "m6g.8xlarge": "2.048", "m6g.12xlarge": "3.072",
+    "r6g.8xlarge": "2.678", "r6g.12xlarge": "4.016",
+}  # fmt: skip
+OPENSEARCH_VOLUMES = [
+    ("GP2", "ES:GP2-Storage", "GB-Mo", "0.135"),
+    ("GP3", "ES:GP3-Storage", "GB-Mo", "0.122"),
+    ("PIOPS-Storage", "ES:PIOPS-Storage", "GB-Mo", "0.169"),
+    ("Magnetic", "ES:Magnetic-Storage", "GB-Mo", "0.067"),
+    ("PIOPS", "ES:PIOPS", "IOPS-Mo", "0.088"),
+]
+
+
+def test_a_service_the_snapshot_holds_in_part_may_grow(stub: tuple[Any, Stubber], cache: Path) -> None:  # noqa: F811
+    client, stubber = stub
+    instances = [
+        item("AmazonES", f"ES{i}", "Amazon OpenSearch Service Instance",
+             {"usagetype": f"ESInstance:{name}", "instanceType": f"{name}.search", "operation": "ESDomain"},
+             "Hrs", usd)
+        for i, (name, usd) in enumerate(OPENSEARCH_INSTANCES.items())
+    ]  # fmt: skip
+    volumes = [
+        item("AmazonES", f"EV{i}", "Amazon OpenSearch Service Volume", {"usagetype": usage, "storageMedia": media}, unit, usd)
+        for i, (media, usage, unit, usd) in enumerate(OPENSEARCH_VOLUMES)
+    ]  # fmt: skip
+    queue(
+        stubber,
+        "opensearch",
+        {"Amazon OpenSearch Service Instance": instances, "Amazon OpenSearch Service Volume": volumes},
+    )
+    code, out = run(client, ["us-east-1"], ["elasticsearch"])
+    assert code == 0, out
+    assert out.splitlines()[0].startswith("opensearch us-east-1: 29 prices from 29 products")
+    with Catalog.open(cache) as after:
+        for name, usd in OPENSEARCH_INSTANCES.items():
+            price = after.price(f"opensearch.{name}.search", "us-east-1")
+            assert price is not None and (price.value, price.source) == (float(usd), "aws-price-list-api"), (
+                name
+            )
+        iops = after.price("opensearch.iops.io1", "us-east-1")
+        assert iops is not None and (iops.value, iops.unit) == (0.088, "IOPS-month")
+        # what AWS did not list keeps its curated figure
+        warm = after.price("opensearch.ultrawarm1.medium.search", "us-east-1")
+        assert warm is not None and warm.value == 0.238 and warm.source != "aws-price-list-api"
