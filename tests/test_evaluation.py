@@ -758,3 +758,7 @@ def test_two_roots_calling_one_module_each_keep_their_finding(tmp_path: Path) ->
     # prod: $62.50 + $650.00 → $40.00 + $35.00; dev: $12.50 + $65.00 → $8.00 (1,000 IOPS are free on gp3)
     assert by_root == {os.path.join("envs", "dev"): 69.5, os.path.join("envs", "prod"): 637.5}
     assert lint["summary"]["monthly_savings"] == pytest.approx(69.5 + 637.5)
+    # what is about the file itself (a syntax error) is said once, whoever reaches it
+    write(tmp_path / "modules" / "disk", {"broken.tf": "locals {\n  x = \n}\n"})
+    broken = cli_json("lint", ".", cwd=tmp_path)
+    assert len([f for f in broken["findings"] if f["rule"] == "parse-error"]) == 1

@@ -68,6 +68,8 @@ def merge(
             place = (f.span.path, f.span.start, f.span.end, f.span.line)
             fkey = (f.rule, *place, f.message if not f.resource else "")
             roots = seen_findings.setdefault(fkey, set())
+            if not f.resource and roots:
+                continue  # about the file itself (a syntax error, an unused ignore): said once
             if root not in roots:
                 roots.add(root)
                 found.append((f, root, fkey))
