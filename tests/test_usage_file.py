@@ -8,6 +8,7 @@ billed as one request), NAT gateway $0.045 per hour and $0.045 per GB processed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -329,3 +330,29 @@ def test_history_applies_the_usage_file_at_every_commit(project: Path, tmp_path:
     before, after = (2.00 + 10e6 * 0.25 * gb * duration + others for gb in (0.5, 1.0))
     assert totals == [round(before, 2), round(after, 2)] == [29.50, 50.33]
     assert result.stderr.count("monthly_streams") == 1  # warned once, not once per commit
+
+
+def test_the_github_action_passes_its_usage_file_input_to_both_commands(tmp_path: Path) -> None:
+    from test_ci_integrations import BIN, run_action
+    from test_diff import NAT_TF, Repo
+
+    repo = Repo(tmp_path / "work")
+    repo.write("main.tf", 'provider "aws" {\n  region = "us-east-1"\n}\n')
+    base = repo.commit("base")
+    repo.git("update-ref", "refs/remotes/origin/main", base)
+    repo.write("main.tf", 'provider "aws" {\n  region = "us-east-1"\n}\n' + NAT_TF)
+    repo.write(
+        "usage.yml",
+        "version: 0.1\nresource_usage:\n  aws_nat_gateway.main:\n    monthly_data_processed_gb: 100\n",
+    )
+    summary = tmp_path / "summary.md"
+    runner = {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "GITHUB_BASE_REF": "main",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "ADVISOR_NO_CACHE": "1",
+    }
+    codes, outputs = run_action(repo.path, {"usage-file": "usage.yml", "fail-on": "never"}, runner)
+    assert outputs["lint"] == {"exit-code": "0"} and outputs["diff"] == {"exit-code": "0"}, codes
+    # the NAT gateway: 730 hours and 100 GB processed, each at $0.045
+    assert "+$37.35" in summary.read_text(encoding="utf-8")
