@@ -364,6 +364,10 @@ def test_terragrunt_roots_and_roots_priced_only_by_usage(tmp_path: Path):
     first, last = doc["commits"]
     # gp3 at $0.08 per GB-month in us-east-1
     assert (first["monthly_cost"], last["monthly_cost"]) == (8.0, 40.0)
+    for commit in doc["commits"]:  # and what `advisor cost` says on a checkout of each commit
+        tree = export(repo, commit["commit"], tmp_path / commit["commit"][:12])
+        cost = json.loads(repo.cli("cost", "--format", "json", cwd=tree).stdout)
+        assert cost["total"] == commit["monthly_cost"]
     groups = {g["name"]: g for g in last["groups"]}
     assert groups[os.path.join("live", "prod")]["kind"] == "terragrunt"
     assert groups[os.path.join("live", "prod")]["monthly_cost"] == 40.0
