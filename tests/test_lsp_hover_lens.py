@@ -66,6 +66,21 @@ async def test_hover_on_a_finding_adds_before_and_after(ls: Editor) -> None:
     assert h.range == lsp.Range(lsp.Position(1, 9), lsp.Position(1, 14))
 
 
+async def test_hover_on_a_finding_lists_every_alternative_with_its_figures(ls: Editor) -> None:
+    """Graviton and the newer x86 generation for one instance type: one finding, and the hover lists
+    both with their own monthly figure (m5.large $0.096/h, m6g.large $0.077/h, m6a.large $0.0864/h,
+    730 hours in us-east-1)."""
+    text = 'resource "aws_instance" "web" {\n  ami           = "ami-1"\n  instance_type = "m5.large"\n}\n'
+    uri = ls.open("hoveralternatives/main.tf", text)
+    await ls.wait_for(uri, version=1)
+    h = await hover(ls, uri, 2, 20)  # inside "m5.large"
+    assert h is not None and isinstance(h.contents, lsp.MarkupContent)
+    finding = h.contents.value.split("\n\n---\n\n")[0]
+    assert "| Instead | Rule | Monthly | Saves | Fix |" in finding
+    assert "| `m6g.large` | ec2-graviton | $56.21 | $13.87 | review |" in finding
+    assert "| `m6a.large` | ec2-newer-generation | $63.07 | $7.01 | safe |" in finding
+
+
 async def test_hover_outside_resources_is_empty(ls: Editor) -> None:
     uri = ls.open("hoverempty/main.tf", "\n\n" + IO1)
     await ls.wait_for(uri, version=1)

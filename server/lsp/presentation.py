@@ -218,6 +218,14 @@ def finding_hover(f: Finding) -> str:
         lines.append(
             "Fix available" + ("" if f.fix_safe else " (review before applying: it changes behaviour)") + "."
         )
+    if f.alternatives:  # the other suggestions for this value, each with its own figures and fix
+        rows = ["| Instead | Rule | Monthly | Saves | Fix |", "|---|---|---:|---:|---|"]
+        for alt in (f, *f.alternatives):
+            after = "unknown" if alt.monthly_cost_after is None else money(alt.monthly_cost_after)
+            saves = money(alt.monthly_savings) if alt.monthly_savings and alt.monthly_savings > 0 else ""
+            fix = ("safe" if alt.fix_safe else "review") if alt.fix else "none"
+            rows.append(f"| `{_cell(str(alt.suggested))}` | {alt.rule} | {after} | {saves} | {fix} |")
+        lines.append("\n".join(rows))
     if f.doc_url:
         lines.append(f"[Rule documentation]({f.doc_url})")
     return "\n\n".join(lines)
