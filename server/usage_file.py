@@ -117,11 +117,18 @@ class UsageFile:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_usage_file(path: str) -> UsageFile:
-    """Read, check and convert an infracost usage file. Raises UsageFileError on a bad file."""
-    from advisor.iac.files import read_file
+def read_usage_file(path: str, roots: tuple[str, ...] | None = None) -> UsageFile:
+    """Read, check and convert an infracost usage file. Raises UsageFileError on a bad file.
 
-    got = read_file(path, kind="tfvars")
+    `roots` (resolved folders, `advisor.iac.files.real_roots`): the file must be inside them, as for a
+    file a workspace's settings name; None for a file the user named on the command line."""
+    import os
+
+    from advisor.iac.files import inside, read_file
+
+    if roots is not None and not inside(os.path.realpath(path), roots):
+        raise UsageFileError(path, 0, "outside the workspace folders; not read")
+    got = read_file(path, kind="tfvars", roots=roots)
     if got.missing:
         raise UsageFileError(path, 0, "usage file not found")
     if got.data is None:

@@ -34,6 +34,7 @@ SERVER_SETTINGS = {
     "advisor.debounceMs",
     "advisor.inlayHints",
     "advisor.codeLens",
+    "advisor.usageFile",
     "advisor.explain.enabled",
 }
 TERRAFORM_FILES = ["main.tf", "terraform.tfvars", "main.tf.json", "prod.tfvars.json"]

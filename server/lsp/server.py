@@ -306,15 +306,42 @@ class AdvisorServer(LanguageServer):
 
     def apply_settings(self) -> None:
         parsed = parse_editor_settings(self.init_options, self.client_section, self.known_rules)
+        settings = self._with_usage_file(parsed.settings, parsed.problems)
         for problem in parsed.problems:
             self.show(lsp.MessageType.Warning, f"Advisor settings: {problem}")
-        changed = parsed.settings != self.settings
-        self.settings = parsed.settings
+        changed = settings != self.settings
+        self.settings = settings
         self.analyzer.time_budget = self.settings.time_budget
         if changed:
             self.analyzer.invalidate()
             self.analyzer.schedule_all(0.0)
             self._refresh(lens=True, inlay=True)
+
+    def _with_usage_file(self, settings: ClientSettings, problems: list[str]) -> ClientSettings:
+        """The settings with the figures of `advisor.usageFile`, read now: relative to the first
+        workspace folder and never outside the workspace folders (a workspace's settings may name it).
+        A file that cannot be used is a problem and no figures; keys it cannot use are problems too."""
+        if settings.usage_file is None:
+            return settings
+        from dataclasses import replace
+
+        from advisor.iac.files import real_roots
+        from advisor.usage_file import UsageFileError, read_usage_file
+
+        path = os.path.expanduser(settings.usage_file)
+        if not os.path.isabs(path):
+            if not self.folders:
+                problems.append("advisor.usageFile: a relative path needs a workspace folder")
+                return settings
+            path = os.path.join(self.folders[0], path)
+        try:
+            read = read_usage_file(path, real_roots(self.folders))
+        except UsageFileError as exc:
+            problems.append(f"advisor.usageFile: {exc}")
+            return settings
+        problems.extend(f"advisor.usageFile: {warning}" for warning in read.warnings)
+        entries = tuple((pattern, tuple(sorted(figures.items()))) for pattern, figures in read.entries)
+        return replace(settings, usage_entries=entries)
 
     def show(self, kind: lsp.MessageType, message: str) -> None:
         log.warning("%s", message)

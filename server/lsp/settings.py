@@ -51,15 +51,24 @@ class ClientSettings:
     # The user's explain settings (their config file, the environment, then `explain_overrides`), read
     # when settings are applied with `explain` on; None when off or when they could not be read.
     explain_config: ExplainConfig | None = field(default=None, hash=False)
+    # `usageFile`: an infracost usage file inside the workspace (like `--usage-file`), as named, and its
+    # figures once the server has read it (`AdvisorServer.apply_settings`, which knows the folders)
+    usage_file: str | None = None
+    usage_entries: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
 
     def apply_to(self, config: Config) -> Config:
-        """The project's config with the editor's rule settings on top (like the CLI's flags)."""
-        if not self.disable and not self.severity:
+        """The project's config with the editor's rule settings and usage file on top (like the CLI's
+        flags)."""
+        if not self.disable and not self.severity and not self.usage_entries:
             return config
         severity = dict(config.severity)
         severity.update(self.severity)
+        usage_file = [(pattern, dict(figures)) for pattern, figures in self.usage_entries]
         return replace(
-            config, disabled_rules=set(config.disabled_rules) | set(self.disable), severity=severity
+            config,
+            disabled_rules=set(config.disabled_rules) | set(self.disable),
+            severity=severity,
+            usage_file=usage_file or config.usage_file,
         )
 
 
@@ -244,6 +253,12 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
         )
         budget = base.time_budget
 
+    usage_file = data.get("usageFile")
+    if usage_file is not None and not isinstance(usage_file, str):
+        problems.append(f"advisor.usageFile must be the path of a usage file, not {usage_file!r}")
+        usage_file = None
+    usage_file = usage_file.strip() if usage_file and usage_file.strip() else None  # "": not set
+
     explain, overrides = _explain_settings(data, problems)
     explain_config = _user_explain(overrides, problems) if explain else None
 
@@ -258,5 +273,6 @@ def parse_settings(raw: Any, known_rules: set[str]) -> Parsed:
         explain=explain,
         explain_overrides=overrides,
         explain_config=explain_config,
+        usage_file=usage_file,
     )
     return Parsed(settings, problems)
