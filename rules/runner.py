@@ -12,6 +12,7 @@ from advisor.rules.context import RuleContext
 from advisor.rules.findings import Draft, merge_instances, render, scale_templates
 from advisor.rules.kinds import KINDS
 from advisor.rules.table import Rule, load_rules
+from advisor.rules.targets import MODULE_CALL
 
 Entries = dict[int, tuple[Resource, dict[tuple[str, int], list[Draft]]]]
 
@@ -103,15 +104,18 @@ def check_resources(
     by_type: dict[str, list[Resource]] = {}
     for res in resources:
         by_type.setdefault(res.type, []).append(res)
+    # the arguments of module calls Advisor could not follow (`MODULE_CALL`) are checked only by the
+    # rules that name them as targets
+    real = [r for r in resources if r.type != MODULE_CALL]
     for rule in rules:
         check_deadline()  # the language server's time budget
         kind = KINDS.get(rule.kind)
         if kind is None:  # reported by the engine itself (parse errors, unused ignores)
             continue
         if kind.scope == "module":  # looks at the module's other resources: never reused
-            drafts += kind.check(rule, resources, ctx)
+            drafts += kind.check(rule, real, ctx)
         elif not rule.targets:  # every resource
-            for res in resources:
+            for res in real:
                 drafts += checked.drafts((rule.id, -1), res, kind.check, rule, ctx)
         else:
             for n, part in enumerate(rule.parts):

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 from advisor.model import Block, Resource, Value
 
+# `Resource.type` of a module call whose module is not analysed: a resource holding the call's
+# arguments, checked only by the rules that name `module:<argument>` targets
+MODULE_CALL = "module"
+
 
 @dataclass(slots=True)
 class Target:

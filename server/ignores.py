@@ -226,8 +226,10 @@ def apply_ignores(
     """Drop ignored findings; add a hint for each ignore that matched nothing (here or, for an ignore
     above a module call, in `CallIgnores.silences`)."""
     kept: list[Finding] = []
+    # `./main.tf` and `main.tf` are one file (a folder given as `.` names its files the first way)
+    by_path = {os.path.normpath(path): found for path, found in ignores.items()}
     for f in findings:
-        file_ignores = ignores.get(f.span.path, [])
+        file_ignores = by_path.get(os.path.normpath(f.span.path), [])
         res_line = resource_lines.get(f.resource, -10)
         hit = None
         for ig in file_ignores:

@@ -145,3 +145,64 @@ async def test_the_diagnostic_goes_once_the_call_is_local(ls: Editor) -> None:
     version = ls.replace_all(uri, 'module "vpc" {\n  source = "./vpc"\n}\n')
     p = await ls.wait_for(uri, version=version)
     assert list(p.diagnostics) == []
+
+
+UNFETCHED_CALLS = """variable "bastion_type" {
+  default = "t2.medium"
+}
+
+module "bastion" {
+  source        = "cloudposse/ec2-bastion-server/aws"
+  instance_type = var.bastion_type
+}
+
+module "nodes" {
+  source         = "terraform-aws-modules/eks/aws//modules/eks-managed-node-group"
+  instance_types = ["m4.large"]
+  volume_type    = "gp2"
+}
+
+module "other" {
+  source        = "example/thing/aws"
+  instance_type = "spot"
+}
+
+# advisor:ignore all -- replaced next sprint
+module "ignored" {
+  source        = "example/thing/aws"
+  instance_type = "m4.large"
+}
+"""
+
+
+def test_arguments_of_a_module_not_analysed_are_checked_per_unit(tmp_path: Path) -> None:
+    """A registry module not fetched is not priced, but an `instance_type = "t2.medium"` passed to it is
+    a choice plainly written: it is flagged with per-unit figures (us-east-1 on-demand: t2.medium
+    $0.0464/h, t3a.medium $0.0376/h; m4.large $0.10/h, m5a.large $0.086/h; gp2 $0.10 and gp3 $0.08 per
+    GB-month), its fix edits the literal, and nothing is claimed as a monthly saving."""
+    (tmp_path / "main.tf").write_text(UNFETCHED_CALLS)
+    r = run_cli("lint", ".", "--format", "json", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1"})
+    doc = json.loads(r.stdout)
+    found = {(f["resource"], f["rule"]): f for f in doc["findings"]}
+    bastion = found[("module.bastion", "ec2-newer-generation")]
+    assert "t2.medium $0.0464/h → t3a.medium $0.0376/h per instance" in bastion["message"]
+    assert bastion["fix"][0]["line"] == 2  # the variable's default
+    nodes = found[("module.nodes", "ec2-previous-generation")]
+    assert "m4.large $0.1/h → m5a.large $0.086/h per instance" in nodes["message"]
+    gp2 = found[("module.nodes", "ebs-gp2-to-gp3")]
+    assert "$0.10 → $0.08 per GB-month" in gp2["message"]
+    assert all(f["monthly_savings"] is None for f in doc["findings"])
+    assert not [f for f in doc["findings"] if f["resource"] in ("module.other", "module.ignored")]
+    # calls are not resources: nothing priced, nothing counted
+    assert doc["summary"]["resources"] == 0 and doc["summary"]["monthly_cost"] == 0
+
+
+def test_ignore_comments_hold_when_the_folder_is_given_as_dot(tmp_path: Path) -> None:
+    """`advisor lint .` names files `./main.tf`; the ignore comments of `main.tf` still apply."""
+    (tmp_path / "main.tf").write_text(
+        '# advisor:ignore all -- kept on purpose\nresource "aws_instance" "a" {\n  ami = "x"\n'
+        '  instance_type = "m4.large"\n}\n'
+    )
+    for path in (".", str(tmp_path)):
+        r = run_cli("lint", path, "--format", "json", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1"})
+        assert json.loads(r.stdout)["findings"] == [], path

@@ -27,7 +27,7 @@ from advisor.rules.edits import replace_value
 from advisor.rules.findings import Draft, draft
 from advisor.rules.kinds.registry import kind
 from advisor.rules.table import Rule, families, previous_generation
-from advisor.rules.targets import Target, origin_note, targets_in
+from advisor.rules.targets import MODULE_CALL, Target, origin_note, targets_in
 
 if TYPE_CHECKING:
     from advisor.pricing.catalog import Catalog, InstanceType
@@ -97,7 +97,12 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         # and the figure are per instance-hour, where the catalog has EC2 prices
         best, figure = _by_hourly_price(t, ctx, current, tiers[0] if prefix == "" and listed else [])
         if best is None:  # nothing priced anywhere: the first successor, its figures unknown
-            best, figure = (None, None, tiers[0][0]), "price unknown in the catalog"
+            unknown = (
+                "no figures: the module it is passed to is not analysed"
+                if t.resource.type == MODULE_CALL
+                else "price unknown in the catalog"
+            )
+            best, figure = (None, None, tiers[0][0]), unknown
     before, after, suggested = best
     if before is None and figure is None:
         figure = (
@@ -184,7 +189,13 @@ def _by_hourly_price(
         None,
         None,
         name,
-    ), f"on-demand {was}{name} {hourly_money(h)}/h per instance (this resource is not priced)"
+    ), f"on-demand {was}{name} {hourly_money(h)}/h per instance ({_why_per_hour(t.resource)})"
+
+
+def _why_per_hour(resource: Resource) -> str:
+    if resource.type == MODULE_CALL:
+        return "passed to a module that is not analysed: how many instances run is not known"
+    return "this resource is not priced"
 
 
 def _facts(catalog: Catalog, name: str, prefix: str, suffix: str) -> bool:

@@ -143,10 +143,9 @@ def run_pipeline(job: ModuleJob, memory: FrontendMemory, reuse: ModuleReuse | No
         comparisons=job.options.session.comparisons,
         silenced=on_calls.silences if on_calls is not None else None,
     )
-    findings.extend(
-        check_resources(result.resources, ctx, reuse.findings if reuse else None, result.relocated)
-    )
-    findings = _apply_filters(findings, ignores, result.resources, job.options)
+    checked = result.resources + result.unanalysed_calls if result.unanalysed_calls else result.resources
+    findings.extend(check_resources(checked, ctx, reuse.findings if reuse else None, result.relocated))
+    findings = _apply_filters(findings, ignores, checked, job.options)
     if terragrunt:  # a module two roots run has each root's findings: say whose
         name = os.path.basename(os.path.abspath(job.directory))
         findings = [_in_root(f, name) if f.resource else f for f in findings]
@@ -346,6 +345,10 @@ def _through_terraform_roots(
             if os.path.dirname(os.path.realpath(r.path)) == here:
                 r.address = f"{name}:{r.address}"
                 merged.resources.append(r)
+        for r in sub.unanalysed_calls:
+            if os.path.dirname(os.path.realpath(r.path)) == here:
+                r.address = f"{name}:{r.address}"
+                merged.unanalysed_calls.append(r)
         mine = [e for e in sub.errors if os.path.dirname(os.path.realpath(e.path)) == here]
         merged.errors.extend(e for e in mine if e not in merged.errors)
         merged.files.extend(
@@ -376,9 +379,10 @@ def _through_roots(
             "",
         )
         name = os.path.relpath(root, top) if top else os.path.basename(root)
-        for r in sub.resources:
+        for r in [*sub.resources, *sub.unanalysed_calls]:
             r.address = f"{name}:{r.address}"
         merged.resources.extend(sub.resources)
+        merged.unanalysed_calls.extend(sub.unanalysed_calls)
         merged.errors.extend(e for e in sub.errors if e not in merged.errors)
         merged.notes.extend(sub.notes)
         # the roots' own files are theirs (a workspace scan counts those roots apart, not as this module)

@@ -69,6 +69,10 @@ class ModuleResult:
     # the `source` of each module call from a registry or git whose module is not in .terraform/modules
     remote_modules: list[Span] = field(default_factory=list)
     export: str = ""  # "plan" or "state" for a Terraform export (`terraform show -json`)
+    # each module call whose module is not analysed (registry or git, not fetched), as a resource of
+    # type "module" holding the call's arguments: checked by the rules that name `module:<argument>`
+    # targets (an `instance_type = "t2.medium"` passed on), never priced or counted as a resource
+    unanalysed_calls: list[Resource] = field(default_factory=list)
 
 
 # What launches a launch template's instances (same module), and the nested block a launcher is given

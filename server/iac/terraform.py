@@ -1089,6 +1089,7 @@ class ModuleEvaluator:
             where = pi.at.span(src_attr.expr.pos)
             if where not in self.result.remote_modules:
                 self.result.remote_modules.append(where)
+            self.result.unanalysed_calls.append(self._call_arguments(pi, name))
             return
         real = os.path.realpath(child_dir)
         cycle = [address for address, directory in self.calls if directory == real]
@@ -1137,6 +1138,7 @@ class ModuleEvaluator:
             self.result.notes.extend(sub.notes)
             self.result.sensitive_variables |= sub.sensitive_variables
             self.result.sensitive_values |= sub.sensitive_values
+            self.result.unanalysed_calls.extend(sub.unanalysed_calls)
             for where in sub.remote_modules:
                 if where not in self.result.remote_modules:
                     self.result.remote_modules.append(where)
@@ -1147,6 +1149,24 @@ class ModuleEvaluator:
                 if f not in self.result.files:
                     self.result.files.append(f)
         self._report_limits()
+
+    def _call_arguments(self, pi: ParsedItem, name: str) -> Resource:
+        """A module call that is not followed, as a resource of type "module" holding its arguments
+        (evaluated here, with their origins, so a fix edits the literal), for the rules."""
+        block = pi.item
+        assert isinstance(block, BlockNode)
+        counted = block.attr("count") is not None or block.attr("for_each") is not None
+        region = self.region.value if self.region.known and isinstance(self.region.value, str) else ""
+        return Resource(
+            type="module",
+            address=f"{self.prefix}module.{name}",
+            body=self._build_block(block, pi.at, self._base),
+            path=pi.at.path,
+            module_path=self.prefix.rstrip("."),
+            region=region or self.settings.default_region,
+            root=self.root_dir,
+            count_unknown=self.count_unknown or counted,
+        )
 
     def _module_dir(self, name: str, source: str) -> str | None:
         if _is_local(source):

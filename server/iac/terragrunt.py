@@ -672,6 +672,7 @@ def evaluate_terragrunt(
         result.files.extend(module.files)
         result.sensitive_variables = module.sensitive_variables
         result.sensitive_values = module.sensitive_values
+        result.unanalysed_calls = module.unanalysed_calls
         result.remote_modules.extend(module.remote_modules)
     result.files = [*run.files, *(f for f in result.files if f not in run.files)]
     root_file = os.path.join(directory, TERRAGRUNT_FILE)
