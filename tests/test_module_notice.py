@@ -193,6 +193,15 @@ def test_arguments_of_a_module_not_analysed_are_checked_per_unit(tmp_path: Path)
     assert "$0.10 → $0.08 per GB-month" in gp2["message"]
     assert all(f["monthly_savings"] is None for f in doc["findings"])
     assert not [f for f in doc["findings"] if f["resource"] in ("module.other", "module.ignored")]
+    # a module's `instance_type` holding an RDS class is an RDS class, never an EC2 type
+    (tmp_path / "db.tf").write_text(
+        'module "aurora" {\n  source = "x/rds/aws"\n  instance_type = "db.r4.large"\n}\n'
+    )
+    again = json.loads(
+        run_cli("lint", ".", "--format", "json", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1"}).stdout
+    )
+    aurora = [(f["rule"], f["suggested"]) for f in again["findings"] if f["resource"] == "module.aurora"]
+    assert aurora == [("rds-previous-generation", "db.r5.large")]
     # calls are not resources: nothing priced, nothing counted
     assert doc["summary"]["resources"] == 0 and doc["summary"]["monthly_cost"] == 0
 

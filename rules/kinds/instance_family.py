@@ -38,6 +38,10 @@ def check(rule: Rule, resources: Sequence[Resource], ctx: RuleContext) -> list[D
     return [d for t in targets_in(rule.targets, resources) if (d := check_target(rule, t, ctx)) is not None]
 
 
+# The prefixes of the other services' instance classes: never an EC2 type
+OTHER_SERVICES = ("db.", "cache.", "kafka.")
+
+
 def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     if t.value is None or not t.value.known or not isinstance(t.value.value, str):
         return None
@@ -47,6 +51,8 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     if skipped and engine is not None and engine.known and str(engine.value).startswith(skipped):
         return None  # an engine the suggested classes do not run
     prefix = rule.params.get("catalog_prefix", "")
+    if not prefix and current.startswith(OTHER_SERVICES):
+        return None  # an RDS, ElastiCache or MSK class (a module's `instance_type` may carry one)
     suffixes: list[str] = rule.params.get("type_suffixes", [])
     if not current.startswith(prefix):
         return None
