@@ -22,7 +22,7 @@ from advisor.batch import (
     options_for,
     write_output,
 )
-from advisor.display import printable
+from advisor.display import printable, terminal_width
 
 
 def cli_diff(args: argparse.Namespace) -> int:
@@ -45,7 +45,7 @@ def cli_diff(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         text = diff_report.render_markdown(result)
     else:
-        text = diff_report.render_text(result)
+        text = diff_report.render_text(result, terminal_width(None if args.output else sys.stdout))
     write_output(text, args.output)
     for check in result.breaches:
         sys.stderr.write(printable(f"advisor: budget exceeded: {check.message()}") + "\n")
@@ -87,7 +87,7 @@ def cli_history(args: argparse.Namespace) -> int:
             sys.stderr.write(f"advisor: {exc}\n")
             return EXIT_ERROR
     else:
-        text = history_report.render_text(history)
+        text = history_report.render_text(history, terminal_width(None if args.output else sys.stdout))
     write_output(text, args.output)
     for n in history.notes:
         if args.format != "text":

@@ -139,6 +139,31 @@ def _padded(text: str) -> str:
     return "".join(c + _PAD if _wide(c) else c for c in text)
 
 
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` columns, ended by "…" when shortened: for free text a layout may
+    abbreviate (a commit subject, an author), never for a location, an address or a figure."""
+    if display_width(text) <= width:
+        return text
+    out, used = [], 0
+    for char in text:
+        w = display_width(char)
+        if used + w > width - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out).rstrip() + "…"
+
+
+def pad(text: str, width: int) -> str:
+    """`text` left-aligned in `width` columns (wide characters count two)."""
+    return text + " " * max(width - display_width(text), 0)
+
+
+def right(text: str, width: int) -> str:
+    """`text` right-aligned in `width` columns (wide characters count two)."""
+    return " " * max(width - display_width(text), 0) + text
+
+
 def glued(text: str) -> str:
     """`text` as one word for `wrap` (kept whole on one line): "[fix: unsafe]", "aws_x ×3"."""
     return text.replace(" ", _GLUE)

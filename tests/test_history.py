@@ -281,11 +281,15 @@ def test_the_working_tree_index_and_head_are_left_alone(project):
 
 def test_text_and_csv_outputs(project):
     repo, ids = project
-    r = repo.cli("history")
+    r = run_cli("history", cwd=repo.path, env={**GIT_ENV, "COLUMNS": "120"})
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("Monthly cost at 9 commits of HEAD")
-    assert ids[-1][:12] in lines[2] and "Describe the project" in lines[2]  # newest first
+    assert ids[-1][:12] in lines[2] and "Describe the project" in lines[2]  # newest first, one line
+    narrow = run_cli("history", cwd=repo.path, env={**GIT_ENV, "COLUMNS": "70"}).stdout.splitlines()
+    at = next(i for i, line in enumerate(narrow) if line.startswith(ids[-1][:12]))
+    assert narrow[at + 2] == "    Alice Example: Describe the project"  # a commit on three lines
+    assert narrow[at + 1].startswith("    ") and "findings, savings $" in narrow[at + 1]
     trend = next(line for line in lines if line.startswith("Trend"))
     assert len(trend.split(": ", 1)[1].split()[0]) == 9 and "▁" in trend and "█" in trend
     assert "+$40.00" in r.stdout and "~ app: aws_ebs_volume.data" in r.stdout
@@ -335,8 +339,14 @@ def test_unit_and_business_metrics(tmp_path: Path):
     )
     # cost tripled while orders grew by half: highlighted; November's orders outgrew the cost
     assert [m["cost_outgrew_business"] for m in doc["months"]] == [False, True, False]
-    text = repo.cli("history", "--metrics", str(metrics)).stdout
+    text = run_cli(
+        "history", "--metrics", str(metrics), cwd=repo.path, env={**GIT_ENV, "COLUMNS": "160"}
+    ).stdout
     assert "2026-10" in text and "cost grew faster than the business" in text and "Per order" in text
+    narrow = run_cli(
+        "history", "--metrics", str(metrics), cwd=repo.path, env={**GIT_ENV, "COLUMNS": "60"}
+    ).stdout
+    assert "$0.010000 per order" in narrow and "cost grew faster than the business" in narrow
     metrics.write_text("month,units\n2026-13,5\n")
     r = repo.cli("history", "--metrics", str(metrics))
     assert r.returncode == 2 and "business.csv:2" in r.stderr

@@ -8,7 +8,19 @@ from typing import Any, Literal
 
 from advisor import __version__
 from advisor.diff import DiffResult, ResourceChange
-from advisor.display import json_text, printable, rel
+from advisor.display import (
+    DEFAULT_WIDTH,
+    display_width,
+    entry,
+    glued,
+    json_text,
+    pad,
+    printable,
+    rel,
+    right,
+    spread,
+    wrap,
+)
 from advisor.money import money, signed
 from advisor.report.common import SEVERITY_RANK, md_cell, md_code
 from advisor.report.json_report import error_json, finding_json, pricing_info
@@ -44,7 +56,11 @@ def _delta(c: ResourceChange) -> str:
     return signed(c.delta) if c.priced else "-"
 
 
-def render_text(result: DiffResult) -> str:
+def render_text(result: DiffResult, width: int = DEFAULT_WIDTH) -> str:
+    """The resources that changed, their figures and the total in a table `width` columns wide (two
+    lines a resource when the table does not fit: its name and location, then its figures), the
+    new findings under their location, errors and budget lines wrapped. Names and locations are
+    never cut; a name wider than the terminal stands alone on its line."""
     multi = _multi_root(result)
     sign = {"added": "+", "removed": "-", "changed": "~"}
     rows = [
@@ -59,41 +75,78 @@ def render_text(result: DiffResult) -> str:
     ]
     t = result.totals
     total = ("Total", "", money(t.before), money(t.after), f"{signed(t.delta)} ({percent(t.percent)})")
-    widths = [max(len(r[i]) for r in [*rows, total]) for i in range(5)]
-
-    def line(cells: tuple[str, ...]) -> str:
-        left = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
-        right = [cells[i].rjust(widths[i]) for i in range(2, 5)]
-        return "  ".join(left + right).rstrip()
-
-    out = [f"Cost diff against {result.ref} ({result.commit[:12]}), working tree as changed:"]
-    out += [line(r) for r in rows]
-    if rows:
-        out.append("  ".join("-" * w for w in widths))
-    out.append(line(total))
-    out.append(
+    heading = f"Cost diff against {printable(result.ref)} ({result.commit[:12]}), working tree as changed:"
+    out = wrap(heading, width, "", "  ")
+    out += _cost_table(rows, total, width)
+    summary = (
         f"{result.count('added')} added, {result.count('removed')} removed, "
         f"{result.count('changed')} changed, {result.unchanged} unchanged"
         + (f"; {result.unknown_prices} with unknown prices (not in totals)" if result.unknown_prices else "")
     )
+    out += wrap(summary, width, "", "  ")
     out.append("")
     n = len(result.new_findings)
     out.append(f"New findings ({n})" + (":" if n else ""))
     for f in result.new_findings:
         s = f.span
-        out.append(f"{rel(s.path)}:{s.line + 1}:{s.column + 1}: {f.severity}[{f.rule}] {f.message}")
+        where = f"{printable(rel(s.path))}:{s.line + 1}:{s.column + 1}"
+        message = printable(f.message).replace(" → ", glued(" → "))
+        out += entry(where, f"{f.severity}[{printable(f.rule)}]", message, width)
     if result.resolved_findings:
         out.append(f"Resolved findings: {len(result.resolved_findings)}")
     for e in result.all_errors():
-        out.append(f"error: {rel(e.path)}" + (f":{e.span.line + 1}" if e.span else "") + f": {e.message}")
+        where = f"error: {printable(rel(e.path))}" + (f":{e.span.line + 1}" if e.span else "")
+        out += entry(where, "", printable(e.message), width)
     if result.incomplete:
-        out.append("Analysis incomplete: the totals leave out what the errors above name.")
+        out += wrap("Analysis incomplete: the totals leave out what the errors above name.", width, "", "  ")
     if result.checks:
         out.append("")
         for check in result.checks:
             verdict = "EXCEEDED" if check.breached else "not conclusive" if result.incomplete else "ok"
-            out.append(f"Budget {verdict}: {check.message()}")
-    return "".join(printable(line) + "\n" for line in out)  # names, paths and messages: escaped
+            out += wrap(f"Budget {verdict}: {printable(check.message())}", width, "", "  ")
+    return "".join(line + "\n" for line in out)
+
+
+Row = tuple[str, str, str, str, str]  # name, location, before, after, delta
+
+
+def _cost_table(rows: list[Row], total: Row, width: int) -> list[str]:
+    """One line a resource when name, location and figures fit `width`; else two: the name and its
+    location (the location under the name when both do not fit), then the figures flush right
+    under their headings."""
+    widths = [max(display_width(r[i]) for r in [*rows, total]) for i in range(5)]
+    if sum(widths) + 8 <= width:
+
+        def line(cells: Row) -> str:
+            left = [pad(cells[0], widths[0]), pad(cells[1], widths[1])]
+            return "  ".join(left + [right(cells[i], widths[i]) for i in range(2, 5)]).rstrip()
+
+        out = [line(r) for r in rows]
+        if rows:
+            out.append("  ".join("-" * w for w in widths))
+        return [*out, line(total)]
+    figures = [max(widths[i], len(heading)) for i, heading in ((2, "Before"), (3, "After"), (4, "Change"))]
+
+    def amounts(cells: tuple[str, str, str]) -> list[str]:
+        text = "  ".join(right(c, w) for c, w in zip(cells, figures, strict=True))
+        if display_width(text) <= width:
+            return [right(text, width)]
+        return wrap("  ".join(glued(c) for c in cells), width, "    ")  # each figure whole
+
+    out = amounts(("Before", "After", "Change"))
+    for name, where, *money_cells in rows:
+        out += spread(name, where, width)
+        out += amounts((money_cells[0], money_cells[1], money_cells[2]))
+    out.append("-" * width)
+    return out + _total_line(total, figures, width)
+
+
+def _total_line(total: Row, figures: list[int], width: int) -> list[str]:
+    """ "Total" at the left of the line of total figures, or above it when they leave no room."""
+    text = "  ".join(right(c, w) for c, w in zip(total[2:], figures, strict=True))
+    if display_width(text) + len("Total") + 2 <= width:
+        return ["Total" + right(text, width - len("Total"))]
+    return ["Total", *wrap("  ".join(glued(c) for c in total[2:]), width, "    ")]
 
 
 def render_json(result: DiffResult, region: str) -> str:

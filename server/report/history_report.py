@@ -11,7 +11,18 @@ from typing import Any
 
 from advisor import __version__
 from advisor.diff import ResourceChange
-from advisor.display import json_text, printable, rel
+from advisor.display import (
+    DEFAULT_WIDTH,
+    cut,
+    display_width,
+    glued,
+    json_text,
+    pad,
+    printable,
+    rel,
+    right,
+    wrap,
+)
 from advisor.history import History, Month, Point
 from advisor.money import money, per_unit, signed
 from advisor.report.json_report import pricing_info
@@ -150,19 +161,104 @@ def render_csv(history: History) -> str:
     return out.getvalue()
 
 
-def render_text(history: History) -> str:
-    """A compact table (newest first), the trend as a sparkline, then the movers of each change."""
+def render_text(history: History, width: int = DEFAULT_WIDTH) -> str:
+    """A compact table (newest first), the trend as a sparkline, then the movers of each change, in
+    `width` columns: authors and subjects are cut to the room left, figures, commit ids, names and
+    addresses never."""
     out: list[str] = []
     points = history.points
     if not points:
-        out += [f"note: {n}" for n in history.notes] or ["No commits."]
-        return "".join(printable(line) + "\n" for line in out)
+        for line in [f"note: {printable(n)}" for n in history.notes] or ["No commits."]:
+            out += wrap(line, width, "", "  ")
+        return "".join(line + "\n" for line in out)
+    first, last = points[0], points[-1]
+    heading = (
+        f"Monthly cost at {plural(len(points), 'commit')} of {printable(history.revision)} "
+        f"({first.commit.date[:10]} to {last.commit.date[:10]}), newest first:"
+    )
+    out += wrap(heading, width, "", "  ")
+    out += _commit_table(history, width)
+    totals = [p.total for p in points]
+    known = [t for t in totals if t is not None]
+    if known:
+        out.append("")
+        span = glued(f"{money(known[0])} to {money(known[-1])}")
+        out += wrap(f"Trend, oldest to newest: {sparkline(totals)}  {span}", width, "", "  ")
+    if last.groups:
+        out.append("")
+        out += wrap(f"By root module / stack at {last.commit.id[:12]}:", width)
+        named = [
+            (printable(g.name), f"{_figure(g.monthly_cost, g.usage_only):>16}  ({g.kind})")
+            for g in last.groups
+        ]
+        out += _named_figures(named, width)
+    if last.services:
+        out += wrap(f"By service at {last.commit.id[:12]}:", width)
+        shown = [
+            (printable(s), f"{_figure(v, s in last.usage_only_services):>16}")
+            for s, v in last.services.items()
+        ]
+        out += _named_figures(shown, width)
+    moved = [p for p in reversed(points) if p.movers]
+    if moved:
+        out.append("")
+        out.append("What moved the total:")
+        sign = {"added": "+", "removed": "-", "changed": "~"}
+        for p in moved:
+            c = p.commit
+            change = signed(p.delta)
+            who = printable(f"{c.id[:12]} {c.date[:10]} {_short(c.author, 30)}: {c.subject}")
+            out += _then(cut(who, max(width - display_width(change) - 2, 24)), change, width)
+            for m in p.movers:
+                name = printable(f"{rel(m.root)}: {m.address}")
+                moved_by = glued(f"{money(m.before)} -> {money(m.after)}  {signed(m.delta)}")
+                out += wrap(f"{sign[m.change]} {name}  {moved_by}", width, "    ", "        ")
+    if history.months:
+        out.append("")
+        out += wrap("Unit economics by month (cost at the month's end):", width)
+        header = "  Month    Units         Cost/mo      Per unit    Share of revenue"
+        out += (
+            [header]
+            if display_width(header) <= width
+            else ["  Month    Units         Cost/mo      Per unit", " " * 46 + "Share of revenue"]
+        )
+        for mo in history.months:
+            share = "" if mo.revenue_share is None else f"{mo.revenue_share * 100:.2f}%"
+            per = "" if mo.cost_per_unit is None else per_unit(mo.cost_per_unit)
+            row = f"  {mo.month}  {mo.units:>12,.0f}  {money(mo.cost):>12}  {per:>11}  {share:>8}"
+            flag = "<- cost grew faster than the business" if mo.outgrew else ""
+            out += (
+                [f"{row}  {flag}"]
+                if display_width(row) + len(flag) + 2 <= width or not flag
+                else [row, "    " + flag]
+            )
+    for p in points:
+        for e in p.errors:
+            out += wrap(printable(f"error at {p.commit.id[:12]}: {e}"), width, "", "  ")
+    for n in last.notes:
+        out += wrap(printable(f"note at {last.commit.id[:12]}: {n}"), width, "", "  ")
+    if history.incomplete:
+        out += wrap("* incomplete: that commit's total leaves out what its errors name.", width, "", "  ")
+    for n in history.notes:
+        out += wrap(printable(f"note: {n}"), width, "", "  ")
+    return "".join(line.rstrip() + "\n" for line in out)
+
+
+_AUTHOR = 20  # columns an author takes at most in the one-line table
+_SUBJECT = 24  # the fewest columns of subject worth a one-line table; narrower, the subject goes under
+
+
+def _commit_table(history: History, width: int) -> list[str]:
+    """One line a commit (date, id, figures, author, subject cut to the room left) when a subject
+    gets `_SUBJECT` columns; else each commit on two or three lines: id, date, total and change,
+    then its findings, savings and cost per unit, then its author and subject, cut to the width."""
+    points = history.points
     unit = next((p.unit for p in reversed(points) if p.unit is not None), None)
     header = ["Date", "Commit", "Total/mo", "Change", "Findings", "Savings/mo"]
     if unit is not None:
-        header.append(f"Per {unit[0]}")
-    header += ["Author", "Subject"]
-    rows = []
+        header.append(printable(f"Per {unit[0]}"))
+    rows: list[list[str]] = []
+    credits: list[tuple[str, str]] = []
     for p in reversed(points):
         total = "error" if p.total is None else money(p.total) + ("*" if p.incomplete else "")
         row = [
@@ -175,70 +271,59 @@ def render_text(history: History) -> str:
         ]
         if unit is not None:
             row.append("" if p.unit_cost is None else per_unit(p.unit_cost))
-        row += [_short(p.commit.author, 20), _short(p.commit.subject, 60)]
-        rows.append([printable(cell) for cell in row])
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    numeric = {2, 3, 4, 5} | ({6} if unit is not None else set())
+        rows.append(row)
+        credits.append((printable(p.commit.author), printable(p.commit.subject)))
+    numeric = set(range(2, len(header)))
+    widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    author = min(_AUTHOR, max(display_width(a) for a, _ in [("Author", ""), *credits]))
+    room = width - sum(widths) - 2 * len(widths) - author - 2
+    if room >= _SUBJECT:
+        subject = min(room, max(display_width(s) for _, s in [("", "Subject"), *credits]))
+        cells = [*header, "Author", "Subject"]
+        table = [[*r, cut(a, author), cut(s, subject)] for r, (a, s) in zip(rows, credits, strict=True)]
+        return _lines([cells, *table], [*widths, author, subject], numeric)
+    main = [1, 0, 2, 3]  # commit, date, total, change on the first line
+    first = [[r[i] for i in main] for r in [header, *rows]]
+    first_widths = [widths[i] for i in main]
+    lines = _lines(first[:1], first_widths, {2, 3})
+    for r, line, (a, s) in zip(rows, _lines(first[1:], first_widths, {2, 3}), credits, strict=True):
+        lines += [line] if display_width(line) <= width else wrap("  ".join(glued(c) for c in r[:4]), width)
+        figures = [plural(int(r[4]), "finding"), f"savings {r[5]}/mo"]
+        if unit is not None and r[6]:
+            figures.append(printable(f"{r[6]} per {unit[0]}"))
+        lines += wrap(", ".join(glued(f) for f in figures), width, "    ")
+        lines.append(cut(f"    {a}: {s}", width))
+    return lines
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in numeric else c.ljust(w)
+
+def _then(text: str, figure: str, width: int) -> list[str]:
+    """`figure` two spaces after `text`, or flush right on the next line when it does not fit."""
+    line = f"{text}  {figure}"
+    return [line] if display_width(line) <= width else [text, right(figure, width)]
+
+
+def _lines(rows: list[list[str]], widths: list[int], numeric: set[int]) -> list[str]:
+    return [
+        "  ".join(
+            right(c, w) if i in numeric else pad(c, w)
             for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
+        for cells in rows
+    ]
 
-    first, last = points[0], points[-1]
-    out.append(
-        f"Monthly cost at {plural(len(points), 'commit')} of {history.revision} "
-        f"({first.commit.date[:10]} to {last.commit.date[:10]}), newest first:"
-    )
-    out.append(line(header))
-    out += [line(r) for r in rows]
-    totals = [p.total for p in points]
-    known = [t for t in totals if t is not None]
-    if known:
-        out.append("")
-        out.append(f"Trend, oldest to newest: {sparkline(totals)}  {money(known[0])} to {money(known[-1])}")
-    if last.groups:
-        out.append("")
-        out.append(f"By root module / stack at {last.commit.id[:12]}:")
-        width = max(len(g.name) for g in last.groups)
-        for g in last.groups:
-            out.append(f"  {g.name.ljust(width)}  {_figure(g.monthly_cost, g.usage_only):>16}  ({g.kind})")
-    if last.services:
-        out.append(f"By service at {last.commit.id[:12]}:")
-        width = max(len(s) for s in last.services)
-        shown = {s: _figure(v, s in last.usage_only_services) for s, v in last.services.items()}
-        out += [f"  {s.ljust(width)}  {v:>16}" for s, v in shown.items()]
-    moved = [p for p in reversed(points) if p.movers]
-    if moved:
-        out.append("")
-        out.append("What moved the total:")
-        for p in moved:
-            c = p.commit
-            who = f"{c.id[:12]} {c.date[:10]} {_short(c.author, 30)}"
-            out.append(f"{who}: {_short(c.subject, 70)}  {signed(p.delta)}")
-            sign = {"added": "+", "removed": "-", "changed": "~"}
-            for m in p.movers:
-                name = f"{rel(m.root)}: {m.address}"
-                moved_by = f"{money(m.before)} -> {money(m.after)}  {signed(m.delta)}"
-                out.append(f"    {sign[m.change]} {name}  {moved_by}")
-    if history.months:
-        out.append("")
-        out.append("Unit economics by month (cost at the month's end):")
-        out.append("  Month    Units         Cost/mo      Per unit    Share of revenue")
-        for mo in history.months:
-            share = "" if mo.revenue_share is None else f"{mo.revenue_share * 100:.2f}%"
-            per = "" if mo.cost_per_unit is None else per_unit(mo.cost_per_unit)
-            flag = "  <- cost grew faster than the business" if mo.outgrew else ""
-            out.append(f"  {mo.month}  {mo.units:>12,.0f}  {money(mo.cost):>12}  {per:>11}  {share:>8}{flag}")
-    for p in points:
-        for e in p.errors:
-            out.append(f"error at {p.commit.id[:12]}: {e}")
-    out += [f"note at {last.commit.id[:12]}: {n}" for n in last.notes]
-    if history.incomplete:
-        out.append("* incomplete: that commit's total leaves out what its errors name.")
-    out += [f"note: {n}" for n in history.notes]
-    return "".join(printable(line) + "\n" for line in out)
+
+def _named_figures(rows: list[tuple[str, str]], width: int) -> list[str]:
+    """ "  NAME  FIGURE" lines with the figures in one column, or, when a name leaves no room, the
+    figure after the name with the line wrapped (the name and the figure kept whole)."""
+    name_width = max(display_width(n) for n, _ in rows)
+    out = []
+    for name, figure in rows:
+        line = f"  {pad(name, name_width)}  {figure}"
+        if display_width(line) <= width:
+            out.append(line)
+        else:
+            out += wrap(f"{name} {glued(figure.strip())}", width, "  ", "      ")
+    return out
 
 
 def _short(text: str, width: int) -> str:
