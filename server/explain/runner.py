@@ -184,19 +184,24 @@ def _findings_at(findings: Sequence[Finding], path: str, line: int) -> list[Find
     return [f for f in here if f.span.line + 1 <= line <= f.span.end_line + 1]
 
 
-def _format(finding: Finding, result: Explanation | ExplainError, path: str) -> str:
-    from advisor.display import explanation_lines, printable
+def _format(finding: Finding, result: Explanation | ExplainError, path: str, width: int) -> str:
+    """The finding as `lint` shows it (its location and rule id whole, the message wrapped under
+    them), then its explanation, all in `width` columns."""
+    from advisor.display import entry, explanation_lines, glued, printable
 
     s = finding.span
-    head = printable(
-        f"{path}:{s.line + 1}:{s.column + 1}: {finding.severity}[{finding.rule}] {finding.message}"
-    )
+    where = f"{printable(path)}:{s.line + 1}:{s.column + 1}"
+    message = printable(finding.message).replace(" → ", glued(" → "))
+    head = "\n".join(entry(where, f"{finding.severity}[{printable(finding.rule)}]", message, width))
     if isinstance(result, ExplainError):
         return head + "\n    (no explanation: see the message above)\n"
-    return head + "\n" + "\n".join(explanation_lines(result.text)) + "\n"
+    return head + "\n" + "\n".join(explanation_lines(result.text, width)) + "\n"
 
 
-def _stats_text(explainer: Explainer | None, cache: Path | None) -> str:
+def _stats_text(explainer: Explainer | None, cache: Path | None, width: int) -> str:
+    """Token and cost counts of this run and of every run the ledger recorded, wrapped between words
+    (a count or a figure is one word: never cut)."""
+    from advisor.display import printable, wrap
     from advisor.explain.explainer import read_ledger
 
     lines = []
@@ -212,7 +217,7 @@ def _stats_text(explainer: Explainer | None, cache: Path | None) -> str:
         answers = f"{t['answers']} answer{'s' if t['answers'] != 1 else ''}"
         tokens = f"{t['prompt_tokens']:,} prompt + {t['completion_tokens']:,} completion tokens"
         lines.append(f"all runs, {model}: {answers}; {tokens}; {cost}")
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for text in lines for line in wrap(printable(text), width, "", "  "))
 
 
 def cli_explain(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -221,6 +226,7 @@ def cli_explain(args: argparse.Namespace, stdout: TextIO | None = None, stderr: 
     The project's config decides the findings; the explain settings are the user's alone.
     """
     from advisor.config import ConfigError, find_config, load_config, load_user_explain
+    from advisor.display import terminal_width
     from advisor.engine import Options, analyze_buffer
     from advisor.explain.explainer import Explainer, explain_cache_dir, unavailable_reason
     from advisor.rules.engine import known_rule_ids
@@ -235,7 +241,7 @@ def cli_explain(args: argparse.Namespace, stdout: TextIO | None = None, stderr: 
             except ConfigError as exc:
                 _say(err, str(exc))
                 return EXIT_ERROR
-            out.write(_stats_text(None, explain_cache_dir(explain)[0]))
+            out.write(_stats_text(None, explain_cache_dir(explain)[0], terminal_width(out)))
             return EXIT_OK
         _say(err, "explain needs FILE:LINE, e.g. advisor explain main.tf:14")
         return EXIT_ERROR
@@ -288,8 +294,9 @@ def cli_explain(args: argparse.Namespace, stdout: TextIO | None = None, stderr: 
     finally:
         explainer.close()
     failed = _report_failures(results, err)
-    out.write("\n".join(_format(f, r, shown) for f, r in zip(findings, results, strict=True)))
+    width = terminal_width(out)
+    out.write("\n".join(_format(f, r, shown, width) for f, r in zip(findings, results, strict=True)))
     if getattr(args, "stats", False):
-        out.write("\n" + _stats_text(explainer, explainer.cache_dir))
+        out.write("\n" + _stats_text(explainer, explainer.cache_dir, width))
     out.flush()
     return EXIT_ERROR if failed else EXIT_OK

@@ -111,9 +111,9 @@ Row = tuple[str, str, str, str, str]  # name, location, before, after, delta
 
 
 def _cost_table(rows: list[Row], total: Row, width: int) -> list[str]:
-    """One line a resource when name, location and figures fit `width`; else two: the name and its
-    location (the location under the name when both do not fit), then the figures flush right
-    under their headings."""
+    """One line a resource when name, location and figures fit `width`; else two: the name, then
+    its location and its figures flush right under their headings (the figures on a line of their
+    own when both do not fit)."""
     widths = [max(display_width(r[i]) for r in [*rows, total]) for i in range(5)]
     if sum(widths) + 8 <= width:
 
@@ -127,16 +127,17 @@ def _cost_table(rows: list[Row], total: Row, width: int) -> list[str]:
         return [*out, line(total)]
     figures = [max(widths[i], len(heading)) for i, heading in ((2, "Before"), (3, "After"), (4, "Change"))]
 
-    def amounts(cells: tuple[str, str, str]) -> list[str]:
-        text = "  ".join(right(c, w) for c, w in zip(cells, figures, strict=True))
-        if display_width(text) <= width:
-            return [right(text, width)]
-        return wrap("  ".join(glued(c) for c in cells), width, "    ")  # each figure whole
+    def amounts(cells: tuple[str, str, str] | list[str]) -> str:
+        return "  ".join(right(c, w) for c, w in zip(cells, figures, strict=True))
 
-    out = amounts(("Before", "After", "Change"))
+    out = spread("Resource, location", amounts(("Before", "After", "Change")), width)
     for name, where, *money_cells in rows:
-        out += spread(name, where, width)
-        out += amounts((money_cells[0], money_cells[1], money_cells[2]))
+        out += [name] if display_width(name) <= width else wrap(name, width)
+        text = amounts(money_cells)
+        if display_width(text) > width:  # narrower than three figures: each whole, wrapped
+            out += [f"    {where}", *wrap("  ".join(glued(c) for c in money_cells), width, "    ")]
+        else:
+            out += spread(f"    {where}", text, width)
     out.append("-" * width)
     return out + _total_line(total, figures, width)
 
