@@ -285,9 +285,10 @@ def _commit_table(history: History, width: int) -> list[str]:
     main = [1, 0, 2, 3]  # commit, date, total, change on the first line
     first = [[r[i] for i in main] for r in [header, *rows]]
     first_widths = [widths[i] for i in main]
-    lines = _lines(first[:1], first_widths, {2, 3})
+    (heading,) = _lines(first[:1], first_widths, {2, 3})
+    lines = [heading] if display_width(heading) <= width else wrap(heading, width)
     for r, line, (a, s) in zip(rows, _lines(first[1:], first_widths, {2, 3}), credits, strict=True):
-        lines += [line] if display_width(line) <= width else wrap("  ".join(glued(c) for c in r[:4]), width)
+        lines += [line] if display_width(line) <= width else wrap("  ".join(glued(r[i]) for i in main), width)
         figures = [plural(int(r[4]), "finding"), f"savings {r[5]}/mo"]
         if unit is not None and r[6]:
             figures.append(printable(f"{r[6]} per {unit[0]}"))
