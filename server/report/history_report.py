@@ -225,7 +225,7 @@ def render_text(history: History, width: int = DEFAULT_WIDTH) -> str:
         for mo in history.months:
             share = "" if mo.revenue_share is None else f"{mo.revenue_share * 100:.2f}%"
             per = "" if mo.cost_per_unit is None else per_unit(mo.cost_per_unit)
-            row = f"  {mo.month}  {mo.units:>12,.0f}  {money(mo.cost):>12}  {per:>11}  {share:>8}"
+            row = f"  {printable(mo.month)}  {mo.units:>12,.0f}  {money(mo.cost):>12}  {per:>11}  {share:>8}"
             flag = "<- cost grew faster than the business" if mo.outgrew else ""
             out += (
                 [f"{row}  {flag}"]
