@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -200,19 +200,22 @@ def _terragrunt_roots_in(options: Options, roots: tuple[str, ...]) -> list[str]:
     known = walks.get(roots)
     if known is not None and now - known[0] < CALLER_SCAN_SECONDS:
         return known[1]
-    found: list[str] = []
+    found = [here for here, names in _workspace_folders(roots) if iac_files.TERRAGRUNT_FILE in names]
+    walks.put(roots, (now, found))
+    return found
+
+
+def _workspace_folders(roots: tuple[str, ...]) -> Iterator[tuple[str, list[str]]]:
+    """(folder, its file names) under the analysed folders, at most `CALLER_SCAN_FOLDERS` folders,
+    skipping the folders discovery skips."""
     folders = 0
     for top in roots:
         for here, dirs, names in os.walk(top):
             folders += 1
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
             if folders > CALLER_SCAN_FOLDERS:
-                dirs[:] = []
-                break
-            if iac_files.TERRAGRUNT_FILE in names:
-                found.append(here)
-    walks.put(roots, (now, found))
-    return found
+                return
+            yield here, names
 
 
 def _terragrunt_callers(job: ModuleJob, reuse: ModuleReuse | None, memory: FrontendMemory) -> list[str]:
@@ -262,33 +265,26 @@ def _module_calls_in(options: Options, roots: tuple[str, ...]) -> dict[str, set[
     stamps: dict[str, tuple[int, int, tuple[str, ...]]] = {}
     real_roots = iac_files.real_roots(list(roots))
     calls: dict[str, set[str]] = {}
-    folders = 0
-    for top in roots:
-        for here, dirs, names in os.walk(top):
-            folders += 1
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-            if folders > CALLER_SCAN_FOLDERS:
-                dirs[:] = []
-                break
-            for name in names:
-                if not name.endswith(".tf"):
-                    continue
-                path = os.path.join(here, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                old = before.get(path)
-                if old is not None and old[:2] == (st.st_mtime_ns, st.st_size):
-                    targets = old[2]
-                else:
-                    data = iac_files.read_file(path, roots=real_roots).data
-                    text = data.decode("utf-8", errors="replace") if data is not None else ""
-                    sources = _LOCAL_MODULE_CALL.findall(text)
-                    targets = tuple(os.path.realpath(os.path.join(here, source)) for source in sources)
-                stamps[path] = (st.st_mtime_ns, st.st_size, targets)
-                if targets:
-                    calls.setdefault(os.path.realpath(here), set()).update(targets)
+    for here, names in _workspace_folders(roots):
+        for name in names:
+            if not name.endswith(".tf"):
+                continue
+            path = os.path.join(here, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            old = before.get(path)
+            if old is not None and old[:2] == (st.st_mtime_ns, st.st_size):
+                targets = old[2]
+            else:
+                data = iac_files.read_file(path, roots=real_roots).data
+                text = data.decode("utf-8", errors="replace") if data is not None else ""
+                sources = _LOCAL_MODULE_CALL.findall(text)
+                targets = tuple(os.path.realpath(os.path.join(here, source)) for source in sources)
+            stamps[path] = (st.st_mtime_ns, st.st_size, targets)
+            if targets:
+                calls.setdefault(os.path.realpath(here), set()).update(targets)
     options.session.module_calls.put(roots, (now, calls, stamps))
     return calls
 
