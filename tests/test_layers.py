@@ -9,6 +9,7 @@ the test sees what users run.
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
 import pkgutil
 from collections.abc import Iterator
@@ -72,9 +73,9 @@ def layer_of(module: str) -> str:
     best: tuple[int, str] | None = None
     for layer, names in LAYERS:
         for name in names:
-            if module == name or module.startswith(name + "."):
-                if best is None or len(name) > best[0]:
-                    best = (len(name), layer)
+            covers = module == name or module.startswith(name + ".")
+            if covers and (best is None or len(name) > best[0]):
+                best = (len(name), layer)
     if best is None:
         raise AssertionError(f"{module} is in no layer: add it to LAYERS and to docs/architecture.md")
     return best[1]
@@ -83,8 +84,6 @@ def layer_of(module: str) -> str:
 def all_modules() -> dict[str, str]:
     """Every module of the installed package → its file (`advisor.pricing` and `advisor.rules` are
     walked on their own: an editable install keeps them in folders of their own)."""
-    import importlib
-
     found = {"advisor": str(advisor.__file__)}
     for top in ("advisor", "advisor.pricing", "advisor.rules"):
         package = importlib.import_module(top)
