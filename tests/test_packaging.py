@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,6 +12,15 @@ from conftest import REPO
 
 
 def test_wheel_contains_tables_and_snapshot(tmp_path: Path):
+    # built from a copy without an earlier build's leftovers (`build/` would be packed as it is)
+    source = tmp_path / "source"
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            "build", "dist", "*.egg-info", ".git", ".ci-venv", "node_modules", "editors", "__pycache__"
+        ),
+    )
     subprocess.run(
         [
             sys.executable,
@@ -22,7 +32,7 @@ def test_wheel_contains_tables_and_snapshot(tmp_path: Path):
             "-q",
             "-w",
             str(tmp_path),
-            str(REPO),
+            str(source),
         ],
         check=True,
         capture_output=True,
@@ -44,6 +54,15 @@ def test_wheel_contains_tables_and_snapshot(tmp_path: Path):
         "advisor/rules/tables/families.toml",
     ):
         assert required in names, f"{required} missing from {wheel.name}"
+    # every module of the source tree is in the wheel (a package missing from pyproject's list is not)
+    for folder, prefix in (("server", "advisor"), ("pricing", "advisor/pricing"), ("rules", "advisor/rules")):
+        for source in (REPO / folder).rglob("*.py"):
+            relative = source.relative_to(REPO / folder)
+            if folder == "server" and relative.parts[0] in ("pricing", "rules"):
+                continue
+            assert f"{prefix}/{relative.as_posix()}" in names, (
+                f"{folder}/{relative} missing from {wheel.name}"
+            )
     assert not any(n.startswith(("tests/", "examples/", "benchmarks/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "advisor = advisor.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
