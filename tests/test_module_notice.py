@@ -215,3 +215,21 @@ def test_ignore_comments_hold_when_the_folder_is_given_as_dot(tmp_path: Path) ->
     for path in (".", str(tmp_path)):
         r = run_cli("lint", path, "--format", "json", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1"})
         assert json.loads(r.stdout)["findings"] == [], path
+
+
+def test_search_warehouse_and_broker_types_passed_to_unfetched_modules(tmp_path: Path) -> None:
+    """Each value is checked by its own service's rule, never taken for an EC2 type."""
+    (tmp_path / "main.tf").write_text(
+        'module "es" {\n  source = "x/elasticsearch/aws"\n  instance_type = "t2.small.elasticsearch"\n}\n'
+        'module "dw" {\n  source = "x/redshift/aws"\n  node_type = "ds2.xlarge"\n}\n'
+        'module "mq" {\n  source = "x/msk/aws"\n  broker_instance_type = "kafka.m5.large"\n}\n'
+    )
+    doc = json.loads(
+        run_cli("lint", ".", "--format", "json", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1"}).stdout
+    )
+    found = sorted((f["resource"], f["rule"], f["suggested"]) for f in doc["findings"])
+    assert found == [
+        ("module.dw", "redshift-previous-generation", "ra3.xlplus"),
+        ("module.es", "opensearch-previous-generation", "t3.small.elasticsearch"),
+        ("module.mq", "msk-graviton", "kafka.m7g.large"),
+    ]

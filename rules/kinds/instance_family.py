@@ -40,6 +40,7 @@ def check(rule: Rule, resources: Sequence[Resource], ctx: RuleContext) -> list[D
 
 # The prefixes of the other services' instance classes: never an EC2 type
 OTHER_SERVICES = ("db.", "cache.", "kafka.")
+SEARCH = (".search", ".elasticsearch")  # the suffixes of OpenSearch / Elasticsearch types
 
 
 def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
@@ -51,9 +52,10 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     if skipped and engine is not None and engine.known and str(engine.value).startswith(skipped):
         return None  # an engine the suggested classes do not run
     prefix = rule.params.get("catalog_prefix", "")
-    if not prefix and current.startswith(OTHER_SERVICES):
-        return None  # an RDS, ElastiCache or MSK class (a module's `instance_type` may carry one)
     suffixes: list[str] = rule.params.get("type_suffixes", [])
+    other = current.startswith(OTHER_SERVICES) or (not suffixes and current.endswith(SEARCH))
+    if not prefix and other:
+        return None  # another service's class (a module's `instance_type` may carry one)
     if not current.startswith(prefix):
         return None
     base = current[len(prefix) :]
