@@ -366,15 +366,7 @@ def _through_roots(
     merged = ModuleResult()
     for root in callers:
         sub = evaluate_terragrunt(root, settings, read, job.overlay)
-        top = next(
-            (
-                t
-                for t in job.options.roots
-                if iac_files.inside(os.path.realpath(root), (os.path.realpath(t),))
-            ),
-            "",
-        )
-        name = os.path.relpath(root, top) if top else os.path.basename(root)
+        name = _root_name(job, root)
         for r in [*sub.resources, *sub.unanalysed_calls]:
             r.address = f"{name}:{r.address}"
         merged.resources.extend(sub.resources)

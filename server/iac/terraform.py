@@ -359,18 +359,12 @@ class ModuleEvaluator:
         assert isinstance(block, BlockNode)
         after = rest[1:]
         instances = self._instances_of(kind, name, pi)
-        key: Any = None
-        roots: dict[str, Any] = {}
-        if instances is not None:  # counted: the instance is picked first (or all of them, below)
-            if not after:
-                return self._whole(kind, name, pi, instances)
-            key = after[0] if block.attr("for_each") is not None else _count_key(after[0])
-            if key not in instances:
-                return Value(None, "unknown", reason=f"{kind}.{name} has no instance {_key_str(after[0])!r}")
-            roots = instances[key]
-            after = after[1:]
-        elif block.attr("count") is not None or block.attr("for_each") is not None:
-            return Value(None, "unknown", reason=f"the instances of {kind}.{name} are unknown")
+        if instances is not None and not after:  # counted, and all of its instances asked for
+            return self._whole(kind, name, pi, instances)
+        picked = _pick_instance(kind, name, block, instances, after)
+        if isinstance(picked, Value):
+            return picked
+        key, roots, after = picked
         if not after:
             return self._object(kind, name, pi, key, roots)
         attribute = after[0]
@@ -437,23 +431,14 @@ class ModuleEvaluator:
         block = pi.item
         assert isinstance(block, BlockNode)
         after = rest[1:]
-        key: Any = None
-        roots: dict[str, Any] = {}
         instances = self._instances_of("module", name, pi)
-        if instances is not None:
-            if not after:
-                return Value(
-                    None,
-                    "unknown",
-                    reason=f"{ref.dotted()}: a module's instances as a whole are not evaluated",
-                )
-            key = after[0] if block.attr("for_each") is not None else _count_key(after[0])
-            if key not in instances:
-                return Value(None, "unknown", reason=f"module.{name} has no instance {_key_str(after[0])!r}")
-            roots = instances[key]
-            after = after[1:]
-        elif block.attr("count") is not None or block.attr("for_each") is not None:
-            return Value(None, "unknown", reason=f"the instances of module.{name} are unknown")
+        if instances is not None and not after:
+            reason = f"{ref.dotted()}: a module's instances as a whole are not evaluated"
+            return Value(None, "unknown", reason=reason)
+        picked = _pick_instance("module", name, block, instances, after)
+        if isinstance(picked, Value):
+            return picked
+        key, roots, after = picked
         if not after or not isinstance(after[0], str):
             return Value(None, "unknown", reason=f"{ref.dotted()} is not an output")
         source = self._output_source(name, key, pi, roots)
@@ -1187,6 +1172,25 @@ class ModuleEvaluator:
                 path = os.path.normpath(os.path.join(self.root_dir, e["Dir"]))
                 return path if os.path.isdir(path) else None
         return None
+
+
+def _pick_instance(
+    kind: str,
+    name: str,
+    block: BlockNode,
+    instances: dict[Any, dict[str, Any]] | None,
+    after: tuple[Any, ...],
+) -> tuple[Any, dict[str, Any], tuple[Any, ...]] | Value:
+    """The instance a reference to another block names: (its key, its scope roots, the rest of the
+    reference), the block itself when it is not counted, or why the instance cannot be known."""
+    if instances is not None:
+        key = after[0] if block.attr("for_each") is not None else _count_key(after[0])
+        if key not in instances:
+            return Value(None, "unknown", reason=f"{kind}.{name} has no instance {_key_str(after[0])!r}")
+        return key, instances[key], after[1:]
+    if block.attr("count") is not None or block.attr("for_each") is not None:
+        return Value(None, "unknown", reason=f"the instances of {kind}.{name} are unknown")
+    return None, {}, after
 
 
 class _CallArguments(Mapping[str, Value]):
