@@ -762,3 +762,38 @@ def test_two_roots_calling_one_module_each_keep_their_finding(tmp_path: Path) ->
     write(tmp_path / "modules" / "disk", {"broken.tf": "locals {\n  x = \n}\n"})
     broken = cli_json("lint", ".", cwd=tmp_path)
     assert len([f for f in broken["findings"] if f["rule"] == "parse-error"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [('"${local.n}"', 3), ('"${local.l}"', ["a"]), ('"${var.itype}"', "t2.micro"), ('"x${local.n}"', "x3")],
+)
+def test_a_lone_interpolation_is_the_value_itself(tmp_path: Path, expr: str, expected: Any) -> None:
+    """`"${x}"` is x, of its own type (Terraform 0.11 style), and a fix still edits where x is set."""
+    extra = 'locals {\n  n = 3\n  l = ["a"]\n}\nvariable "itype" {\n  default = "t2.micro"\n}\n'
+    v = evaluated(tmp_path, expr, extra)
+    assert v.value == expected
+    if expr == '"${var.itype}"':
+        assert (
+            v.origin is not None and v.origin.path.endswith("main.tf") and v.origin.line == 8
+        )  # 0-based: the default
+
+
+def test_a_fix_reaches_a_tfvars_value_passed_through_interpolations(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": 'variable "itype" {}\nmodule "m" {\n  source = "./mod"\n  itype  = "${var.itype}"\n}\n',
+            "terraform.tfvars": 'itype = "t2.micro"\n',
+        },
+    )
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text(
+        'variable "itype" {}\nresource "aws_instance" "a" {\n  ami           = "ami-1"\n'
+        '  instance_type = "${var.itype}"\n}\n',
+        encoding="utf-8",
+    )
+    out = json.loads(run_cli("lint", str(tmp_path), "--format", "json").stdout)
+    (finding,) = [f for f in out["findings"] if f["current"] == "t2.micro"]
+    edited = {(os.path.basename(e["path"]), e["line"]) for e in finding["fix"]}
+    assert edited == {("terraform.tfvars", 1)}, finding["fix"]

@@ -167,6 +167,9 @@ class Evaluator:
         if isinstance(expr, Lit):
             return Value(expr.value, "literal", span=span, origin=span)
         if isinstance(expr, Template):
+            if len(expr.parts) == 1 and not isinstance(expr.parts[0], str):
+                # "${x}" is x itself in Terraform, of any type, and still edited where x is set
+                return _rebase(self.eval(expr.parts[0], at), span)
             out: list[str] = []
             for part in expr.parts:
                 if isinstance(part, str):
