@@ -233,3 +233,38 @@ def test_unparsable_json_is_one_parse_error(tmp_path: Path):
 def test_other_yaml_and_json_is_ignored_silently(tmp_path: Path, text: str):
     a = lint(tmp_path, {"config.yaml" if not text.startswith("{") else "tsconfig.json": text})
     assert not a.findings and not a.errors and not a.files
+
+
+BOOLEAN_CONDITION = """\
+Parameters:
+  EBSEnabled:
+    Type: String
+    AllowedValues: [true, false]
+    Default: true
+Conditions:
+  HasEBS: !Equals [!Ref EBSEnabled, 'true']
+  NoEBS: !Equals [!Ref EBSEnabled, false]
+Resources:
+  Data:
+    Type: AWS::EC2::Volume
+    Condition: HasEBS
+    Properties:
+      AvailabilityZone: us-east-1a
+      Size: 100
+      VolumeType: gp2
+  Never:
+    Type: AWS::EC2::Volume
+    Condition: NoEBS
+    Properties:
+      AvailabilityZone: us-east-1a
+      Size: 100
+      VolumeType: gp2
+"""
+
+
+def test_a_yaml_boolean_compares_as_cloudformations_string(tmp_path: Path) -> None:
+    """Parameters are strings in CloudFormation: `Default: true` equals 'true' and `false` is "false"."""
+    a = lint(tmp_path, {"stack.yaml": BOOLEAN_CONDITION})
+    assert {r.address for r in a.resources} == {"Data"}
+    (gp2,) = by_rule(a)["ebs-gp2-to-gp3"]
+    assert gp2.resource == "Data" and (gp2.monthly_cost, gp2.monthly_cost_after) == (10.0, 8.0)

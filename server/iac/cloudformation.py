@@ -549,7 +549,7 @@ class _Template:
             return Value(None, "unknown", span=span, reason=next(i.reason for i in items if not i.known))
         values = [i.value for i in items]
         if fn == "Fn::Equals":
-            result = len(values) == 2 and str(values[0]) == str(values[1])
+            result = len(values) == 2 and _as_text(values[0]) == _as_text(values[1])
         elif fn == "Fn::And":
             result = all(bool(v) for v in values)
         elif fn == "Fn::Or":
@@ -636,6 +636,13 @@ def read_parameter_file(path: str, text: str) -> dict[str, str]:
             elif isinstance(item, dict) and "ParameterKey" in item:
                 out[str(item["ParameterKey"])] = str(item.get("ParameterValue", ""))
     return out
+
+
+def _as_text(value: Any) -> str:
+    """A value as CloudFormation compares it: every parameter is a string, so a YAML `true` is "true"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _parameters(t: _Template, overrides: dict[str, str]) -> None:
