@@ -196,14 +196,13 @@ def scale_templates(drafts: list[Draft], resources: list[Resource]) -> None:
     launched = launched_by(resources)
     if not launched:
         return
-    idle: list[int] = []
     for i, d in enumerate(drafts):
         cost = d.finding.monthly_cost
         if d.finding.resource not in launched:
             continue
         n, groups = launched[d.finding.resource]
-        if n == 0:  # its groups run no instance (min_size 0, no desired_capacity): nothing to save
-            idle.append(i)
+        if n == 0:  # its groups run no instance now (min_size 0, no desired_capacity)
+            drafts[i] = _per_instance(d, groups)
             continue
         if n == 1 or cost is None:
             continue
@@ -213,8 +212,23 @@ def scale_templates(drafts: list[Draft], resources: list[Resource]) -> None:
         if f.monthly_cost_after is not None:
             f.monthly_cost_after = round(f.monthly_cost_after * n, 2)
         d.scale = (n, groups)
-    for i in reversed(idle):
-        del drafts[i]
+
+
+def _per_instance(d: Draft, groups: list[str]) -> Draft:
+    """A launch template's finding whose groups run no instance now: nothing is saved this month, but
+    every instance they scale out to would cost less, so the figures are per instance launched."""
+    d = _copy(d)
+    f = d.finding
+    many = len(groups) > 1
+    idle = f"its autoscaling group{'s' * many} {', '.join(groups)} run{'s' * (not many)} no instance now"
+    if d.before is not None and d.after is not None and d.figure is None:
+        units = [UnitSaving("instance-month", round(d.before, 4), round(d.after, 4))]
+        f.unit_savings = units
+        d.figure = f"{unit_figure([(units[0], '', '')])} ({idle})"
+    else:
+        d.note = f"{d.note} ({idle})"
+    f.monthly_cost = f.monthly_cost_after = None
+    return d
 
 
 def merge_instances(drafts: list[Draft]) -> list[Draft]:

@@ -395,7 +395,13 @@ def test_autoscaling_group_counted_the_same_by_cost_and_lint(
     on_template = [f for f in lint["findings"] if f["resource"] == "aws_launch_configuration.lc"]
     if instances == 0:
         assert group["monthly_cost"] == 0
-        assert on_template == []  # no saving is claimed on instances that do not run
+        # no saving is claimed on instances that do not run; each one launched would cost less
+        # (m5.large $0.096/h → m6a.large $0.0864/h in us-east-1: $70.08 → $63.072 an instance-month)
+        assert on_template and all(f["monthly_cost"] is None for f in on_template)
+        assert all(f["monthly_savings"] is None for f in on_template)
+        units = {f["suggested"]: f["unit_savings"] for f in on_template}
+        assert units["m6a.large"] == [{"unit": "instance-month", "before": 70.08, "after": 63.072}]
+        assert "runs no instance now" in on_template[0]["message"]
         return
     hours = [c for c in group["components"] if c["unit"] == "hours"]
     assert hours[0]["quantity"] == instances * 730
