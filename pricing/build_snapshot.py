@@ -3,6 +3,7 @@
     python -m advisor.pricing.build_snapshot                      CSV tables  -> data/snapshot.sqlite
     python -m advisor.pricing.build_snapshot --from-sources DIR   source files -> CSV tables -> SQLite
     python -m advisor.pricing.build_snapshot --check              fail if snapshot.sqlite is stale
+    python -m advisor.pricing.build_snapshot --from-ec2shop REPO  per-region service prices, then SQLite
 
 The CSV tables under `pricing/data/` are the project's reviewable record: one row per key and region,
 each with its source and as-of date. `--from-sources` derives them from the public pricing files
@@ -26,9 +27,11 @@ from decimal import Decimal
 from pathlib import Path
 
 if __package__:
+    from . import ec2shop_services
     from . import snapshot_db as db
 else:  # run as a plain script from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import ec2shop_services  # type: ignore[no-redef,import-not-found]
     import snapshot_db as db  # type: ignore[no-redef,import-not-found]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -39,6 +42,8 @@ DERIVED_PRICE_FILES = ("prices_ec2.csv", "prices_rds.csv", "prices_elasticache.c
 # page (see `AWS_PAGES`); `pricing/data/services.md` says how each figure was checked.
 KEPT_PRICE_FILES = ("prices_services.csv",)
 PRICE_FILES = DERIVED_PRICE_FILES + KEPT_PRICE_FILES
+# Other regions' rows for keys of `prices_services.csv`, derived by `--from-ec2shop` (ec2shop_services.py).
+REGIONAL_PRICE_FILES = (ec2shop_services.TABLE,)
 PRICE_COLUMNS = ("key", "region", "price", "unit", "source", "as_of")
 TIER_COLUMNS = ("key", "tier_group", "tier_begin", "tier_end", "source")
 INSTANCE_COLUMNS = (
@@ -182,6 +187,7 @@ SOURCES: tuple[db.SourceRow, ...] = (
         "MIT",
         "EC2, RDS (MySQL/PostgreSQL/MariaDB), ElastiCache, EBS and RDS storage prices per region",
     ),
+    db.SourceRow(*ec2shop_services.SOURCE_ROW),
     db.SourceRow(
         "ec2instances-info",
         "ec2instances.info RDS (2021) and ElastiCache (2022) catalogues",
@@ -827,7 +833,7 @@ def build_sqlite(data_dir: Path, target: Path) -> dict[str, int]:
         db.write_sources(conn, [db.SourceRow(*row) for row in read_table(data_dir / "sources.csv")])
         prices = [
             db.PriceRow(k, region, float(p), unit, s, a)
-            for name in PRICE_FILES
+            for name in PRICE_FILES + REGIONAL_PRICE_FILES
             for k, region, p, unit, s, a in read_table(data_dir / name)
         ]
         prices.sort(key=lambda r: (r.key, r.region))
@@ -880,6 +886,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="regenerate the CSV tables from a pricing-sources folder first",
     )
+    parser.add_argument(
+        "--from-ec2shop",
+        type=Path,
+        metavar="REPO",
+        help="derive other regions' OpenSearch, Redshift, MSK and MQ prices from a yeo/ec2.shop clone first",
+    )
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where the CSV tables live")
     parser.add_argument(
         "--output", type=Path, help="SQLite file to write (default: DATA_DIR/snapshot.sqlite)"
@@ -891,6 +903,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_sources:
         for name, count in derive_tables(args.from_sources, data_dir).items():
             print(f"{name}: {count} rows")
+    if args.from_ec2shop:
+        try:
+            count = ec2shop_services.write_table(args.from_ec2shop, data_dir, PRICE_FILES)
+        except ec2shop_services.DerivationError as exc:
+            print(f"--from-ec2shop: {exc}", file=sys.stderr)
+            return 1
+        print(f"{ec2shop_services.TABLE}: {count} rows")
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             fresh = Path(tmp) / SNAPSHOT_NAME
