@@ -199,12 +199,17 @@ def test_current_generation_is_not_previous(tmp_path: Path):
     assert "ec2-previous-generation" not in rules_of(a)
 
 
-def test_no_equivalent_in_same_size_means_no_finding(tmp_path: Path):
-    # m1.small has no m5/m6i counterpart of the same size
+def test_a_previous_generation_with_no_cheaper_successor_is_a_hint_without_saving(tmp_path: Path):
+    # m1.small (1 vCPU, 1.7 GiB, $0.044/h) has no cheaper fixed-performance successor: the least dear
+    # current type with as much is c7a.medium (1 vCPU, 2 GiB, $0.05131/h): $32.12 → $37.46/mo
     a = lint(
         tmp_path, {"main.tf": PROVIDER + 'resource "aws_instance" "i" {\n  instance_type = "m1.small"\n}\n'}
     )
-    assert "ec2-previous-generation" not in rules_of(a)
+    f = only(a, "ec2-previous-generation")
+    assert f.severity == "hint" and not f.fix_safe and f.suggested == "c7a.medium"
+    assert (f.monthly_cost, f.monthly_cost_after) == (32.12, 37.46)
+    assert "previous generation" in f.message and "saves" not in f.message
+    assert a.monthly_savings == 0
 
 
 def test_graviton_is_unsafe_and_info(tmp_path: Path):

@@ -92,12 +92,16 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     priced = False  # the type as written has a price: a dearer successor is no finding
     previous_only = bool(rule.params.get("only_previous_generation"))
     best: tuple[float | None, float | None, str] | None = None
+    closest: tuple[float, float, str] | None = None  # the least dear successor, when none is cheaper
     for tier in tiers:  # burstable types only when no fixed-performance one is cheaper
-        best, priced_here = _cheapest(t, ctx, tier, previous_only)
+        best, priced_here, least_dear = _cheapest(t, ctx, tier, previous_only)
         priced = priced or priced_here
+        closest = closest or least_dear
         if best is not None:
             break
     figure = None
+    if best is None and previous and previous_only and closest is not None:
+        return _no_cheaper_successor(rule, t, ctx, current, closest)
     if best is None:
         if priced or not tiers[0]:
             return None
@@ -141,12 +145,14 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
 
 def _cheapest(
     t: Target, ctx: RuleContext, names: list[str], keep_unpriced: bool = False
-) -> tuple[tuple[float | None, float | None, str] | None, bool]:
-    """The candidate that makes this resource cheapest (before, after, name), and whether the type as
-    written has a price. With no price for it, the cheapest priced candidate; with a price for it and
-    none for any candidate, the first when `keep_unpriced` (previous generations: its figure unknown);
-    a dearer candidate is never suggested."""
+) -> tuple[tuple[float | None, float | None, str] | None, bool, tuple[float, float, str] | None]:
+    """The candidate that makes this resource cheapest (before, after, name), whether the type as
+    written has a price, and the least dear of the candidates that cost as much or more. With no price
+    for it, the cheapest priced candidate; with a price for it and none for any candidate, the first
+    when `keep_unpriced` (previous generations: its figure unknown); a dearer candidate is never the
+    suggestion."""
     best: tuple[float | None, float | None, str] | None = None
+    least_dear: tuple[float, float, str] | None = None
     priced = dearer = False
     first_before: float | None = None
     for candidate in names:
@@ -157,6 +163,8 @@ def _cheapest(
         first_before = before if first_before is None else first_before
         if before is not None and after is not None and after >= before:
             dearer = True
+            if least_dear is None or after < least_dear[1]:
+                least_dear = (before, after, candidate)
             continue
         if before is not None and after is None:
             continue
@@ -170,7 +178,37 @@ def _cheapest(
             None,
             names[0],
         )  # the type is priced, no successor is: price of the change unknown
-    return best, priced
+    return best, priced, least_dear
+
+
+def _no_cheaper_successor(
+    rule: Rule, t: Target, ctx: RuleContext, current: str, closest: tuple[float, float, str]
+) -> Draft:
+    """A previous-generation type whose current successors all cost as much or more here: a hint
+    that says so, with the least dear one's figures and fix (AWS retires previous generations and
+    moves capacity to current ones), never a saving."""
+    before, after, suggested = closest
+    why = (
+        f"{current} is a previous generation; {suggested} is the current type that costs least here"
+        if after > before
+        else f"{current} is a previous generation; {suggested} is current at the same price"
+    )
+    return draft(
+        rule,
+        t,
+        ctx,
+        f"{current} → {suggested}",
+        current,
+        suggested,
+        before,
+        after,
+        [replace_value(ctx.texts, t.value, suggested)] if t.value is not None else [],
+        note=origin_note(t.value),
+        origin=True,
+        remark=f" — {why}",
+        hint=True,
+        safe=False,
+    )
 
 
 def _by_hourly_price(
