@@ -257,8 +257,24 @@ def merge_instances(drafts: list[Draft]) -> list[Draft]:
             total.monthly_cost = round(total.monthly_cost + f.monthly_cost, 2)
         if total.monthly_cost_after is not None and f.monthly_cost_after is not None:
             total.monthly_cost_after = round(total.monthly_cost_after + f.monthly_cost_after, 2)
+        _add_edits(total, f)
         first.merged += 1
     return list(merged.values())
+
+
+def _add_edits(total: Finding, f: Finding) -> None:
+    """The merged finding's fix changes every instance: one instance's value may be set elsewhere (each
+    call of a module passes its own), so its edits are added to the others', each place once. An
+    instance with no fix leaves the whole finding without one, as a partial fix would mislead."""
+    if not total.fix:
+        return
+    if not f.fix:
+        total.fix = []
+        return
+    places = {(e.span.path, e.span.start, e.span.end) for e in total.fix}
+    extra = [e for e in f.fix if (e.span.path, e.span.start, e.span.end) not in places]
+    if extra:
+        total.fix = [*total.fix, *extra]
 
 
 SEVERITY_RANK = {"hint": 0, "info": 1, "warning": 2, "error": 3}

@@ -803,3 +803,79 @@ def test_a_fix_reaches_a_tfvars_value_passed_through_interpolations(tmp_path: Pa
     (finding,) = [f for f in out["findings"] if f["current"] == "t2.micro"]
     edited = {(os.path.basename(e["path"]), e["line"]) for e in finding["fix"]}
     assert edited == {("terraform.tfvars", 1)}, finding["fix"]
+
+
+ROOT_DEVICE_MODULE = """
+variable "instance_type" {
+  default = "t3.micro"
+}
+variable "root_block_device" {
+  type = object({
+    size = optional(number)
+    type = optional(string)
+    iops = optional(number)
+    tags = optional(map(string), {})
+  })
+  default = null
+}
+resource "aws_instance" "this" {
+  ami           = "ami-1"
+  instance_type = var.instance_type
+  dynamic "root_block_device" {
+    for_each = var.root_block_device != null ? [var.root_block_device] : []
+    content {
+      volume_size = root_block_device.value.size
+      volume_type = root_block_device.value.type
+      iops        = root_block_device.value.iops
+      tags        = root_block_device.value.tags
+    }
+  }
+}
+"""
+
+
+def test_optional_object_attributes_left_out_are_null_or_their_default(tmp_path: Path) -> None:
+    """As Terraform converts a module argument to the variable's type: `iops` left out is null (so the
+    volume is priced), `tags` takes its stated default, and a dynamic block's values keep where they
+    are written, so the fix edits the caller."""
+    (tmp_path / "mod").mkdir()
+    write(tmp_path / "mod", {"main.tf": ROOT_DEVICE_MODULE})
+    write(
+        tmp_path,
+        {
+            "main.tf": 'module "a" {\n  source = "./mod"\n  root_block_device = { size = 50, type = "gp2" }\n}\n'
+        },
+    )
+    result = evaluate_root(str(tmp_path), Settings())
+    (instance,) = [r for r in result.resources if r.type == "aws_instance"]
+    (device,) = instance.body.blocks
+    assert device.attributes["iops"].known and device.attributes["iops"].value is None
+    assert device.attributes["tags"].value == {}
+    lint = cli_json("lint", ".", cwd=tmp_path)
+    (gp2,) = [f for f in lint["findings"] if f["rule"] == "ebs-gp2-to-gp3"]
+    # 50 GB: gp2 $0.10 → gp3 $0.08 per GB-month in us-east-1
+    assert (gp2["monthly_cost"], gp2["monthly_cost_after"]) == (5.0, 4.0)
+    assert [(os.path.basename(e["path"]), e["line"]) for e in gp2["fix"]] == [("main.tf", 3)]
+
+
+def test_one_place_set_differently_by_each_call_gets_a_finding_per_value(tmp_path: Path) -> None:
+    """A module's `instance_type = var.instance_type` holds what each call passes: each value has its
+    finding, and a value passed by two calls is one finding whose fix edits both calls."""
+    (tmp_path / "mod").mkdir()
+    write(tmp_path / "mod", {"main.tf": ROOT_DEVICE_MODULE})
+    calls = "".join(
+        f'module "{name}" {{\n  source = "./mod"\n  instance_type = "{itype}"\n}}\n'
+        for name, itype in [("a", "m4.large"), ("b", "t2.micro"), ("c", "m4.large")]
+    )
+    write(tmp_path, {"main.tf": calls})
+    lint = cli_json("lint", ".", cwd=tmp_path)
+    by_value = {f["current"]: f for f in lint["findings"] if f["attribute"] == "instance_type"}
+    assert set(by_value) == {"m4.large", "t2.micro"}
+    m4 = by_value["m4.large"]
+    assert sorted((os.path.basename(e["path"]), e["line"]) for e in m4["fix"]) == [
+        ("main.tf", 3),
+        ("main.tf", 11),
+    ]
+    # two m4.large instances at $0.10/h: $146.00 a month before the change
+    assert m4["monthly_cost"] == 146.0
+    assert [(os.path.basename(e["path"]), e["line"]) for e in by_value["t2.micro"]["fix"]] == [("main.tf", 7)]

@@ -66,7 +66,8 @@ def merge(
         root = job.template or job.directory
         for f in o.findings:
             place = (f.span.path, f.span.start, f.span.end, f.span.line)
-            fkey = (f.rule, *place, f.message if not f.resource else "")
+            # one place may hold several values (a module's `var.x`, set differently by each call)
+            fkey = (f.rule, *place, f.message if not f.resource else str(f.current))
             roots = seen_findings.setdefault(fkey, set())
             if not f.resource and roots:
                 continue  # about the file itself (a syntax error, an unused ignore): said once

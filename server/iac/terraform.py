@@ -651,6 +651,15 @@ class ModuleEvaluator:
         return value
 
     def _variable_uncached(self, name: str) -> Value:
+        value = self._variable_as_given(name)
+        decl = self.variables.get(name)
+        if decl is None or not value.known:
+            return value
+        assert isinstance(decl.item, BlockNode)
+        t = decl.item.attr("type")
+        return with_optional_attributes(value, t.expr, decl.at) if t is not None else value
+
+    def _variable_as_given(self, name: str) -> Value:
         decl = self.variables.get(name)
         var_type = ""
         if decl is not None:
@@ -1031,9 +1040,14 @@ class ModuleEvaluator:
         if isinstance(coll.value, (list, dict)) and len(coll.value) > MAX_INSTANCES:
             self._error(at, each, _too_many("dynamic block for_each", len(coll.value)), True)
             return []
-        pairs = (
+        pairs: list[tuple[Any, Any]] = (
             list(coll.value.items()) if isinstance(coll.value, dict) else list(enumerate(coll.value or []))
         )
+        elements, given = coll.elements, coll.value
+        if isinstance(elements, dict) and isinstance(given, dict) and elements.keys() == given.keys():
+            pairs = list(elements.items())  # each value keeps where it is written, for fixes
+        elif isinstance(elements, list) and isinstance(given, list) and len(elements) == len(given):
+            pairs = list(enumerate(elements))
         if self.tree.instances + len(pairs) > MAX_ROOT_INSTANCES:
             message = (
                 f"more than {MAX_ROOT_INSTANCES:,} instances in this root module; dynamic block not expanded"
@@ -1315,6 +1329,73 @@ def _key_str(x: Any) -> str:
     if isinstance(x, bool):
         return "true" if x else "false"
     return str(x)
+
+
+def with_optional_attributes(value: Value, type_expr: Expr | None, at: Locator, depth: int = 0) -> Value:
+    """`value` converted to a variable's declared type as far as its shape goes: an object type's
+    `optional(...)` attributes the value leaves out are there, null or their stated default (as
+    Terraform does before a module reads them), in nested objects and in lists, sets and maps of
+    objects. Everything else is the value as given; the given value is never changed in place."""
+    if depth > 32 or type_expr is None or not value.known or not isinstance(type_expr, Call):
+        return value
+    name, args = type_expr.name, type_expr.args
+    if name in ("list", "set", "map") and len(args) == 1 and isinstance(value.elements, (list, dict)):
+        items = list(
+            value.elements.items() if isinstance(value.elements, dict) else enumerate(value.elements)
+        )
+        converted = {k: with_optional_attributes(v, args[0], at, depth + 1) for k, v in items}
+        if all(converted[k] is v for k, v in items):
+            return value
+        out = Value(
+            value.value, value.kind, span=value.span, origin=value.origin, origin_note=value.origin_note
+        )
+        if isinstance(value.elements, dict):
+            out.elements = dict(converted)
+            out.value = {k: v.value for k, v in converted.items()}
+        else:
+            out.elements = [converted[i] for i in range(len(value.elements))]
+            out.value = [v.value for v in out.elements]
+        return out
+    if name != "object" or len(args) != 1 or not isinstance(args[0], ObjectExpr):
+        return value
+    if not isinstance(value.value, dict):
+        return value
+    given = value.elements if isinstance(value.elements, dict) else {}
+    elements: dict[str, Value] = {}
+    mapping: dict[str, Any] = dict(value.value)
+    changed = False
+    for key_expr, attr_type in args[0].items:
+        key = key_expr if isinstance(key_expr, str) else _ref_name(key_expr)
+        if key is None:
+            continue
+        inner = attr_type
+        default: Value | None = None
+        if isinstance(attr_type, Call) and attr_type.name == "optional" and attr_type.args:
+            inner = attr_type.args[0]
+            if len(attr_type.args) > 1 and isinstance(attr_type.args[1], Lit | TupleExpr | ObjectExpr):
+                default = Evaluator(Scope({})).eval(attr_type.args[1], at)
+            elif len(attr_type.args) == 1:
+                default = Value(None, "resolved")
+        if key in mapping:
+            element = given.get(key) or Value(mapping[key], "resolved")
+            converted = with_optional_attributes(element, inner, at, depth + 1)
+            if converted is not element:
+                elements[key], mapping[key], changed = converted, converted.value, True
+        elif default is not None and (mapping.get(key) is None):
+            filled = with_optional_attributes(default, inner, at, depth + 1) if default.known else default
+            elements[key], mapping[key], changed = filled, filled.value, True
+    if not changed:
+        return value
+    out = Value(mapping, value.kind, span=value.span, origin=value.origin, origin_note=value.origin_note)
+    out.elements = {**given, **elements}
+    return out
+
+
+def _ref_name(expr: Expr) -> str | None:
+    """An object type's attribute name written as a bare word (`size = optional(number)`)."""
+    if isinstance(expr, Ref) and len(expr.parts) == 1 and isinstance(expr.parts[0], str):
+        return expr.parts[0]
+    return None
 
 
 def _type_name(expr: Expr) -> str:
