@@ -24,6 +24,12 @@ resource "aws_instance" "old" {
 resource "aws_spot_instance_request" "spot" {
   instance_type = "c4.xlarge"
 }
+resource "aws_ec2_capacity_reservation" "held" {
+  instance_type     = "m4.xlarge"
+  instance_platform = "Linux/UNIX"
+  availability_zone = "us-east-1a"
+  instance_count    = 2
+}
 resource "aws_spot_fleet_request" "fleet" {
   iam_fleet_role  = "arn:aws:iam::123456789012:role/fleet"
   target_capacity = 2
@@ -248,6 +254,7 @@ TF_CASES = [
     # (needle, the block it is in, rule, suggested)
     ('"m3.medium"', "aws_instance", "ec2-previous-generation", "m7a.medium"),
     ('"c4.xlarge"', "aws_spot_instance_request", "ec2-previous-generation", "c6a.xlarge"),
+    ('"m4.xlarge"', "aws_ec2_capacity_reservation", "ec2-previous-generation", "m5a.xlarge"),
     ('"m3.medium"', "aws_spot_fleet_request", "ec2-previous-generation", "m7a.medium"),
     ('"c3.large"', "aws_autoscaling_group", "ec2-previous-generation", "c6a.large"),
     ('"m3.xlarge"', "aws_emr_cluster", "ec2-previous-generation", "m5a.xlarge"),
