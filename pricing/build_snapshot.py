@@ -40,8 +40,22 @@ SNAPSHOT_NAME = "snapshot.sqlite"
 DERIVED_PRICE_FILES = ("prices_ec2.csv", "prices_rds.csv", "prices_elasticache.csv", "unit_prices.csv")
 # Kept by hand, not derived: AWS list prices read from each service's pricing page, one source per
 # page (see `AWS_PAGES`); `pricing/data/services.md` says how each figure was checked.
-KEPT_PRICE_FILES = ("prices_services.csv",)
+# `prices_licensed.csv`: operating-system and database licences (Windows, SQL Server, Oracle), see
+# `pricing/data/README.md`.
+KEPT_PRICE_FILES = ("prices_services.csv", "prices_licensed.csv")
 PRICE_FILES = DERIVED_PRICE_FILES + KEPT_PRICE_FILES
+# RDS engines whose rows are in `prices_licensed.csv` (the engine part of `rds.<engine>.<deployment>.<class>`)
+LICENSED_RDS_ENGINES = frozenset(
+    {
+        "sqlserver-ex",
+        "sqlserver-web",
+        "sqlserver-se",
+        "sqlserver-ee",
+        "oracle-se1",
+        "oracle-se2",
+        "oracle-byol",
+    }
+)
 # Other regions' rows for keys of `prices_services.csv`, derived by `--from-ec2shop` (ec2shop_services.py).
 REGIONAL_PRICE_FILES = (ec2shop_services.TABLE,)
 PRICE_COLUMNS = ("key", "region", "price", "unit", "source", "as_of")
@@ -195,6 +209,24 @@ SOURCES: tuple[db.SourceRow, ...] = (
         "14ede5a54df6e33be6ccf96ae9cb60e168635844",
         "MIT",
         "Aurora instance prices (2021, may be stale) and node facts; its ElastiCache prices are not used",
+    ),
+    db.SourceRow(
+        "ec2instances-info-licensed",
+        "ec2instances.info RDS catalogue (2021): SQL Server and Oracle",
+        "https://github.com/vantage-sh/ec2instances.info",
+        "14ede5a54df6e33be6ccf96ae9cb60e168635844",
+        "MIT",
+        "www/rds/instances.json by AWS engine code (10/11/12/15 SQL Server Express/Web/Standard/Enterprise, "
+        "6/20 Oracle SE1/SE2 license-included, 19 Oracle BYOL), Single-AZ; kept in prices_licensed.csv",
+    ),
+    db.SourceRow(
+        "ec2instances-info-2026",
+        "ec2instances.info EC2 test record (x2iedn.32xlarge, every operating system)",
+        "https://github.com/vantage-sh/ec2instances.info",
+        "8e64e6eaefe16999bf209650f4d2ab4ec8845c6a",
+        "MIT",
+        "next/utils/mocks/ec2_single_instance.json: Windows and SQL Server licence per vCPU-hour, the price "
+        "difference between operating systems divided by 128 vCPUs, equal in four regions",
     ),
     db.SourceRow(
         "curated",
@@ -487,6 +519,10 @@ def classify(key: str) -> tuple[str, str]:
     """Which CSV table a price key belongs in, and the instance name it prices (or "")."""
     if key.split(".", 1)[0] in KEPT_SERVICES and key not in _CURATED_KEYS:
         return "prices_services.csv", ""
+    if key.startswith("ec2_licence.") or (
+        key.startswith("rds.") and key.split(".")[1] in LICENSED_RDS_ENGINES
+    ):
+        return "prices_licensed.csv", ""
     if key.startswith("ec2."):
         return "prices_ec2.csv", key[4:]
     parts = key.split(".", 3)

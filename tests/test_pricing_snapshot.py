@@ -59,7 +59,7 @@ def test_no_dedicated_or_untrusted_rows() -> None:
 
 def test_committed_size_stays_reasonable() -> None:
     total = sum(p.stat().st_size for p in DATA.iterdir() if p.suffix in (".csv", ".sqlite"))
-    assert total < 6.5 * 1024 * 1024
+    assert total < 8 * 1024 * 1024  # about 7.2 MiB with the SQL Server and Oracle rows of every region
 
 
 def test_sqlite_matches_csv_tables(tmp_path: Path) -> None:
