@@ -146,6 +146,7 @@ _UNIT_FACTORS: Mapping[str, Mapping[str, Decimal]] = {
     "RCU-hour": {"readcapacityunit-hrs": Decimal(1)},
     "vCPU-hour": {"hours": Decimal(1), "hrs": Decimal(1), "vcpu-hours": Decimal(1)},
     "GB-hour": {"hours": Decimal(1), "hrs": Decimal(1), "gb-hours": Decimal(1)},
+    "MBps-month": {"mbps-mo": Decimal(1), "mbps-month": Decimal(1), "mbps-months": Decimal(1)},
 }
 
 # Usage types carry the region's billing prefix outside us-east-1 (`EU-` for eu-west-1, `USE2-`, `APS3-`);
@@ -488,6 +489,94 @@ def _map_mq(offer: Offer) -> Target | None:
     return Target(f"mq.{name}", "hour") if name.startswith("mq.") else None
 
 
+# FSx, MemoryDB and EMR: the attributes their products carry in the Price List (the ones infracost's
+# `fsx_*_file_system` resources filter on: `fileSystemType`, `deploymentOption`, `storageType`,
+# `throughputCapacity`, backups by a `BackupUsage` usage type; MemoryDB nodes by `NodeUsage:<type>`,
+# `instanceType` and `engine`, as ElastiCache nodes; EMR by `softwareType` "EMR" and `BoxUsage:<type>`).
+# Only the dimensions the estimators read are mapped: ONTAP has no estimator, and OpenZFS Single-AZ 2 and
+# Multi-AZ, Lustre's metadata IOPS and read cache carry no key.
+
+_FSX_WINDOWS_AZ = {"Single-AZ": "single_az", "Multi-AZ": "multi_az"}
+# Lustre persistent storage is priced per MB/s per TiB of throughput; the tiers tell the generation apart
+# (Persistent 1: SSD 50/100/200, HDD 12/40; Persistent 2: SSD 125/250/500/1000).
+_FSX_LUSTRE_TIERS = {
+    ("SSD", "50"): "persistent_1.ssd.50",
+    ("SSD", "100"): "persistent_1.ssd.100",
+    ("SSD", "200"): "persistent_1.ssd.200",
+    ("HDD", "12"): "persistent_1.hdd.12",
+    ("HDD", "40"): "persistent_1.hdd.40",
+    ("SSD", "125"): "persistent_2.ssd.125",
+    ("SSD", "250"): "persistent_2.ssd.250",
+    ("SSD", "500"): "persistent_2.ssd.500",
+    ("SSD", "1000"): "persistent_2.ssd.1000",
+}
+
+
+def _map_fsx(offer: Offer) -> Target | None:
+    """FSx for Windows File Server, Lustre and OpenZFS: storage, throughput capacity, IOPS, backups."""
+    a = offer.attributes
+    kind = a.get("fileSystemType", "")
+    usage = usage_type(a)
+    family = offer.product_family
+    deployment = a.get("deploymentOption", "")
+    if family == "Storage" and "BackupUsage" in usage:
+        backup = {
+            "Windows": "fsx.windows.backup",
+            "Lustre": "fsx.lustre.backup",
+            "OpenZFS": "fsx.openzfs.backup",
+        }
+        key = backup.get(kind)
+        return None if key is None else Target(key, "GB-month")
+    if kind == "Windows":
+        az = _FSX_WINDOWS_AZ.get(deployment)
+        storage = {"SSD": "ssd", "HDD": "hdd"}.get(a.get("storageType", ""))
+        if az is None:
+            return None
+        if family == "Storage" and storage is not None:
+            return Target(f"fsx.windows.{az}.{storage}.storage", "GB-month")
+        if family == "Provisioned Throughput":
+            return Target(f"fsx.windows.{az}.throughput", "MBps-month")
+        return None
+    if kind == "OpenZFS" and deployment == "Single-AZ":  # Single-AZ 1, the `single_az_1` deployment type
+        if family == "Storage" and a.get("storageType") == "SSD":
+            return Target("fsx.openzfs.single_az_1.storage", "GB-month")
+        if family == "Provisioned Throughput":
+            return Target("fsx.openzfs.single_az_1.throughput", "MBps-month")
+        if family == "Provisioned IOPS":
+            return Target("fsx.openzfs.single_az_1.iops", "IOPS-month")
+        return None
+    if kind == "Lustre" and family == "Storage" and "Cache" not in usage:
+        if "scratch" in deployment.lower():
+            return Target("fsx.lustre.scratch.storage", "GB-month")
+        tier = _FSX_LUSTRE_TIERS.get((a.get("storageType", ""), a.get("throughputCapacity", "")))
+        return None if tier is None else Target(f"fsx.lustre.{tier}", "GB-month")
+    return None
+
+
+_MEMORYDB_ENGINES = {"redis": "redis", "redis oss": "redis", "valkey": "valkey"}
+
+
+def _map_memorydb(offer: Offer) -> Target | None:
+    """MemoryDB nodes per engine and node type (data tiering `db.r6gd` nodes included in the node price)."""
+    a = offer.attributes
+    name = a.get("instanceType", "")
+    engine = _MEMORYDB_ENGINES.get((a.get("engine") or a.get("cacheEngine") or "").lower())
+    if engine is None or not usage_type(a).startswith("NodeUsage:") or not name.startswith("db."):
+        return None  # snapshots, data written, or a product that does not name its engine
+    return Target(f"memorydb.{engine}.{name}", "hour") if _INSTANCE_NAME.match(name[3:]) else None
+
+
+def _map_emr(offer: Offer) -> Target | None:
+    """The EMR charge per instance-hour, billed on top of the EC2 instance (`emr.<instance type>`)."""
+    a = offer.attributes
+    name = a.get("instanceType", "")
+    if offer.product_family != "Elastic Map Reduce Instance" or a.get("softwareType") != "EMR":
+        return None
+    if usage_type(a) != f"BoxUsage:{name}" or not _INSTANCE_NAME.match(name):
+        return None
+    return Target(f"emr.{name}", "hour")
+
+
 # -- services ------------------------------------------------------------------------------------------
 
 
@@ -671,6 +760,34 @@ SERVICES: tuple[Service, ...] = (
         _map_mq,
         grows=True,
     ),
+    Service(
+        "fsx",
+        "FSx for Windows File Server, Lustre and OpenZFS storage, throughput, IOPS and backups",
+        ("fsx.",),
+        _family("AmazonFSx", "Storage", "Provisioned Throughput", "Provisioned IOPS"),
+        _map_fsx,
+    ),
+    Service(
+        "memorydb",
+        "MemoryDB nodes",
+        ("memorydb.",),
+        (Query("AmazonMemoryDB"),),
+        _map_memorydb,
+        grows=True,
+    ),
+    Service(
+        "emr",
+        "EMR charge per instance",
+        ("emr.",),
+        (
+            Query(
+                "ElasticMapReduce",
+                (("productFamily", "Elastic Map Reduce Instance"), ("softwareType", "EMR")),
+            ),
+        ),
+        _map_emr,
+        grows=True,
+    ),
 )
 SERVICE_ALIASES = {
     "instances": "ec2",
@@ -687,6 +804,9 @@ SERVICE_ALIASES = {
     "es": "opensearch",
     "documentdb": "docdb",
     "ecs": "fargate",
+    "lustre": "fsx",
+    "openzfs": "fsx",
+    "elasticmapreduce": "emr",
 }
 _REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 
