@@ -22,6 +22,7 @@ from advisor.model import HOURS_PER_MONTH, Block, Resource, Value
 
 from .catalog import Catalog
 from .costs import ResourceCost
+from .licences import RDS_LICENSED_ENGINES, rds_licensed_engine
 from .lines import (
     GP3_FREE_IOPS,
     GP3_FREE_MIBPS,
@@ -630,20 +631,31 @@ def _rds_instance_line(
         ctx.add(label, None, quantity, unit="hours", missing_note=_join(why, engine_note))
         return
     mapped = RDS_ENGINES.get(engine)
+    licence_note = ""
+    if mapped is None and engine.lower() in RDS_LICENSED_ENGINES:  # SQL Server, Oracle
+        model, model_note = ctx.text(ctx.resource.body, "license_model")
+        mapped, licence_note = rds_licensed_engine(engine, model, model_note)
+        if mapped is None:
+            ctx.add(label, None, quantity, unit="hours", missing_note=licence_note)
+            return
     if mapped is None:
         ctx.add(
             label,
             None,
             quantity,
             unit="hours",
-            missing_note=f"engine '{engine}' is not in the catalog (MySQL, PostgreSQL, MariaDB, Aurora)",
+            missing_note=f"engine '{engine}' is not in the catalog (MySQL, PostgreSQL, MariaDB, Aurora, "
+            "SQL Server, Oracle)",
         )
         return
     key = f"rds.{mapped}.{deployment}.{name}"
     price = ctx.catalog.price(key, ctx.region)
-    note = ""
-    if price is not None and price.as_of < "2022":
+    note = licence_note
+    if price is not None and price.as_of < "2022" and mapped in AURORA_ENGINES:
         note = f"price list of {price.as_of}: Aurora prices may have changed since"
+    elif price is not None and price.as_of < "2022":
+        match = "the us-east-1 SQL Server and Oracle figures match 2026 list prices"
+        note = _join(note, f"price list of {price.as_of} ({match})")
     ctx.add(
         label,
         key,

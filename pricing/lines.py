@@ -24,6 +24,8 @@ GP3_FREE_IOPS = 3000.0
 GP3_FREE_MIBPS = 125.0
 MAX_COUNT = 10000.0  # more nodes/instances than this in one resource is a typo, not a plan
 PRICE_DATE_VARIABLE = "ADVISOR_PRICE_DATE"
+# the nested block holding the launch template a launcher launches (`estimators.LAUNCHED_BLOCK`)
+LAUNCHED_BLOCK_NAME = "_launch_template"
 
 _DISPLAY_UNIT = {
     "hour": "hours",
@@ -314,41 +316,55 @@ def _compute_hours(
     count_note: str = "",
     tenancy: str | None = None,
 ) -> None:
-    """EC2 instance hours: count × monthly hours × the Linux on-demand price (shared tenancy, or the
-    dedicated-instance price when `tenancy` is "dedicated")."""
+    """EC2 instance hours: count × monthly hours × the on-demand price (shared tenancy, or the
+    dedicated-instance price when `tenancy` is "dedicated") for the operating system the front-end or
+    the usage says (`advisor.pricing.licences`; Linux when nothing says)."""
+    from .licences import PLATFORMS, licence, licence_note, licensed_price, platform_of
+
     quantity, hours_note = _instance_hours(ctx, count)
     name, why = _type_name(ctx, type_value, attr)
-    os_name = str(ctx.usage.get("operating_system", "linux")).lower()
+    linked = ctx.first_block(LAUNCHED_BLOCK_NAME)
+    platform = platform_of(ctx.usage.get("operating_system"), ctx.resource.body, linked)
     dedicated = tenancy == "dedicated"
-    label = f"Instance usage (Linux, {'dedicated' if dedicated else 'on-demand'}, {name or '?'})"
+    os_label = PLATFORMS[platform.name][0] if platform.name in PLATFORMS else "?"
+    label = f"Instance usage ({os_label}, {'dedicated' if dedicated else 'on-demand'}, {name or '?'})"
     if name is None:
         ctx.add(label, None, quantity, unit="hours", note=_join(count_note, hours_note), missing_note=why)
         return
     key = f"ec2_dedicated.{name}" if dedicated else f"ec2.{name}"
-    if os_name != "linux":
-        ctx.add(
-            label,
-            None,
-            quantity,
-            unit="hours",
-            note=count_note,
-            missing_note=f"only Linux prices are in the catalog (usage operating_system = {os_name})",
-        )
+    if platform.name not in PLATFORMS:
+        ctx.add(label, None, quantity, unit="hours", note=count_note, missing_note=platform.why)
         return
     price = ctx.catalog.price(key, ctx.region)
     if dedicated and price is None and ctx.catalog.instance_type(name) is not None:
         missing = f"no dedicated-tenancy price for {name} in the catalog"
     else:
         missing = "" if price else _instance_note(ctx, name, key)
+    os_note = f"{platform.label}: {platform.why}" if platform.why else ""
+    charge = licence(ctx.catalog, name, platform) if platform.name != "linux" else None
+    if price is not None and charge is not None and charge.value is not None:
+        os_note = _join(os_note, licence_note(price, charge, platform))
+        price = licensed_price(price, charge, platform)
+    elif charge is not None:  # the Linux price, and the licence line unknown: never a silent Linux price
+        label = f"Instance usage (Linux price, {'dedicated' if dedicated else 'on-demand'}, {name})"
     ctx.add(
         label,
         key,
         quantity,
         unit="hours",
         price=price,
-        note=_join(count_note, hours_note),
+        note=_join(os_note, count_note, hours_note),
         missing_note=missing,
     )
+    if charge is not None and charge.value is None:
+        ctx.add(
+            f"{platform.label} licence ({name})",
+            None,
+            quantity,
+            unit="hours",
+            note=os_note,
+            missing_note=f"Linux price; {charge.missing}",
+        )
     if dedicated:
         ctx.note(
             "AWS also bills a dedicated per-region fee for every hour any dedicated instance of the "

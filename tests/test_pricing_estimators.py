@@ -739,10 +739,10 @@ def test_unsupported_engine_and_regions(catalog: Catalog) -> None:
         catalog,
         resource(
             "aws_db_instance",
-            {"engine": "oracle-se2", "instance_class": "db.t3.large", "allocated_storage": 20},
+            {"engine": "db2-se", "instance_class": "db.t3.large", "allocated_storage": 20},
         ),
     )
-    assert line(oracle, "Database instance").unit_price is None
+    assert line(oracle, "Database instance").unit_price is None  # Db2 is not in the snapshot
     china = cost(catalog, resource("aws_instance", {"instance_type": "m5.large"}, region="cn-north-1"))
     assert line(china, "Instance usage").unit_price is None and china.monthly_cost is None
 

@@ -85,7 +85,12 @@ def link_launch_templates(resources: list[Resource]) -> None:
     """Give each launcher (autoscaling group, EKS node group, instance) the launch template it uses
     (same module): its instance type and a copy of its body, labelled with the template's type. ECS
     services get the size of their task definition. Every front-end calls it once its resources are
-    made; it may run again on a resource the language server reuses, and gives the same result."""
+    made; it may run again on a resource the language server reuses, and gives the same result.
+    What the resources' values say of their operating system is written first, so that a launcher
+    gets its template's (`advisor.iac.platform`)."""
+    from advisor.iac.platform import mark_from_values
+
+    mark_from_values(resources)
     templates = {
         base_address(r.address): r
         for r in resources

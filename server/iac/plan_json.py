@@ -30,6 +30,7 @@ from typing import Any
 
 from advisor.deadline import check_deadline
 from advisor.iac.frontend import ModuleResult, Settings, link_launch_templates, string_leaves
+from advisor.iac.platform import mark_from_plan, plan_images
 from advisor.model import Block, ParseError, Resource, Span, Value, ValueKind
 
 UNKNOWN_REASON = "known only after apply"
@@ -156,6 +157,7 @@ class _Plan:
                     root=self.path,
                 )
             )
+        mark_from_plan(self.result.resources, plan_images(self.doc))  # AMIs the plan read
         link_launch_templates(self.result.resources)  # autoscaling groups and ECS services, as for .tf
         self._sensitive_values(planned)
 

@@ -46,6 +46,9 @@ from advisor.iac.hcl_ast import (
 )
 from advisor.iac.hcl_eval import AFTER_APPLY, RESOURCE_ROOT, Budget, Evaluator, Scope
 from advisor.iac.hcl_parse import HclFile, HclParser, Locator, ParsedItem, parse_hcl
+from advisor.iac.platform import IMAGE_ATTRIBUTES, ami_data_clues
+from advisor.iac.platform import from_clues as platform_from_clues
+from advisor.iac.platform import mark as mark_platform
 from advisor.model import Block, ParseError, Relocation, Resource, Span, Value
 
 # Limits on what one configuration can make Advisor evaluate. Past one, the block is not expanded and an
@@ -990,6 +993,8 @@ class ModuleEvaluator:
             check_deadline()
             evaluator = Evaluator(self._scope(roots)) if roots else self._base
             body = self._build_block(block, pi.at, evaluator)
+            if rtype in IMAGE_ATTRIBUTES:
+                self._image_platform(block, body)
             self.result.resources.append(
                 Resource(
                     type=rtype,
@@ -1007,6 +1012,32 @@ class ModuleEvaluator:
                 )
             )
         self._report_limits()
+
+    def _image_platform(self, node: BlockNode, body: Block) -> None:
+        """The operating system of the AMI an instance or launch template names through an `aws_ami`
+        or `aws_ssm_parameter` data source of this module (`advisor.iac.platform`)."""
+        name = IMAGE_ATTRIBUTES[node.labels[0]]
+        attr = node.attr(name)
+        if attr is None:
+            return
+        for ref in iter_refs(attr.expr):
+            parts = ref.parts
+            if len(parts) < 3 or parts[0] != "data" or parts[1] not in ("aws_ami", "aws_ssm_parameter"):
+                continue
+            pi = self._declared.get((f"data.{parts[1]}", str(parts[2])))
+            if pi is None or not isinstance(pi.item, BlockNode):
+                continue
+            source = self._build_block(pi.item, pi.at, self._base)
+            if parts[1] == "aws_ami":
+                clues, owners = ami_data_clues(source)
+            else:
+                param = source.attributes.get("name")
+                clues = [("SSM parameter", param.value)] if param and isinstance(param.value, str) else []
+                owners = []
+            found = platform_from_clues(clues, owners)
+            if found is not None:
+                mark_platform(body, found[0], f"{found[1]} (data.{parts[1]}.{parts[2]})", body.get(name))
+                return
 
     def _build_block(self, node: BlockNode, at: Locator, ev: Evaluator) -> Block:
         block = Block(
