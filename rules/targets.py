@@ -46,6 +46,11 @@ def _walk_targets(
 ) -> Iterator[Target]:
     # A module-level function, not a recursive closure: a closure that calls itself is a reference
     # cycle, left for the cyclic collector on every call.
+    if steps[0] == "**":  # any depth of nested blocks, none included (what a module call passes)
+        yield from _walk_targets(resource, each, block, steps[1:], chain)
+        for i, child in enumerate(block.blocks):
+            yield from _walk_targets(resource, each, child, steps, (*chain, i))
+        return
     if len(steps) == 1:
         value = block.attributes.get(steps[0])
         if each and value is not None and isinstance(value.elements, list):

@@ -233,3 +233,44 @@ def test_search_warehouse_and_broker_types_passed_to_unfetched_modules(tmp_path:
         ("module.es", "opensearch-previous-generation", "t3.small.elasticsearch"),
         ("module.mq", "msk-graviton", "kafka.m7g.large"),
     ]
+
+
+NESTED_ARGUMENTS = """\
+module "eks" {
+  source = "terraform-aws-modules/eks/aws"
+  eks_managed_node_groups = {
+    general = {
+      instance_types = ["m5.large", "t2.large"]
+      block_device_mappings = {
+        xvda = {
+          device_name = "/dev/xvda"
+          ebs = { volume_size = 100, volume_type = "gp2" }
+        }
+      }
+    }
+  }
+}
+module "asg" {
+  source = "terraform-aws-modules/autoscaling/aws"
+  block_device_mappings = [{ ebs = { volume_type = "io1", volume_size = 50 } }]
+  root_block_device = { type = "gp2", size = 20 }
+}
+"""
+
+
+def test_values_nested_in_what_a_module_call_passes_are_checked(tmp_path: Path) -> None:
+    """Node groups, block device mappings and root devices passed as objects, maps and lists to modules
+    that are not fetched: each costly value is found where it is written, with per-unit figures
+    (us-east-1: t2.large $0.0928/h → t3a.large $0.0752/h; gp2 $0.10 → gp3 $0.08 per GB-month)."""
+    (tmp_path / "main.tf").write_text(NESTED_ARGUMENTS)
+    doc = json.loads(
+        run_cli("lint", ".", "--format", "json", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1"}).stdout
+    )
+    by_line = {(f["line"], f["current"]): f for f in doc["findings"]}
+    assert (5, "t2.large") in by_line and (5, "m5.large") in by_line
+    assert "t2.large $0.0928/h → t3a.large $0.0752/h per instance" in by_line[(5, "t2.large")]["message"]
+    gp2 = by_line[(9, "gp2")]
+    assert gp2["rule"] == "ebs-gp2-to-gp3" and "$0.10 → $0.08 per GB-month" in gp2["message"]
+    assert gp2["fix"][0]["line"] == 9 and gp2["fix"][0]["new_text"] == '"gp3"'
+    assert (17, "io1") in by_line and (18, "gp2") in by_line
+    assert all(f["monthly_savings"] is None for f in doc["findings"])

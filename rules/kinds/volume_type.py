@@ -27,7 +27,7 @@ from advisor.rules.findings import Draft, cheaper_per_unit, draft, figures, unit
 from advisor.rules.kinds.registry import kind
 from advisor.rules.prices import unit_price
 from advisor.rules.table import Rule
-from advisor.rules.targets import Target, number, origin_note, targets_in
+from advisor.rules.targets import MODULE_CALL, Target, number, origin_note, targets_in
 
 SIZE_ATTRIBUTES = ("size", "volume_size", "allocated_storage", "disk_size")
 IOPS_PRICED = ("io1", "io2")  # types billed per provisioned IOPS: their price needs `iops`
@@ -129,6 +129,8 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     quantities = ((size_name, size), ("iops", iops if current in IOPS_PRICED else 0))
     depends = [name for name, v in quantities if v is None]
     before, after = ctx.compare_change(t.resource, t.chain, changes)
+    if t.resource.type == MODULE_CALL:  # passed to a module that is not analysed: never priced
+        depends = depends or ["how many volumes the module makes"]
     if before is not None and after is not None:
         depends = []  # priced all the same (a size the estimator assumes when unset, e.g. a root disk)
     elif depends:  # the monthly figure cannot be known: compare what each unit costs

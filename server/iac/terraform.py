@@ -1187,10 +1187,13 @@ class ModuleEvaluator:
         assert isinstance(block, BlockNode)
         counted = block.attr("count") is not None or block.attr("for_each") is not None
         region = self.region.value if self.region.known and isinstance(self.region.value, str) else ""
+        body = self._build_block(block, pi.at, self._base)
+        for arg, value in body.attributes.items():
+            body.blocks.extend(_value_blocks(arg, value, body.span))
         return Resource(
             type="module",
             address=f"{self.prefix}module.{name}",
-            body=self._build_block(block, pi.at, self._base),
+            body=body,
             path=pi.at.path,
             module_path=self.prefix.rstrip("."),
             region=region or self.settings.default_region,
@@ -1217,6 +1220,25 @@ class ModuleEvaluator:
                 path = os.path.normpath(os.path.join(self.root_dir, e["Dir"]))
                 return path if os.path.isdir(path) else None
         return None
+
+
+def _value_blocks(name: str, value: Value, near: Span, depth: int = 0) -> list[Block]:
+    """An argument's object value as nested blocks named by their keys (a list of objects: one block
+    each), so rule targets reach the values inside what a module call passes (`node_groups.one.
+    instance_types`); each attribute keeps its value's origin for fixes. Bounded by the value's depth."""
+    elements = value.elements
+    if depth > 16 or not value.known or elements is None:
+        return []
+    if isinstance(elements, list):
+        return [b for el in elements for b in _value_blocks(name, el, near, depth + 1)]
+    span = value.span or near
+    block = Block(type=name, span=span)
+    for key, el in elements.items():
+        block.attributes[key] = el
+        if el.span is not None:
+            block.attribute_spans[key] = el.span
+        block.blocks.extend(_value_blocks(key, el, span, depth + 1))
+    return [block]
 
 
 def _pick_instance(
