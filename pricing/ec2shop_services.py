@@ -229,10 +229,13 @@ def derive_rows(path: str, document: Mapping[str, Any]) -> list[Row]:
 
 
 def read_blob(repo: Path, revision: str, path: str) -> bytes:
-    """One file of the repository at a revision (works on a bare mirror and on a checkout)."""
+    """One file of the repository at a revision (works on a bare mirror and on a checkout). The git
+    directory is named explicitly, so a folder that is no clone is an error rather than a lookup in
+    whatever repository happens to enclose it."""
+    git_dir = repo / ".git" if (repo / ".git").exists() else repo
     try:
         done = subprocess.run(
-            ["git", "-C", str(repo), "cat-file", "blob", f"{revision}:{path}"],
+            ["git", "--git-dir", str(git_dir), "cat-file", "blob", f"{revision}:{path}"],
             capture_output=True,
             check=False,
         )
