@@ -125,6 +125,7 @@ _OPENSEARCH_VOLUMES: Mapping[str, tuple[str, str]] = {
     "EBS Volume General Purpose": ("opensearch.storage.gp2", "GB-month"),
     "EBS Volume GP3": ("opensearch.storage.gp3", "GB-month"),
     "EBS Volume GP3-ThroughPut-Storage": ("opensearch.throughput.gp3", "MiBps-month"),
+    "EBS Volume GP3-Provisioned Storage": ("opensearch.iops.gp3", "IOPS-month"),  # IOPS above 3000
     "EBS Volume Magnetic": ("opensearch.storage.standard", "GB-month"),
     "EBS Volume Provisioned Storage": ("opensearch.storage.io1", "GB-month"),
     "EBS Volume Provisioned IOPS": ("opensearch.iops.io1", "IOPS-month"),

@@ -182,13 +182,11 @@ def _search_domain(ctx: _Ctx) -> None:
         if iops.value is None or iops.value > GP3_FREE_IOPS:
             ctx.add(
                 "Provisioned IOPS (gp3, above 3000)",
-                None,
+                "opensearch.iops.gp3",
                 None
                 if iops.value is None or data_nodes is None
                 else (iops.value - GP3_FREE_IOPS) * data_nodes,
-                unit="IOPS",
                 note=iops.note,
-                missing_note="OpenSearch gp3 IOPS above the included baseline are not in the catalog",
             )
 
 

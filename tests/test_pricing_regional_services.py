@@ -6,7 +6,7 @@ it, so a wrong row, a wrong region mapping or a fallback to us-east-1 fails:
 
 - OpenSearch eu-west-1 (`es-ondemand.json`, published 2024-08-28): r6g.large.search $0.187/h, the same
   figure as the `OnDemand:PricePerUnit` of AWS's 2025-04-04 reserved-instance file for EU (Ireland);
-  m5.large.search $0.158/h; gp3 storage $0.1342/GB-month.
+  m5.large.search $0.158/h; gp3 storage $0.1342/GB-month, gp3 IOPS above 3000 $0.0088/IOPS-month.
 - Redshift eu-central-1 (`redshift.json`, published 2025-03-19): ra3.xlplus $1.298/h (us-east-1: 1.086).
 - MSK eu-west-1 (`msk.json`, 2025-04-04): kafka.m5.large $0.234/h (`EU-Kafka.m5.large`), storage $0.11/GB-month.
 - Amazon MQ eu-central-1 (`mq.json`, 2025-02-13): mq.m5.large single instance $0.345/h.
@@ -68,6 +68,7 @@ resource "aws_opensearch_domain" "logs" {
     ebs_enabled = true
     volume_type = "gp3"
     volume_size = 100
+    iops        = 4000
   }
 }
 
@@ -102,8 +103,10 @@ def test_opensearch_and_msk_are_priced_in_eu_west_1(tmp_path: Path) -> None:
     assert (data["unit_price"], data["source"], data["as_of"]) == (0.187, "ec2shop-services", "2024-08-28")
     assert component(domain, "Dedicated master")["unit_price"] == 0.158
     assert component(domain, "Storage (gp3)")["unit_price"] == 0.1342
+    iops = component(domain, "Provisioned IOPS (gp3")  # 1000 IOPS above the 3000 included, per data node
+    assert (iops["quantity"], iops["unit_price"]) == (3000, 0.0088)
     assert domain["estimate"] is False
-    expected = 3 * HOURS * 0.187 + 3 * HOURS * 0.158 + 300 * 0.1342
+    expected = 3 * HOURS * 0.187 + 3 * HOURS * 0.158 + 300 * 0.1342 + 3000 * 0.0088
     assert domain["monthly_cost"] == pytest.approx(expected, abs=0.01)
 
     events = res["aws_msk_cluster.events"]
