@@ -52,12 +52,14 @@ def _walk_targets(
             yield from _walk_targets(resource, each, child, steps, (*chain, i))
         return
     if len(steps) == 1:
-        value = block.attributes.get(steps[0])
-        if each and value is not None and isinstance(value.elements, list):
-            for i, el in enumerate(value.elements):
-                yield Target(resource, block, chain, steps[0], el, i)
-        elif not each:
-            yield Target(resource, block, chain, steps[0], value)
+        names = list(block.attributes) if steps[0] == "*" else [steps[0]]  # `*`: every attribute
+        for name in names:
+            value = block.attributes.get(name)
+            if each and value is not None and isinstance(value.elements, list):
+                for i, el in enumerate(value.elements):
+                    yield Target(resource, block, chain, name, el, i)
+            elif not each:
+                yield Target(resource, block, chain, name, value)
         return
     for i, child in enumerate(block.blocks):
         if child.type == steps[0]:

@@ -268,3 +268,41 @@ def test_a_yaml_boolean_compares_as_cloudformations_string(tmp_path: Path) -> No
     assert {r.address for r in a.resources} == {"Data"}
     (gp2,) = by_rule(a)["ebs-gp2-to-gp3"]
     assert gp2.resource == "Data" and (gp2.monthly_cost, gp2.monthly_cost_after) == (10.0, 8.0)
+
+
+NESTED_STACK = """\
+Mappings:
+  Sizes:
+    us-east-1:
+      Db: db.m4.large
+    eu-west-1:
+      Db: db.m5.large
+Resources:
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://s3.amazonaws.com/example/child.template
+      Parameters:
+        InstanceType: t1.micro
+        DatabaseSize: !FindInMap [Sizes, !Ref "AWS::Region", Db]
+        KeyName: mykey
+"""
+
+
+def test_values_passed_to_a_nested_stack_are_checked_where_written(tmp_path: Path) -> None:
+    """A nested stack's template is not read (it is a URL), but the instance types its parameters pass
+    on are choices written here: flagged per instance-hour (us-east-1: t1.micro $0.02/h, t3a.micro
+    $0.0094/h), fixed where written (the mapping entry of the deployment region), never priced."""
+    a = lint(tmp_path, {"stack.yaml": NESTED_STACK})
+    rules = by_rule(a)
+    (t1,) = rules["ec2-previous-generation"]
+    assert t1.resource == "Child" and t1.monthly_cost is None and t1.monthly_savings is None
+    assert "t1.micro $0.02/h → t3a.micro $0.0094/h per instance" in t1.message
+    assert "nested stack" in t1.message
+    (db,) = rules["rds-previous-generation"]
+    assert db.current == "db.m4.large" and db.fix[0].span.line == 3  # the us-east-1 entry (0-based)
+    apply(t1)
+    apply(db)
+    again = lint(tmp_path, {})
+    assert not [f for f in again.findings if f.rule.endswith("previous-generation")]
+    assert {r.address for r in again.resources} == {"Child"} and again.monthly_cost == 0

@@ -274,3 +274,21 @@ def test_values_nested_in_what_a_module_call_passes_are_checked(tmp_path: Path) 
     assert gp2["fix"][0]["line"] == 9 and gp2["fix"][0]["new_text"] == '"gp3"'
     assert (17, "io1") in by_line and (18, "gp2") in by_line
     assert all(f["monthly_savings"] is None for f in doc["findings"])
+
+
+def test_instance_types_under_any_argument_name_are_recognised_by_value(tmp_path: Path) -> None:
+    """A module's author names its arguments: a type is known by its value, each by its own service's
+    rule, while other strings and volume names under unknown keys are left alone."""
+    (tmp_path / "main.tf").write_text(
+        'module "m" {\n  source = "x/y/aws"\n  bastion_size = "t2.micro"\n  db_size = "db.m4.large"\n'
+        '  pools = { a = { kind = "m4.xlarge" } }\n  name = "m4-web"\n  storage_class = "standard"\n}\n'
+    )
+    doc = json.loads(
+        run_cli("lint", ".", "--format", "json", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1"}).stdout
+    )
+    found = sorted((f["line"], f["current"], f["rule"]) for f in doc["findings"])
+    assert found == [
+        (3, "t2.micro", "ec2-newer-generation"),
+        (4, "db.m4.large", "rds-previous-generation"),
+        (5, "m4.xlarge", "ec2-previous-generation"),
+    ]

@@ -110,7 +110,7 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
         best, figure = _by_hourly_price(t, ctx, current, tiers[0] if prefix == "" and listed else [])
         if best is None:  # nothing priced anywhere: the first successor, its figures unknown
             unknown = (
-                "no figures: the module it is passed to is not analysed"
+                f"no figures: the {_callee(t.resource)} it is passed to is not analysed"
                 if t.resource.type == MODULE_CALL
                 else "price unknown in the catalog"
             )
@@ -240,8 +240,13 @@ def _by_hourly_price(
 
 def _why_per_hour(resource: Resource) -> str:
     if resource.type == MODULE_CALL:
-        return "passed to a module that is not analysed: how many instances run is not known"
+        return f"passed to a {_callee(resource)} that is not analysed: how many instances run is not known"
     return "this resource is not priced"
+
+
+def _callee(call: Resource) -> str:
+    """What a "module" resource passes its values to: a Terraform module or a nested stack."""
+    return "nested stack" if call.source_type.startswith("AWS::") else "module"
 
 
 def _facts(catalog: Catalog, name: str, prefix: str, suffix: str) -> bool:

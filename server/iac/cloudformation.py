@@ -918,6 +918,8 @@ def evaluate_template(
                     _apply_globals(t, r, globals_fn, spec.get("properties", {}))
             if props is not None:
                 t._collect_refs(props)
+                if cfn_type in NESTED_STACKS and props.kind == "object":
+                    result.unanalysed_calls.append(_stack_parameters(t, r, props))
             _root_device(r)
             built.append((r, _metadata_ignores(decl)))
         for section in ("Outputs",):
@@ -940,6 +942,32 @@ def evaluate_template(
 
 
 ROOT_DEVICES = {"/dev/xvda", "/dev/sda1", "/dev/sda"}
+# resources that run another template, which is not read here (it is named by a URL)
+NESTED_STACKS = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
+
+
+def _stack_parameters(t: _Template, stack: Resource, props: JNode) -> Resource:
+    """A nested stack's `Parameters`, as the model's "module" resource of a call that is not analysed:
+    the rules check the values passed on (an instance type for the child template) where they are
+    written; it is never priced or counted."""
+    body = Block(type="resource", span=stack.span, labels=["module", stack.address])
+    params = props.get("Parameters")
+    if params is not None and params.kind == "object":
+        for name, _kpos, node in params.items:
+            leaf = _resolve_if(t, node)
+            body.attributes[name] = t.eval(leaf)
+            body.attribute_spans[name] = t.span(leaf.pos)
+    call = Resource(
+        type="module",
+        address=stack.address,
+        body=body,
+        path=stack.path,
+        region=stack.region,
+        region_note=stack.region_note,
+    )
+    call.source_type = stack.source_type
+    call.root = stack.root
+    return call
 
 
 def _root_device(r: Resource) -> None:
