@@ -1393,21 +1393,19 @@ def with_optional_attributes(value: Value, type_expr: Expr | None, at: Locator, 
         return value
     name, args = type_expr.name, type_expr.args
     if name in ("list", "set", "map") and len(args) == 1 and isinstance(value.elements, (list, dict)):
-        items = list(
-            value.elements.items() if isinstance(value.elements, dict) else enumerate(value.elements)
-        )
-        converted = {k: with_optional_attributes(v, args[0], at, depth + 1) for k, v in items}
-        if all(converted[k] is v for k, v in items):
-            return value
-        out = Value(
-            value.value, value.kind, span=value.span, origin=value.origin, origin_note=value.origin_note
-        )
+        out = Value(value.value, value.kind, span=value.span, origin=value.origin)
+        out.origin_note = value.origin_note
         if isinstance(value.elements, dict):
-            out.elements = dict(converted)
-            out.value = {k: v.value for k, v in converted.items()}
+            given_items = value.elements.items()
+            by_key = {k: with_optional_attributes(v, args[0], at, depth + 1) for k, v in given_items}
+            if all(by_key[k] is v for k, v in value.elements.items()):
+                return value
+            out.elements, out.value = by_key, {k: v.value for k, v in by_key.items()}
         else:
-            out.elements = [converted[i] for i in range(len(value.elements))]
-            out.value = [v.value for v in out.elements]
+            in_order = [with_optional_attributes(v, args[0], at, depth + 1) for v in value.elements]
+            if all(a is b for a, b in zip(in_order, value.elements, strict=True)):
+                return value
+            out.elements, out.value = in_order, [v.value for v in in_order]
         return out
     if name != "object" or len(args) != 1 or not isinstance(args[0], ObjectExpr):
         return value
@@ -1431,9 +1429,9 @@ def with_optional_attributes(value: Value, type_expr: Expr | None, at: Locator, 
                 default = Value(None, "resolved")
         if key in mapping:
             element = given.get(key) or Value(mapping[key], "resolved")
-            converted = with_optional_attributes(element, inner, at, depth + 1)
-            if converted is not element:
-                elements[key], mapping[key], changed = converted, converted.value, True
+            typed = with_optional_attributes(element, inner, at, depth + 1)
+            if typed is not element:
+                elements[key], mapping[key], changed = typed, typed.value, True
         elif default is not None and (mapping.get(key) is None):
             filled = with_optional_attributes(default, inner, at, depth + 1) if default.known else default
             elements[key], mapping[key], changed = filled, filled.value, True
