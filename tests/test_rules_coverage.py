@@ -266,7 +266,7 @@ TF_CASES = [
     ('"db.m1.small"', "aws_db_instance", "rds-previous-generation", "db.t3.small"),
     ('"db.t1.micro"', "aws_db_instance", "rds-previous-generation", "db.t3.micro"),
     ('"cache.m3.medium"', "aws_elasticache_cluster", "elasticache-previous-generation", "cache.t3.medium"),
-    ('"c4.2xlarge.search"', "aws_opensearch_domain", "opensearch-previous-generation", "c5.2xlarge.search"),
+    ('"c4.2xlarge.search"', "aws_opensearch_domain", "opensearch-previous-generation", "c6g.2xlarge.search"),
     ('"gp2"', "aws_opensearch_domain", "opensearch-gp2-to-gp3", "gp3"),
     (
         '"t2.small.elasticsearch"',
