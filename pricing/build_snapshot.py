@@ -3,7 +3,8 @@
     python -m advisor.pricing.build_snapshot                      CSV tables  -> data/snapshot.sqlite
     python -m advisor.pricing.build_snapshot --from-sources DIR   source files -> CSV tables -> SQLite
     python -m advisor.pricing.build_snapshot --check              fail if snapshot.sqlite is stale
-    python -m advisor.pricing.build_snapshot --from-ec2shop REPO  per-region service prices, then SQLite
+    python -m advisor.pricing.build_snapshot --from-ec2shop REPO  per-region service and reserved prices,
+                                                                  then SQLite
 
 The CSV tables under `pricing/data/` are the project's reviewable record: one row per key and region,
 each with its source and as-of date. `--from-sources` derives them from the public pricing files
@@ -27,10 +28,11 @@ from decimal import Decimal
 from pathlib import Path
 
 if __package__:
-    from . import ec2shop_services
+    from . import commitments, ec2shop_services
     from . import snapshot_db as db
 else:  # run as a plain script from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import commitments  # type: ignore[no-redef,import-not-found]
     import ec2shop_services  # type: ignore[no-redef,import-not-found]
     import snapshot_db as db  # type: ignore[no-redef,import-not-found]
 
@@ -58,6 +60,8 @@ LICENSED_RDS_ENGINES = frozenset(
 )
 # Other regions' rows for keys of `prices_services.csv`, derived by `--from-ec2shop` (ec2shop_services.py).
 REGIONAL_PRICE_FILES = (ec2shop_services.TABLE,)
+# Reserved (no upfront) prices beside the on-demand keys, derived by `--from-ec2shop` (commitments.py).
+COMMITMENT_PRICE_FILES = (commitments.TABLE,)
 PRICE_COLUMNS = ("key", "region", "price", "unit", "source", "as_of")
 TIER_COLUMNS = ("key", "tier_group", "tier_begin", "tier_end", "source")
 INSTANCE_COLUMNS = (
@@ -202,6 +206,7 @@ SOURCES: tuple[db.SourceRow, ...] = (
         "EC2, RDS (MySQL/PostgreSQL/MariaDB), ElastiCache, EBS and RDS storage prices per region",
     ),
     db.SourceRow(*ec2shop_services.SOURCE_ROW),
+    db.SourceRow(*commitments.SOURCE_ROW),
     db.SourceRow(
         "ec2instances-info",
         "ec2instances.info RDS (2021) and ElastiCache (2022) catalogues",
@@ -869,7 +874,7 @@ def build_sqlite(data_dir: Path, target: Path) -> dict[str, int]:
         db.write_sources(conn, [db.SourceRow(*row) for row in read_table(data_dir / "sources.csv")])
         prices = [
             db.PriceRow(k, region, float(p), unit, s, a)
-            for name in PRICE_FILES + REGIONAL_PRICE_FILES
+            for name in PRICE_FILES + REGIONAL_PRICE_FILES + COMMITMENT_PRICE_FILES
             for k, region, p, unit, s, a in read_table(data_dir / name)
         ]
         prices.sort(key=lambda r: (r.key, r.region))
@@ -926,7 +931,8 @@ def main(argv: list[str] | None = None) -> int:
         "--from-ec2shop",
         type=Path,
         metavar="REPO",
-        help="derive other regions' OpenSearch, Redshift, MSK and MQ prices from a yeo/ec2.shop clone first",
+        help="derive other regions' OpenSearch, Redshift, MSK and MQ prices and the EC2 / RDS reserved"
+        " prices from a yeo/ec2.shop clone first",
     )
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where the CSV tables live")
     parser.add_argument(
@@ -946,6 +952,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"--from-ec2shop: {exc}", file=sys.stderr)
             return 1
         print(f"{ec2shop_services.TABLE}: {count} rows")
+        try:
+            reserved, notes = commitments.derive(args.from_ec2shop)
+        except commitments.DerivationError as exc:
+            print(f"--from-ec2shop: {exc}", file=sys.stderr)
+            return 1
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        print(f"{commitments.TABLE}: {commitments.write_table(reserved, data_dir)} rows")
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             fresh = Path(tmp) / SNAPSHOT_NAME

@@ -27,6 +27,7 @@ class CostComponent:
     estimate: bool = False
     note: str = ""
     unknown_quantity: bool = False
+    key: str = ""  # the catalog key the unit price was looked up by ("" when none or not known)
 
     @property
     def monthly_cost(self) -> float | None:

@@ -223,7 +223,13 @@ class _Ctx:
         if found is None:
             why = missing_note or (f"no price for {key} in {where}" if key else "")
             component = CostComponent(
-                name, unit or "", quantity, None, note=_join(note, why), unknown_quantity=unknown
+                name,
+                unit or "",
+                quantity,
+                None,
+                note=_join(note, why),
+                unknown_quantity=unknown,
+                key=key or "",
             )
         else:
             fallback = f"{found.region} price: none for {where} in the catalog" if found.estimate else ""
@@ -237,6 +243,7 @@ class _Ctx:
                 estimate=found.estimate,
                 note=_join(note, fallback),
                 unknown_quantity=unknown,
+                key=found.key,
             )
         self.cost.components.append(component)
         return component

@@ -122,6 +122,12 @@ def _pricing_arguments(pricing: argparse.ArgumentParser) -> None:
         "--region", action="append", default=[], help="regions to refresh (repeatable; default us-east-1)"
     )
     refresh.add_argument("--service", action="append", default=[], help="services to refresh (default: all)")
+    refresh.add_argument(
+        "--spot",
+        action="store_true",
+        help="fetch current EC2 spot prices (Linux) for the regions instead of list prices; shown beside"
+        " on-demand in hovers and cost JSON, never in totals (needs ec2:DescribeSpotPriceHistory)",
+    )
 
 
 def _rules_arguments(rules: argparse.ArgumentParser) -> None:
@@ -353,6 +359,13 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_pricing(args: argparse.Namespace) -> int:
+    if args.pricing_command == "refresh" and args.spot:
+        if args.service:
+            sys.stderr.write("advisor: --spot fetches spot prices only; it takes no --service\n")
+            return EXIT_ERROR
+        from advisor.pricing.spot import run_spot_refresh
+
+        return int(run_spot_refresh(regions=args.region or ["us-east-1"]))
     if args.pricing_command == "refresh":
         from advisor.pricing.refresh import run_refresh
 

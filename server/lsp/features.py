@@ -92,12 +92,15 @@ def hover(
         costs, not_priced = _block_costs(result, group)
         first = group[0]
         launchers = [] if costs else _launchers(result, group)
+        alternatives = _alternatives(launchers or costs, first.region)
         if launchers:
-            parts.append(presentation.template_hover(_block_address(group), first.region, launchers))
+            parts.append(
+                presentation.template_hover(_block_address(group), first.region, launchers, alternatives)
+            )
         else:
             parts.append(
                 presentation.resource_hover(
-                    _block_address(group), first.type, first.region, costs, not_priced
+                    _block_address(group), first.type, first.region, costs, not_priced, alternatives
                 )
             )
         span = span or _header(first, index)
@@ -107,6 +110,18 @@ def hover(
         contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
         range=convert.span_range(span, index, encoding),
     )
+
+
+def _alternatives(costs: list[Any], region: str) -> presentation.Alternatives:
+    """Reserved and spot prices of the EC2 / RDS instance lines the hover shows, by instance address
+    (a few lookups in the open catalog, done only when a hover is asked for)."""
+    from advisor.pricing.catalog import Catalog
+    from advisor.pricing.commitments import alternatives_for
+
+    catalog = Catalog.default()
+    return {
+        c.address: alternatives_for(c, region, catalog) for c in costs[: presentation.MAX_HOVER_INSTANCES]
+    }
 
 
 def _block_address(group: list[Resource]) -> str:

@@ -6,7 +6,7 @@ Plain functions over the model, no protocol types, so what a user reads can be t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from advisor.money import money as money  # the code actions' titles say money this way too
@@ -14,7 +14,11 @@ from advisor.money import unit_price
 
 if TYPE_CHECKING:
     from advisor.model import Finding
+    from advisor.pricing.commitments import Alternative, ComponentAlternatives
     from advisor.pricing.costs import CostComponent, ResourceCost
+
+# per instance address: the reserved and spot prices of its EC2 / RDS instance lines
+Alternatives = Mapping[str, Sequence["ComponentAlternatives"]]
 
 MAX_HOVER_INSTANCES = 5
 _INSTANCE_KEY = re.compile(r"\[[^\[\]]*\]$")
@@ -152,11 +156,63 @@ def sources_line(costs: Sequence[ResourceCost], region: str) -> str:
     return text
 
 
+def _alternative_figure(alt: Alternative, short: str) -> str:
+    if alt.monthly_cost is None:
+        return f"{short}: {alt.missing}"
+    text = f"{short}: {money(alt.monthly_cost)}/mo"
+    if alt.savings_percent is not None:
+        pct = alt.savings_percent
+        text += f" (−{pct:.0f}%)" if pct >= 0 else f" (+{-pct:.0f}%)"
+    return text
+
+
+def _alternative_sources(alts: Sequence[Alternative]) -> str:
+    seen = []
+    for alt in alts:
+        item = " as of ".join(x for x in (alt.source, alt.as_of) if x)
+        if item and item not in seen:
+            seen.append(item)
+    return f" — {', '.join(seen)}" if seen else ""
+
+
+def alternatives_text(found: Sequence[ComponentAlternatives], region: str) -> str:
+    """Reserved and spot prices of an instance's EC2 / RDS lines, each with its source and date:
+    `Reserved 1 yr, no upfront: $43.80/mo (−38%) · 3 yr: $29.93/mo (−57%) — ec2shop-reserved as of
+    2025-04-05`. Totals stay on-demand; a missing figure is said in words."""
+    if not found:
+        return ""
+    lines = [f"*Other ways to buy these hours in {region} (totals above stay on-demand):*"]
+    for entry in found:
+        reserved = [a for a in entry.alternatives if a.kind.startswith("reserved_")]
+        spot = [a for a in entry.alternatives if a.kind == "spot"]
+        prefix = f"{_cell(entry.component)}: " if len(found) > 1 else ""
+        if reserved:
+            figures = [
+                _alternative_figure(a, a.label if i == 0 else a.label.split(",")[0].removeprefix("Reserved "))
+                for i, a in enumerate(reserved)
+            ]
+            lines.append(f"- {prefix}{' · '.join(figures)}{_alternative_sources(reserved)}")
+        for alt in spot:
+            lines.append(f"- {prefix}{_alternative_figure(alt, alt.label)}{_alternative_sources([alt])}")
+    return "\n".join(lines)
+
+
+def _with_alternatives(cost: ResourceCost, region: str, alternatives: Alternatives | None) -> list[str]:
+    text = alternatives_text((alternatives or {}).get(cost.address, ()), region)
+    return [text] if text else []
+
+
 def resource_hover(
-    address: str, rtype: str, region: str, costs: Sequence[ResourceCost], not_priced: bool
+    address: str,
+    rtype: str,
+    region: str,
+    costs: Sequence[ResourceCost],
+    not_priced: bool,
+    alternatives: Alternatives | None = None,
 ) -> str:
     """The cost breakdown of a resource block (all its count/for_each instances): `address` is the
-    instance's when there is one, the block's when there are several (each then listed)."""
+    instance's when there is one, the block's when there are several (each then listed), with the
+    reserved and spot prices of each instance's EC2 / RDS lines (`alternatives`, by address)."""
     head = f"**{address}** — {total_label(costs, not_priced)}"
     if not costs:
         why = (
@@ -170,13 +226,16 @@ def resource_hover(
         if len(costs) > 1:
             parts.append(f"`{cost.address}`")
         parts.append(cost_table(cost))
+        parts.extend(_with_alternatives(cost, region, alternatives))
     if len(costs) > MAX_HOVER_INSTANCES:
         parts.append(f"… and {len(costs) - MAX_HOVER_INSTANCES} more instances.")
     parts.append(sources_line(costs, region))
     return "\n\n".join(parts)
 
 
-def template_hover(address: str, region: str, launchers: Sequence[ResourceCost]) -> str:
+def template_hover(
+    address: str, region: str, launchers: Sequence[ResourceCost], alternatives: Alternatives | None = None
+) -> str:
     """A launch template's hover: it costs nothing by itself, its instances are priced in the
     autoscaling groups that launch them (the figures its findings carry)."""
     names = ", ".join(f"`{c.address}`" for c in launchers)
@@ -188,6 +247,7 @@ def template_hover(address: str, region: str, launchers: Sequence[ResourceCost])
     for cost in launchers[:MAX_HOVER_INSTANCES]:
         parts.append(f"`{cost.address}`")
         parts.append(cost_table(cost))
+        parts.extend(_with_alternatives(cost, region, alternatives))
     if len(launchers) > MAX_HOVER_INSTANCES:
         parts.append(f"… and {len(launchers) - MAX_HOVER_INSTANCES} more groups.")
     parts.append(sources_line(launchers, region))

@@ -68,10 +68,16 @@ def projects(analysis: Analysis) -> list[Project]:
 
 
 def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None = None) -> str:
+    from advisor.pricing.catalog import Catalog
+    from advisor.pricing.commitments import alternatives_for, as_json
     from advisor.report.json_report import pricing_info
 
+    catalog = Catalog.default()
+    regions = {r.address: r.region for r in analysis.resources}
     resources: list[dict[str, Any]] = []
     for c in analysis.costs:
+        # reserved and spot prices of EC2 / RDS instance lines, beside (never in) the on-demand figures
+        alternatives = as_json(alternatives_for(c, regions.get(c.address, region), catalog))
         resources.append(
             {
                 "address": c.address,
@@ -95,6 +101,7 @@ def render_json(analysis: Analysis, region: str, unit: tuple[str, float] | None 
                     for comp in c.components
                 ],
                 **({"notes": c.notes} if c.notes else {}),
+                **({"alternatives_pricing": alternatives} if alternatives else {}),
             }
         )
     for listed, c in zip(resources, analysis.costs, strict=True):
