@@ -200,10 +200,22 @@ def set_attribute(
 
 def remove_attribute(block: Block, texts: dict[str, str], name: str) -> TextEdit | None:
     """An edit removing `name = …` from an HCL block: its whole line(s) when nothing else is on them
-    (None for JSON or YAML, or an attribute sharing its line: no fix is then offered)."""
+    (None for JSON or YAML, or an attribute sharing its line: no fix is then offered).
+
+    A value set elsewhere (`iops = var.iops`, set by a module call or a `.tfvars` file) is made `null`
+    where it is set, so the block, which other callers share, stays as it is; a computed value with no
+    single place that sets it gets no fix."""
     span = block.attribute_spans.get(name)
     if span is None or span.start < 0 or not span.path.endswith((".tf", ".tfvars")):
         return None
+    value = block.attributes.get(name)
+    if value is not None and value.kind != "literal":
+        origin = value.editable
+        inside = origin is not None and origin.path == span.path and span.start <= origin.start < span.end
+        if origin is None or origin.start < 0 or not origin.path.endswith((".tf", ".tfvars")):
+            return None
+        if not inside:
+            return TextEdit(origin, "null")
     text = texts.get(span.path) or texts.get(os.path.normpath(span.path))
     if text is None or span.end > len(text):
         return None

@@ -879,3 +879,32 @@ def test_one_place_set_differently_by_each_call_gets_a_finding_per_value(tmp_pat
     # two m4.large instances at $0.10/h: $146.00 a month before the change
     assert m4["monthly_cost"] == 146.0
     assert [(os.path.basename(e["path"]), e["line"]) for e in by_value["t2.micro"]["fix"]] == [("main.tf", 7)]
+
+
+def test_a_fix_that_drops_an_attribute_set_by_the_caller_nulls_it_there(tmp_path: Path) -> None:
+    """io1 → gp3 on a Multi-AZ DB cluster whose 2,500 IOPS gp3 includes: `iops = var.iops` in the
+    module stays (other callers share it); the call's `iops = 2500` becomes null. us-east-1 Multi-AZ DB
+    cluster: io1 $0.375/GB-month + $0.30/IOPS-month, gp3 $0.345/GB-month: 256 GB → $96.00 + $750.00
+    = $846.00 before, $88.32 after."""
+    (tmp_path / "mod").mkdir()
+    write(
+        tmp_path / "mod",
+        {
+            "main.tf": 'variable "iops" {}\nvariable "storage_type" {}\n'
+            'resource "aws_rds_cluster" "this" {\n  engine = "postgres"\n'
+            '  db_cluster_instance_class = "db.m6gd.large"\n  allocated_storage = 256\n'
+            "  storage_type = var.storage_type\n  iops = var.iops\n}\n"
+        },
+    )
+    write(
+        tmp_path,
+        {"main.tf": 'module "db" {\n  source = "./mod"\n  storage_type = "io1"\n  iops = 2500\n}\n'},
+    )
+    lint = cli_json("lint", ".", cwd=tmp_path)
+    (f,) = [f for f in lint["findings"] if f["rule"] == "rds-io1-to-gp3"]
+    assert (f["monthly_cost"], f["monthly_cost_after"]) == (846.0, 88.32)
+    edits = sorted(
+        (os.path.basename(os.path.dirname(e["path"])) or ".", e["line"], e["new_text"]) for e in f["fix"]
+    )
+    assert [(line, text) for _, line, text in edits] == [(3, '"gp3"'), (4, "null")]
+    assert all(not e["path"].endswith(os.path.join("mod", "main.tf")) for e in f["fix"])
