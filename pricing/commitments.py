@@ -118,7 +118,7 @@ def _eligible(key: str) -> str | None:
 class Alternative:
     """One other way to buy a component's hours: its monthly cost, or why there is no figure."""
 
-    kind: str  # "reserved_1y" | "reserved_3y" | "spot"
+    kind: str  # "reserved_1y" | "reserved_3y" | "spot"; "reserved_and_spot" when neither applies
     label: str  # "Reserved 1 yr, no upfront"
     hourly: float | None
     monthly_cost: float | None  # at the component's hours; None when unknown
@@ -165,7 +165,7 @@ def component_alternatives(
     on_demand = component.unit_price
     if service == "other":
         missing = Alternative(
-            "reserved_1y", "Reserved and spot", None, None, None, missing=_ONLY_LINUX_SHARED
+            "reserved_and_spot", "Reserved and spot", None, None, None, missing=_ONLY_LINUX_SHARED
         )
         return ComponentAlternatives(component.name, hours * on_demand, (missing,))
     found: list[Alternative] = []

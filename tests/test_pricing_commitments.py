@@ -128,6 +128,18 @@ async def test_an_autoscaling_group_prices_its_instances_hours_in_its_region(ls:
 
 
 @in_module_loop
+async def test_a_launch_template_hover_shows_its_groups_alternatives(ls: Editor) -> None:
+    text = await hover_text(ls, "template/main.tf", GROUP, 4)
+    assert text.startswith(
+        "**aws_launch_template.worker** — instances priced in `aws_autoscaling_group.worker`"
+    )
+    assert (
+        "- Reserved 1 yr, no upfront: $41.90/mo (−37%) · 3 yr: $28.76/mo (−57%)"
+        " — ec2shop-reserved as of 2025-04-05"
+    ) in text.splitlines()
+
+
+@in_module_loop
 async def test_an_rds_multi_az_hover_shows_the_one_year_term(ls: Editor) -> None:
     text = await hover_text(ls, "rds/main.tf", RDS, 4)
     assert "| Database instance (mysql, Multi-AZ, db.m5.large) | 730 hours | $0.342 | $249.66 |" in text
@@ -215,6 +227,37 @@ def test_cost_json_carries_the_alternatives_and_keeps_on_demand_totals(tmp_path:
 
     text = run_cli("cost", ".", cwd=tmp_path, env=env)
     assert text.returncode == 0 and "Reserved" not in text.stdout and "Spot" not in text.stdout
+
+
+def test_a_licensed_instance_line_says_the_prices_are_linux_only(tmp_path: Path) -> None:
+    """A Windows instance (its password data asked for) is priced with its licence: the Linux
+    reserved and spot rows do not apply to it, and the JSON says so instead of leaving it out."""
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_instance" "win" {\n  ami               = "ami-1"\n  get_password_data = true\n'
+        '  instance_type     = "m5.large"\n}\n'
+    )
+    done = run_cli(
+        "cost", "--format", "json", ".", cwd=tmp_path, env={"ADVISOR_CACHE_DIR": str(tmp_path / "c")}
+    )
+    assert done.returncode == 0, done.stderr
+    (win,) = json.loads(done.stdout)["resources"]
+    assert [(a["kind"], a["monthly_cost"], a.get("note")) for a in win["alternatives_pricing"]] == [
+        (
+            "reserved_and_spot",
+            None,
+            "reserved and spot prices in the snapshot are for Linux, shared tenancy only",
+        )
+    ]
+
+
+def test_spot_refuses_a_cache_folder_others_can_write(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    done = run_cli("pricing", "refresh", "--spot", env={"ADVISOR_CACHE_DIR": str(shared)})
+    assert done.returncode == 2, done.stderr
+    assert "refreshed prices are kept only in a private folder" in done.stderr
+    assert list(shared.iterdir()) == []
 
 
 def test_spot_takes_no_service(tmp_path: Path) -> None:
