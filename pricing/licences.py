@@ -14,8 +14,7 @@ Windows price there too:
   price is unknown, so the resource's cost is unknown rather than silently a Linux one.
 
 Which operating system an instance runs is told by the front-ends (`PLATFORM_ATTRIBUTE`, with the
-reason: an AMI filter, `get_password_data`, an SSM image parameter) or by the usage key
-`operating_system`; nothing else is guessed.
+reason: an AMI filter, `get_password_data`, an SSM image parameter); nothing else is guessed.
 """
 
 from __future__ import annotations
@@ -44,8 +43,6 @@ PLATFORMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rhel": ("RHEL", ("rhel",)),
     "suse": ("SUSE", ("suse",)),
 }
-# infracost-style usage values of `operating_system`
-USAGE_PLATFORMS = {"linux": "linux", "windows": "windows", "rhel": "rhel", "suse": "suse", "sles": "suse"}
 LICENCE_NAMES = {
     "windows": "Windows Server",
     "sqlserver_web": "SQL Server Web",
@@ -74,14 +71,9 @@ class Platform:
 LINUX = Platform("linux")
 
 
-def platform_of(usage_os: object, *bodies: Block | None) -> Platform:
-    """The platform an instance runs: the usage key `operating_system` when set, else the first of
-    `bodies` (the resource's own, then the launch template's) whose front-end told it, else Linux."""
-    if usage_os is not None:
-        name = USAGE_PLATFORMS.get(str(usage_os).strip().lower())
-        if name is not None:
-            return Platform(name, f"usage operating_system = {usage_os}")
-        return Platform("unknown", f"usage operating_system = {usage_os} is not linux, windows, rhel or suse")
+def platform_of(*bodies: Block | None) -> Platform:
+    """The platform an instance runs: that of the first of `bodies` (the resource's own, then the
+    launch template's) whose front-end told it, else Linux."""
     for body in bodies:
         value = body.attributes.get(PLATFORM_ATTRIBUTE) if body is not None else None
         if value is not None and value.known and value.value in PLATFORMS:
@@ -103,6 +95,9 @@ def licence(catalog: Catalog, instance_type: str, platform: Platform) -> Licence
     total = 0.0
     parts: list[Price] = []
     burstable = bool(_BURSTABLE.match(instance_type))
+    facts = catalog.instance_type(instance_type)
+    if platform.name.startswith("windows") and facts is not None and facts.arch == "arm64":
+        return Licence(None, missing=f"Windows does not run on {instance_type} (arm64)")
     for kind in PLATFORMS[platform.name][1]:
         what = LICENCE_NAMES[kind]
         if kind == "windows":
@@ -118,7 +113,6 @@ def licence(catalog: Catalog, instance_type: str, platform: Platform) -> Licence
         elif burstable:
             return Licence(None, missing=f"{what} licence for burstable {instance_type} not in the snapshot")
         rate = catalog.price(f"ec2_licence.{kind}.vcpu", LICENCE_REGION)
-        facts = catalog.instance_type(instance_type)
         if rate is None:
             return Licence(None, missing=f"{what} licence not in the snapshot")
         if facts is None or not facts.vcpu:

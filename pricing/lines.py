@@ -324,24 +324,20 @@ def _compute_hours(
     tenancy: str | None = None,
 ) -> None:
     """EC2 instance hours: count × monthly hours × the on-demand price (shared tenancy, or the
-    dedicated-instance price when `tenancy` is "dedicated") for the operating system the front-end or
-    the usage says (`advisor.pricing.licences`; Linux when nothing says)."""
-    from .licences import PLATFORMS, licence, licence_note, licensed_price, platform_of
+    dedicated-instance price when `tenancy` is "dedicated") for the operating system the front-end
+    says (`advisor.pricing.licences`; Linux when nothing says)."""
+    from .licences import licence, licence_note, licensed_price, platform_of
 
     quantity, hours_note = _instance_hours(ctx, count)
     name, why = _type_name(ctx, type_value, attr)
     linked = ctx.first_block(LAUNCHED_BLOCK_NAME)
-    platform = platform_of(ctx.usage.get("operating_system"), ctx.resource.body, linked)
+    platform = platform_of(ctx.resource.body, linked)
     dedicated = tenancy == "dedicated"
-    os_label = PLATFORMS[platform.name][0] if platform.name in PLATFORMS else "?"
-    label = f"Instance usage ({os_label}, {'dedicated' if dedicated else 'on-demand'}, {name or '?'})"
+    label = f"Instance usage ({platform.label}, {'dedicated' if dedicated else 'on-demand'}, {name or '?'})"
     if name is None:
         ctx.add(label, None, quantity, unit="hours", note=_join(count_note, hours_note), missing_note=why)
         return
     key = f"ec2_dedicated.{name}" if dedicated else f"ec2.{name}"
-    if platform.name not in PLATFORMS:
-        ctx.add(label, None, quantity, unit="hours", note=count_note, missing_note=platform.why)
-        return
     price = ctx.catalog.price(key, ctx.region)
     if dedicated and price is None and ctx.catalog.instance_type(name) is not None:
         missing = f"no dedicated-tenancy price for {name} in the catalog"

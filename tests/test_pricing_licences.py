@@ -348,3 +348,33 @@ def test_owner_alone_and_hostile_text() -> None:
     start = time.perf_counter()
     assert classify("sql " * 250_000 + "windows") is None  # only the first 512 characters are read
     assert time.perf_counter() - start < 0.5
+
+
+def test_windows_instance_is_not_offered_graviton(tmp_path: Path) -> None:
+    """Windows does not run on arm64: a Windows m5.large gets the newer x86 generation, not Graviton,
+    and that saving is counted at Windows prices."""
+    (tmp_path / "main.tf").write_text(TERRAFORM)
+    run = run_cli(
+        "lint", "--format", "json", "--fail-on", "never", ".", cwd=tmp_path, env={"ADVISOR_NO_CACHE": "1"}
+    )
+    assert run.returncode == 0, run.stderr
+    findings = {(f["resource"], f["rule"]): f for f in json.loads(run.stdout)["findings"]}
+    assert ("aws_instance.win", "ec2-graviton") not in findings
+    assert ("aws_instance.linux", "ec2-graviton") in findings
+    newer = findings[("aws_instance.win", "ec2-newer-generation")]
+    # m6a.large Windows: 0.0864 + 2 × 0.046 = 0.1784 against 0.188: 730 × 0.0096 = 7.008 a month
+    assert newer["suggested"] == "m6a.large"
+    assert newer["monthly_savings"] == pytest.approx(7.01, abs=0.005)
+
+
+def test_eks_windows_ami_type(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" { region = "us-east-1" }\n'
+        'resource "aws_eks_node_group" "win" {\n'
+        '  cluster_name  = "c"\n  node_role_arn = "r"\n  subnet_ids = ["s"]\n'
+        '  ami_type      = "WINDOWS_CORE_2022_x86_64"\n  instance_types = ["t3.medium"]\n'
+        "  scaling_config {\n    desired_size = 1\n    max_size = 1\n    min_size = 1\n  }\n}\n"
+    )
+    node = hours(cost(tmp_path)["aws_eks_node_group.win"])
+    assert node["unit_price"] == pytest.approx(0.06)  # t3.medium Windows, as above
+    assert "ami_type = WINDOWS_CORE_2022_x86_64" in node["note"]
