@@ -231,6 +231,48 @@ def _per_instance(d: Draft, groups: list[str]) -> Draft:
     return d
 
 
+def in_other_regions(drafts: list[Draft], resources: list[Resource]) -> list[Draft]:
+    """The findings of a resource's copies for the other regions of a region mapping
+    (`Resource.variant_of`): only those about what that region's entry says (a finding the resource
+    itself makes, with the same fix, is said once), placed at the entry, named for the resource and
+    its region, with that region's figures per month, counted in no total (this deployment is in
+    the resource's own region)."""
+    variants = {r.address: r for r in resources if r.variant_of}
+    if not variants:
+        return drafts
+    said: dict[tuple[str, str], list[set[tuple[str, int, int]]]] = {}
+    for d in drafts:
+        if d.finding.resource not in variants:
+            said.setdefault((d.finding.rule, d.finding.resource), []).append(_places(d.finding.fix))
+    out = []
+    for d in drafts:
+        variant = variants.get(d.finding.resource)
+        if variant is None:
+            out.append(d)
+            continue
+        places = _places(d.finding.fix)
+        known = said.get((d.finding.rule, variant.variant_of), [])
+        if not places or places in known:
+            continue
+        d = _copy(d)
+        f = d.finding
+        elsewhere = set().union(*known) if known else set()
+        own = [e for e in f.fix if (e.span.path, e.span.start, e.span.end) not in elsewhere] or f.fix
+        f.span, f.resource = own[0].span, variant.variant_of
+        d.head = f"{variant.region}: {d.head}"
+        if d.before is not None and d.after is not None and d.figure is None:
+            units = [UnitSaving(f"month in {variant.region}", round(d.before, 2), round(d.after, 2))]
+            f.unit_savings = units
+            d.figure = unit_figure([(units[0], "", "")])
+        f.monthly_cost = f.monthly_cost_after = None
+        out.append(d)
+    return out
+
+
+def _places(fix: list[TextEdit]) -> set[tuple[str, int, int]]:
+    return {(e.span.path, e.span.start, e.span.end) for e in fix}
+
+
 def merge_instances(drafts: list[Draft]) -> list[Draft]:
     """One finding per place in the text: instances of a counted resource add their figures up."""
     merged: dict[tuple[Any, ...], Draft] = {}

@@ -9,7 +9,7 @@ from typing import Any
 from advisor.deadline import check_deadline
 from advisor.model import Finding, Relocation, Resource
 from advisor.rules.context import RuleContext
-from advisor.rules.findings import Draft, merge_instances, render, scale_templates
+from advisor.rules.findings import Draft, in_other_regions, merge_instances, render, scale_templates
 from advisor.rules.kinds import KINDS
 from advisor.rules.table import Rule, load_rules
 from advisor.rules.targets import MODULE_CALL
@@ -106,7 +106,8 @@ def check_resources(
         by_type.setdefault(res.type, []).append(res)
     # the arguments of module calls Advisor could not follow (`MODULE_CALL`) are checked only by the
     # rules that name them as targets
-    real = [r for r in resources if r.type != MODULE_CALL]
+    # and copies of resources for the other regions of a region mapping, only by targeted rules
+    real = [r for r in resources if r.type != MODULE_CALL and not r.variant_of]
     for rule in rules:
         check_deadline()  # the language server's time budget
         kind = KINDS.get(rule.kind)
@@ -124,5 +125,6 @@ def check_resources(
     checked.done()
     if ctx.silenced is not None:
         drafts = [d for d in drafts if not ctx.silenced(d.finding)]
+    drafts = in_other_regions(drafts, resources)
     scale_templates(drafts, resources)
     return render(merge_instances(drafts))

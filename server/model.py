@@ -165,6 +165,9 @@ class Resource:
     # its count or for_each (or a module call's above it) is unknown before apply: this is one instance
     # standing for "at least one", priced and checked once
     count_unknown: bool = False
+    # the address of the resource this is a copy of, as a CloudFormation region mapping makes it in
+    # another region (`region`): checked by the rules with that region's prices, never priced or counted
+    variant_of: str = ""
 
     @property
     def span(self) -> Span:

@@ -306,3 +306,48 @@ def test_values_passed_to_a_nested_stack_are_checked_where_written(tmp_path: Pat
     again = lint(tmp_path, {})
     assert not [f for f in again.findings if f.rule.endswith("previous-generation")]
     assert {r.address for r in again.resources} == {"Child"} and again.monthly_cost == 0
+
+
+REGION_MAP = """\
+Mappings:
+  Sizes:
+    us-east-1:
+      Web: m5.large
+    eu-west-1:
+      Web: m4.large
+    ap-south-1:
+      Web: m5.large
+  AMIs:
+    us-east-1:
+      Id: ami-0123456789abcdef0
+    eu-west-1:
+      Id: ami-0fedcba9876543210
+Resources:
+  Web:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: !FindInMap [AMIs, !Ref "AWS::Region", Id]
+      InstanceType: !FindInMap [Sizes, !Ref "AWS::Region", Web]
+"""
+
+
+def test_a_region_mappings_other_entries_are_checked_in_their_regions(tmp_path: Path) -> None:
+    """The template deploys m5.large in us-east-1 but m4.large in eu-west-1: that entry gets its own
+    finding at its line, with eu-west-1 prices (m4.large $0.111/h → m5a.large $0.096/h: $81.03 →
+    $70.08 a month), counted in no total; the us-east-1 figures and the resource count are unchanged."""
+    a = lint(tmp_path, {"stack.yaml": REGION_MAP})
+    prev = [f for f in a.findings if f.rule == "ec2-previous-generation"]
+    assert len(prev) == 1
+    (f,) = prev
+    assert f.resource == "Web" and f.current == "m4.large" and f.span.line == 5  # 0-based: eu-west-1's
+    assert f.message.startswith("eu-west-1: m4.large → m5a.large")
+    assert f.monthly_cost is None and f.monthly_savings is None
+    assert [(u.unit, u.before, u.after) for u in f.unit_savings or []] == [
+        ("month in eu-west-1", 81.03, 70.08)
+    ]
+    assert [r.address for r in a.resources] == ["Web"]
+    # ap-south-1's m5.large is its own choice, at its own line, with ap-south-1's figures
+    (south,) = [g for g in a.findings if g.span.line == 7]
+    assert south.message.startswith("ap-south-1: m5.large → ") and south.monthly_savings is None
+    # only the deployment region's finding counts: us-east-1 m5.large $70.08 → m6g.large $56.21
+    assert a.monthly_savings == 13.87

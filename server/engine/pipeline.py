@@ -143,7 +143,8 @@ def run_pipeline(job: ModuleJob, memory: FrontendMemory, reuse: ModuleReuse | No
         comparisons=job.options.session.comparisons,
         silenced=on_calls.silences if on_calls is not None else None,
     )
-    checked = result.resources + result.unanalysed_calls if result.unanalysed_calls else result.resources
+    extra = result.unanalysed_calls + result.region_variants
+    checked = result.resources + extra if extra else result.resources
     findings.extend(check_resources(checked, ctx, reuse.findings if reuse else None, result.relocated))
     findings = _apply_filters(findings, ignores, checked, job.options)
     if terragrunt:  # a module two roots run has each root's findings: say whose

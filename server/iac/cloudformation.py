@@ -9,6 +9,7 @@ front-end produces (see cloudformation.toml), so pricing and rules need no Cloud
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import itertools
 import json
@@ -400,6 +401,9 @@ class _Template:
     references: dict[str, set[str]] = field(default_factory=dict)
     element_blocks: dict[tuple[int, str, int], Block] = field(default_factory=dict)
     current: str = ""
+    # (resource, where the deployment region's entry is written, another region, its entry) of each
+    # region mapping a resource reads a type from: see `_region_variants`
+    region_entries: dict[tuple[str, Span, str], Value] = field(default_factory=dict)
 
     def span(self, pos: Pos) -> Span:
         return Span(self.path, pos[0], pos[1], pos[2], pos[3], pos[4], pos[5])
@@ -480,6 +484,8 @@ class _Template:
                 return unknown(f"mapping entry {'/'.join(str(k.value) for k in keys)} not found")
             found = self.eval(node, depth + 1)
             found.origin_note = f"mapping {keys[0].value}"
+            if _is_region_ref(arg.elements[1]) and self.current:
+                self._other_regions(found, [str(k.value) for k in keys], depth)
             return _at(found, span)
         if fn == "Fn::Sub":
             template_node = arg.elements[0] if arg.kind == "array" and arg.elements else arg
@@ -542,6 +548,29 @@ class _Template:
         for sub in arg.elements if arg.kind == "array" else [arg]:
             self._collect_refs(sub)
         return unknown(f"{fn} is not evaluated")
+
+    def _other_regions(self, found: Value, keys: list[str], depth: int) -> None:
+        """Record the other regions' entries of a region mapping that gives this resource a type (an
+        instance class or a volume type, not an AMI id), so each is checked in its region."""
+        if not isinstance(found.value, str) or not _TYPE_LIKE.fullmatch(found.value) or found.origin is None:
+            return
+        table = self.section("Mappings")
+        mapping = table.get(keys[0]) if table is not None else None
+        if mapping is None or mapping.kind != "object":
+            return
+        for region, _kpos, entry in mapping.items[:MAX_REGIONS]:
+            if region == keys[1] or not _REGION.fullmatch(region) or entry.kind != "object":
+                continue
+            leaf = entry.get(keys[2])
+            other = self.eval(leaf, depth + 1) if leaf is not None else None
+            if (
+                other is not None
+                and other.known
+                and isinstance(other.value, str)
+                and other.origin is not None
+            ):
+                other.origin_note = f"mapping {keys[0]}"
+                self.region_entries[(self.current, found.origin, region)] = other
 
     def _logic(self, fn: str, arg: JNode, span: Span, depth: int) -> Value:
         items = [self._cond_operand(e, depth + 1) for e in (arg.elements if arg.kind == "array" else [arg])]
@@ -836,6 +865,7 @@ def evaluate_template(
     """Resources of one template, evaluated with its parameters, mappings and conditions."""
     result = ModuleResult(files=[path])
     docs, errors = load_nodes(path, text)
+    region_entries: dict[tuple[str, Span, str], Value] = {}  # see `_Template.region_entries`
     result.errors.extend(errors)
     overrides = dict(settings.cli_vars)
     for vf in settings.var_files:
@@ -853,6 +883,7 @@ def evaluate_template(
         if res_section is None or res_section.kind != "object":
             continue
         t = _Template(path, text, root, settings, result)
+        t.region_entries = region_entries  # one record for every document of the file
         _parameters(t, overrides)
         conditions = t.section("Conditions")
         for name, kpos, _ in conditions.items if conditions is not None else []:
@@ -938,10 +969,74 @@ def evaluate_template(
             if ignores:
                 result.resource_ignores[r.address] = ignores
     link_launch_templates(result.resources)
+    if region_entries:
+        result.region_variants = _region_variants(region_entries, result.resources + result.unanalysed_calls)
     return result
 
 
 ROOT_DEVICES = {"/dev/xvda", "/dev/sda1", "/dev/sda"}
+MAX_REGIONS = 64  # entries of one region mapping looked at (AWS has about 35 regions)
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
+# a value that names a type: `m5.large`, `db.r6g.xlarge`, `cache.t3.micro`, `t3.small.search`, `gp2`
+_TYPE_LIKE = re.compile(
+    r"(db\.|cache\.)?[a-z][a-z0-9-]*\.[0-9]*x?(nano|micro|small|medium|large|metal)[a-z.]*|gp2|io1|standard"
+)
+
+
+def _is_region_ref(node: JNode) -> bool:
+    """`{"Ref": "AWS::Region"}` (`!Ref AWS::Region`)."""
+    return (
+        node.kind == "object"
+        and len(node.items) == 1
+        and node.items[0][0] == "Ref"
+        and node.items[0][2].value == "AWS::Region"
+    )
+
+
+def _region_variants(
+    region_entries: dict[tuple[str, Span, str], Value], resources: list[Resource]
+) -> list[Resource]:
+    """For each resource that reads a type from a region mapping, a copy per other region of the
+    mapping with that region's entries and prices (`Resource.variant_of`)."""
+    by_resource: dict[str, dict[str, dict[Span, Value]]] = {}
+    for (logical_id, origin, region), value in region_entries.items():
+        by_resource.setdefault(logical_id, {}).setdefault(region, {})[origin] = value
+    out: list[Resource] = []
+    for r in resources:
+        for region, entries in sorted(by_resource.get(r.address, {}).items()):
+            body = _with_entries(r.body, entries)
+            if body is r.body:
+                continue
+            variant = copy.copy(r)
+            variant.body = body
+            variant.address = f"{r.address} ({region})"
+            variant.region = region
+            variant.region_note = f"the {region} entry of its region mapping"
+            variant.variant_of = r.address
+            out.append(variant)
+    return out
+
+
+def _with_entries(block: Block, entries: dict[Span, Value]) -> Block:
+    """The block with each value read from a mapping entry in `entries` replaced by the other
+    region's (a copy when anything changes; the block itself otherwise)."""
+    attributes: dict[str, Value] | None = None
+    for name, v in block.attributes.items():
+        other = entries.get(v.origin) if v.origin is not None else None
+        if other is not None:
+            attributes = dict(block.attributes) if attributes is None else attributes
+            attributes[name] = Value(
+                other.value, "resolved", span=v.span, origin=other.origin, origin_note=other.origin_note
+            )
+    children = [_with_entries(b, entries) for b in block.blocks]
+    if attributes is None and all(c is b for c, b in zip(children, block.blocks, strict=True)):
+        return block
+    out = block.fresh_copy()
+    out.attributes = attributes if attributes is not None else dict(block.attributes)
+    out.blocks = children
+    return out
+
+
 # resources that run another template, which is not read here (it is named by a URL)
 NESTED_STACKS = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
 

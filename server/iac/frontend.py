@@ -73,6 +73,10 @@ class ModuleResult:
     # type "module" holding the call's arguments: checked by the rules that name `module:<argument>`
     # targets (an `instance_type = "t2.medium"` passed on), never priced or counted as a resource
     unanalysed_calls: list[Resource] = field(default_factory=list)
+    # copies of resources whose values a CloudFormation region mapping sets (`Fn::FindInMap` keyed by
+    # `AWS::Region`), one per other region the mapping lists (`Resource.variant_of`): checked by the
+    # rules with that region's prices, so a choice written for another region is seen; never counted
+    region_variants: list[Resource] = field(default_factory=list)
 
 
 # What launches a launch template's instances (same module), and the nested block a launcher is given
