@@ -416,3 +416,18 @@ def test_unit_economics_in_cost_json(tmp_path: Path):
     doc = json.loads(cost_report.render_json(a, "us-east-1", ("request", 1_000_000)))
     assert doc["total"] > 70.08  # instance hours and its default root volume
     assert doc["unit"]["cost_per_unit"] == pytest.approx(doc["total"] / 1_000_000)
+
+
+def test_per_hour_suggestions_compare_prices_the_region_lists(tmp_path: Path):
+    """A spot request in us-gov-west-1 (not priced per month): m3.large $0.168/h there; m6a.large has
+    no us-gov-west-1 row, so its us-east-1 $0.0864/h is not compared with a GovCloud price; m5a.large
+    is listed there at $0.109/h."""
+    text = (
+        'provider "aws" {\n  region = "us-gov-west-1"\n}\n'
+        'resource "aws_spot_instance_request" "s" {\n  ami = "ami-1"\n  instance_type = "m3.large"\n}\n'
+    )
+    a = lint(tmp_path, {"main.tf": text})
+    f = only(a, "ec2-previous-generation")
+    assert f.suggested == "m5a.large", f.message
+    assert "m3.large $0.168/h → m5a.large $0.109/h per instance" in f.message
+    assert "estimate" not in f.message

@@ -219,23 +219,26 @@ def _by_hourly_price(
     catalog = ctx.get_catalog()
     region = t.resource.region or "us-east-1"
 
+    estimated: set[str] = set()  # priced from us-east-1: the region has no row for them
+
     def hourly(name: str) -> float | None:
         price = catalog.price(f"ec2.{name}", region)
+        if price is not None and price.estimate:
+            estimated.add(name)
         return None if price is None else price.value
+
+    def shown(name: str, h: float) -> str:
+        estimate = " (us-east-1 price, an estimate)" if name in estimated else ""
+        return f"{name} {hourly_money(h)}/h{estimate}"
 
     old = hourly(current)
     priced = [(h, n) for n in names if (h := hourly(n)) is not None and (old is None or h < old)]
+    listed = [(h, n) for h, n in priced if n not in estimated]  # like with like where the region lists it
     if not priced:
         return None, None
-    h, name = min(priced)
-    was = (
-        f"{current} {hourly_money(old)}/h → " if old is not None else f"no current list price for {current}; "
-    )
-    return (
-        None,
-        None,
-        name,
-    ), f"on-demand {was}{name} {hourly_money(h)}/h per instance ({_why_per_hour(t.resource)})"
+    h, name = min(listed or priced)
+    was = f"{shown(current, old)} → " if old is not None else f"no current list price for {current}; "
+    return (None, None, name), f"on-demand {was}{shown(name, h)} per instance ({_why_per_hour(t.resource)})"
 
 
 def _why_per_hour(resource: Resource) -> str:
