@@ -84,6 +84,21 @@ resource "aws_instance" "linux" {
   ami           = data.aws_ami.linux.id
   instance_type = "m5.large"
 }
+locals {
+  image = local.windows_image
+  windows_image = data.aws_ami.win.id
+}
+data "aws_ssm_parameter" "win" {
+  name = "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-SQL_2022_Web"
+}
+resource "aws_instance" "via_local" {
+  ami           = local.image
+  instance_type = "m5.large"
+}
+resource "aws_instance" "via_ssm" {
+  ami           = data.aws_ssm_parameter.win.value
+  instance_type = "m5.large"
+}
 resource "aws_launch_template" "win" {
   image_id      = data.aws_ami.win.id
   instance_type = "c5.large"
@@ -115,6 +130,15 @@ def test_windows_ami_filter_prices_windows(terraform: dict[str, dict[str, Any]])
     assert (
         "Windows: AMI filter name Windows_Server-2022-English-Full-Base-* (data.aws_ami.win)" in line["note"]
     )
+
+
+def test_ami_through_locals_and_ssm_parameter_data_source(terraform: dict[str, dict[str, Any]]) -> None:
+    assert hours(terraform["aws_instance.via_local"])["unit_price"] == pytest.approx(0.188)
+    line = hours(terraform["aws_instance.via_ssm"])
+    # m5.large: 0.096 + 2 × (0.046 Windows + 0.0169 SQL Server Web) = 0.2218
+    assert line["name"] == "Instance usage (Windows with SQL Server Web, on-demand, m5.large)"
+    assert line["unit_price"] == pytest.approx(0.2218)
+    assert "(data.aws_ssm_parameter.win)" in line["note"]
 
 
 def test_get_password_data_is_windows_and_burstable_types_use_their_own_charge(

@@ -1015,13 +1015,21 @@ class ModuleEvaluator:
 
     def _image_platform(self, node: BlockNode, body: Block) -> None:
         """The operating system of the AMI an instance or launch template names through an `aws_ami`
-        or `aws_ssm_parameter` data source of this module (`advisor.iac.platform`)."""
+        or `aws_ssm_parameter` data source of this module, directly or through locals
+        (`advisor.iac.platform`)."""
         name = IMAGE_ATTRIBUTES[node.labels[0]]
         attr = node.attr(name)
         if attr is None:
             return
-        for ref in iter_refs(attr.expr):
+        refs = list(iter_refs(attr.expr))
+        followed: set[str] = set()
+        for ref in refs:  # grows with the references of the locals it names (each followed once)
             parts = ref.parts
+            local = self.local_exprs.get(str(parts[1])) if len(parts) >= 2 and parts[0] == "local" else None
+            if local is not None and str(parts[1]) not in followed and len(followed) < 16:
+                followed.add(str(parts[1]))
+                refs.extend(iter_refs(local[0].expr))
+                continue
             if len(parts) < 3 or parts[0] != "data" or parts[1] not in ("aws_ami", "aws_ssm_parameter"):
                 continue
             pi = self._declared.get((f"data.{parts[1]}", str(parts[2])))
