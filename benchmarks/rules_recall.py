@@ -33,7 +33,7 @@ VOLUME = re.compile(rf"""\b{VOLUME_KEYS}["']?\s*[=:]\s*["']?(io1|gp2|standard)["
 FAMILIES = r"(?:t1|t2|m1|m2|m3|m4|c1|c3|c4|cr1|cc2|hs1|hi1|r3|r4|i2|d2|g2|g3|g3s|p2|x1|x1e|a1)"
 INSTANCE = re.compile(
     rf"""["'\s\[,:](?P<v>(?:db\.|cache\.|kafka\.)?{FAMILIES}\.(?:nano|micro|small|medium|\d*x?large)"""
-    rf"""(?:\.search|\.elasticsearch)?|(?:dc1|ds1|ds2|dc2)\.(?:large|xlarge|8xlarge))["'\s,\]]"""
+    rf"""(?:\.search|\.elasticsearch)?|(?:dc1|ds1|ds2)\.(?:large|xlarge|8xlarge))["'\s,\]]"""
 )
 # text about a type (descriptions, validation messages) is not a choice of one
 PROSE = re.compile(r"""\s*["']?(description|Description|ConstraintDescription|error_message)["']?\s*[:=]""")
