@@ -908,3 +908,23 @@ def test_a_fix_that_drops_an_attribute_set_by_the_caller_nulls_it_there(tmp_path
     )
     assert [(line, text) for _, line, text in edits] == [(3, '"gp3"'), (4, "null")]
     assert all(not e["path"].endswith(os.path.join("mod", "main.tf")) for e in f["fix"])
+
+
+def test_two_roots_passing_different_types_to_one_module_name_their_root(tmp_path: Path) -> None:
+    """One place, two values (prod passes m4.large, dev t2.micro): two findings, each naming its root."""
+    (tmp_path / "modules" / "web").mkdir(parents=True)
+    write(
+        tmp_path / "modules" / "web",
+        {
+            "main.tf": 'variable "itype" {}\nresource "aws_instance" "w" {\n  ami = "ami-1"\n'
+            "  instance_type = var.itype\n}\n"
+        },
+    )
+    for env, itype in (("prod", "m4.large"), ("dev", "t2.micro")):
+        (tmp_path / "envs" / env).mkdir(parents=True)
+        call = f'module "web" {{\n  source = "../../modules/web"\n  itype = "{itype}"\n}}\n'
+        write(tmp_path / "envs" / env, {"main.tf": call})
+    lint = cli_json("lint", ".", cwd=tmp_path)
+    at_module = [f for f in lint["findings"] if f["path"].endswith(os.path.join("web", "main.tf"))]
+    roots = {f["current"]: f["message"].rsplit("(as called by root ", 1)[-1].rstrip(")") for f in at_module}
+    assert roots == {"m4.large": os.path.join("envs", "prod"), "t2.micro": os.path.join("envs", "dev")}

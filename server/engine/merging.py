@@ -46,7 +46,8 @@ def merge(
     superseded = _states_beside_plans(jobs, outcomes)
     for state, plan in superseded.items():
         analysis.notes.append(f"{state}: a state export beside the plan {plan}; only the plan is counted")
-    seen_findings: dict[tuple[Any, ...], set[str]] = {}  # place and rule → the roots with a finding there
+    seen_findings: dict[tuple[Any, ...], set[str]] = {}  # place, rule, value → the roots with that finding
+    roots_at: dict[tuple[Any, ...], set[str]] = {}  # place and rule → the roots with a finding there
     found: list[tuple[Finding, str, tuple[Any, ...]]] = []
     seen_errors: set[tuple[Any, ...]] = set()
     seen_files: set[str] = set()
@@ -73,6 +74,7 @@ def merge(
                 continue  # about the file itself (a syntax error, an unused ignore): said once
             if root not in roots:
                 roots.add(root)
+                roots_at.setdefault(fkey[:5], set()).add(root)
                 found.append((f, root, fkey))
         for e in [*o.errors, *o.read_errors]:
             ekey = (e.path, e.message, e.span.line if e.span else -1)
@@ -80,7 +82,9 @@ def merge(
                 seen_errors.add(ekey)
                 analysis.errors.append(e)
     for f, root, fkey in found:
-        shared = len(seen_findings[fkey]) > 1 and root not in terragrunt  # a Terragrunt root says so itself
+        # two roots with a finding at one place (whatever value each passes): each says whose it is;
+        # a Terragrunt root says so itself
+        shared = len(roots_at[fkey[:5]]) > 1 and root not in terragrunt
         analysis.findings.append(_as_called_by(f, root) if shared else f)
     listed = {f for f in files if is_terraform_file(f) or is_tfvars_file(f)}
     analysis.files = sorted({os.path.normpath(f) for f in seen_files | listed})  # `./main.tf` is `main.tf`
