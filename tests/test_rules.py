@@ -397,9 +397,7 @@ def test_counted_resources_merge_into_one_finding(tmp_path: Path):
 
 
 def test_unknown_price_still_reports_without_figure(tmp_path: Path):
-    text = (
-        'resource "aws_db_instance" "d" {\n  engine = "db2-se"\n  instance_class = "db.m4.large"\n}\n'
-    )
+    text = 'resource "aws_db_instance" "d" {\n  engine = "db2-se"\n  instance_class = "db.m4.large"\n}\n'
     a = lint(tmp_path, {"main.tf": PROVIDER + text})
     f = only(a, "rds-previous-generation")
     assert f.monthly_cost is None and "price unknown" in f.message
