@@ -154,6 +154,9 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
     ("aws-ec2-pricing", "Amazon EC2 On-Demand", "https://aws.amazon.com/ec2/pricing/on-demand/"),
     ("aws-rds-pricing", "Amazon RDS for MySQL", "https://aws.amazon.com/rds/mysql/pricing/"),
     ("aws-memorydb-pricing", "Amazon MemoryDB", "https://aws.amazon.com/memorydb/pricing/"),
+    ("aws-sagemaker-pricing", "Amazon SageMaker AI", "https://aws.amazon.com/sagemaker/pricing/"),
+    ("aws-dms-pricing", "AWS Database Migration Service", "https://aws.amazon.com/dms/pricing/"),
+    ("aws-lightsail-pricing", "Amazon Lightsail", "https://aws.amazon.com/lightsail/pricing/"),
     (
         "aws-ec2-dedicated-pricing",
         "Amazon EC2 Dedicated Instances",
@@ -517,6 +520,7 @@ KEPT_SERVICES = frozenset(
     | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory"}
     | {"cloudtrail", "flowlogs", "codecommit", "cloudmap"}
     | {"ebs_optimized", "ec2_dedicated", "rds_extended_support", "memorydb"}
+    | {"sagemaker", "dms", "lightsail"}
 )
 
 

@@ -33,6 +33,7 @@ from .lines import (
     _Number,
     _type_name,
 )
+from .services_instances import MANAGED_INSTANCE_ESTIMATORS, MANAGED_INSTANCE_FREE_TYPES
 
 FARGATE_FREE_EPHEMERAL_GB = 20.0  # every Fargate task gets 20 GB of ephemeral storage at no charge
 OPENSEARCH_SMALL_GP3_GB = 170.0  # up to this size a gp3 volume includes 125 MiB/s
@@ -1612,6 +1613,7 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_s3_bucket_inventory": lambda ctx: _per_million(
         ctx, "Objects listed", "s3_inventory.objects", "monthly_listed_objects"
     ),
+    **MANAGED_INSTANCE_ESTIMATORS,
 }
 
 # No charge by themselves: a task definition is priced on the service that runs it.
@@ -1619,4 +1621,5 @@ SERVICE_FREE_TYPES = frozenset(
     {"aws_ecs_task_definition", "aws_ecs_cluster", "aws_msk_configuration", "aws_docdb_subnet_group"}
     | {"aws_neptune_subnet_group", "aws_redshift_subnet_group", "aws_redshift_parameter_group"}
     | {"aws_kms_alias", "aws_secretsmanager_secret_version"}
+    | MANAGED_INSTANCE_FREE_TYPES
 )

@@ -117,6 +117,7 @@ def link_launch_templates(resources: list[Resource]) -> None:
             r.body.cached_signature = None
             break
     _link_task_definitions(resources)
+    _link_endpoint_configurations(resources)
 
 
 # Task definition facts an ECS service's Fargate price needs: (attribute path there, name given here).
@@ -149,6 +150,40 @@ def _link_task_definitions(resources: list[Resource]) -> None:
             r.body.attributes["_task_definition"] = Value(target.address, "literal")
             r.body.cached_signature = None
             break
+
+
+# The nested block a SageMaker endpoint is given with its endpoint configuration's body, for pricing
+# (`advisor.pricing.services_instances.ENDPOINT_CONFIGURATION_BLOCK`).
+ENDPOINT_CONFIGURATION_BLOCK = "_endpoint_configuration"
+
+
+def _link_endpoint_configurations(resources: list[Resource]) -> None:
+    """Give each SageMaker endpoint a copy of its endpoint configuration's body (same module), found
+    through a reference (`aws_sagemaker_endpoint_configuration.x.name`, `!GetAtt Config...`) or, for
+    a literal `endpoint_config_name`, by the configuration's `name`: the endpoint is priced on its
+    production variants, the configuration alone costs nothing. A link made on an earlier run is
+    dropped first, so an endpoint whose configuration was removed is no longer priced on it."""
+    configs = [r for r in resources if r.type == "aws_sagemaker_endpoint_configuration"]
+    by_address = {base_address(r.address): r for r in configs}
+    by_name: dict[tuple[str, str], Resource] = {}
+    for r in configs:
+        name = r.body.attributes.get("name")
+        if name is not None and name.known and isinstance(name.value, str):
+            by_name.setdefault((r.module_path, name.value), r)
+    for r in resources:
+        if r.type != "aws_sagemaker_endpoint":
+            continue
+        prefix = f"{r.module_path}." if r.module_path else ""
+        target = next((by_address[prefix + ref] for ref in r.references if prefix + ref in by_address), None)
+        written = r.body.attributes.get("endpoint_config_name")
+        if target is None and written is not None and written.known and isinstance(written.value, str):
+            target = by_name.get((r.module_path, written.value))
+        r.body.blocks = [b for b in r.body.blocks if b.type != ENDPOINT_CONFIGURATION_BLOCK]
+        if target is not None:
+            linked = target.body.fresh_copy()
+            linked.type, linked.labels = ENDPOINT_CONFIGURATION_BLOCK, [target.type]
+            r.body.blocks.append(linked)
+        r.body.cached_signature = None
 
 
 def string_leaves(value: Any) -> Iterator[str]:
