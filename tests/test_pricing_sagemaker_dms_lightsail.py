@@ -306,3 +306,52 @@ def test_endpoint_configuration_block_names_agree() -> None:
     from advisor.pricing.services_instances import ENDPOINT_CONFIGURATION_BLOCK as read
 
     assert written == read
+
+
+HOSTILE_TF = (
+    PROVIDER
+    + """
+variable "bundle" {
+  type = string
+}
+
+resource "aws_sagemaker_endpoint_configuration" "huge" {
+  name = "huge"
+  production_variants {
+    variant_name           = "main"
+    model_name             = "model"
+    instance_type          = "ml.m5.large"
+    initial_instance_count = 1000000000
+  }
+}
+
+resource "aws_sagemaker_endpoint" "huge" {
+  name                 = "huge"
+  endpoint_config_name = aws_sagemaker_endpoint_configuration.huge.name
+}
+
+resource "aws_dms_replication_instance" "odd" {
+  replication_instance_class = "t2.micro"
+  replication_instance_id    = "odd"
+  allocated_storage          = -5
+}
+
+resource "aws_lightsail_instance" "unset" {
+  name              = "unset"
+  availability_zone = "us-east-1a"
+  blueprint_id      = "ubuntu_22_04"
+  bundle_id         = var.bundle
+}
+"""
+)
+
+
+def test_implausible_or_unresolved_values_leave_the_cost_unknown(tmp_path: Path) -> None:
+    res = cost_report(tmp_path, {"main.tf": HOSTILE_TF})
+    huge = res["aws_sagemaker_endpoint.huge"]
+    assert huge["monthly_cost"] is None and "initial_instance_count" in notes(huge)
+    odd = res["aws_dms_replication_instance.odd"]
+    assert odd["monthly_cost"] is None
+    assert "not a DMS class" in notes(odd) and "allocated_storage" in notes(odd)
+    unset = res["aws_lightsail_instance.unset"]
+    assert unset["monthly_cost"] is None and "bundle_id is unknown" in notes(unset)
