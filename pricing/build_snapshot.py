@@ -181,6 +181,10 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
     ("aws-cloudtrail-pricing", "AWS CloudTrail", "https://aws.amazon.com/cloudtrail/pricing/"),
     ("aws-codecommit-pricing", "AWS CodeCommit", "https://aws.amazon.com/codecommit/pricing/"),
     ("aws-cloud-map-pricing", "AWS Cloud Map", "https://aws.amazon.com/cloud-map/pricing/"),
+    ("aws-backup-pricing", "AWS Backup", "https://aws.amazon.com/backup/pricing/"),
+    ("aws-cognito-pricing", "Amazon Cognito", "https://aws.amazon.com/cognito/pricing/"),
+    ("aws-guardduty-pricing", "Amazon GuardDuty", "https://aws.amazon.com/guardduty/pricing/"),
+    ("aws-securityhub-pricing", "AWS Security Hub", "https://aws.amazon.com/security-hub/pricing/"),
 )
 
 SOURCES: tuple[db.SourceRow, ...] = (
@@ -520,6 +524,7 @@ KEPT_SERVICES = frozenset(
     | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory"}
     | {"cloudtrail", "flowlogs", "codecommit", "cloudmap"}
     | {"ebs_optimized", "ec2_dedicated", "rds_extended_support", "memorydb"}
+    | {"backup", "cognito", "guardduty", "securityhub"}
     | {"sagemaker", "dms", "lightsail"}
 )
 

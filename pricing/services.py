@@ -34,6 +34,7 @@ from .lines import (
     _type_name,
 )
 from .services_instances import MANAGED_INSTANCE_ESTIMATORS, MANAGED_INSTANCE_FREE_TYPES
+from .services_ops import OPS_ESTIMATORS, fsx_file_system
 
 FARGATE_FREE_EPHEMERAL_GB = 20.0  # every Fargate task gets 20 GB of ephemeral storage at no charge
 OPENSEARCH_SMALL_GP3_GB = 170.0  # up to this size a gp3 volume includes 125 MiB/s
@@ -1513,6 +1514,7 @@ def _aws_cloudwatch_event_archive(ctx: _Ctx) -> None:
 
 
 SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
+    **OPS_ESTIMATORS,
     "aws_msk_cluster": _aws_msk_cluster,
     "aws_opensearch_domain": _search_domain,
     "aws_elasticsearch_domain": _search_domain,
@@ -1615,6 +1617,8 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     ),
     **MANAGED_INSTANCE_ESTIMATORS,
 }
+
+SERVICE_ESTIMATORS["aws_fsx_file_system"] = fsx_file_system(SERVICE_ESTIMATORS)  # CloudFormation's FSx
 
 # No charge by themselves: a task definition is priced on the service that runs it.
 SERVICE_FREE_TYPES = frozenset(

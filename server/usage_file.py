@@ -50,6 +50,12 @@ ADVISOR_KEYS = frozenset(
     monthly_transitions monthly_vcpu_hours monthly_write_request_units on_demand_backup_storage_gb
     onezone_ia_storage_gb pitr_backup_storage_gb request_duration_ms snapshot_storage_size_gb
     standard_ia_storage_gb standard_storage_gb storage_gb
+    monthly_efs_warm_backup_gb monthly_efs_cold_backup_gb monthly_efs_warm_restore_gb
+    monthly_efs_cold_restore_gb monthly_efs_item_restore_requests monthly_ebs_snapshot_gb
+    monthly_rds_snapshot_gb monthly_dynamodb_backup_gb monthly_dynamodb_restore_gb monthly_aurora_snapshot_gb
+    monthly_fsx_windows_backup_gb monthly_fsx_lustre_backup_gb monthly_metric_updates capacity_pool_storage_gb
+    monthly_active_users monthly_cloudtrail_events monthly_flow_dns_logs_gb monthly_security_checks
+    monthly_finding_ingestion_events
     """.split()  # noqa: SIM905 - a word list reads better than 72 quoted strings
 )
 

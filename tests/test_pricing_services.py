@@ -1101,8 +1101,10 @@ Resources:
     # API Gateway 0.5 GB cache $0.02/hour; Kinesis shard $0.015/hour
     assert near(res["Cache"]["monthly_cost"], HOURS * 0.02)
     assert near(res["Stream"]["monthly_cost"], 2 * HOURS * 0.015)
-    # FSx through CloudFormation has no mapping yet: it stays "not priced", never $0
-    assert report["not_priced"] == ["Files"]
+    # FSx through CloudFormation: FileSystemType LUSTRE without LustreConfiguration is SCRATCH_1,
+    # 1,200 GB × $0.14 per GB-month
+    assert report["not_priced"] == []
+    assert near(res["Files"]["monthly_cost"], 1200 * 0.14)
 
 
 def test_dynamodb_global_table_replicas_bill_replicated_writes(tmp_path: Path) -> None:
