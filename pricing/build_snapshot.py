@@ -91,6 +91,7 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
     ("aws-documentdb-pricing", "Amazon DocumentDB", "https://aws.amazon.com/documentdb/pricing/"),
     ("aws-neptune-pricing", "Amazon Neptune", "https://aws.amazon.com/neptune/pricing/"),
     ("aws-fargate-pricing", "AWS Fargate", "https://aws.amazon.com/fargate/pricing/"),
+    ("aws-emr-pricing", "Amazon EMR", "https://aws.amazon.com/emr/pricing/"),
     ("aws-kms-pricing", "AWS Key Management Service", "https://aws.amazon.com/kms/pricing/"),
     ("aws-secrets-manager-pricing", "AWS Secrets Manager", "https://aws.amazon.com/secrets-manager/pricing/"),
     ("aws-cloudwatch-pricing", "Amazon CloudWatch", "https://aws.amazon.com/cloudwatch/pricing/"),
@@ -522,7 +523,7 @@ KEPT_SERVICES = frozenset(
     | {"globalaccelerator", "trafficmirror", "waf", "kinesis", "firehose", "flink"}
     | {"sqs", "sns", "ecr", "efs", "cloudfront", "ssm", "sfn", "eventbridge", "scheduler", "pipes"}
     | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory"}
-    | {"cloudtrail", "flowlogs", "codecommit", "cloudmap"}
+    | {"cloudtrail", "flowlogs", "codecommit", "cloudmap", "emr"}
     | {"ebs_optimized", "ec2_dedicated", "rds_extended_support", "memorydb"}
     | {"backup", "cognito", "guardduty", "securityhub"}
     | {"sagemaker", "dms", "lightsail"}

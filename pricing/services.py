@@ -33,6 +33,7 @@ from .lines import (
     _Number,
     _type_name,
 )
+from .services_emr_batch import EMR_BATCH_ESTIMATORS
 from .services_instances import MANAGED_INSTANCE_ESTIMATORS, MANAGED_INSTANCE_FREE_TYPES
 from .services_ops import OPS_ESTIMATORS, fsx_file_system
 
@@ -1524,6 +1525,7 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_neptune_cluster_instance": lambda ctx: _cluster_instance(ctx, "neptune"),
     "aws_neptune_cluster": lambda ctx: _cluster_storage(ctx, "neptune"),
     "aws_ecs_service": _aws_ecs_service,
+    **EMR_BATCH_ESTIMATORS,
     "aws_memorydb_cluster": _aws_memorydb_cluster,
     "aws_kms_key": _monthly("Customer managed key", "kms.key", "keys"),
     "aws_kms_external_key": _monthly("Customer managed key", "kms.key", "keys"),

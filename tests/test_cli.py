@@ -169,14 +169,14 @@ def test_deterministic_output_with_many_modules(tmp_path: Path):
 def test_cost_json(tmp_path: Path):
     (tmp_path / "main.tf").write_text(
         'resource "aws_instance" "web" {\n  count = 3\n  instance_type = "m5.large"\n}\n'
-        'resource "aws_emr_cluster" "q" { name = "x" }\n'
+        'resource "aws_gamelift_fleet" "q" { name = "x" }\n'
     )
     r = run_cli("cost", str(tmp_path), "--format", "json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     addresses = [x["address"] for x in doc["resources"]]
     assert addresses == ["aws_instance.web[0]", "aws_instance.web[1]", "aws_instance.web[2]"]
-    assert doc["not_priced"] == ["aws_emr_cluster.q"]
+    assert doc["not_priced"] == ["aws_gamelift_fleet.q"]
     comp = doc["resources"][0]["components"][0]
     assert comp["quantity"] == 730 and comp["unit_price"] == 0.096
     assert doc["total"] == pytest.approx(3 * doc["resources"][0]["monthly_cost"], abs=0.011)

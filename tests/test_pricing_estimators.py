@@ -760,8 +760,8 @@ def test_spot_node_group_is_not_priced_as_on_demand(catalog: Catalog) -> None:
 
 
 def test_types_without_estimator(catalog: Catalog) -> None:
-    assert estimate(resource("aws_emr_cluster"), catalog) is None
-    assert not supports("aws_emr_cluster") and supports("aws_instance") and supports("aws_iam_role")
+    assert estimate(resource("aws_gamelift_fleet"), catalog) is None
+    assert not supports("aws_gamelift_fleet") and supports("aws_instance") and supports("aws_iam_role")
     free = cost(catalog, resource("aws_iam_role", {"name": "r"}))
     assert free.components == [] and free.monthly_cost == 0.0
 

@@ -257,9 +257,11 @@ TF_CASES = [
     ('"m4.xlarge"', "aws_ec2_capacity_reservation", "ec2-previous-generation", "m5a.xlarge"),
     ('"m3.medium"', "aws_spot_fleet_request", "ec2-previous-generation", "m7a.medium"),
     ('"c3.large"', "aws_autoscaling_group", "ec2-previous-generation", "c6a.large"),
-    ('"m3.xlarge"', "aws_emr_cluster", "ec2-previous-generation", "m5a.xlarge"),
-    ('"c4.xlarge"', "core_instance_group", "ec2-previous-generation", "c6a.xlarge"),
-    ('"r3.xlarge"', "aws_emr_instance_group", "ec2-previous-generation", None),
+    # EMR groups are priced with EMR's charge per instance-hour, which the catalog has for the m5, r5 and
+    # c5 types only: among the successors, those are the ones with a monthly figure
+    ('"m3.xlarge"', "aws_emr_cluster", "ec2-previous-generation", "m5.xlarge"),
+    ('"c4.xlarge"', "core_instance_group", "ec2-previous-generation", "c5.xlarge"),
+    ('"r3.xlarge"', "aws_emr_instance_group", "ec2-previous-generation", "r5.xlarge"),
     ('"m4.large"', "aws_emr_instance_fleet", "ec2-previous-generation", "m5a.large"),
     ('"c4.large"', "aws_batch_compute_environment", "ec2-previous-generation", None),
     ('"m4.large"', "aws_eks_node_group", "ec2-previous-generation", "m5a.large"),

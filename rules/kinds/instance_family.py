@@ -118,7 +118,7 @@ def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     before, after, suggested = best
     if before is None and figure is None:
         figure = (
-            f"no current list price for {current}; {suggested} costs {money(after)}/mo"
+            f"{_no_figure(t, ctx, current, prefix)}; {suggested} costs {money(after)}/mo"
             if after is not None
             else "price unknown in the catalog"
         )
@@ -241,10 +241,19 @@ def _by_hourly_price(
     return (None, None, name), f"on-demand {was}{shown(name, h)} per instance ({_why_per_hour(t.resource)})"
 
 
+def _no_figure(t: Target, ctx: RuleContext, current: str, prefix: str) -> str:
+    """Why the resource has no monthly figure with the type as written: no list price for the type, or
+    (an EC2 type with a price, in EMR for one) another price the resource needs is missing."""
+    region = t.resource.region or "us-east-1"
+    if not prefix and ctx.get_catalog().price(f"ec2.{current}", region) is not None:
+        return f"no monthly figure with {current} here (a price it needs is not in the catalog)"
+    return f"no current list price for {current}"
+
+
 def _why_per_hour(resource: Resource) -> str:
     if resource.type == MODULE_CALL:
         return f"passed to a {_callee(resource)} that is not analysed: how many instances run is not known"
-    return "this resource is not priced"
+    return "no monthly figure for this value"
 
 
 def _callee(call: Resource) -> str:
