@@ -43,10 +43,17 @@ OTHER_SERVICES = ("db.", "cache.", "kafka.")
 SEARCH = (".search", ".elasticsearch")  # the suffixes of OpenSearch / Elasticsearch types
 
 
+# what any type name of these services looks like (`m5.large`, `db.r6g.xlarge`, `ra3.xlplus`,
+# `t3.small.search`): a cheap first test, as module arguments are checked by their value
+_TYPE_SHAPE = re.compile(r"[a-z0-9-]{1,24}(?:\.[a-z0-9-]{1,24}){1,3}")
+
+
 def check_target(rule: Rule, t: Target, ctx: RuleContext) -> Draft | None:
     if t.value is None or not t.value.known or not isinstance(t.value.value, str):
         return None
     current = t.value.value.strip()
+    if not _TYPE_SHAPE.fullmatch(current):
+        return None
     engine = t.resource.body.attributes.get("engine")
     skipped = tuple(rule.params.get("skip_engines", ()))
     if skipped and engine is not None and engine.known and str(engine.value).startswith(skipped):
