@@ -52,6 +52,51 @@ def golden_fixed_costs(path: Path) -> dict[tuple[str, str], float]:
     return dict(totals)
 
 
+def golden_all_costs(path: Path) -> dict[tuple[str, str], float]:
+    """(test, resource address) -> sum of every monthly cost line, usage-based ones included."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["currency"] == "USD" and row["monthly_cost"]:
+                totals[(row["test"], row["resource"])] += float(row["monthly_cost"])
+    return dict(totals)
+
+
+def advisor_costs_with_usage(
+    testdata: Path, tests: set[str], advisor: str, dates: dict[str, str]
+) -> tuple[dict[tuple[str, str], float | None], list[str]]:
+    """(test, address) -> Advisor's monthly cost given the test's own usage file (`--usage-file`, which
+    reads infracost's format), one run per test; and the tests whose usage file Advisor refused."""
+    out: dict[tuple[str, str], float | None] = {}
+    refused: list[str] = []
+    for test in sorted(tests):
+        usage_files = sorted((testdata / test).glob("*.usage.yml"))
+        if not usage_files:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            dest = Path(tmp) / test
+            dest.mkdir()
+            for f in (testdata / test).iterdir():
+                if f.suffix in (".tf", ".tfvars") or f.name.endswith(".tf.json"):
+                    shutil.copy(f, dest / f.name)
+            proc = subprocess.run(
+                [advisor, "cost", "--format", "json", "--usage-file", str(usage_files[0].resolve()), "."],
+                cwd=dest,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "ADVISOR_NO_CACHE": "1", "ADVISOR_PRICE_DATE": dates.get(test, "")},
+            )
+        if proc.returncode not in (0, 1, 3):
+            refused.append(
+                f"{test}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}"
+            )
+            continue
+        for r in json.loads(proc.stdout)["resources"]:
+            out[(test, r["address"])] = r["monthly_cost"]
+    return out, refused
+
+
 def golden_dates(path: Path) -> dict[str, str]:
     """test -> the date of its golden output (prices and support calendars are read as of that day)."""
     with path.open(newline="", encoding="utf-8") as fh:
@@ -134,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--details", action="store_true", help="also list each missed resource, golden against Advisor"
     )
+    parser.add_argument(
+        "--with-usage",
+        action="store_true",
+        help="also price the resources with usage entries given their test's usage file, against"
+        " infracost's whole figure (usage-based lines included)",
+    )
     args = parser.parse_args(argv)
 
     golden = golden_fixed_costs(args.golden)
@@ -185,6 +236,40 @@ def main(argv: list[str] | None = None) -> int:
         f"| apart: resources with usage entries | {len(with_usage)}, ${usage_total:,.2f} "
         f"(${usage_reproduced:,.2f} reproduced) |"
     )
+    if args.with_usage:
+        everything = golden_all_costs(args.golden)
+        tests = {t for t, _ in with_usage}
+        given, refused = advisor_costs_with_usage(
+            args.testdata, tests, args.advisor, golden_dates(args.golden)
+        )
+        full = {k: everything.get(k, v) for k, v in with_usage.items()}
+        full_total = sum(full.values())
+        matched = [
+            k
+            for k, v in full.items()
+            if given.get(k) is not None and abs((given[k] or 0.0) - v) <= max(TOLERANCE * v, 0.01)
+        ]
+        matched_dollars = sum(full[k] for k in matched)
+        print(
+            f"| with their usage files (`--usage-file`): resources with usage entries | {len(full)}, "
+            f"${full_total:,.2f} with usage-based lines |"
+        )
+        print(
+            f"| … **dollars reproduced within 5 %** | **{100 * matched_dollars / full_total:.1f} %** "
+            f"({len(matched)} resources) |"
+            if full_total
+            else "| … dollars reproduced within 5 % | n/a |"
+        )
+        for line in refused:
+            print(f"| usage file refused | {line} |")
+        if args.details:
+            print()
+            print("| test | resource (with usage) | golden | Advisor |")
+            print("|---|---|---:|---:|")
+            for k in sorted((k for k in full if k not in matched), key=lambda k: -full[k]):
+                mine = given.get(k)
+                figure = "not priced" if k not in given else "unknown" if mine is None else f"${mine:,.2f}"
+                print(f"| {k[0]} | {k[1]} | ${full[k]:,.2f} | {figure} |")
     print()
     print("| resource type | golden dollars missed |")
     print("|---|---:|")
