@@ -1510,6 +1510,19 @@ def _remove_stale(target: Path) -> None:
             pass
 
 
+def temporary_beside(target: Path) -> Path:
+    """A new empty temporary file in the target's folder (so the rename that publishes it is atomic),
+    after removing the ones a killed refresh left behind."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(target)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise RefreshError(f"cannot write next to {target}: {exc}") from exc
+    os.close(fd)
+    return Path(name)
+
+
 def refresh(
     plan: Plan,
     *,
@@ -1531,14 +1544,7 @@ def refresh(
             if fatal is None:
                 raise
             raise fatal from exc
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale(target)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise RefreshError(f"cannot write next to {target}: {exc}") from exc
-    os.close(fd)
-    tmp = Path(name)
+    tmp = temporary_beside(target)
     summary = Summary(target)
     try:
         base_rows = _build(tmp, base, immutable, plan, client, opener, progress, use_bulk, summary)

@@ -20,7 +20,6 @@ import os
 import re
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -46,8 +45,8 @@ from .refresh import (
     _fatal,
     _private_target,
     _remove,
-    _remove_stale,
     _sync_directory,
+    temporary_beside,
 )
 from .snapshot_db import PriceRow, SourceRow
 
@@ -136,14 +135,7 @@ def refresh_spot(
     if bad:
         raise RefreshError(f"not a region code: {', '.join(bad)}", EXIT_SETUP)
     base, immutable = _base_database(target, progress)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale(target)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise RefreshError(f"cannot write next to {target}: {exc}") from exc
-    os.close(fd)
-    tmp = Path(name)
+    tmp = temporary_beside(target)
     failed: list[str] = []
     try:
         conn = sqlite3.connect(tmp)
