@@ -577,6 +577,43 @@ def _map_emr(offer: Offer) -> Target | None:
     return Target(f"emr.{name}", "hour")
 
 
+# SageMaker and DMS: the attributes AWS documents for their products. SageMaker's `ML Instance` products
+# name the instance in `instanceName` (`ml.m5.large`) and what it runs as in `component` (`Hosting` for
+# real-time endpoints, `Notebook` for notebook instances; training, processing and the rest carry no key),
+# with a usage type ending in `:<instance>`. DMS replication instances carry `instanceType` (without the
+# `dms.` of the class name) and `availabilityZone` `Single` or `Multiple`; gp2 storage `storageMedia` SSD.
+# The keys hold the Single-AZ price: the estimator bills a Multi-AZ standby as a second instance.
+
+_SAGEMAKER_COMPONENTS = {"Hosting": "hosting", "Notebook": "notebook"}
+
+
+def _map_sagemaker(offer: Offer) -> Target | None:
+    """SageMaker real-time endpoint and notebook instance hours (`sagemaker.<component>.<ml type>`)."""
+    a = offer.attributes
+    component = _SAGEMAKER_COMPONENTS.get(a.get("component", ""))
+    name = a.get("instanceName") or a.get("instanceType", "")
+    if offer.product_family != "ML Instance" or component is None:
+        return None
+    if not name.startswith("ml.") or not _INSTANCE_NAME.match(name[3:]):
+        return None
+    if not usage_type(a).endswith(f":{name}"):
+        return None  # a usage the instance hours do not cover (storage, data processed)
+    return Target(f"sagemaker.{component}.{name}", "hour")
+
+
+def _map_dms(offer: Offer) -> Target | None:
+    """DMS Single-AZ replication instance hours (`dms.<type>`) and gp2 storage (`dms.storage.gp2`)."""
+    a = offer.attributes
+    if a.get("availabilityZone") != "Single":
+        return None  # Multi-AZ rows, and serverless capacity units, which name no zone
+    name = a.get("instanceType", "").removeprefix("dms.")
+    if name:
+        return Target(f"dms.{name}", "hour") if _INSTANCE_NAME.match(name) else None
+    if a.get("storageMedia") == "SSD":
+        return Target("dms.storage.gp2", "GB-month")
+    return None
+
+
 # -- services ------------------------------------------------------------------------------------------
 
 
@@ -788,6 +825,22 @@ SERVICES: tuple[Service, ...] = (
         _map_emr,
         grows=True,
     ),
+    Service(
+        "sagemaker",
+        "SageMaker endpoint and notebook instances",
+        ("sagemaker.",),
+        _family("AmazonSageMaker", "ML Instance"),
+        _map_sagemaker,
+        grows=True,
+    ),
+    Service(
+        "dms",
+        "Database Migration Service replication instances and storage",
+        ("dms.",),
+        (Query("AWSDatabaseMigrationSvc"),),
+        _map_dms,
+        grows=True,
+    ),
 )
 SERVICE_ALIASES = {
     "instances": "ec2",
@@ -807,6 +860,7 @@ SERVICE_ALIASES = {
     "lustre": "fsx",
     "openzfs": "fsx",
     "elasticmapreduce": "emr",
+    "database-migration": "dms",
 }
 _REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 
