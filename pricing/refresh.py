@@ -116,11 +116,13 @@ class _BulkUnavailable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where an offer goes: a price key (or, when `tiered`, a tier group) and the key's unit."""
+    """Where an offer goes: a price key (or, when `tiered`, a tier group) and the key's unit. `also`
+    names keys that take the same figure: one AWS product priced under several of the project's names."""
 
     key: str
     unit: str
     tiered: bool = False
+    also: tuple[str, ...] = ()
 
 
 Mapper = Callable[[Offer], Target | None]
@@ -614,6 +616,36 @@ def _map_dms(offer: Offer) -> Target | None:
     return None
 
 
+# Lightsail: `Lightsail Instance` products name the bundle by its memory in the usage type
+# (`BundleUsage:0.5GB`, `BundleUsage:4GB_win`; the IPv6-only bundles add `_IPv6` and carry no key). The
+# Price List does not tell bundle versions apart, and the `_2_0` and `_3_0` bundles of one size bill the
+# same price (the snapshot's `medium_2_0` and `medium_3_0`), so the figure goes to both keys.
+
+_LIGHTSAIL_SIZES = {
+    "0.5GB": "nano",
+    "1GB": "micro",
+    "2GB": "small",
+    "4GB": "medium",
+    "8GB": "large",
+    "16GB": "xlarge",
+    "32GB": "2xlarge",
+    "64GB": "4xlarge",
+}
+_LIGHTSAIL_BUNDLE = re.compile(r"^BundleUsage:([0-9.]+GB)(_win)?$")
+
+
+def _map_lightsail(offer: Offer) -> Target | None:
+    """Lightsail instance bundles by the hour (`lightsail.<size>[_win]_<version>`)."""
+    bundle = _LIGHTSAIL_BUNDLE.match(usage_type(offer.attributes))
+    if offer.product_family != "Lightsail Instance" or bundle is None:
+        return None
+    size = _LIGHTSAIL_SIZES.get(bundle.group(1))
+    if size is None:
+        return None
+    name = f"lightsail.{size}{'_win' if bundle.group(2) else ''}"
+    return Target(f"{name}_2_0", "hour", also=(f"{name}_3_0",))
+
+
 # -- services ------------------------------------------------------------------------------------------
 
 
@@ -841,6 +873,14 @@ SERVICES: tuple[Service, ...] = (
         _map_dms,
         grows=True,
     ),
+    Service(
+        "lightsail",
+        "Lightsail instance bundles",
+        ("lightsail.",),
+        _family("AmazonLightsail", "Lightsail Instance"),
+        _map_lightsail,
+        grows=True,
+    ),
 )
 SERVICE_ALIASES = {
     "instances": "ec2",
@@ -1019,11 +1059,12 @@ class Batch:
                 return
             key, begin = found, Decimal(0)
         value = offer.price * factor
-        old = self.prices.get(key)
-        if old is None or begin < old.begin:
-            self.prices[key] = _Candidate(begin, value, target.unit, offer.as_of)
-        elif begin == old.begin and value != old.value:
-            self.conflicts += 1  # the first product listed wins; the rest are reported
+        for name in (key, *target.also):
+            old = self.prices.get(name)
+            if old is None or begin < old.begin:
+                self.prices[name] = _Candidate(begin, value, target.unit, offer.as_of)
+            elif begin == old.begin and value != old.value:
+                self.conflicts += 1  # the first product listed wins; the rest are reported
         self._learn_type(offer, target)
 
     def _learn_type(self, offer: Offer, target: Target) -> None:
