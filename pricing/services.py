@@ -12,6 +12,7 @@ the figure is an estimate).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
@@ -625,7 +626,13 @@ def _aws_vpc_endpoint(ctx: _Ctx) -> None:
         ctx.add("Endpoint", None, hours, unit="hours", note=note, missing_note=why)
         return
     ctx.add("Endpoint (Interface, per subnet)", "vpc.endpoint.interface.hour", hours, unit="hours", note=note)
-    ctx.add("Data processed", "vpc.endpoint.interface.data", data.value, note=data.note)
+    ctx.add_tiered(
+        "Data processed",
+        "vpc.endpoint.interface.data",
+        data.value,
+        _volume_label(1e-6, lambda pb: f"{pb:g}PB"),
+        note=data.note,
+    )
 
 
 def _aws_route53_resolver_endpoint(ctx: _Ctx) -> None:
@@ -1157,17 +1164,14 @@ _FIREHOSE_DESTINATIONS = (
 
 
 def _aws_kinesis_firehose_delivery_stream(ctx: _Ctx) -> None:
-    """Data ingested, format conversion and VPC delivery bill per GB (usage); a VPC destination also
-    bills an hour per subnet (availability zone) it delivers from."""
+    """Data ingested bills per GB on a volume ladder (first 500 TB, next 1.5 PB, then the third rate:
+    AWS prices above 5 PB by agreement, so the third rate is a bound there); format conversion and VPC
+    delivery bill per GB (usage); a VPC destination also bills an hour per subnet (availability zone)
+    it delivers from."""
     body = ctx.resource.body
     ingested = ctx.usage_number("monthly_data_ingested_gb")
-    first_tier = ingested.value is None or ingested.value <= 512000
-    ctx.add(
-        "Data ingested (first 500 TB)" if first_tier else "Data ingested",
-        "firehose.ingested" if first_tier else None,
-        ingested.value,
-        note=ingested.note,
-        missing_note="" if first_tier else "volume tiers above 500 TB a month are not in the catalog",
+    ctx.add_tiered(
+        "Data ingested", "firehose.ingested", ingested.value, _volume_label(1.0, _gb_text), note=ingested.note
     )
     destinations = [b for name in _FIREHOSE_DESTINATIONS for b in body.nested(name)]
     converts = any(
@@ -1238,6 +1242,43 @@ def _per_unit(ctx: _Ctx, name: str, key: str, usage_key: str) -> None:
     ctx.add(name, key, amount.value, note=amount.note)
 
 
+def _count_text(n: float) -> str:
+    """333e6 -> "333M", 2e10 -> "20B": how AWS's pages name volume tiers of requests and queries."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= size:
+            return f"{n / size:g}{suffix}"
+    return f"{n:g}"
+
+
+def _gb_text(gb: float) -> str:
+    """512000 -> "500TB", 1536000 -> "1.5PB": AWS's volume tiers count 1,024 GB to the TB and 1,000 TB
+    to the PB (Firehose's "first 500 TB, next 1.5 PB" ends at 2,048,000 GB)."""
+    for size, suffix in ((1024.0 * 1000.0, "PB"), (1024.0, "TB")):
+        if gb >= size:
+            return f"{gb / size:g}{suffix}"
+    return f"{gb:g}GB"
+
+
+def _volume_label(
+    scale: float, text: Callable[[float], str] = _count_text
+) -> Callable[[float, float | None], str]:
+    """The name of a volume tier whose bounds are in units of `scale` (1e6 for a per-million price)."""
+
+    def label(begin: float, end: float | None) -> str:
+        if end is None:
+            return f"over {text(begin * scale)}"
+        return f"{'first' if begin == 0 else 'next'} {text((end - begin) * scale)}"
+
+    return label
+
+
+def _per_million_tiered(ctx: _Ctx, name: str, group: str, usage_key: str) -> None:
+    """Requests (or messages, queries) by usage, one line per volume tier of `group` they reach."""
+    amount = ctx.usage_number(usage_key)
+    quantity = None if amount.value is None else amount.value / 1e6
+    ctx.add_tiered(name, group, quantity, _volume_label(1e6), note=amount.note)
+
+
 def _aws_sqs_queue(ctx: _Ctx) -> None:
     fifo = bool(ctx.flag(ctx.resource.body, "fifo_queue"))
     kind = "fifo" if fifo else "standard"
@@ -1295,7 +1336,7 @@ def _aws_cloudfront_distribution(ctx: _Ctx) -> None:
 def _aws_apigatewayv2_api(ctx: _Ctx) -> None:
     protocol, _ = ctx.text(ctx.resource.body, "protocol_type")
     if protocol == "websocket":
-        _per_million(ctx, "Messages (first 1B)", "apigateway.websocket.messages", "monthly_messages")
+        _per_million_tiered(ctx, "Messages", "apigateway.websocket.messages", "monthly_messages")
         minutes = ctx.usage_number("monthly_connection_mins")
         ctx.add(
             "Connection minutes",
@@ -1304,7 +1345,7 @@ def _aws_apigatewayv2_api(ctx: _Ctx) -> None:
             note=minutes.note,
         )
         return
-    _per_million(ctx, "Requests (first 300M)", "apigateway.http.requests", "monthly_requests")
+    _per_million_tiered(ctx, "Requests", "apigateway.http.requests", "monthly_requests")
 
 
 _ROUTING_QUERIES = (
@@ -1321,14 +1362,14 @@ def _aws_route53_record(ctx: _Ctx) -> None:
         return
     for block, name, key in _ROUTING_QUERIES:
         if body.nested(block):
-            _per_million(
+            _per_million_tiered(
                 ctx,
-                f"{name} (first 1B)",
+                name,
                 key,
                 "monthly_latency_based_queries" if "latency" in key else "monthly_geo_queries",
             )
             return
-    _per_million(ctx, "Standard queries (first 1B)", "route53.queries.standard", "monthly_standard_queries")
+    _per_million_tiered(ctx, "Standard queries", "route53.queries.standard", "monthly_standard_queries")
 
 
 def _aws_ssm_parameter(ctx: _Ctx) -> None:
@@ -1354,11 +1395,28 @@ def _aws_ssm_parameter(ctx: _Ctx) -> None:
         ctx.note("standard parameters are free")
 
 
+SFN_DURATION_STEP_MS = 100.0  # Express workflows bill duration in 100 ms steps
+SFN_MEMORY_STEP_MB = 64.0  # and memory in 64 MB steps, at least one
+
+
+def _sfn_express_gb_hours(ctx: _Ctx) -> float | None:
+    """GB-hours of Express executions: requests x duration (rounded up to 100 ms) x memory (rounded up
+    to 64 MB, at least 64 MB), as the Step Functions page bills them. None while any figure is missing."""
+    requests = ctx.usage_number("monthly_requests").value
+    duration = ctx.usage_number("workflow_duration_ms").value
+    memory = ctx.usage_number("memory_mb").value
+    if requests is None or duration is None or memory is None:
+        return None
+    seconds = math.ceil(duration / SFN_DURATION_STEP_MS) * SFN_DURATION_STEP_MS / 1000.0
+    gb = max(1.0, math.ceil(memory / SFN_MEMORY_STEP_MB)) * SFN_MEMORY_STEP_MB / 1024.0
+    return requests * seconds * gb / 3600.0
+
+
 def _aws_sfn_state_machine(ctx: _Ctx) -> None:
     kind, _ = ctx.text(ctx.resource.body, "type")
     if kind == "express":
         _per_million(ctx, "Requests", "sfn.express.requests", "monthly_requests")
-        ctx.note("express workflows also bill duration by memory (depends on usage, not priced)")
+        ctx.add_tiered("Duration", "sfn.express.duration", _sfn_express_gb_hours(ctx), _volume_label(1.0))
         return
     transitions = ctx.usage_number("monthly_transitions")
     ctx.add(
@@ -1423,7 +1481,14 @@ def _aws_codepipeline(ctx: _Ctx) -> None:
 
 
 def _aws_config_config_rule(ctx: _Ctx) -> None:
-    _per_unit(ctx, "Rule evaluations (first 100K)", "config.rule_evaluation", "monthly_rule_evaluations")
+    evaluations = ctx.usage_number("monthly_rule_evaluations")
+    ctx.add_tiered(
+        "Rule evaluations",
+        "config.rule_evaluation",
+        evaluations.value,
+        _volume_label(1.0),
+        note=evaluations.note,
+    )
 
 
 def _aws_acm_certificate(ctx: _Ctx) -> None:
@@ -1587,8 +1652,8 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
     "aws_ecr_repository": lambda ctx: _per_unit(ctx, "Storage", "ecr.storage", "storage_gb"),
     "aws_efs_file_system": _aws_efs_file_system,
     "aws_cloudfront_distribution": _aws_cloudfront_distribution,
-    "aws_api_gateway_rest_api": lambda ctx: _per_million(
-        ctx, "Requests (first 333M)", "apigateway.rest.requests", "monthly_requests"
+    "aws_api_gateway_rest_api": lambda ctx: _per_million_tiered(
+        ctx, "Requests", "apigateway.rest.requests", "monthly_requests"
     ),
     "aws_apigatewayv2_api": _aws_apigatewayv2_api,
     "aws_route53_record": _aws_route53_record,

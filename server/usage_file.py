@@ -27,6 +27,13 @@ SUPPORTED_VERSION = "0.1"
 HOURS_PER_MONTH = 730.0  # the month Advisor prices (and infracost converts hourly figures with)
 SQS_CHUNK_KB = 64.0  # SQS bills each 64 KB chunk of a request as one request
 
+# (resource type, size key) -> (the count it multiplies, the size AWS meters as one, KB). request_size_kb
+# of any other type is SQS's (and SNS's) 64 KB chunk.
+METERED_SIZE: dict[tuple[str, str], tuple[str, float]] = {
+    ("aws_apigatewayv2_api", "request_size_kb"): ("monthly_requests", 512.0),  # HTTP API: 512 KB a request
+    ("aws_apigatewayv2_api", "message_size_kb"): ("monthly_messages", 32.0),  # WebSocket: 32 KB a message
+}
+
 # The usage keys Advisor's estimators read (`pricing/estimators.py`, `pricing/services.py`,
 # `pricing/lines.py`); tests/test_usage_file.py checks this list against those modules.
 ADVISOR_KEYS = frozenset(
@@ -55,7 +62,7 @@ ADVISOR_KEYS = frozenset(
     monthly_rds_snapshot_gb monthly_dynamodb_backup_gb monthly_dynamodb_restore_gb monthly_aurora_snapshot_gb
     monthly_fsx_windows_backup_gb monthly_fsx_lustre_backup_gb monthly_metric_updates capacity_pool_storage_gb
     monthly_active_users monthly_cloudtrail_events monthly_flow_dns_logs_gb monthly_security_checks
-    monthly_finding_ingestion_events
+    monthly_finding_ingestion_events workflow_duration_ms memory_mb
     """.split()  # noqa: SIM905 - a word list reads better than 72 quoted strings
 )
 
@@ -260,7 +267,7 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
     import yaml
 
     out: dict[str, float] = {}
-    request_size: tuple[float, int] | None = None
+    sizes: list[tuple[str, float, int]] = []
     rtype = _resource_type(address)
     for name, key, value in _pairs(path, node, address):
         label = f"{address}.{name}"
@@ -282,8 +289,8 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
             if value.tag != "tag:yaml.org,2002:null":
                 warnings.append(_unused(path, key, label, True))
             continue
-        if name == "request_size_kb":
-            request_size = (number, _line(key))
+        if name == "request_size_kb" or (rtype, name) in METERED_SIZE:
+            sizes.append((name, number, _line(key)))
         elif name in RENAMED:
             target, factor = RENAMED[name]
             out[target] = number * factor
@@ -291,13 +298,13 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
             out[name] = number
         else:
             warnings.append(_unused(path, key, label, False))
-    if request_size is not None:
-        size, line = request_size
-        if "monthly_requests" in out:
-            out["monthly_requests"] *= max(1.0, math.ceil(size / SQS_CHUNK_KB))
+    for size_key, size, line in sizes:
+        count_key, chunk_kb = METERED_SIZE.get((rtype, size_key), ("monthly_requests", SQS_CHUNK_KB))
+        if count_key in out:
+            out[count_key] *= max(1.0, math.ceil(size / chunk_kb))
         else:
             warnings.append(
-                f"{path}:{line}: {address}.request_size_kb applies only beside monthly_requests; not applied"
+                f"{path}:{line}: {address}.{size_key} applies only beside {count_key}; not applied"
             )
     return out
 

@@ -1,0 +1,155 @@
+"""Volume tiers and usage dimensions of request, query and data-transfer services, priced from an
+infracost usage file by the real command line (`advisor cost --format json --usage-file F`).
+
+Every figure is worked by hand from AWS's published us-east-1 prices (the rows of
+`pricing/data/prices_services.csv`, each checked against an infracost golden unit price):
+REST API requests $3.50 / $2.80 / $2.38 / $1.51 per million (first 333M, next 667M, next 19B, over
+20B); HTTP API $1.00 / $0.90 per million (first 300M, over), metered in 512 KB steps; WebSocket
+messages $1.00 / $0.80 per million (first 1B, over), metered in 32 KB steps; Route 53 standard queries
+$0.40 / $0.20 per million (first 1B, over); AWS Config rule evaluations $0.001 / $0.0008 / $0.0005
+(first 100K, next 400K, over); interface endpoint data $0.01 / $0.006 / $0.004 per GB (first 1 PB,
+next 4 PB, over); Step Functions Express duration $0.060012 / $0.029988 / $0.016416 per GB-hour
+(first 1K, next 4K, over), billed in 100 ms and 64 MB steps; Firehose ingestion in eu-west-2 $0.035 /
+$0.03 / $0.024 per GB (first 500 TB, next 1.5 PB, over).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from conftest import run_cli
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "ADVISOR_CACHE_DIR": str(tmp_path / "cache" / "advisor"),
+        "ADVISOR_NO_CACHE": "1",
+    }
+
+
+def _cost(tmp_path: Path, main_tf: str, usage_yml: str) -> tuple[dict[str, dict[str, Any]], str]:
+    """{address: {line name: (quantity, monthly cost)} | total} and the command's stderr."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "main.tf").write_text(main_tf)
+    (root / "usage.yml").write_text(usage_yml)
+    result = run_cli("cost", ".", "-f", "json", "--usage-file", "usage.yml", cwd=root, env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    out: dict[str, dict[str, Any]] = {}
+    for resource in json.loads(result.stdout)["resources"]:
+        lines: dict[str, Any] = {
+            c["name"]: (c["quantity"], c["monthly_cost"]) for c in resource["components"]
+        }
+        lines["total"] = resource["monthly_cost"]
+        out[resource["address"]] = lines
+    return out, result.stderr
+
+
+PROVIDER = 'provider "aws" {\n  region = "us-east-1"\n}\n'
+
+
+def test_api_gateway_requests_and_messages_climb_their_volume_tiers(tmp_path: Path) -> None:
+    main_tf = PROVIDER + (
+        'resource "aws_api_gateway_rest_api" "rest" {\n  name = "rest"\n}\n'
+        'resource "aws_apigatewayv2_api" "http" {\n  name = "http"\n  protocol_type = "HTTP"\n}\n'
+        'resource "aws_apigatewayv2_api" "ws" {\n  name = "ws"\n  protocol_type = "WEBSOCKET"\n'
+        '  route_selection_expression = "$request.body.action"\n}\n'
+    )
+    usage = (
+        "version: 0.1\nresource_usage:\n"
+        "  aws_api_gateway_rest_api.rest:\n    monthly_requests: 21000000000\n"
+        "  aws_apigatewayv2_api.http:\n    monthly_requests: 200000000\n    request_size_kb: 600\n"
+        "  aws_apigatewayv2_api.ws:\n    monthly_messages: 750000000\n    message_size_kb: 40\n"
+        "    monthly_connection_mins: 10000000\n"
+    )
+    lines, _ = _cost(tmp_path, main_tf, usage)
+    rest = lines["aws_api_gateway_rest_api.rest"]
+    assert rest["Requests (first 333M)"] == (333.0, 1165.50)  # 333 x 3.50
+    assert rest["Requests (next 667M)"] == (667.0, 1867.60)  # 667 x 2.80
+    assert rest["Requests (next 19B)"] == (19000.0, 45220.00)  # 19,000 x 2.38
+    assert rest["Requests (over 20B)"] == (1000.0, 1510.00)  # 1,000 x 1.51
+    assert rest["total"] == 49763.10
+    # 600 KB requests count twice (512 KB steps): 400M requests, 300M at 1.00 and 100M at 0.90
+    http = lines["aws_apigatewayv2_api.http"]
+    assert http["Requests (first 300M)"] == (300.0, 300.00)
+    assert http["Requests (over 300M)"] == (100.0, 90.00)
+    # 40 KB messages count twice (32 KB steps): 1.5B messages, 1B at 1.00 and 500M at 0.80
+    ws = lines["aws_apigatewayv2_api.ws"]
+    assert ws["Messages (first 1B)"] == (1000.0, 1000.00)
+    assert ws["Messages (over 1B)"] == (500.0, 400.00)
+    assert ws["Connection minutes"] == (10.0, 2.50)  # 10M minutes at 0.25 per million
+
+
+def test_queries_evaluations_and_endpoint_data_climb_their_volume_tiers(tmp_path: Path) -> None:
+    main_tf = PROVIDER + (
+        'resource "aws_route53_record" "www" {\n  zone_id = "Z1"\n  name = "www"\n  type = "A"\n'
+        '  ttl = 300\n  records = ["10.0.0.1"]\n}\n'
+        'resource "aws_config_config_rule" "rule" {\n  name = "r"\n  source {\n    owner = "AWS"\n'
+        '    source_identifier = "S3_BUCKET_VERSIONING_ENABLED"\n  }\n}\n'
+        'resource "aws_vpc_endpoint" "api" {\n  vpc_id = "vpc-1"\n  service_name = "com.amazonaws.us-east-1.sqs"\n'
+        '  vpc_endpoint_type = "Interface"\n  subnet_ids = ["subnet-1"]\n}\n'
+    )
+    usage = (
+        "version: 0.1\nresource_usage:\n"
+        "  aws_route53_record.www:\n    monthly_standard_queries: 1100000000\n"
+        "  aws_config_config_rule.rule:\n    monthly_rule_evaluations: 1000000\n"
+        "  aws_vpc_endpoint.api:\n    monthly_data_processed_gb: 7000000\n"
+    )
+    lines, _ = _cost(tmp_path, main_tf, usage)
+    record = lines["aws_route53_record.www"]
+    assert record["Standard queries (first 1B)"] == (1000.0, 400.00)
+    assert record["Standard queries (over 1B)"] == (100.0, 20.00)
+    rule = lines["aws_config_config_rule.rule"]
+    assert rule["Rule evaluations (first 100K)"] == (100000.0, 100.00)
+    assert rule["Rule evaluations (next 400K)"] == (400000.0, 320.00)
+    assert rule["Rule evaluations (over 500K)"] == (500000.0, 250.00)
+    endpoint = lines["aws_vpc_endpoint.api"]
+    assert endpoint["Data processed (first 1PB)"] == (1000000.0, 10000.00)
+    assert endpoint["Data processed (next 4PB)"] == (4000000.0, 24000.00)
+    assert endpoint["Data processed (over 5PB)"] == (2000000.0, 8000.00)
+    assert endpoint["total"] == 42007.30  # with 730 endpoint hours at 0.01
+
+
+def test_express_state_machine_bills_duration_in_100_ms_and_64_mb_steps(tmp_path: Path) -> None:
+    main_tf = PROVIDER + (
+        'resource "aws_sfn_state_machine" "big" {\n  name = "big"\n  role_arn = "arn:aws:iam::1:role/r"\n'
+        '  definition = "{}"\n  type = "EXPRESS"\n}\n'
+        'resource "aws_sfn_state_machine" "small" {\n  name = "small"\n  role_arn = "arn:aws:iam::1:role/r"\n'
+        '  definition = "{}"\n  type = "EXPRESS"\n}\n'
+    )
+    usage = (
+        "version: 0.1\nresource_usage:\n"
+        "  aws_sfn_state_machine.big:\n    monthly_requests: 100000000\n    workflow_duration_ms: 801\n"
+        "    memory_mb: 1200\n"
+        "  aws_sfn_state_machine.small:\n    monthly_requests: 3600\n    workflow_duration_ms: 1\n"
+        "    memory_mb: 0\n"
+    )
+    lines, _ = _cost(tmp_path, main_tf, usage)
+    # 100M x 0.9 s x 1.1875 GB (1,216 MB) / 3,600 = 29,687.5 GB-hours
+    big = lines["aws_sfn_state_machine.big"]
+    assert big["Requests"] == (100.0, 100.00)
+    assert big["Duration (first 1K)"] == (1000.0, 60.01)  # 1,000 x 0.060012
+    assert big["Duration (next 4K)"] == (4000.0, 119.95)  # 4,000 x 0.029988
+    assert big["Duration (over 5K)"] == (24687.5, 405.27)  # 24,687.5 x 0.016416
+    # 3,600 x 0.1 s x 0.0625 GB (the 64 MB minimum) / 3,600 = 0.00625 GB-hours
+    small = lines["aws_sfn_state_machine.small"]
+    assert small["Duration"][0] == 0.00625
+
+
+def test_firehose_ingestion_climbs_the_regional_ladder(tmp_path: Path) -> None:
+    main_tf = (
+        'provider "aws" {\n  region = "eu-west-2"\n}\n'
+        'resource "aws_kinesis_firehose_delivery_stream" "s" {\n  name = "s"\n  destination = "extended_s3"\n'
+        '  extended_s3_configuration {\n    role_arn = "arn:aws:iam::1:role/r"\n'
+        '    bucket_arn = "arn:aws:s3:::b"\n  }\n}\n'
+    )
+    usage = "version: 0.1\nresource_usage:\n  aws_kinesis_firehose_delivery_stream.s:\n    monthly_data_ingested_gb: 3000000\n"
+    lines, _ = _cost(tmp_path, main_tf, usage)
+    stream = lines["aws_kinesis_firehose_delivery_stream.s"]
+    assert stream["Data ingested (first 500TB)"] == (512000.0, 17920.00)  # x 0.035
+    assert stream["Data ingested (next 1.5PB)"] == (1536000.0, 46080.00)  # x 0.03
+    assert stream["Data ingested (over 2PB)"] == (952000.0, 22848.00)  # x 0.024
+    assert stream["total"] == 86848.00
