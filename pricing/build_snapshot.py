@@ -88,6 +88,7 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
         "https://aws.amazon.com/opensearch-service/pricing/",
     ),
     ("aws-redshift-pricing", "Amazon Redshift", "https://aws.amazon.com/redshift/pricing/"),
+    ("aws-aurora-pricing", "Amazon Aurora", "https://aws.amazon.com/rds/aurora/pricing/"),
     ("aws-documentdb-pricing", "Amazon DocumentDB", "https://aws.amazon.com/documentdb/pricing/"),
     ("aws-neptune-pricing", "Amazon Neptune", "https://aws.amazon.com/neptune/pricing/"),
     ("aws-fargate-pricing", "AWS Fargate", "https://aws.amazon.com/fargate/pricing/"),
@@ -527,6 +528,7 @@ KEPT_SERVICES = frozenset(
     | {"ebs_optimized", "ec2_dedicated", "rds_extended_support", "memorydb"}
     | {"backup", "cognito", "guardduty", "securityhub"}
     | {"sagemaker", "dms", "lightsail"}
+    | {"aurora"}
 )
 
 

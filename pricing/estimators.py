@@ -857,7 +857,39 @@ def _aws_rds_cluster(ctx: _Ctx) -> None:
             "I/O requests", "rds.aurora.io", None if ios.value is None else ios.value / 1e6, note=ios.note
         )
     backup = ctx.usage_number("backup_storage_gb", "additional_backup_storage_gb")
+    if not backup.given:
+        backup = _aurora_backup_from_snapshots(ctx, body, storage.value)
     ctx.add("Backup storage", "rds.aurora.backup.storage", backup.value, note=backup.note)
+    backtrack = ctx.usage_number("monthly_backtrack_change_records")
+    if backtrack.given and engine not in ("aurora", "aurora-mysql"):
+        ctx.note("backtrack usage not applied: backtrack is an Aurora MySQL feature")
+    elif backtrack.given:
+        ctx.add(
+            "Backtrack change records",
+            "aurora.backtrack",
+            None if backtrack.value is None else backtrack.value / 1e6,
+            note=backtrack.note,
+        )
+    export = ctx.usage_number("monthly_snapshot_export_gb")
+    if export.given:
+        ctx.add("Snapshot export to S3", "aurora.snapshot_export", export.value, note=export.note)
+
+
+def _aurora_backup_from_snapshots(ctx: _Ctx, body: Block, storage_gb: float | None) -> _Number:
+    """Backup storage from a snapshot's size: one copy a day for `backup_retention_period` days, less
+    what Aurora keeps free (backups up to 100% of the cluster's storage; one snapshot's size when the
+    storage figure is not given)."""
+    snapshot = ctx.usage_number("backup_snapshot_size_gb")
+    if not snapshot.given or snapshot.value is None:
+        return snapshot
+    days = ctx.number(body, "backup_retention_period", default=1.0, minimum=1, maximum=35)
+    if days.value is None:
+        return _Number(None, days.note)
+    notes = [] if days.given else ["backup_retention_period not set: 1 day (the default)"]
+    if storage_gb is None:
+        notes.append("storage_gb not given: one snapshot's size kept free")
+    free = snapshot.value if storage_gb is None else storage_gb
+    return _Number(max(0.0, snapshot.value * days.value - free), _join(*notes))
 
 
 def _aws_rds_cluster_instance(ctx: _Ctx) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from advisor.model import HOURS_PER_MONTH, Block, Resource, Value
 
@@ -209,6 +210,56 @@ def _aws_redshift_cluster(ctx: _Ctx) -> None:
     if node and node.startswith("ra3."):
         stored = ctx.usage_number("managed_storage_gb")
         ctx.add("Managed storage (RA3)", "redshift.managed_storage", stored.value, note=stored.note)
+    _redshift_usage(ctx, node, nodes.value)
+
+
+_REDSHIFT_FREE_SCALING_NOTE = "beyond the hour of free credits a day the cluster earns"
+
+
+def _redshift_usage(ctx: _Ctx, node: str | None, nodes: float | None) -> None:
+    """The lines that only usage gives: concurrency scaling (the cluster's own per-second on-demand
+    rate for every node, for the seconds beyond the free credits), Spectrum scans and backup storage
+    (tiered by volume). Each shows only when its usage figure is given."""
+    scaling = ctx.usage_number("excess_concurrency_scaling_secs")
+    if scaling.given:
+        hourly = ctx.catalog.price(f"redshift.{node}", ctx.region) if node else None
+        if hourly is None or scaling.value is None or nodes is None:
+            ctx.add(
+                "Concurrency scaling",
+                None,
+                None if scaling.value is None or nodes is None else scaling.value * nodes,
+                unit="node-seconds",
+                note=scaling.note,
+                missing_note=f"no price for Redshift {node or '?'} in {ctx.region}",
+            )
+        else:
+            per_second = replace(hourly, value=hourly.value / 3600.0, unit="node-second")
+            ctx.add(
+                f"Concurrency scaling ({node})",
+                None,
+                scaling.value * nodes,
+                price=per_second,
+                note=_join(scaling.note, _REDSHIFT_FREE_SCALING_NOTE),
+            )
+    scanned = ctx.usage_number("spectrum_data_scanned_tb")
+    if scanned.given:
+        ctx.add("Spectrum data scanned", "redshift.spectrum", scanned.value, note=scanned.note)
+    backup = ctx.usage_number("backup_storage_gb")
+    if backup.given:
+        ctx.add_tiered(
+            "Backup storage", "redshift.backup", backup.value, _redshift_backup_tier, note=backup.note
+        )
+
+
+def _redshift_backup_tier(begin: float, end: float | None) -> str:
+    def tb(gb: float) -> str:
+        return f"{gb / 1024:g} TB"
+
+    if begin == 0 and end is not None:
+        return f"first {tb(end)}"
+    if end is None:
+        return f"over {tb(begin)}"
+    return f"next {tb(end - begin)}"
 
 
 # -- DocumentDB and Neptune --------------------------------------------------------------------------
@@ -685,6 +736,24 @@ def _aws_directory_service_directory(ctx: _Ctx) -> None:
         return
     key = f"directory.{kind}.{variant}.hour"
     ctx.add(label, key, hours, unit="hours", note=_join("two per directory", *notes))
+    more = ctx.usage_number("additional_domain_controllers")
+    if more.given:
+        ctx.add(
+            "Additional domain controllers",
+            key,
+            None if more.value is None else more.value * HOURS_PER_MONTH,
+            unit="hours",
+            note=more.note,
+        )
+    shared = ctx.usage_number("shared_accounts")
+    if shared.given:
+        if kind == "microsoftad":
+            hours_shared = None if shared.value is None else shared.value * HOURS_PER_MONTH
+            ctx.add(
+                "Directory sharing", "directory.sharing.hour", hours_shared, unit="hours", note=shared.note
+            )
+        else:
+            ctx.note("shared_accounts not applied: only AWS Managed Microsoft AD directories can be shared")
 
 
 def _aws_transfer_server(ctx: _Ctx) -> None:
@@ -970,13 +1039,33 @@ def _aws_mwaa_environment(ctx: _Ctx) -> None:
             note=schedulers.note,
             missing_note=missing,
         )
+    _mwaa_added(ctx, cls, "additional_workers", "Workers added by auto scaling (average)", "worker", missing)
+    _mwaa_added(
+        ctx, cls, "additional_schedulers", "Schedulers (usage, above the two included)", "scheduler", missing
+    )
     stored = ctx.usage_number("meta_database_gb")
     ctx.add("Meta database storage", "mwaa.metadb.storage", stored.value, note=stored.note)
 
 
+def _mwaa_added(ctx: _Ctx, cls: str | None, usage_key: str, name: str, part: str, missing: str) -> None:
+    """Workers or schedulers a usage figure adds (the average number running beyond those the
+    configuration already bills), each by the hour at the class's rate; shown only when given."""
+    added = ctx.usage_number(usage_key)
+    if not added.given:
+        return
+    ctx.add(
+        name,
+        f"mwaa.{cls}.{part}" if cls else None,
+        None if added.value is None else added.value * HOURS_PER_MONTH,
+        unit="hours",
+        note=added.note,
+        missing_note=missing,
+    )
+
+
 def _aws_acmpca_certificate_authority(ctx: _Ctx) -> None:
     """A private CA bills per month (general purpose, or short-lived certificate mode); certificates
-    issued by usage (the general-purpose line states the first-1,000 price: larger volumes are tiered)."""
+    issued by usage (general purpose: tiered by the month's volume, first 1,000, next 9,000, over 10,000)."""
     mode, note = ctx.text(ctx.resource.body, "usage_mode")
     short = mode == "short_lived_certificate"
     if mode not in (None, "general_purpose", "short_lived_certificate") or note:
@@ -995,17 +1084,17 @@ def _aws_acmpca_certificate_authority(ctx: _Ctx) -> None:
     if short:
         ctx.add("Certificates issued", "acmpca.certificate.short_lived", issued.value, note=issued.note)
         return
-    within_first_tier = issued.value is None or issued.value <= 1000
-    ctx.add(
-        "Certificates issued (first 1,000)" if within_first_tier else "Certificates issued",
-        "acmpca.certificate.first1k" if within_first_tier else None,
-        issued.value,
-        unit="certificates",
-        note=issued.note,
-        missing_note=""
-        if within_first_tier
-        else "volume tiers above 1,000 certificates are not in the catalog",
+    ctx.add_tiered(
+        "Certificates issued", "acmpca.certificate", issued.value, _certificate_tier, note=issued.note
     )
+
+
+def _certificate_tier(begin: float, end: float | None) -> str:
+    if begin == 0 and end is not None:
+        return f"first {end:,.0f}"
+    if end is None:
+        return f"over {begin:,.0f}"
+    return f"next {end - begin:,.0f}"
 
 
 # -- networking: Direct Connect, Client VPN, Global Accelerator, traffic mirroring, WAF, health checks -
@@ -1070,6 +1159,85 @@ def _aws_ec2_client_vpn_endpoint(ctx: _Ctx) -> None:
 def _aws_globalaccelerator_accelerator(ctx: _Ctx) -> None:
     ctx.add("Fixed fee", "globalaccelerator.hour", HOURS_PER_MONTH, unit="hours")
     ctx.note("data transfer premium is billed by usage")
+
+
+# The edge-location groups a Global Accelerator endpoint group's traffic is counted by (the names of
+# infracost's usage file, `advisor.usage_file.GA_EDGE_GROUPS`), with the areas each covers.
+GA_EDGE_GROUPS: tuple[tuple[str, str], ...] = (
+    ("us", "US, Mexico, Canada"),
+    ("europe", "Europe"),
+    ("south_africa", "South Africa, Kenya"),
+    ("south_america", "South America"),
+    ("south_korea", "South Korea"),
+    ("middle_east", "Middle East"),
+    ("australia", "Australia, New Zealand"),
+    ("asia_pacific", "Asia Pacific"),
+    ("india", "India, Indonesia, Philippines, Thailand"),
+)
+GA_PRICE_REGION = "us-east-1"  # the premium depends on the region pair, not on where it is looked up
+
+
+def _ga_region_group(region: str) -> str | None:
+    """The AWS Region group whose premium rates apply to an endpoint region; None for one with no rates."""
+    if region.startswith(("us-", "ca-", "mx-")):
+        return "north_america"
+    if region.startswith("eu-"):
+        return "europe"
+    return None
+
+
+def _aws_globalaccelerator_endpoint_group(ctx: _Ctx) -> None:
+    """The data transfer premium (DT-Premium): a rate per GB that depends on the endpoint's AWS Region and
+    the edge location serving the user, billed on the dominant direction of the traffic only (inbound to
+    the application or outbound to users). AWS weighs the directions hour by hour; a usage file gives the
+    month, so the direction with more GB in the month is the one billed. Region pairs with no published
+    rate in the catalog are priced unknown."""
+    region, region_note = ctx.text(ctx.resource.body, "endpoint_group_region")
+    region = region or (None if region_note else ctx.region)
+    group = _ga_region_group(region) if region else None
+    volumes = {
+        direction: {
+            edge: ctx.usage_number(f"monthly_{direction}_data_transfer_gb_{edge}")
+            for edge, _ in GA_EDGE_GROUPS
+        }
+        for direction in ("inbound", "outbound")
+    }
+    totals = {d: sum(n.value or 0.0 for n in by_edge.values()) for d, by_edge in volumes.items()}
+    given = [n for by_edge in volumes.values() for n in by_edge.values() if n.value is not None or n.note]
+    why = region_note or (
+        f"no data transfer premium rates for endpoints in {region}" if group is None else ""
+    )
+    if not given:
+        ctx.add(
+            "Data transfer premium (dominant direction)",
+            None if group is None else f"globalaccelerator.premium.{group}.us",
+            None,
+            unit="GB",
+            note=region_note,
+            missing_note=why,
+            region=GA_PRICE_REGION,
+        )
+        return
+    direction, other = (
+        ("inbound", "outbound") if totals["inbound"] > totals["outbound"] else ("outbound", "inbound")
+    )
+    ctx.note(
+        f"the premium is billed on the dominant direction: {direction}"
+        f" ({_fmt(totals[direction])} GB against {_fmt(totals[other])} GB {other})"
+    )
+    for edge, area in GA_EDGE_GROUPS:
+        amount = volumes[direction][edge]
+        if amount.value is None and not amount.note:
+            continue
+        ctx.add(
+            f"Data transfer premium, {direction} ({area})",
+            None if group is None else f"globalaccelerator.premium.{group}.{edge}",
+            amount.value,
+            unit="GB",
+            note=amount.note,
+            missing_note=why,
+            region=GA_PRICE_REGION,
+        )
 
 
 def _web_acl(ctx: _Ctx, rule_blocks: str) -> None:
@@ -1621,6 +1789,7 @@ SERVICE_ESTIMATORS: dict[str, Callable[[_Ctx], None]] = {
         "Endpoint association", "clientvpn.association.hour", "hours", HOURS_PER_MONTH
     ),
     "aws_globalaccelerator_accelerator": _aws_globalaccelerator_accelerator,
+    "aws_globalaccelerator_endpoint_group": _aws_globalaccelerator_endpoint_group,
     "aws_ec2_traffic_mirror_session": _monthly(
         "Traffic mirror session", "trafficmirror.session.hour", "hours", HOURS_PER_MONTH
     ),

@@ -4,8 +4,10 @@ The file is the format infracost documents: `version: 0.1`, then `resource_usage
 address (exact, with an instance key, or with wildcards: `aws_lambda_function.*`,
 `module.m.aws_sqs_queue.q[*]`) and `resource_type_default_usage:` keyed by resource type, each a map of
 usage keys. Keys that Advisor's estimators read under the same name and unit pass through; keys with
-another name or unit are converted by `RENAMED`, `NESTED` and `_convert`. A key with no equivalent is
-never dropped in silence: it comes back as a warning naming the file, the line and the key.
+another name or unit are converted by `RENAMED`, `PER_SECOND`, `BACKTRACK_KEYS`, `NESTED` and
+`_figures`. A key with no equivalent is never dropped in silence: it comes back as a warning naming the
+file, the line and the key. Keys that ask for a reserved purchase (`reserved_instance_term`, ...) are
+among those warned about: Advisor prices on-demand and shows reserved and spot prices as alternatives.
 
 A usage file is untrusted input: it is read through `advisor.iac.files.read_file` (regular file, size
 cap of a variable file), parsed with PyYAML's safe loader, and aliases are refused outright (a usage
@@ -63,6 +65,9 @@ ADVISOR_KEYS = frozenset(
     monthly_fsx_windows_backup_gb monthly_fsx_lustre_backup_gb monthly_metric_updates capacity_pool_storage_gb
     monthly_active_users monthly_cloudtrail_events monthly_flow_dns_logs_gb monthly_security_checks
     monthly_finding_ingestion_events workflow_duration_ms memory_mb
+    backup_snapshot_size_gb monthly_snapshot_export_gb monthly_backtrack_change_records
+    excess_concurrency_scaling_secs spectrum_data_scanned_tb additional_workers additional_schedulers
+    additional_domain_controllers shared_accounts
     """.split()  # noqa: SIM905 - a word list reads better than 72 quoted strings
 )
 
@@ -72,7 +77,22 @@ RENAMED: dict[str, tuple[str, float]] = {
     "processed_bytes_gb": ("monthly_data_processed_gb", HOURS_PER_MONTH),
     # aws_docdb_cluster_instance
     "monthly_cpu_credit_hrs": ("cpu_credit_hours", 1.0),
+    # aws_rds_cluster (Serverless v1) and aws_rds_cluster_instance (Serverless v2): average ACUs
+    "capacity_units_per_hr": ("capacity_units_per_hour", 1.0),
+    # aws_rds_cluster: the GB of snapshots exported to S3 in a month
+    "snapshot_export_size_gb": ("monthly_snapshot_export_gb", 1.0),
 }
+
+# infracost keys given per second, summed into one monthly Advisor key (aws_rds_cluster's I/O)
+PER_SECOND: dict[str, str] = {
+    "read_requests_per_sec": "monthly_io_requests",
+    "write_requests_per_sec": "monthly_io_requests",
+}
+SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
+
+# aws_rds_cluster backtrack: change records kept = statements an hour x records a statement x window
+# hours, billed for every hour of the month; all three keys are needed
+BACKTRACK_KEYS = ("average_statements_per_hr", "change_records_per_statement", "backtrack_window_hrs")
 
 # (resource type, infracost key) -> why the figure cannot be used where infracost puts it
 ELSEWHERE: dict[tuple[str, str], str] = {
@@ -93,8 +113,24 @@ def _resource_type(address: str) -> str:
     return found.group(1) if found else ""
 
 
+# aws_globalaccelerator_endpoint_group: GB by direction and edge-location group
+# (`advisor.pricing.services.GA_EDGE_GROUPS`), each an Advisor key of its own
+GA_EDGE_GROUPS = (
+    "us",
+    "europe",
+    "south_africa",
+    "south_america",
+    "south_korea",
+    "middle_east",
+    "australia",
+    "asia_pacific",
+    "india",
+)
+GA_DIRECTION_KEYS = ("monthly_inbound_data_transfer_gb", "monthly_outbound_data_transfer_gb")
+
 # infracost's nested maps: (outer key, inner key) -> Advisor key (same unit)
 NESTED: dict[tuple[str, str], str] = {
+    **{(outer, edge): f"{outer}_{edge}" for outer in GA_DIRECTION_KEYS for edge in GA_EDGE_GROUPS},
     ("standard", "storage_gb"): "storage_gb",
     ("standard", "monthly_tier_1_requests"): "monthly_tier_1_requests",
     ("standard", "monthly_tier_2_requests"): "monthly_tier_2_requests",
@@ -268,6 +304,7 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
 
     out: dict[str, float] = {}
     sizes: list[tuple[str, float, int]] = []
+    backtrack: dict[str, tuple[float, int]] = {}
     rtype = _resource_type(address)
     for name, key, value in _pairs(path, node, address):
         label = f"{address}.{name}"
@@ -291,6 +328,11 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
             continue
         if name == "request_size_kb" or (rtype, name) in METERED_SIZE:
             sizes.append((name, number, _line(key)))
+        elif name in BACKTRACK_KEYS:
+            backtrack[name] = (number, _line(key))
+        elif name in PER_SECOND:
+            target = PER_SECOND[name]
+            out[target] = out.get(target, 0.0) + number * SECONDS_PER_MONTH
         elif name in RENAMED:
             target, factor = RENAMED[name]
             out[target] = number * factor
@@ -306,6 +348,14 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
             warnings.append(
                 f"{path}:{line}: {address}.{size_key} applies only beside {count_key}; not applied"
             )
+    if backtrack:
+        if len(backtrack) == len(BACKTRACK_KEYS):
+            statements, records, window = (backtrack[k][0] for k in BACKTRACK_KEYS)
+            out["monthly_backtrack_change_records"] = statements * records * window * HOURS_PER_MONTH
+        else:
+            lacking = ", ".join(k for k in BACKTRACK_KEYS if k not in backtrack)
+            for name, (_number_value, line) in backtrack.items():
+                warnings.append(f"{path}:{line}: {address}.{name} needs {lacking} as well; not applied")
     return out
 
 
