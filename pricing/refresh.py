@@ -149,6 +149,12 @@ _UNIT_FACTORS: Mapping[str, Mapping[str, Decimal]] = {
     "vCPU-hour": {"hours": Decimal(1), "hrs": Decimal(1), "vcpu-hours": Decimal(1)},
     "GB-hour": {"hours": Decimal(1), "hrs": Decimal(1), "gb-hours": Decimal(1)},
     "MBps-month": {"mbps-mo": Decimal(1), "mbps-month": Decimal(1), "mbps-months": Decimal(1)},
+    "request": {"request": Decimal(1), "requests": Decimal(1)},
+    "1k metric updates": {
+        "metric updates": Decimal(1000),
+        "metricupdates": Decimal(1000),
+        "metrics": Decimal(1000),
+    },
 }
 
 # Usage types carry the region's billing prefix outside us-east-1 (`EU-` for eu-west-1, `USE2-`, `APS3-`);
@@ -290,6 +296,8 @@ _map_cloudwatch = _by_usage(
         "DataProcessing-Bytes": ("cloudwatch.logs.ingest", "GB"),
         "TimedStorage-ByteHrs": ("cloudwatch.logs.storage", "GB-month"),
         "DataScanned-Bytes": ("cloudwatch.logs.insights", "GB"),
+        # metric streams bill per metric update; AWS lists the price of one update
+        "CW:MetricStreamUsage": ("cloudwatch.metric_stream.updates", "1k metric updates"),
     }
 )
 
@@ -646,6 +654,23 @@ def _map_lightsail(offer: Offer) -> Target | None:
     return Target(f"{name}_2_0", "hour", also=(f"{name}_3_0",))
 
 
+# AWS Backup: the `AWS Backup Storage` products by usage type (`WarmStorage-ByteHrs-EFS`,
+# `ColdStorage-ByteHrs-EFS`, partial restores per GB and item-level restore jobs); a vault's DynamoDB
+# restore is DynamoDB's own `RestoreDataSize-Bytes`. The vault's other lines reuse the keys of the
+# services they back up (EBS snapshots, RDS and Aurora backups, DynamoDB backups, FSx backups), which
+# those services' refreshes fill.
+_map_backup = _by_usage(
+    {
+        "WarmStorage-ByteHrs-EFS": ("backup.efs.warm.storage", "GB-month"),
+        "ColdStorage-ByteHrs-EFS": ("backup.efs.cold.storage", "GB-month"),
+        "PartialRestore-Warm-EFS": ("backup.efs.warm.restore", "GB"),
+        "PartialRestore-Cold-EFS": ("backup.efs.cold.restore", "GB"),
+        "PartialRestore-Jobs-EFS": ("backup.efs.item_restore", "request"),
+        "RestoreDataSize-Bytes": ("backup.dynamodb.restore", "GB"),
+    }
+)
+
+
 # -- services ------------------------------------------------------------------------------------------
 
 
@@ -734,7 +759,11 @@ SERVICES: tuple[Service, ...] = (
         offer_code="AmazonDynamoDB",
     ),
     Service(
-        "cloudwatch", "CloudWatch Logs", ("cloudwatch.logs.",), (Query("AmazonCloudWatch"),), _map_cloudwatch
+        "cloudwatch",
+        "CloudWatch Logs and metric streams",
+        ("cloudwatch.logs.", "cloudwatch.metric_stream."),
+        (Query("AmazonCloudWatch"),),
+        _map_cloudwatch,
     ),
     Service("eks", "EKS clusters", ("eks.",), (Query("AmazonEKS"),), _map_eks, offer_code="AmazonEKS"),
     Service(
@@ -879,6 +908,17 @@ SERVICES: tuple[Service, ...] = (
         ("lightsail.",),
         _family("AmazonLightsail", "Lightsail Instance"),
         _map_lightsail,
+        grows=True,
+    ),
+    Service(
+        "backup",
+        "AWS Backup storage and restores of EFS, and DynamoDB restores",
+        ("backup.",),
+        (
+            *_family("AWSBackup", "AWS Backup Storage"),
+            *_family("AmazonDynamoDB", "Amazon DynamoDB Restore Data Size"),
+        ),
+        _map_backup,
         grows=True,
     ),
 )
