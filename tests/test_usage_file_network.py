@@ -153,3 +153,52 @@ def test_firehose_ingestion_climbs_the_regional_ladder(tmp_path: Path) -> None:
     assert stream["Data ingested (next 1.5PB)"] == (1536000.0, 46080.00)  # x 0.03
     assert stream["Data ingested (over 2PB)"] == (952000.0, 22848.00)  # x 0.024
     assert stream["total"] == 86848.00
+
+
+GA_MAIN_TF = PROVIDER + (
+    'resource "aws_globalaccelerator_endpoint_group" "eu" {\n  listener_arn = "l"\n'
+    '  endpoint_group_region = "eu-west-1"\n}\n'
+    'resource "aws_globalaccelerator_endpoint_group" "na" {\n  listener_arn = "l"\n'
+    '  endpoint_group_region = "us-west-1"\n}\n'
+    'resource "aws_globalaccelerator_endpoint_group" "sg" {\n  listener_arn = "l"\n'
+    '  endpoint_group_region = "ap-southeast-1"\n}\n'
+    'resource "aws_globalaccelerator_endpoint_group" "idle" {\n  listener_arn = "l"\n}\n'
+)
+
+
+def test_global_accelerator_premium_is_billed_on_the_dominant_direction(tmp_path: Path) -> None:
+    usage = (
+        "version: 0.1\nresource_usage:\n"
+        "  aws_globalaccelerator_endpoint_group.eu:\n"
+        "    monthly_inbound_data_transfer_gb:\n      us: 1000\n      australia: 2000\n"
+        "    monthly_outbound_data_transfer_gb:\n      europe: 500\n"
+        "  aws_globalaccelerator_endpoint_group.na:\n"
+        "    monthly_inbound_data_transfer_gb:\n      europe: 2000\n"
+        "    monthly_outbound_data_transfer_gb:\n      europe: 5000\n      asia_pacific: 1000\n      us: 10\n"
+        "  aws_globalaccelerator_endpoint_group.sg:\n"
+        "    monthly_outbound_data_transfer_gb:\n      europe: 100\n"
+    )
+    lines, stderr = _cost(tmp_path, GA_MAIN_TF, usage)
+    assert "not applied" not in stderr
+    # Europe endpoint, inbound dominates (3,000 GB against 500): US edge 0.015, Australia edge 0.105
+    eu = lines["aws_globalaccelerator_endpoint_group.eu"]
+    assert eu["Data transfer premium, inbound (US, Mexico, Canada)"] == (1000.0, 15.00)
+    assert eu["Data transfer premium, inbound (Australia, New Zealand)"] == (2000.0, 210.00)
+    assert not any("outbound" in name for name in eu)
+    assert eu["total"] == 225.00
+    # North America endpoint, outbound dominates (6,010 GB against 2,000): Europe 0.015, Asia Pacific 0.035;
+    # no published North America to North America rate in the catalog: that line, and so the total, unknown
+    na = lines["aws_globalaccelerator_endpoint_group.na"]
+    assert na["Data transfer premium, outbound (Europe)"] == (5000.0, 75.00)
+    assert na["Data transfer premium, outbound (Asia Pacific)"] == (1000.0, 35.00)
+    assert na["Data transfer premium, outbound (US, Mexico, Canada)"] == (10.0, None)
+    assert na["total"] is None
+    # an Asia Pacific endpoint: no rates, so unknown, never $0
+    assert lines["aws_globalaccelerator_endpoint_group.sg"]["total"] is None
+    assert lines["aws_globalaccelerator_endpoint_group.sg"]["Data transfer premium, outbound (Europe)"] == (
+        100.0,
+        None,
+    )
+    # without usage the premium depends on usage and adds nothing
+    idle = lines["aws_globalaccelerator_endpoint_group.idle"]
+    assert idle["Data transfer premium (dominant direction)"] == (None, None)
