@@ -150,6 +150,10 @@ _UNIT_FACTORS: Mapping[str, Mapping[str, Decimal]] = {
     "GB-hour": {"hours": Decimal(1), "hrs": Decimal(1), "gb-hours": Decimal(1)},
     "MBps-month": {"mbps-mo": Decimal(1), "mbps-month": Decimal(1), "mbps-months": Decimal(1)},
     "request": {"request": Decimal(1), "requests": Decimal(1)},
+    "MAU": {"mau": Decimal(1), "maus": Decimal(1)},
+    "1M events": {"events": Decimal(10**6), "event": Decimal(10**6)},
+    "check": {"check": Decimal(1), "checks": Decimal(1)},
+    "event": {"event": Decimal(1), "events": Decimal(1), "finding": Decimal(1), "findings": Decimal(1)},
     "1k metric updates": {
         "metric updates": Decimal(1000),
         "metricupdates": Decimal(1000),
@@ -671,6 +675,49 @@ _map_backup = _by_usage(
 )
 
 
+# Cognito, GuardDuty and Security Hub, by the usage types and groups AWS bills them under. Cognito's
+# `CognitoLiteMAU` bands start after the free 10,000 MAUs, as the `cognito.lite.mau` tiers do; Essentials
+# and Plus are one band each (`CognitoEssentialsMAU`, `CognitoPlusMAU`). GuardDuty's foundational sources
+# are `PaidEventsAnalyzed` (CloudTrail management events, per event) and `PaidEventsAnalyzed-Bytes` (VPC
+# flow and DNS logs, per GB): their keys hold the first volume tier, the lowest band a refresh keeps.
+# Security Hub's checks are the `AWS Security Hub - Standards` products of `standardGroup`
+# PaidComplianceCheck (three bands, the `securityhub.checks` tiers) and its paid finding ingestion the
+# `AWS Security Hub - Findings` products of `findingGroup` PaidFindingsIngestion (the first paid band,
+# after the free 10,000).
+
+_COGNITO_LITE = Target("cognito.lite.mau", "MAU", tiered=True)
+_map_cognito_plans = _by_usage(
+    {"CognitoEssentialsMAU": ("cognito.essentials.mau", "MAU"), "CognitoPlusMAU": ("cognito.plus.mau", "MAU")}
+)
+
+
+def _map_cognito(offer: Offer) -> Target | None:
+    """Cognito user pool MAUs of the Lite (by volume tier), Essentials and Plus plans."""
+    if usage_type(offer.attributes) == "CognitoLiteMAU":
+        return _COGNITO_LITE
+    return _map_cognito_plans(offer)
+
+
+_map_guardduty = _by_usage(
+    {
+        "PaidEventsAnalyzed": ("guardduty.cloudtrail_events", "1M events"),
+        "PaidEventsAnalyzed-Bytes": ("guardduty.flow_dns_logs", "GB"),
+    }
+)
+_SECURITYHUB_CHECKS = Target("securityhub.checks", "check", tiered=True)
+
+
+def _map_securityhub(offer: Offer) -> Target | None:
+    """Security Hub security checks (by volume tier) and paid finding ingestion events."""
+    a = offer.attributes
+    if offer.product_family == "AWS Security Hub - Standards":
+        return _SECURITYHUB_CHECKS if a.get("standardGroup") == "PaidComplianceCheck" else None
+    if offer.product_family == "AWS Security Hub - Findings":
+        paid = a.get("findingGroup") == "PaidFindingsIngestion"
+        return Target("securityhub.finding_events", "event") if paid else None
+    return None
+
+
 # -- services ------------------------------------------------------------------------------------------
 
 
@@ -921,6 +968,30 @@ SERVICES: tuple[Service, ...] = (
         _map_backup,
         grows=True,
     ),
+    Service(
+        "cognito",
+        "Cognito user pool MAUs",
+        ("cognito.",),
+        (Query("AmazonCognito"),),
+        _map_cognito,
+        grows=True,
+    ),
+    Service(
+        "guardduty",
+        "GuardDuty CloudTrail events and VPC flow and DNS logs",
+        ("guardduty.",),
+        (Query("AmazonGuardDuty"),),
+        _map_guardduty,
+        grows=True,
+    ),
+    Service(
+        "securityhub",
+        "Security Hub checks and finding ingestion",
+        ("securityhub.",),
+        _family("AWSSecurityHub", "AWS Security Hub - Standards", "AWS Security Hub - Findings"),
+        _map_securityhub,
+        grows=True,
+    ),
 )
 SERVICE_ALIASES = {
     "instances": "ec2",
@@ -941,6 +1012,7 @@ SERVICE_ALIASES = {
     "openzfs": "fsx",
     "elasticmapreduce": "emr",
     "database-migration": "dms",
+    "security-hub": "securityhub",
 }
 _REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 
@@ -1475,6 +1547,10 @@ def _judge(
     if batch.conflicts:
         warnings.append(
             f"{batch.conflicts} keys were listed with differing prices; the first listed was kept"
+        )
+    if batch.off_ladder:
+        warnings.append(
+            f"skipped {batch.off_ladder} volume tiers that start where none of the kept tiers does"
         )
     if not batch.prices:
         raise _Rejected(f"AWS returned no usable prices ({batch.products} products read)")
