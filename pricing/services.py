@@ -1484,21 +1484,126 @@ def _aws_efs_file_system(ctx: _Ctx) -> None:
         )
 
 
+# CloudFront's pricing areas (the names of infracost's usage file) and the countries each covers
+CLOUDFRONT_AREAS: tuple[tuple[str, str], ...] = (
+    ("us", "US, Mexico, Canada"),
+    ("europe", "Europe, Israel"),
+    ("south_africa", "South Africa, Kenya, Middle East"),
+    ("south_america", "South America"),
+    ("japan", "Japan"),
+    ("australia", "Australia, New Zealand"),
+    ("asia_pacific", "Hong Kong, Philippines, Asia Pacific"),
+    ("india", "India"),
+)
+# Origin Shield bills its requests at the rate of the area of the shield's Region
+CLOUDFRONT_SHIELD_AREAS: tuple[tuple[str, str], ...] = (
+    ("us-", "us"),
+    ("ca-", "us"),
+    ("eu-", "europe"),
+    ("sa-", "south_america"),
+    ("ap-northeast-1", "japan"),
+    ("ap-northeast-2", "south_korea"),
+    ("ap-southeast-1", "singapore"),
+    ("ap-southeast-2", "australia"),
+    ("ap-south-1", "india"),
+)
+CLOUDFRONT_FREE_INVALIDATION_PATHS = 1000.0  # a month, per account
+
+
+def _cloudfront_tier(begin: float, end: float | None) -> str:
+    """CloudFront's volume tiers in binary TB and PB (first 10 TB ... next 524 TB, next 4 PB, over 5 PB)."""
+
+    def size(gb: float) -> str:
+        return f"{gb / 1024**2:g}PB" if gb >= 1024**2 else f"{gb / 1024:g}TB"
+
+    return _volume_label(1.0, size)(begin, end)
+
+
+def _cloudfront_area_usage(ctx: _Ctx, key: str, area: str) -> _Number:
+    """An area's figure (`monthly_http_requests_europe`); the US figure also under the bare key."""
+    return ctx.usage_number(f"{key}_{area}", key) if area == "us" else ctx.usage_number(f"{key}_{area}")
+
+
 def _aws_cloudfront_distribution(ctx: _Ctx) -> None:
-    transfer = ctx.usage_number("monthly_data_transfer_to_internet_gb")
-    ctx.add(
-        "Data transfer out to internet (US, first 10 TB)",
-        "cloudfront.us.transfer_out",
-        transfer.value,
-        note=transfer.note,
-    )
-    https = ctx.usage_number("monthly_https_requests")
-    ctx.add(
-        "HTTPS requests (US)",
-        "cloudfront.us.https_requests",
-        None if https.value is None else https.value / 1e4,
-        note=https.note,
-    )
+    """Per pricing area (usage): data transfer out to the internet on the area's volume ladder, data
+    transfer out to the origin, HTTP and HTTPS requests; Origin Shield requests at the shield Region's
+    area rate; invalidation paths beyond the free 1,000, field-level encryption requests, real-time log
+    lines and dedicated-IP custom SSL certificates. Areas without figures are left out (the US lines
+    stand for the whole distribution while no figure is given)."""
+    for area, place in CLOUDFRONT_AREAS:
+        transfer = _cloudfront_area_usage(ctx, "monthly_data_transfer_to_internet_gb", area)
+        origin = _cloudfront_area_usage(ctx, "monthly_data_transfer_to_origin_gb", area)
+        http = _cloudfront_area_usage(ctx, "monthly_http_requests", area)
+        https = _cloudfront_area_usage(ctx, "monthly_https_requests", area)
+        if area != "us" and not any(n.given for n in (transfer, origin, http, https)):
+            continue
+        ctx.add_tiered(
+            f"Data transfer out to internet ({place})",
+            f"cloudfront.{area}.transfer_out",
+            transfer.value,
+            _cloudfront_tier,
+            note=transfer.note,
+        )
+        ctx.add(
+            f"Data transfer out to origin ({place})",
+            f"cloudfront.{area}.transfer_origin",
+            origin.value,
+            note=origin.note,
+        )
+        for name, requests in (("HTTP", http), ("HTTPS", https)):
+            ctx.add(
+                f"{name} requests ({place})",
+                f"cloudfront.{area}.{name.lower()}_requests",
+                None if requests.value is None else requests.value / 1e4,
+                note=requests.note,
+            )
+    _cloudfront_origin_shield(ctx)
+    paths = ctx.usage_number("monthly_invalidation_requests")
+    if paths.given:
+        ctx.add(
+            "Invalidation paths (over 1,000)",
+            "cloudfront.invalidation_path",
+            None if paths.value is None else max(0.0, paths.value - CLOUDFRONT_FREE_INVALIDATION_PATHS),
+            note=_join(paths.note, "the first 1,000 paths a month are free"),
+        )
+    for usage_key, name, key, scale in (
+        (
+            "monthly_encryption_requests",
+            "Field-level encryption requests",
+            "cloudfront.field_level_encryption",
+            1e4,
+        ),
+        ("monthly_log_lines", "Real-time log lines", "cloudfront.realtime_log_lines", 1e6),
+        (
+            "custom_ssl_certificates",
+            "Dedicated IP custom SSL certificates",
+            "cloudfront.dedicated_ip_ssl",
+            1.0,
+        ),
+    ):
+        amount = ctx.usage_number(usage_key)
+        if amount.given:
+            ctx.add(name, key, None if amount.value is None else amount.value / scale, note=amount.note)
+
+
+def _cloudfront_origin_shield(ctx: _Ctx) -> None:
+    """One line per Origin Shield Region the distribution's origins enable, at that Region's area rate."""
+    regions: list[str] = []
+    for origin in ctx.resource.body.nested("origin"):
+        for shield in origin.nested("origin_shield"):
+            region, _ = ctx.text(shield, "origin_shield_region")
+            if ctx.flag(shield, "enabled") is not False and region and region not in regions:
+                regions.append(region)
+    for region in regions:
+        area = next((a for prefix, a in CLOUDFRONT_SHIELD_AREAS if region.startswith(prefix)), None)
+        requests = ctx.usage_number(f"monthly_shield_requests_{area}") if area else _Number(None, given=False)
+        ctx.add(
+            f"Origin Shield requests ({region})",
+            f"cloudfront.shield.{area}" if area else None,
+            None if requests.value is None else requests.value / 1e4,
+            note=requests.note,
+            missing_note="" if area else f"no Origin Shield rate for {region}",
+        )
 
 
 def _aws_apigatewayv2_api(ctx: _Ctx) -> None:

@@ -65,6 +65,7 @@ ADVISOR_KEYS = frozenset(
     monthly_fsx_windows_backup_gb monthly_fsx_lustre_backup_gb monthly_metric_updates capacity_pool_storage_gb
     monthly_active_users monthly_cloudtrail_events monthly_flow_dns_logs_gb monthly_security_checks
     monthly_finding_ingestion_events workflow_duration_ms memory_mb
+    monthly_invalidation_requests monthly_encryption_requests monthly_log_lines custom_ssl_certificates
     backup_snapshot_size_gb monthly_snapshot_export_gb monthly_backtrack_change_records
     excess_concurrency_scaling_secs spectrum_data_scanned_tb additional_workers additional_schedulers
     additional_domain_controllers shared_accounts
@@ -128,6 +129,34 @@ GA_EDGE_GROUPS = (
 )
 GA_DIRECTION_KEYS = ("monthly_inbound_data_transfer_gb", "monthly_outbound_data_transfer_gb")
 
+# aws_cloudfront_distribution: figures by pricing area (`advisor.pricing.services.CLOUDFRONT_AREAS`)
+CLOUDFRONT_AREAS = (
+    "us",
+    "europe",
+    "south_africa",
+    "south_america",
+    "japan",
+    "australia",
+    "asia_pacific",
+    "india",
+)
+CLOUDFRONT_AREA_KEYS = (
+    "monthly_data_transfer_to_internet_gb",
+    "monthly_data_transfer_to_origin_gb",
+    "monthly_http_requests",
+    "monthly_https_requests",
+)
+CLOUDFRONT_SHIELD_AREAS = (
+    "us",
+    "europe",
+    "south_america",
+    "japan",
+    "australia",
+    "singapore",
+    "south_korea",
+    "india",
+)
+
 # infracost's nested maps: (outer key, inner key) -> Advisor key (same unit)
 NESTED: dict[tuple[str, str], str] = {
     **{(outer, edge): f"{outer}_{edge}" for outer in GA_DIRECTION_KEYS for edge in GA_EDGE_GROUPS},
@@ -142,9 +171,12 @@ NESTED: dict[tuple[str, str], str] = {
     ("intelligent_tiering", "frequent_access_storage_gb"): "intelligent_tiering_storage_gb",
     ("intelligent_tiering", "infrequent_access_storage_gb"): "intelligent_tiering_infrequent_storage_gb",
     ("intelligent_tiering", "monitored_objects"): "intelligent_tiering_objects",
-    # CloudFront by price class region: Advisor prices the US rate only
-    ("monthly_data_transfer_to_internet_gb", "us"): "monthly_data_transfer_to_internet_gb",
-    ("monthly_https_requests", "us"): "monthly_https_requests",
+    # CloudFront by pricing area: monthly_http_requests.europe -> monthly_http_requests_europe
+    **{(outer, area): f"{outer}_{area}" for outer in CLOUDFRONT_AREA_KEYS for area in CLOUDFRONT_AREAS},
+    **{
+        ("monthly_shield_requests", area): f"monthly_shield_requests_{area}"
+        for area in CLOUDFRONT_SHIELD_AREAS
+    },
 }
 
 

@@ -202,3 +202,46 @@ def test_global_accelerator_premium_is_billed_on_the_dominant_direction(tmp_path
     # without usage the premium depends on usage and adds nothing
     idle = lines["aws_globalaccelerator_endpoint_group.idle"]
     assert idle["Data transfer premium (dominant direction)"] == (None, None)
+
+
+CLOUDFRONT_TF = PROVIDER + (
+    'resource "aws_cloudfront_distribution" "cdn" {\n  enabled = true\n'
+    '  origin {\n    domain_name = "b.s3.amazonaws.com"\n    origin_id = "s3"\n'
+    '    origin_shield {\n      enabled = true\n      origin_shield_region = "sa-east-1"\n    }\n  }\n'
+    '  default_cache_behavior {\n    allowed_methods = ["GET", "HEAD"]\n    cached_methods = ["GET", "HEAD"]\n'
+    '    target_origin_id = "s3"\n    viewer_protocol_policy = "allow-all"\n  }\n'
+    '  restrictions {\n    geo_restriction {\n      restriction_type = "none"\n    }\n  }\n'
+    "  viewer_certificate {\n    cloudfront_default_certificate = true\n  }\n}\n"
+)
+
+
+def test_cloudfront_prices_each_area_on_its_own_ladder(tmp_path: Path) -> None:
+    usage = (
+        "version: 0.1\nresource_usage:\n  aws_cloudfront_distribution.cdn:\n"
+        "    monthly_data_transfer_to_internet_gb:\n      us: 60000\n      japan: 1000\n"
+        "    monthly_data_transfer_to_origin_gb:\n      south_america: 100\n"
+        "    monthly_http_requests:\n      us: 2000000\n"
+        "    monthly_https_requests:\n      australia: 1000000\n"
+        "    monthly_shield_requests:\n      south_america: 500000\n      europe: 10\n"
+        "    monthly_invalidation_requests: 3000\n    monthly_encryption_requests: 100000\n"
+        "    monthly_log_lines: 5000000\n    custom_ssl_certificates: 2\n"
+    )
+    lines, stderr = _cost(tmp_path, CLOUDFRONT_TF, usage)
+    assert "not applied" not in stderr
+    cdn = lines["aws_cloudfront_distribution.cdn"]
+    us = "US, Mexico, Canada"
+    # 60,000 GB: 10,240 at 0.085, 40,960 at 0.08, the other 8,800 at 0.06
+    assert cdn[f"Data transfer out to internet ({us}, first 10TB)"] == (10240.0, 870.40)
+    assert cdn[f"Data transfer out to internet ({us}, next 40TB)"] == (40960.0, 3276.80)
+    assert cdn[f"Data transfer out to internet ({us}, next 100TB)"] == (8800.0, 528.00)
+    assert cdn["Data transfer out to internet (Japan)"] == (1000.0, 114.00)  # 0.114 in Japan
+    assert cdn["Data transfer out to origin (South America)"] == (100.0, 12.50)  # 0.125
+    assert cdn[f"HTTP requests ({us})"] == (200.0, 1.50)  # 0.0075 per 10,000
+    assert cdn["HTTPS requests (Australia, New Zealand)"] == (100.0, 1.25)  # 0.0125 per 10,000
+    assert cdn["Origin Shield requests (sa-east-1)"] == (50.0, 0.80)  # the shield's area: 0.016 per 10,000
+    assert cdn["Invalidation paths (over 1,000)"] == (2000.0, 10.00)  # 0.005 a path
+    assert cdn["Field-level encryption requests"] == (10.0, 0.20)  # 0.02 per 10,000
+    assert cdn["Real-time log lines"] == (5.0, 0.05)  # 0.01 per million
+    assert cdn["Dedicated IP custom SSL certificates"] == (2.0, 1200.00)  # 600 a month each
+    assert not any("Europe" in name for name in cdn)  # shield requests count only in the shield's area
+    assert cdn["total"] == 6015.50
