@@ -1468,46 +1468,47 @@ def _aws_efs_file_system(ctx: _Ctx) -> None:
     one_zone = not isinstance(ctx.raw(body, "availability_zone_name"), _Missing)
     kind = "one_zone" if one_zone else "standard"
     stored = ctx.usage_number("storage_gb")
-    ctx.add(f"Storage ({kind.replace('_', ' ')})", f"efs.{kind}.storage", stored.value, note=stored.note)
+    title = kind.replace("_", " ")
+    ctx.add(f"Storage ({title})", f"efs.{kind}.storage", stored.value, note=stored.note)
+    infrequent = ctx.usage_number("infrequent_access_storage_gb")
+    if infrequent.given:
+        ctx.add(
+            f"Storage ({title}, infrequent access)",
+            f"efs.{kind}_ia.storage",
+            infrequent.value,
+            note=infrequent.note,
+        )
+    for usage_key, name, key in (
+        ("monthly_infrequent_access_read_gb", "Reads from infrequent access", "efs.ia.read"),
+        ("monthly_infrequent_access_write_gb", "Writes to infrequent access", "efs.ia.write"),
+    ):
+        moved = ctx.usage_number(usage_key)
+        if moved.given:
+            ctx.add(name, key, moved.value, note=moved.note)
     mode, _ = ctx.text(body, "throughput_mode")
     if mode == "provisioned":
-        mibps = ctx.number(
-            body, "provisioned_throughput_in_mibps", minimum=0, maximum=10240, what="provisioned_throughput"
-        )
-        ctx.add(
-            "Provisioned throughput",
-            "efs.provisioned_throughput",
-            mibps.value,
-            unit="MiBps",
-            note=mibps.note
-            or "all of it counted: AWS bills what exceeds the baseline the stored data earns (a bound)",
-        )
+        _efs_provisioned_throughput(ctx, body, stored.value)
 
 
-# CloudFront's pricing areas (the names of infracost's usage file) and the countries each covers
-CLOUDFRONT_AREAS: tuple[tuple[str, str], ...] = (
-    ("us", "US, Mexico, Canada"),
-    ("europe", "Europe, Israel"),
-    ("south_africa", "South Africa, Kenya, Middle East"),
-    ("south_america", "South America"),
-    ("japan", "Japan"),
-    ("australia", "Australia, New Zealand"),
-    ("asia_pacific", "Hong Kong, Philippines, Asia Pacific"),
-    ("india", "India"),
-)
-# Origin Shield bills its requests at the rate of the area of the shield's Region
-CLOUDFRONT_SHIELD_AREAS: tuple[tuple[str, str], ...] = (
-    ("us-", "us"),
-    ("ca-", "us"),
-    ("eu-", "europe"),
-    ("sa-", "south_america"),
-    ("ap-northeast-1", "japan"),
-    ("ap-northeast-2", "south_korea"),
-    ("ap-southeast-1", "singapore"),
-    ("ap-southeast-2", "australia"),
-    ("ap-south-1", "india"),
-)
-CLOUDFRONT_FREE_INVALIDATION_PATHS = 1000.0  # a month, per account
+EFS_BASELINE_MIBPS_PER_GB = 50.0 / 1024.0  # 50 KiB/s of throughput earned by each GiB stored
+
+
+def _efs_provisioned_throughput(ctx: _Ctx, body: Block, stored_gb: float | None) -> None:
+    """Provisioned throughput bills what exceeds the baseline the data stored earns (50 KiB/s per GiB
+    stored); without a storage figure all of it is counted, a bound."""
+    mibps = ctx.number(
+        body, "provisioned_throughput_in_mibps", minimum=0, maximum=10240, what="provisioned_throughput"
+    )
+    billed = mibps.value
+    if mibps.value is None or mibps.note:
+        note = mibps.note
+    elif stored_gb is None:
+        note = "all of it counted: AWS bills what exceeds the baseline the stored data earns (a bound)"
+    else:
+        baseline = stored_gb * EFS_BASELINE_MIBPS_PER_GB
+        billed = max(0.0, mibps.value - baseline)
+        note = f"{_fmt(mibps.value)} MiBps less the {_fmt(baseline)} MiBps earned by {_fmt(stored_gb)} GB"
+    ctx.add("Provisioned throughput", "efs.provisioned_throughput", billed, unit="MiBps", note=note)
 
 
 def _cloudfront_tier(begin: float, end: float | None) -> str:

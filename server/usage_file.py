@@ -68,7 +68,8 @@ ADVISOR_KEYS = frozenset(
     monthly_invalidation_requests monthly_encryption_requests monthly_log_lines custom_ssl_certificates
     backup_snapshot_size_gb monthly_snapshot_export_gb monthly_backtrack_change_records
     excess_concurrency_scaling_secs spectrum_data_scanned_tb additional_workers additional_schedulers
-    additional_domain_controllers shared_accounts
+    additional_domain_controllers shared_accounts infrequent_access_storage_gb
+    monthly_infrequent_access_read_gb monthly_infrequent_access_write_gb
     """.split()  # noqa: SIM905 - a word list reads better than 72 quoted strings
 )
 

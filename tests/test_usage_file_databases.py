@@ -7,7 +7,9 @@ node-hour, Spectrum $5 per TB scanned, backup storage $0.023 / $0.022 / $0.021 p
 50 TB, next 450 TB, over 500 TB); Private CA $400 a month, certificates $0.75 / $0.35 / $0.001 (first
 1,000, next 9,000, over 10,000); MWAA mw1.medium $0.74 an hour, workers and schedulers $0.11 an hour;
 Directory Service Microsoft AD Standard $0.06 per controller-hour, sharing $0.018 per account-hour,
-Simple AD small $0.05 per controller-hour. A month is 730 hours.
+Simple AD small $0.05 per controller-hour; EFS Standard $0.30 and Standard-IA $0.025 per GB-month,
+IA reads and writes $0.01 per GB, provisioned throughput $6.00 per MiBps-month above the baseline of
+50 KiB/s per GiB stored. A month is 730 hours.
 """
 
 from __future__ import annotations
@@ -199,3 +201,29 @@ resource "aws_directory_service_directory" "simple" {
     simple = resources["aws_directory_service_directory.simple"]
     assert simple["monthly_cost"] == 73.0  # 2 x 730 x 0.05: Simple AD cannot be shared
     assert "only AWS Managed Microsoft AD directories can be shared" in json.dumps(simple)
+
+
+def test_efs_infrequent_access_and_throughput_above_the_baseline(tmp_path: Path) -> None:
+    tf = """
+resource "aws_efs_file_system" "fs" {
+  throughput_mode                 = "provisioned"
+  provisioned_throughput_in_mibps = 100
+}
+"""
+    usage = """\
+  aws_efs_file_system.fs:
+    storage_gb: 1024
+    infrequent_access_storage_gb: 100
+    monthly_infrequent_access_read_gb: 50
+    monthly_infrequent_access_write_gb: 100
+"""
+    resources, stderr = _cost(tmp_path, tf, usage)
+    fs = resources["aws_efs_file_system.fs"]
+    lines = _lines(fs)
+    assert lines["Storage (standard)"] == 307.2  # 1,024 GB x 0.30
+    assert lines["Storage (standard, infrequent access)"] == 2.5  # 100 GB x 0.025
+    assert lines["Reads from infrequent access"] == 0.5  # 50 GB x 0.01
+    assert lines["Writes to infrequent access"] == 1.0  # 100 GB x 0.01
+    assert lines["Provisioned throughput"] == 300.0  # (100 - 1,024 x 50 / 1,024 MiBps) x 6.00
+    assert fs["monthly_cost"] == 611.2
+    assert "not applied" not in stderr, stderr
