@@ -1511,6 +1511,32 @@ def _efs_provisioned_throughput(ctx: _Ctx, body: Block, stored_gb: float | None)
     ctx.add("Provisioned throughput", "efs.provisioned_throughput", billed, unit="MiBps", note=note)
 
 
+# CloudFront's pricing areas (the names of infracost's usage file) and the countries each covers
+CLOUDFRONT_AREAS: tuple[tuple[str, str], ...] = (
+    ("us", "US, Mexico, Canada"),
+    ("europe", "Europe, Israel"),
+    ("south_africa", "South Africa, Kenya, Middle East"),
+    ("south_america", "South America"),
+    ("japan", "Japan"),
+    ("australia", "Australia, New Zealand"),
+    ("asia_pacific", "Hong Kong, Philippines, Asia Pacific"),
+    ("india", "India"),
+)
+# Origin Shield bills its requests at the rate of the area of the shield's Region
+CLOUDFRONT_SHIELD_AREAS: tuple[tuple[str, str], ...] = (
+    ("us-", "us"),
+    ("ca-", "us"),
+    ("eu-", "europe"),
+    ("sa-", "south_america"),
+    ("ap-northeast-1", "japan"),
+    ("ap-northeast-2", "south_korea"),
+    ("ap-southeast-1", "singapore"),
+    ("ap-southeast-2", "australia"),
+    ("ap-south-1", "india"),
+)
+CLOUDFRONT_FREE_INVALIDATION_PATHS = 1000.0  # a month, per account
+
+
 def _cloudfront_tier(begin: float, end: float | None) -> str:
     """CloudFront's volume tiers in binary TB and PB (first 10 TB ... next 524 TB, next 4 PB, over 5 PB)."""
 
