@@ -528,7 +528,7 @@ KEPT_SERVICES = frozenset(
     | {"ebs_optimized", "ec2_dedicated", "rds_extended_support", "memorydb"}
     | {"backup", "cognito", "guardduty", "securityhub"}
     | {"sagemaker", "dms", "lightsail"}
-    | {"aurora"}
+    | {"aurora", "cpu_credits"}
 )
 
 

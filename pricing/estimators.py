@@ -489,11 +489,44 @@ def _aws_instance(ctx: _Ctx) -> None:
     else:
         _compute_hours(ctx, type_value, 1.0, tenancy=tenancy)
     _ec2_options(ctx, options, type_value, 1.0)
+    if isinstance(type_value, Value) and type_value.known and isinstance(type_value.value, str):
+        family = type_value.value.split(".")[0]
+        if family in BURSTABLE_FAMILIES:
+            spec = ctx.first_block("credit_specification", options)
+            mode, _ = ctx.text(spec, "cpu_credits") if spec is not None else (None, "")
+            unlimited = mode == "unlimited" if mode else family != "t2"  # t2 starts in standard mode
+            _cpu_credits(ctx, type_value.value, "cpu_credits.ec2", unlimited)
     _block_devices(ctx, body)
     if linked is not None:
         _template_volumes(ctx, linked)
     if ctx.flag(body, "associate_public_ip_address"):
         ctx.add("Public IPv4 address", "vpc.public_ipv4.hour", HOURS_PER_MONTH, unit="hours")
+
+
+BURSTABLE_FAMILIES = frozenset({"t2", "t3", "t3a", "t4g"})
+
+
+def _cpu_credits(ctx: _Ctx, type_name: str, key: str, unlimited: bool) -> None:
+    """Surplus CPU credits of a burstable instance in unlimited mode, from usage: the hours it bursts
+    above its baseline times its vCPUs (the usage's `vcpu_count`, else the type's). Shown only when the
+    burst hours are given; in standard mode an instance is throttled instead of billed."""
+    burst = ctx.usage_number("cpu_burst_hours")
+    if not burst.given:
+        return
+    if not unlimited:
+        ctx.note("CPU burst hours not applied: in standard credit mode the instance is throttled, not billed")
+        return
+    vcpus = ctx.usage_number("vcpu_count")
+    known = ctx.catalog.instance_type(type_name)
+    count = vcpus.value if vcpus.given else (known.vcpu if known is not None else None)
+    why = "" if count is not None else f"vCPUs of {type_name} unknown: give vcpu_count"
+    ctx.add(
+        "CPU credits (unlimited mode)",
+        key,
+        None if burst.value is None or count is None else burst.value * count,
+        unit="vCPU-hours",
+        note=_join(burst.note, vcpus.note, why),
+    )
 
 
 def _overridden(template: Block, instance: Block) -> Block:
@@ -913,6 +946,8 @@ def _aws_rds_cluster_instance(ctx: _Ctx) -> None:
     _rds_instance_line(ctx, engine, "", "single-az", ctx.raw(body, "instance_class"), "instance_class")
     if explicit is not None:
         _rds_extended_support(ctx, explicit, ctx.raw(body, "instance_class"), "single-az")
+    if cls is not None and cls.startswith(("db.t3.", "db.t4g.")):
+        _cpu_credits(ctx, cls, "cpu_credits.aurora", True)  # Aurora runs its T classes in unlimited mode
 
 
 def _aurora_engine_by_price(ctx: _Ctx, cls: str | None) -> str | None:

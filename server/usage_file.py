@@ -69,7 +69,7 @@ ADVISOR_KEYS = frozenset(
     backup_snapshot_size_gb monthly_snapshot_export_gb monthly_backtrack_change_records
     excess_concurrency_scaling_secs spectrum_data_scanned_tb additional_workers additional_schedulers
     additional_domain_controllers shared_accounts infrequent_access_storage_gb
-    monthly_infrequent_access_read_gb monthly_infrequent_access_write_gb
+    monthly_infrequent_access_read_gb monthly_infrequent_access_write_gb cpu_burst_hours vcpu_count
     """.split()  # noqa: SIM905 - a word list reads better than 72 quoted strings
 )
 
@@ -83,6 +83,15 @@ RENAMED: dict[str, tuple[str, float]] = {
     "capacity_units_per_hr": ("capacity_units_per_hour", 1.0),
     # aws_rds_cluster: the GB of snapshots exported to S3 in a month
     "snapshot_export_size_gb": ("monthly_snapshot_export_gb", 1.0),
+}
+
+# (resource type, infracost key) -> Advisor key, where the key means something else than elsewhere:
+# an EC2 or Aurora instance's monthly_cpu_credit_hrs are hours of bursting (times its vCPUs), while a
+# DocumentDB instance's are vCPU-hours already (RENAMED)
+TYPED: dict[tuple[str, str], str] = {
+    (t, k): a
+    for t in ("aws_instance", "aws_rds_cluster_instance")
+    for k, a in (("monthly_cpu_credit_hrs", "cpu_burst_hours"), ("vcpu_count", "vcpu_count"))
 }
 
 # infracost keys given per second, summed into one monthly Advisor key (aws_rds_cluster's I/O)
@@ -363,6 +372,8 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
             sizes.append((name, number, _line(key)))
         elif name in BACKTRACK_KEYS:
             backtrack[name] = (number, _line(key))
+        elif (rtype, name) in TYPED:
+            out[TYPED[rtype, name]] = number
         elif name in PER_SECOND:
             target = PER_SECOND[name]
             out[target] = out.get(target, 0.0) + number * SECONDS_PER_MONTH

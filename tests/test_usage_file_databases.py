@@ -9,7 +9,8 @@ node-hour, Spectrum $5 per TB scanned, backup storage $0.023 / $0.022 / $0.021 p
 Directory Service Microsoft AD Standard $0.06 per controller-hour, sharing $0.018 per account-hour,
 Simple AD small $0.05 per controller-hour; EFS Standard $0.30 and Standard-IA $0.025 per GB-month,
 IA reads and writes $0.01 per GB, provisioned throughput $6.00 per MiBps-month above the baseline of
-50 KiB/s per GiB stored. A month is 730 hours.
+50 KiB/s per GiB stored; surplus CPU credits $0.05 (EC2) and $0.09 (Aurora) per vCPU-hour. A month is
+730 hours.
 """
 
 from __future__ import annotations
@@ -226,4 +227,43 @@ resource "aws_efs_file_system" "fs" {
     assert lines["Writes to infrequent access"] == 1.0  # 100 GB x 0.01
     assert lines["Provisioned throughput"] == 300.0  # (100 - 1,024 x 50 / 1,024 MiBps) x 6.00
     assert fs["monthly_cost"] == 611.2
+    assert "not applied" not in stderr, stderr
+
+
+def test_cpu_credits_of_burstable_ec2_and_aurora_instances(tmp_path: Path) -> None:
+    tf = """
+resource "aws_instance" "t3" {
+  ami           = "ami-12345678"
+  instance_type = "t3.micro"
+}
+
+resource "aws_instance" "t2" {
+  ami           = "ami-12345678"
+  instance_type = "t2.micro"
+}
+
+resource "aws_rds_cluster_instance" "db" {
+  cluster_identifier = "c"
+  engine             = "aurora-mysql"
+  instance_class     = "db.t3.medium"
+}
+"""
+    usage = """\
+  aws_instance.t3:
+    monthly_cpu_credit_hrs: 100
+  aws_instance.t2:
+    monthly_cpu_credit_hrs: 100
+  aws_rds_cluster_instance.db:
+    monthly_cpu_credit_hrs: 24
+    vcpu_count: 2
+"""
+    resources, stderr = _cost(tmp_path, tf, usage)
+    # t3 runs unlimited by default: 100 h x 2 vCPUs (the type's) x $0.05
+    assert _lines(resources["aws_instance.t3"])["CPU credits (unlimited mode)"] == 10.0
+    # t2 starts in standard mode: throttled, not billed
+    t2 = resources["aws_instance.t2"]
+    assert "CPU credits (unlimited mode)" not in _lines(t2)
+    assert "standard credit mode" in json.dumps(t2)
+    # Aurora: 24 h x 2 vCPUs x $0.09
+    assert _lines(resources["aws_rds_cluster_instance.db"])["CPU credits (unlimited mode)"] == 4.32
     assert "not applied" not in stderr, stderr
