@@ -1163,6 +1163,261 @@ def _s3_tier_label(begin: float, end: float | None) -> str:
     return f"next {(end - begin) / 1024:g} TB"
 
 
+# Usage lines of S3 storage classes beyond storage (infracost's per-class maps): (usage key, line,
+# price key, usage units per priced unit). Early deletion of Glacier classes bills the storage rate for
+# the GB-months left of the minimum duration.
+_S3_CLASS_USAGE: tuple[tuple[str, str, str, float], ...] = (
+    (
+        "standard_monthly_select_data_scanned_gb",
+        "Select data scanned (Standard)",
+        "s3.standard.select_scanned",
+        1.0,
+    ),
+    (
+        "standard_monthly_select_data_returned_gb",
+        "Select data returned (Standard)",
+        "s3.standard.select_returned",
+        1.0,
+    ),
+    (
+        "intelligent_tiering_archive_access_storage_gb",
+        "Intelligent-Tiering storage (archive access)",
+        "s3.intelligent_tiering.archive.storage",
+        1.0,
+    ),
+    (
+        "intelligent_tiering_deep_archive_access_storage_gb",
+        "Intelligent-Tiering storage (deep archive access)",
+        "s3.intelligent_tiering.deep_archive.storage",
+        1.0,
+    ),
+    (
+        "intelligent_tiering_monthly_tier_1_requests",
+        "PUT, COPY, POST, LIST requests (Intelligent-Tiering)",
+        "s3.intelligent_tiering.requests.tier1",
+        1000.0,
+    ),
+    (
+        "intelligent_tiering_monthly_tier_2_requests",
+        "GET, SELECT and other requests (Intelligent-Tiering)",
+        "s3.intelligent_tiering.requests.tier2",
+        1000.0,
+    ),
+    (
+        "intelligent_tiering_monthly_lifecycle_transition_requests",
+        "Lifecycle transitions (Intelligent-Tiering)",
+        "s3.intelligent_tiering.transition",
+        1000.0,
+    ),
+    (
+        "intelligent_tiering_monthly_select_data_scanned_gb",
+        "Select data scanned (Intelligent-Tiering)",
+        "s3.intelligent_tiering.select_scanned",
+        1.0,
+    ),
+    (
+        "intelligent_tiering_monthly_select_data_returned_gb",
+        "Select data returned (Intelligent-Tiering)",
+        "s3.intelligent_tiering.select_returned",
+        1.0,
+    ),
+    (
+        "standard_ia_monthly_tier_1_requests",
+        "PUT, COPY, POST, LIST requests (Standard-IA)",
+        "s3.standard_ia.requests.tier1",
+        1000.0,
+    ),
+    (
+        "standard_ia_monthly_tier_2_requests",
+        "GET, SELECT and other requests (Standard-IA)",
+        "s3.standard_ia.requests.tier2",
+        1000.0,
+    ),
+    (
+        "standard_ia_monthly_lifecycle_transition_requests",
+        "Lifecycle transitions (Standard-IA)",
+        "s3.standard_ia.transition",
+        1000.0,
+    ),
+    ("standard_ia_monthly_data_retrieval_gb", "Retrievals (Standard-IA)", "s3.standard_ia.retrieval", 1.0),
+    (
+        "standard_ia_monthly_select_data_scanned_gb",
+        "Select data scanned (Standard-IA)",
+        "s3.standard_ia.select_scanned",
+        1.0,
+    ),
+    (
+        "standard_ia_monthly_select_data_returned_gb",
+        "Select data returned (Standard-IA)",
+        "s3.standard_ia.select_returned",
+        1.0,
+    ),
+    (
+        "onezone_ia_monthly_tier_1_requests",
+        "PUT, COPY, POST, LIST requests (One Zone-IA)",
+        "s3.onezone_ia.requests.tier1",
+        1000.0,
+    ),
+    (
+        "onezone_ia_monthly_tier_2_requests",
+        "GET, SELECT and other requests (One Zone-IA)",
+        "s3.onezone_ia.requests.tier2",
+        1000.0,
+    ),
+    (
+        "onezone_ia_monthly_lifecycle_transition_requests",
+        "Lifecycle transitions (One Zone-IA)",
+        "s3.onezone_ia.transition",
+        1000.0,
+    ),
+    ("onezone_ia_monthly_data_retrieval_gb", "Retrievals (One Zone-IA)", "s3.onezone_ia.retrieval", 1.0),
+    (
+        "onezone_ia_monthly_select_data_scanned_gb",
+        "Select data scanned (One Zone-IA)",
+        "s3.onezone_ia.select_scanned",
+        1.0,
+    ),
+    (
+        "onezone_ia_monthly_select_data_returned_gb",
+        "Select data returned (One Zone-IA)",
+        "s3.onezone_ia.select_returned",
+        1.0,
+    ),
+    (
+        "glacier_monthly_tier_1_requests",
+        "PUT, COPY, POST, LIST requests (Glacier Flexible Retrieval)",
+        "s3.glacier.requests.tier1",
+        1000.0,
+    ),
+    (
+        "glacier_monthly_tier_2_requests",
+        "GET, SELECT and other requests (Glacier Flexible Retrieval)",
+        "s3.glacier.requests.tier2",
+        1000.0,
+    ),
+    (
+        "glacier_monthly_lifecycle_transition_requests",
+        "Lifecycle transitions (Glacier Flexible Retrieval)",
+        "s3.glacier.transition",
+        1000.0,
+    ),
+    (
+        "glacier_monthly_standard_data_retrieval_requests",
+        "Retrieval requests (Glacier Flexible Retrieval, standard)",
+        "s3.glacier.retrieval_requests.standard",
+        1000.0,
+    ),
+    (
+        "glacier_monthly_standard_data_retrieval_gb",
+        "Retrievals (Glacier Flexible Retrieval, standard)",
+        "s3.glacier.retrieval.standard",
+        1.0,
+    ),
+    (
+        "glacier_monthly_expedited_data_retrieval_requests",
+        "Retrieval requests (Glacier Flexible Retrieval, expedited)",
+        "s3.glacier.retrieval_requests.expedited",
+        1000.0,
+    ),
+    (
+        "glacier_monthly_expedited_data_retrieval_gb",
+        "Retrievals (Glacier Flexible Retrieval, expedited)",
+        "s3.glacier.retrieval.expedited",
+        1.0,
+    ),
+    (
+        "glacier_monthly_standard_select_data_scanned_gb",
+        "Select data scanned (Glacier Flexible Retrieval, standard)",
+        "s3.glacier.select_scanned.standard",
+        1.0,
+    ),
+    (
+        "glacier_monthly_standard_select_data_returned_gb",
+        "Select data returned (Glacier Flexible Retrieval, standard)",
+        "s3.glacier.select_returned.standard",
+        1.0,
+    ),
+    (
+        "glacier_monthly_expedited_select_data_scanned_gb",
+        "Select data scanned (Glacier Flexible Retrieval, expedited)",
+        "s3.glacier.select_scanned.expedited",
+        1.0,
+    ),
+    (
+        "glacier_monthly_expedited_select_data_returned_gb",
+        "Select data returned (Glacier Flexible Retrieval, expedited)",
+        "s3.glacier.select_returned.expedited",
+        1.0,
+    ),
+    (
+        "glacier_monthly_bulk_select_data_scanned_gb",
+        "Select data scanned (Glacier Flexible Retrieval, bulk)",
+        "s3.glacier.select_scanned.bulk",
+        1.0,
+    ),
+    (
+        "glacier_monthly_bulk_select_data_returned_gb",
+        "Select data returned (Glacier Flexible Retrieval, bulk)",
+        "s3.glacier.select_returned.bulk",
+        1.0,
+    ),
+    (
+        "glacier_early_delete_gb",
+        "Early delete (Glacier Flexible Retrieval, within 90 days)",
+        "s3.glacier.storage",
+        1.0,
+    ),
+    (
+        "deep_archive_monthly_tier_1_requests",
+        "PUT, COPY, POST, LIST requests (Glacier Deep Archive)",
+        "s3.deep_archive.requests.tier1",
+        1000.0,
+    ),
+    (
+        "deep_archive_monthly_tier_2_requests",
+        "GET, SELECT and other requests (Glacier Deep Archive)",
+        "s3.deep_archive.requests.tier2",
+        1000.0,
+    ),
+    (
+        "deep_archive_monthly_lifecycle_transition_requests",
+        "Lifecycle transitions (Glacier Deep Archive)",
+        "s3.deep_archive.transition",
+        1000.0,
+    ),
+    (
+        "deep_archive_monthly_standard_data_retrieval_requests",
+        "Retrieval requests (Glacier Deep Archive, standard)",
+        "s3.deep_archive.retrieval_requests.standard",
+        1000.0,
+    ),
+    (
+        "deep_archive_monthly_standard_data_retrieval_gb",
+        "Retrievals (Glacier Deep Archive, standard)",
+        "s3.deep_archive.retrieval.standard",
+        1.0,
+    ),
+    (
+        "deep_archive_monthly_bulk_data_retrieval_requests",
+        "Retrieval requests (Glacier Deep Archive, bulk)",
+        "s3.deep_archive.retrieval_requests.bulk",
+        1000.0,
+    ),
+    (
+        "deep_archive_monthly_bulk_data_retrieval_gb",
+        "Retrievals (Glacier Deep Archive, bulk)",
+        "s3.deep_archive.retrieval.bulk",
+        1.0,
+    ),
+    (
+        "deep_archive_early_delete_gb",
+        "Early delete (Glacier Deep Archive, within 180 days)",
+        "s3.deep_archive.storage",
+        1.0,
+    ),
+)
+
+
 def _aws_s3_bucket(ctx: _Ctx) -> None:
     stored = ctx.usage_number("storage_gb", "standard_storage_gb")
     ctx.add_tiered("Standard storage", "s3.standard.storage", stored.value, _s3_tier_label, note=stored.note)
@@ -1184,6 +1439,10 @@ def _aws_s3_bucket(ctx: _Ctx) -> None:
     ):
         requests = ctx.usage_number(usage_key)  # priced per 1,000 requests
         ctx.add(label, key, None if requests.value is None else requests.value / 1000, note=requests.note)
+    for usage_key, label, key, per_unit in _S3_CLASS_USAGE:
+        amount = ctx.usage_number(usage_key)
+        if amount.given:
+            ctx.add(label, key, None if amount.value is None else amount.value / per_unit, note=amount.note)
 
 
 def _aws_dynamodb_table(ctx: _Ctx) -> None:

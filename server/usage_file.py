@@ -167,6 +167,72 @@ CLOUDFRONT_SHIELD_AREAS = (
     "india",
 )
 
+# aws_s3_bucket: the per-class usage beyond storage, (class map, Advisor's prefix) -> inner keys;
+# standard_infrequent_access.monthly_data_retrieval_gb becomes standard_ia_monthly_data_retrieval_gb
+S3_CLASS_USAGE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("standard", "standard"): (
+        "monthly_select_data_scanned_gb",
+        "monthly_select_data_returned_gb",
+    ),
+    ("intelligent_tiering", "intelligent_tiering"): (
+        "archive_access_storage_gb",
+        "deep_archive_access_storage_gb",
+        "monthly_tier_1_requests",
+        "monthly_tier_2_requests",
+        "monthly_lifecycle_transition_requests",
+        "monthly_select_data_scanned_gb",
+        "monthly_select_data_returned_gb",
+    ),
+    ("standard_infrequent_access", "standard_ia"): (
+        "monthly_tier_1_requests",
+        "monthly_tier_2_requests",
+        "monthly_lifecycle_transition_requests",
+        "monthly_data_retrieval_gb",
+        "monthly_select_data_scanned_gb",
+        "monthly_select_data_returned_gb",
+    ),
+    ("one_zone_infrequent_access", "onezone_ia"): (
+        "monthly_tier_1_requests",
+        "monthly_tier_2_requests",
+        "monthly_lifecycle_transition_requests",
+        "monthly_data_retrieval_gb",
+        "monthly_select_data_scanned_gb",
+        "monthly_select_data_returned_gb",
+    ),
+    ("glacier_flexible_retrieval", "glacier"): (
+        "monthly_tier_1_requests",
+        "monthly_tier_2_requests",
+        "monthly_lifecycle_transition_requests",
+        "monthly_standard_data_retrieval_requests",
+        "monthly_standard_data_retrieval_gb",
+        "monthly_expedited_data_retrieval_requests",
+        "monthly_expedited_data_retrieval_gb",
+        "monthly_standard_select_data_scanned_gb",
+        "monthly_standard_select_data_returned_gb",
+        "monthly_expedited_select_data_scanned_gb",
+        "monthly_expedited_select_data_returned_gb",
+        "monthly_bulk_select_data_scanned_gb",
+        "monthly_bulk_select_data_returned_gb",
+        "early_delete_gb",
+    ),
+    ("glacier_deep_archive", "deep_archive"): (
+        "monthly_tier_1_requests",
+        "monthly_tier_2_requests",
+        "monthly_lifecycle_transition_requests",
+        "monthly_standard_data_retrieval_requests",
+        "monthly_standard_data_retrieval_gb",
+        "monthly_bulk_data_retrieval_requests",
+        "monthly_bulk_data_retrieval_gb",
+        "early_delete_gb",
+    ),
+}
+
+# nested keys infracost prices that AWS does not bill: (outer key, inner key) -> why
+NOT_BILLED: dict[tuple[str, str], str] = {
+    ("intelligent_tiering", "early_delete_gb"): "S3 Intelligent-Tiering has no minimum storage duration"
+    " (AWS dropped it in 2021), so no early deletion charge",
+}
+
 # infracost's nested maps: (outer key, inner key) -> Advisor key (same unit)
 NESTED: dict[tuple[str, str], str] = {
     **{(outer, edge): f"{outer}_{edge}" for outer in GA_DIRECTION_KEYS for edge in GA_EDGE_GROUPS},
@@ -181,6 +247,11 @@ NESTED: dict[tuple[str, str], str] = {
     ("intelligent_tiering", "frequent_access_storage_gb"): "intelligent_tiering_storage_gb",
     ("intelligent_tiering", "infrequent_access_storage_gb"): "intelligent_tiering_infrequent_storage_gb",
     ("intelligent_tiering", "monitored_objects"): "intelligent_tiering_objects",
+    **{
+        (outer, inner): f"{prefix}_{inner}"
+        for (outer, prefix), inners in S3_CLASS_USAGE.items()
+        for inner in inners
+    },
     # CloudFront by pricing area: monthly_http_requests.europe -> monthly_http_requests_europe
     **{(outer, area): f"{outer}_{area}" for outer in CLOUDFRONT_AREA_KEYS for area in CLOUDFRONT_AREAS},
     **{
@@ -358,7 +429,11 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
             for inner, inner_key, inner_value in _pairs(path, value, label):
                 target = NESTED.get((name, inner))
                 number = _number(path, inner_value, f"{label}.{inner}")
-                if target is None or number is None:
+                if (name, inner) in NOT_BILLED:
+                    warnings.append(
+                        f"{path}:{_line(inner_key)}: {label}.{inner} not applied: {NOT_BILLED[name, inner]}"
+                    )
+                elif target is None or number is None:
                     warnings.append(_unused(path, inner_key, f"{label}.{inner}", number is None))
                 else:
                     out[target] = number

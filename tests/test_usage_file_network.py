@@ -245,3 +245,31 @@ def test_cloudfront_prices_each_area_on_its_own_ladder(tmp_path: Path) -> None:
     assert cdn["Dedicated IP custom SSL certificates"] == (2.0, 1200.00)  # 600 a month each
     assert not any("Europe" in name for name in cdn)  # shield requests count only in the shield's area
     assert cdn["total"] == 6015.50
+
+
+def test_s3_class_usage_beyond_storage_is_priced_and_intelligent_tiering_early_delete_is_not(
+    tmp_path: Path,
+) -> None:
+    main_tf = PROVIDER + 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+    usage = (
+        "version: 0.1\nresource_usage:\n  aws_s3_bucket.b:\n"
+        "    standard:\n      monthly_select_data_scanned_gb: 1000\n"
+        "    intelligent_tiering:\n      archive_access_storage_gb: 1000\n      early_delete_gb: 500\n"
+        "    standard_infrequent_access:\n      monthly_tier_1_requests: 20000\n      monthly_data_retrieval_gb: 300\n"
+        "    glacier_flexible_retrieval:\n      monthly_expedited_data_retrieval_requests: 2000\n"
+        "      early_delete_gb: 1000\n"
+        "    glacier_deep_archive:\n      monthly_bulk_data_retrieval_gb: 4000\n"
+    )
+    lines, stderr = _cost(tmp_path, main_tf, usage)
+    bucket = lines["aws_s3_bucket.b"]
+    assert bucket["Select data scanned (Standard)"] == (1000.0, 2.00)  # 0.002 per GB
+    assert bucket["Intelligent-Tiering storage (archive access)"] == (1000.0, 3.60)  # 0.0036 per GB-month
+    assert bucket["PUT, COPY, POST, LIST requests (Standard-IA)"] == (20.0, 0.20)  # 0.01 per 1,000
+    assert bucket["Retrievals (Standard-IA)"] == (300.0, 3.00)  # 0.01 per GB
+    # expedited retrievals: 10.00 per 1,000 requests
+    assert bucket["Retrieval requests (Glacier Flexible Retrieval, expedited)"] == (2.0, 20.00)
+    # deleted before 90 days: the storage left of the minimum, at the storage rate 0.0036
+    assert bucket["Early delete (Glacier Flexible Retrieval, within 90 days)"] == (1000.0, 3.60)
+    assert bucket["Retrievals (Glacier Deep Archive, bulk)"] == (4000.0, 10.00)  # 0.0025 per GB
+    assert not any("Early delete (Intelligent" in name for name in bucket)
+    assert "intelligent_tiering.early_delete_gb not applied: S3 Intelligent-Tiering has no minimum" in stderr
