@@ -1120,15 +1120,44 @@ def _aws_dx_connection(ctx: _Ctx) -> None:
         unit="hours",
         missing_note=why,
     )
-    out = ctx.usage_number("monthly_outbound_from_region_to_dx_connection_location")
-    ctx.add(
-        "Data transfer out",
-        None,
-        out.value,
-        unit="GB",
-        note=out.note,
-        missing_note="Direct Connect data transfer rates depend on the location and are not in the catalog",
+    _dx_data_out(ctx)
+
+
+# Direct Connect locations (the `location` codes) -> the area whose outbound rates apply to them
+DX_LOCATION_AREAS = {"eqdc2": "north_america"}  # Equinix DC2, Ashburn
+DX_OUT_PREFIX = "monthly_outbound_from_region_to_dx_connection_location"
+
+
+def _dx_data_out(ctx: _Ctx) -> None:
+    """Data out from each AWS Region to the connection's location (usage, GB per source Region; a bare
+    figure is from the resource's Region), at the rate of that Region and the location's area. Pairs
+    without a published rate in the catalog are priced unknown."""
+    location, location_note = ctx.text(ctx.resource.body, "location")
+    area = DX_LOCATION_AREAS.get(location or "")
+    why = location_note or (
+        "location is not set" if location is None else f"no data transfer rates for location {location}"
     )
+    by_region = {
+        name[len(DX_OUT_PREFIX) + 1 :].replace("_", "-"): name
+        for name in sorted(ctx.usage)
+        if name.startswith(DX_OUT_PREFIX + "_")
+    }
+    if not by_region:
+        by_region = {ctx.region: DX_OUT_PREFIX}
+    for source, usage_key in by_region.items():
+        out = ctx.usage_number(usage_key)
+        ctx.add(
+            f"Data transfer out (from {source}, to {location or '?'})",
+            f"directconnect.out.{source}.{area}" if area else None,
+            out.value,
+            unit="GB",
+            note=out.note,
+            missing_note="" if area else why,
+            region=DX_PRICE_REGION,
+        )
+
+
+DX_PRICE_REGION = "us-east-1"  # the keys name the source Region; the rows are kept under us-east-1
 
 
 def _aws_dx_gateway_association(ctx: _Ctx) -> None:
@@ -1654,12 +1683,28 @@ _ROUTING_QUERIES = (
 )
 
 
+_ROUTING_USAGE = {
+    "route53.queries.standard": "monthly_standard_queries",
+    "route53.queries.latency": "monthly_latency_based_queries",
+    "route53.queries.geo": "monthly_geo_queries",
+}
+
+
 def _aws_route53_record(ctx: _Ctx) -> None:
-    """Queries by usage at the record's routing rate; queries to alias records of AWS resources are free."""
+    """Queries by usage at the record's routing rate; queries to alias records of AWS resources are free.
+    A record answers queries of its own routing policy only, so usage given for another is said, not
+    priced."""
     body = ctx.resource.body
     if body.nested("alias"):
         ctx.note("queries to an alias of an AWS resource are free")
         return
+    policy = next(
+        (key for block, _, key in _ROUTING_QUERIES if body.nested(block)), "route53.queries.standard"
+    )
+    for key, usage_key in _ROUTING_USAGE.items():
+        if key != policy and ctx.usage_number(usage_key).given:
+            kind = policy.rsplit(".", 1)[1]
+            ctx.note(f"usage {usage_key} not priced: this record's routing policy bills {kind} queries")
     for block, name, key in _ROUTING_QUERIES:
         if body.nested(block):
             _per_million_tiered(

@@ -77,6 +77,11 @@ ADVISOR_KEYS = frozenset(
 RENAMED: dict[str, tuple[str, float]] = {
     # aws_lb / aws_alb: infracost's processed bytes are GB per hour; Advisor's are GB per month
     "processed_bytes_gb": ("monthly_data_processed_gb", HOURS_PER_MONTH),
+    # aws_dx_connection: the older name of the GB sent out from the resource's Region
+    "monthly_outbound_region_to_dx_location_gb": (
+        "monthly_outbound_from_region_to_dx_connection_location",
+        1.0,
+    ),
     # aws_docdb_cluster_instance
     "monthly_cpu_credit_hrs": ("cpu_credit_hours", 1.0),
     # aws_rds_cluster (Serverless v1) and aws_rds_cluster_instance (Serverless v2): average ACUs
@@ -226,6 +231,10 @@ S3_CLASS_USAGE: dict[tuple[str, str], tuple[str, ...]] = {
         "early_delete_gb",
     ),
 }
+
+# nested maps keyed by AWS Region (eu_west_1): outer key -> each Region's figure as `<outer>_<region>`
+BY_REGION = frozenset({"monthly_outbound_from_region_to_dx_connection_location"})
+_REGION_NAME = re.compile(r"[a-z]{2}(?:_gov)?_[a-z]+_[0-9]{1,2}")
 
 # nested keys infracost prices that AWS does not bill: (outer key, inner key) -> why
 NOT_BILLED: dict[tuple[str, str], str] = {
@@ -433,6 +442,13 @@ def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[st
                     warnings.append(
                         f"{path}:{_line(inner_key)}: {label}.{inner} not applied: {NOT_BILLED[name, inner]}"
                     )
+                elif name in BY_REGION and number is not None:
+                    if _REGION_NAME.fullmatch(inner):
+                        out[f"{name}_{inner}"] = number
+                    else:
+                        warnings.append(
+                            f"{path}:{_line(inner_key)}: {label}.{inner} is not an AWS Region; not applied"
+                        )
                 elif target is None or number is None:
                     warnings.append(_unused(path, inner_key, f"{label}.{inner}", number is None))
                 else:

@@ -273,3 +273,51 @@ def test_s3_class_usage_beyond_storage_is_priced_and_intelligent_tiering_early_d
     assert bucket["Retrievals (Glacier Deep Archive, bulk)"] == (4000.0, 10.00)  # 0.0025 per GB
     assert not any("Early delete (Intelligent" in name for name in bucket)
     assert "intelligent_tiering.early_delete_gb not applied: S3 Intelligent-Tiering has no minimum" in stderr
+
+
+def test_direct_connect_data_out_is_priced_by_source_region_and_location(tmp_path: Path) -> None:
+    main_tf = PROVIDER + (
+        'resource "aws_dx_connection" "a" {\n  bandwidth = "1Gbps"\n  location = "EqDC2"\n  name = "a"\n}\n'
+        'resource "aws_dx_connection" "b" {\n  bandwidth = "1Gbps"\n  location = "EqDC2"\n  name = "b"\n}\n'
+        'resource "aws_dx_connection" "c" {\n  bandwidth = "1Gbps"\n  location = "EqLD5"\n  name = "c"\n}\n'
+    )
+    usage = (
+        "version: 0.1\nresource_usage:\n"
+        "  aws_dx_connection.a:\n    monthly_outbound_from_region_to_dx_connection_location:\n"
+        "      eu_west_1: 1000\n      ap_east_1: 100\n      nowhere: 5\n"
+        "  aws_dx_connection.b:\n    monthly_outbound_region_to_dx_location_gb: 200\n"
+        "  aws_dx_connection.c:\n    monthly_outbound_region_to_dx_location_gb: 10\n"
+    )
+    lines, stderr = _cost(tmp_path, main_tf, usage)
+    a = lines["aws_dx_connection.a"]
+    assert a["Data transfer out (from eu-west-1, to eqdc2)"] == (1000.0, 28.20)  # 0.0282 per GB
+    assert a["Data transfer out (from ap-east-1, to eqdc2)"] == (100.0, 9.00)  # 0.09 per GB
+    assert a["total"] == 256.20  # with 730 port hours at 0.30
+    assert "monthly_outbound_from_region_to_dx_connection_location.nowhere is not an AWS Region" in stderr
+    # the older key: GB from the connection's own Region (us-east-1 to a North American location, 0.02)
+    assert lines["aws_dx_connection.b"]["Data transfer out (from us-east-1, to eqdc2)"] == (200.0, 4.00)
+    # a location without rates in the catalog: unknown, never $0
+    assert lines["aws_dx_connection.c"]["Data transfer out (from us-east-1, to eqld5)"] == (10.0, None)
+    assert lines["aws_dx_connection.c"]["total"] is None
+
+
+def test_route53_record_says_which_query_usage_its_routing_policy_does_not_bill(tmp_path: Path) -> None:
+    main_tf = PROVIDER + (
+        'resource "aws_route53_record" "www" {\n  zone_id = "Z1"\n  name = "www"\n  type = "A"\n'
+        '  ttl = 300\n  records = ["10.0.0.1"]\n}\n'
+    )
+    usage = (
+        "version: 0.1\nresource_usage:\n  aws_route53_record.www:\n"
+        "    monthly_standard_queries: 1000000\n    monthly_geo_queries: 5000000\n"
+    )
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "main.tf").write_text(main_tf)
+    (root / "usage.yml").write_text(usage)
+    result = run_cli("cost", ".", "-f", "json", "--usage-file", "usage.yml", cwd=root, env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    (record,) = [
+        r for r in json.loads(result.stdout)["resources"] if r["address"] == "aws_route53_record.www"
+    ]
+    assert record["monthly_cost"] == 0.40  # 1M standard queries at 0.40 per million
+    assert any("monthly_geo_queries not priced" in note for note in record["notes"]), record["notes"]
