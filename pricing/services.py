@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from advisor.model import HOURS_PER_MONTH, Block, Resource, Value
 
@@ -493,7 +494,7 @@ def _eb_part(
     balancer, a database), and add its lines here, `count` of them."""
     body = Block("resource", ctx.resource.body.span, attributes=attrs, blocks=blocks)
     part = Resource(rtype, f"{ctx.resource.address}/{rtype}", body, ctx.resource.path, region=ctx.region)
-    found = price(part, ctx.catalog, ctx.usage if rtype == "aws_instance" else {})
+    found = price(part, ctx.catalog, _eb_part_usage(ctx.usage, rtype))
     if found is None:
         return
     for component in found.components:
@@ -506,6 +507,27 @@ def _eb_part(
         ctx.cost.components.append(component)
     for note in found.notes:
         ctx.note(f"{prefix}{note}")
+
+
+# the usage-file part names (`advisor.usage_file.EB_PARTS`) whose figures each launched type reads
+_EB_USAGE_PARTS = {
+    "aws_instance": ("ec2",),
+    "aws_elb": ("elb", "lb"),
+    "aws_lb": ("lb", "elb"),
+    "aws_db_instance": ("db",),
+    "aws_cloudwatch_log_group": ("cloudwatch",),
+}
+
+
+def _eb_part_usage(usage: Usage, rtype: str) -> Usage:
+    """A launched part's usage: the figures under its part name (`elb.monthly_data_processed_gb`); the
+    instances also read the environment's own undotted figures."""
+    own: dict[str, Any] = {}
+    if rtype == "aws_instance":
+        own = {k: v for k, v in usage.items() if "." not in k}
+    for name in reversed(_EB_USAGE_PARTS.get(rtype, ())):
+        own.update({k.split(".", 1)[1]: v for k, v in usage.items() if k.startswith(f"{name}.")})
+    return own
 
 
 def elastic_beanstalk_environment(ctx: _Ctx, price: Estimate) -> None:
@@ -567,6 +589,8 @@ def elastic_beanstalk_environment(ctx: _Ctx, price: Estimate) -> None:
             database["allocated_storage"] = Value(RDS_MIN_GP2_GB, "literal")
             ctx.note(f"DBAllocatedStorage not set: {_fmt(RDS_MIN_GP2_GB)} GB, the least RDS creates")
         _eb_part(ctx, price, "Database: ", "aws_db_instance", database, [], 1.0)
+    if any(k.startswith("cloudwatch.") for k in ctx.usage):
+        _eb_part(ctx, price, "Logs: ", "aws_cloudwatch_log_group", {}, [], 1.0)
 
 
 # -- fixed monthly charges ---------------------------------------------------------------------------

@@ -75,8 +75,9 @@ ADVISOR_KEYS = frozenset(
 
 # infracost key -> (Advisor key, factor from one infracost unit to one Advisor unit)
 RENAMED: dict[str, tuple[str, float]] = {
-    # aws_lb / aws_alb: infracost's processed bytes are GB per hour; Advisor's are GB per month
-    "processed_bytes_gb": ("monthly_data_processed_gb", HOURS_PER_MONTH),
+    # aws_lb / aws_alb: infracost's processed bytes are the month's GB, as Advisor's (its golden outputs
+    # bill 1,000 GB as 1,000 LCU-hours, $8.00 on an ALB)
+    "processed_bytes_gb": ("monthly_data_processed_gb", 1.0),
     # aws_dx_connection: the older name of the GB sent out from the resource's Region
     "monthly_outbound_region_to_dx_location_gb": (
         "monthly_outbound_from_region_to_dx_connection_location",
@@ -97,6 +98,17 @@ TYPED: dict[tuple[str, str], str] = {
     (t, k): a
     for t in ("aws_instance", "aws_rds_cluster_instance")
     for k, a in (("monthly_cpu_credit_hrs", "cpu_burst_hours"), ("vcpu_count", "vcpu_count"))
+}
+
+# aws_elastic_beanstalk_environment: infracost's map of each part the environment launches -> the type
+# its figures are read as (`advisor.pricing.services.elastic_beanstalk_environment` prices each part
+# with the figures under its name: `elb.monthly_data_processed_gb`)
+EB_PARTS: dict[str, str] = {
+    "ec2": "aws_instance",
+    "elb": "aws_elb",
+    "lb": "aws_lb",
+    "db": "aws_db_instance",
+    "cloudwatch": "aws_cloudwatch_log_group",
 }
 
 # infracost keys given per second, summed into one monthly Advisor key (aws_rds_cluster's I/O)
@@ -420,19 +432,25 @@ def _convert_document(path: str, root: Any) -> UsageFile:
     return result
 
 
-def _figures(path: str, address: str, node: Any, warnings: list[str]) -> dict[str, float]:
-    """One address's usage keys in Advisor's names and units."""
+def _figures(path: str, address: str, node: Any, warnings: list[str], rtype: str = "") -> dict[str, float]:
+    """One address's usage keys in Advisor's names and units (`rtype`: the type they are read as, when
+    not the address's own: a part of an Elastic Beanstalk environment)."""
     import yaml
 
     out: dict[str, float] = {}
     sizes: list[tuple[str, float, int]] = []
     backtrack: dict[str, tuple[float, int]] = {}
-    rtype = _resource_type(address)
+    rtype = rtype or _resource_type(address)
     for name, key, value in _pairs(path, node, address):
         label = f"{address}.{name}"
         elsewhere = ELSEWHERE.get((rtype, name))
         if elsewhere is not None:
             warnings.append(f"{path}:{_line(key)}: {label} not applied: {elsewhere}")
+            continue
+        part = EB_PARTS.get(name) if rtype == "aws_elastic_beanstalk_environment" else None
+        if part is not None and isinstance(value, yaml.MappingNode):
+            for inner, figure in _figures(path, label, value, warnings, part).items():
+                out[f"{name}.{inner}"] = figure
             continue
         if isinstance(value, yaml.MappingNode):
             for inner, inner_key, inner_value in _pairs(path, value, label):

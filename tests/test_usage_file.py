@@ -272,7 +272,7 @@ def test_nested_and_renamed_keys_are_converted(tmp_path: Path) -> None:
         'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
     )
     (root / "u.yml").write_text(
-        "version: 0.1\nresource_usage:\n  aws_lb.a:\n    processed_bytes_gb: 2\n    new_connections: 10\n"
+        "version: 0.1\nresource_usage:\n  aws_lb.a:\n    processed_bytes_gb: 1460\n    new_connections: 10\n"
         "  aws_s3_bucket.b:\n    standard:\n      storage_gb: 1000\n      monthly_tier_1_requests: 100000\n"
         "    standard_infrequent_access:\n      storage_gb: 100\n      monthly_retrieval_gb: 5\n"
     )
@@ -283,7 +283,7 @@ def test_nested_and_renamed_keys_are_converted(tmp_path: Path) -> None:
         for r in json.loads(result.stdout)["resources"]
         for c in r["components"]
     }
-    # 2 GB per hour is 2 LCUs (1 GB per hour each) for 730 hours at $0.008 per LCU-hour
+    # 1,460 GB in the month is 1,460 LCU-hours (1 GB each) at $0.008 per LCU-hour
     assert lines[("aws_lb.a", "Load balancer capacity units")] == (1460.0, 11.68)
     # S3 Standard $0.023 per GB-month (first 50 TB), Standard-IA $0.0125, PUT $0.005 per 1,000
     assert lines[("aws_s3_bucket.b", "Standard storage")] == (1000.0, 23.0)

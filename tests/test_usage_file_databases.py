@@ -9,8 +9,9 @@ node-hour, Spectrum $5 per TB scanned, backup storage $0.023 / $0.022 / $0.021 p
 Directory Service Microsoft AD Standard $0.06 per controller-hour, sharing $0.018 per account-hour,
 Simple AD small $0.05 per controller-hour; EFS Standard $0.30 and Standard-IA $0.025 per GB-month,
 IA reads and writes $0.01 per GB, provisioned throughput $6.00 per MiBps-month above the baseline of
-50 KiB/s per GiB stored; surplus CPU credits $0.05 (EC2) and $0.09 (Aurora) per vCPU-hour. A month is
-730 hours.
+50 KiB/s per GiB stored; surplus CPU credits $0.05 (EC2) and $0.09 (Aurora) per vCPU-hour; classic load balancer data
+$0.008 per GB, ALB $0.008 per LCU-hour, RDS backup $0.095 per GB-month, CloudWatch Logs ingestion $0.50
+per GB and storage $0.03 per GB-month. A month is 730 hours.
 """
 
 from __future__ import annotations
@@ -267,3 +268,49 @@ resource "aws_rds_cluster_instance" "db" {
     # Aurora: 24 h x 2 vCPUs x $0.09
     assert _lines(resources["aws_rds_cluster_instance.db"])["CPU credits (unlimited mode)"] == 4.32
     assert "not applied" not in stderr, stderr
+
+
+def test_elastic_beanstalk_parts_read_their_own_usage(tmp_path: Path) -> None:
+    tf = """
+resource "aws_elastic_beanstalk_environment" "env" {
+  name                = "env"
+  application         = "app"
+  solution_stack_name = "64bit Amazon Linux 2023 v4.0.0 running Python 3.11"
+
+  setting {
+    namespace = "aws:autoscaling:launchconfiguration"
+    name      = "InstanceType"
+    value     = "m5.large"
+  }
+  setting {
+    namespace = "aws:rds:dbinstance"
+    name      = "DBInstanceClass"
+    value     = "db.m5.large"
+  }
+}
+"""
+    usage = """\
+  aws_elastic_beanstalk_environment.env:
+    cloudwatch:
+      storage_gb: 100
+      monthly_data_ingested_gb: 10
+    elb:
+      monthly_data_processed_gb: 1000
+    db:
+      additional_backup_storage_gb: 100
+"""
+    resources, stderr = _cost(tmp_path, tf, usage)
+    lines = _lines(resources["aws_elastic_beanstalk_environment.env"])
+    assert lines["Load balancer: Data processed"] == 8.0  # 1,000 GB x $0.008 (classic)
+    assert lines["Database: Additional backup storage"] == 9.5  # 100 GB x $0.095
+    assert lines["Logs: Data ingested"] == 5.0  # 10 GB x $0.50
+    assert lines["Logs: Storage"] == 3.0  # 100 GB x $0.03
+    assert "not applied" not in stderr, stderr
+
+
+def test_load_balancer_processed_bytes_are_the_months_gb(tmp_path: Path) -> None:
+    tf = 'resource "aws_lb" "alb" {\n  load_balancer_type = "application"\n  subnets = ["a", "b"]\n}\n'
+    usage = "  aws_lb.alb:\n    processed_bytes_gb: 1000\n"
+    resources, _ = _cost(tmp_path, tf, usage)
+    # 1,000 GB processed in the month: 1,000 LCU-hours at $0.008 (infracost's golden output: $8.00)
+    assert _lines(resources["aws_lb.alb"])["Load balancer capacity units"] == 8.0
