@@ -492,7 +492,9 @@ def _aws_instance(ctx: _Ctx) -> None:
     if isinstance(type_value, Value) and type_value.known and isinstance(type_value.value, str):
         family = type_value.value.split(".")[0]
         if family in BURSTABLE_FAMILIES:
-            spec = ctx.first_block("credit_specification", options)
+            spec = ctx.first_block("credit_specification")  # the instance's own, else its template's
+            if spec is None and linked is not None:
+                spec = ctx.first_block("credit_specification", linked)
             mode, _ = ctx.text(spec, "cpu_credits") if spec is not None else (None, "")
             unlimited = mode == "unlimited" if mode else family != "t2"  # t2 starts in standard mode
             _cpu_credits(ctx, type_value.value, "cpu_credits.ec2", unlimited)

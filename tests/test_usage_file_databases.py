@@ -314,3 +314,29 @@ def test_load_balancer_processed_bytes_are_the_months_gb(tmp_path: Path) -> None
     resources, _ = _cost(tmp_path, tf, usage)
     # 1,000 GB processed in the month: 1,000 LCU-hours at $0.008 (infracost's golden output: $8.00)
     assert _lines(resources["aws_lb.alb"])["Load balancer capacity units"] == 8.0
+
+
+def test_an_instances_own_credit_mode_wins_over_its_launch_templates(tmp_path: Path) -> None:
+    tf = """
+resource "aws_launch_template" "lt" {
+  instance_type = "t3.micro"
+  credit_specification {
+    cpu_credits = "unlimited"
+  }
+}
+
+resource "aws_instance" "own" {
+  instance_type = "t3.micro"
+  credit_specification {
+    cpu_credits = "standard"
+  }
+  launch_template {
+    id = aws_launch_template.lt.id
+  }
+}
+"""
+    usage = "  aws_instance.own:\n    monthly_cpu_credit_hrs: 730\n"
+    resources, _ = _cost(tmp_path, tf, usage)
+    own = resources["aws_instance.own"]
+    assert "CPU credits (unlimited mode)" not in _lines(own)
+    assert "standard credit mode" in json.dumps(own)
