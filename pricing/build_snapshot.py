@@ -89,6 +89,7 @@ AWS_PAGES: tuple[tuple[str, str, str], ...] = (
     ),
     ("aws-redshift-pricing", "Amazon Redshift", "https://aws.amazon.com/redshift/pricing/"),
     ("aws-aurora-pricing", "Amazon Aurora", "https://aws.amazon.com/rds/aurora/pricing/"),
+    ("aws-dynamodb-pricing", "Amazon DynamoDB", "https://aws.amazon.com/dynamodb/pricing/"),
     ("aws-documentdb-pricing", "Amazon DocumentDB", "https://aws.amazon.com/documentdb/pricing/"),
     ("aws-neptune-pricing", "Amazon Neptune", "https://aws.amazon.com/neptune/pricing/"),
     ("aws-fargate-pricing", "AWS Fargate", "https://aws.amazon.com/fargate/pricing/"),
@@ -528,7 +529,7 @@ KEPT_SERVICES = frozenset(
     | {"ebs_optimized", "ec2_dedicated", "rds_extended_support", "memorydb"}
     | {"backup", "cognito", "guardduty", "securityhub"}
     | {"sagemaker", "dms", "lightsail"}
-    | {"aurora", "cpu_credits"}
+    | {"aurora", "cpu_credits", "dynamodb"}
 )
 
 

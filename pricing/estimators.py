@@ -1480,6 +1480,12 @@ def _aws_dynamodb_table(ctx: _Ctx) -> None:
     on_demand = ctx.usage_number("on_demand_backup_storage_gb")
     if on_demand.given:
         ctx.add("On-demand backup storage", "dynamodb.backup.ondemand", on_demand.value, note=on_demand.note)
+    restored = ctx.usage_number("monthly_data_restored_gb")
+    if restored.given:
+        ctx.add("Table data restored", "dynamodb.restore", restored.value, note=restored.note)
+    streams = ctx.usage_number("monthly_streams_read_request_units")
+    if streams.given:
+        ctx.add("Streams read request units", "dynamodb.streams.read", streams.value, note=streams.note)
     _dynamodb_replicas(ctx, mode == "pay_per_request")
 
 

@@ -70,6 +70,7 @@ ADVISOR_KEYS = frozenset(
     excess_concurrency_scaling_secs spectrum_data_scanned_tb additional_workers additional_schedulers
     additional_domain_controllers shared_accounts infrequent_access_storage_gb
     monthly_infrequent_access_read_gb monthly_infrequent_access_write_gb cpu_burst_hours vcpu_count
+    monthly_data_restored_gb monthly_streams_read_request_units
     """.split()  # noqa: SIM905 - a word list reads better than 72 quoted strings
 )
 

@@ -11,7 +11,8 @@ Simple AD small $0.05 per controller-hour; EFS Standard $0.30 and Standard-IA $0
 IA reads and writes $0.01 per GB, provisioned throughput $6.00 per MiBps-month above the baseline of
 50 KiB/s per GiB stored; surplus CPU credits $0.05 (EC2) and $0.09 (Aurora) per vCPU-hour; classic load balancer data
 $0.008 per GB, ALB $0.008 per LCU-hour, RDS backup $0.095 per GB-month, CloudWatch Logs ingestion $0.50
-per GB and storage $0.03 per GB-month. A month is 730 hours.
+per GB and storage $0.03 per GB-month; DynamoDB restores $0.15 per GB, stream reads $0.02 per 100,000.
+A month is 730 hours.
 """
 
 from __future__ import annotations
@@ -340,3 +341,27 @@ resource "aws_instance" "own" {
     own = resources["aws_instance.own"]
     assert "CPU credits (unlimited mode)" not in _lines(own)
     assert "standard credit mode" in json.dumps(own)
+
+
+def test_dynamodb_restores_and_stream_reads_from_usage(tmp_path: Path) -> None:
+    tf = """
+resource "aws_dynamodb_table" "t" {
+  name         = "t"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+"""
+    usage = """\
+  aws_dynamodb_table.t:
+    monthly_data_restored_gb: 230
+    monthly_streams_read_request_units: 2000000
+"""
+    resources, stderr = _cost(tmp_path, tf, usage)
+    lines = _lines(resources["aws_dynamodb_table.t"])
+    assert lines["Table data restored"] == 34.5  # 230 GB x $0.15
+    assert lines["Streams read request units"] == 0.4  # 2M x $0.02 per 100,000
+    assert "not applied" not in stderr, stderr
