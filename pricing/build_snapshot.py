@@ -524,7 +524,7 @@ KEPT_SERVICES = frozenset(
     | {"fsx", "apigateway", "dedicated_host", "mwaa", "acmpca", "directconnect", "clientvpn"}
     | {"globalaccelerator", "trafficmirror", "waf", "kinesis", "firehose", "flink"}
     | {"sqs", "sns", "ecr", "efs", "cloudfront", "ssm", "sfn", "eventbridge", "scheduler", "pipes"}
-    | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory"}
+    | {"glue", "codebuild", "codepipeline", "config", "s3_analytics", "s3_inventory", "s3_class"}
     | {"cloudtrail", "flowlogs", "codecommit", "cloudmap", "emr"}
     | {"ebs_optimized", "ec2_dedicated", "rds_extended_support", "memorydb"}
     | {"backup", "cognito", "guardduty", "securityhub"}

@@ -663,6 +663,8 @@ def _list_length(ctx: _Ctx, block: Block | None, attr: str) -> tuple[float | Non
         return None, ""
     if raw.known and isinstance(raw.value, list | tuple):
         return float(len(raw.value)), ""
+    if isinstance(raw.elements, list):  # a written list whose elements are known only after apply
+        return float(len(raw.elements)), ""
     return None, f"{attr} is unknown ({raw.reason or 'not a list'})"
 
 

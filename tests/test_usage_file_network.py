@@ -321,3 +321,17 @@ def test_route53_record_says_which_query_usage_its_routing_policy_does_not_bill(
     ]
     assert record["monthly_cost"] == 0.40  # 1M standard queries at 0.40 per million
     assert any("monthly_geo_queries not priced" in note for note in record["notes"]), record["notes"]
+
+
+def test_a_written_list_of_resources_known_after_apply_still_counts_its_subnets(tmp_path: Path) -> None:
+    main_tf = PROVIDER + (
+        'resource "aws_subnet" "a" {\n  vpc_id = "vpc-1"\n  cidr_block = "10.0.1.0/24"\n}\n'
+        'resource "aws_subnet" "b" {\n  vpc_id = "vpc-1"\n  cidr_block = "10.0.2.0/24"\n}\n'
+        'resource "aws_vpc_endpoint" "api" {\n  vpc_id = "vpc-1"\n  service_name = "com.amazonaws.us-east-1.sqs"\n'
+        '  vpc_endpoint_type = "Interface"\n  subnet_ids = [aws_subnet.a.id, aws_subnet.b.id]\n}\n'
+    )
+    usage = "version: 0.1\nresource_usage:\n  aws_vpc_endpoint.api:\n    monthly_data_processed_gb: 100\n"
+    lines, _ = _cost(tmp_path, main_tf, usage)
+    endpoint = lines["aws_vpc_endpoint.api"]
+    assert endpoint["Endpoint (Interface, per subnet)"] == (1460.0, 14.60)  # two subnets, 730 h at 0.01
+    assert endpoint["total"] == 15.60  # and 100 GB at 0.01

@@ -210,6 +210,7 @@ class Evaluator:
             if any(not i.known for i in items):
                 first = next(i for i in items if not i.known)
                 v = Value(None, "unknown", span=span, reason=first.reason)
+                v.elements = items  # the length is still known: a count of subnets, of zones
                 return v
             value = Value([i.value for i in items], "resolved", span=span)
             value.elements = items
