@@ -4,9 +4,11 @@ The file is the format infracost documents: `version: 0.1`, then `resource_usage
 address (exact, with an instance key, or with wildcards: `aws_lambda_function.*`,
 `module.m.aws_sqs_queue.q[*]`) and `resource_type_default_usage:` keyed by resource type, each a map of
 usage keys. Keys that Advisor's estimators read under the same name and unit pass through; keys with
-another name or unit are converted by `RENAMED`, `PER_SECOND`, `BACKTRACK_KEYS`, `NESTED` and
+another name or unit are converted by `RENAMED`, `PER_SECOND`, `BACKTRACK_KEYS`, `METERED_SIZE` (a
+request or message size that multiplies the count), `NESTED`, `BY_REGION` (maps keyed by AWS Region) and
 `_figures`. A key with no equivalent is never dropped in silence: it comes back as a warning naming the
-file, the line and the key. Keys that ask for a reserved purchase (`reserved_instance_term`, ...) are
+file, the line and the key, and a key AWS does not bill (`NOT_BILLED`) with the reason. Keys that
+ask for a reserved purchase (`reserved_instance_term`, ...) are
 among those warned about: Advisor prices on-demand and shows reserved and spot prices as alternatives.
 
 A usage file is untrusted input: it is read through `advisor.iac.files.read_file` (regular file, size
