@@ -145,8 +145,10 @@ def by_path(report: dict[str, Any], key: str) -> dict[str, list[dict[str, Any]]]
     return out
 
 
-def place(f: dict[str, Any]) -> tuple[str, str]:
-    return (f.get("resource") or "", f.get("attribute") or "")
+def place(f: dict[str, Any]) -> tuple[str, str, int]:
+    """Where a finding is: one attribute of a resource may hold a finding per region of a region
+    mapping, each at that region's entry."""
+    return (f.get("resource") or "", f.get("attribute") or "", int(f.get("line") or 0))
 
 
 def summary(f: dict[str, Any]) -> tuple[Any, ...]:
