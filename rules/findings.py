@@ -218,17 +218,25 @@ def _per_instance(d: Draft, groups: list[str]) -> Draft:
     """A launch template's finding whose groups run no instance now: nothing is saved this month, but
     every instance they scale out to would cost less, so the figures are per instance launched."""
     d = _copy(d)
-    f = d.finding
     many = len(groups) > 1
     idle = f"its autoscaling group{'s' * many} {', '.join(groups)} run{'s' * (not many)} no instance now"
-    if d.before is not None and d.after is not None and d.figure is None:
-        units = [UnitSaving("instance-month", round(d.before, 4), round(d.after, 4))]
-        f.unit_savings = units
-        d.figure = f"{unit_figure([(units[0], '', '')])} ({idle})"
+    if _per_unit(d, "instance-month", 4):
+        d.figure = f"{d.figure} ({idle})"
     else:
         d.note = f"{d.note} ({idle})"
-    f.monthly_cost = f.monthly_cost_after = None
     return d
+
+
+def _per_unit(d: Draft, unit: str, digits: int) -> bool:
+    """The draft's monthly figures as a price per `unit` (rounded to `digits`), counted in no total;
+    whether it had figures to restate (without, only the monthly ones are taken away)."""
+    f = d.finding
+    f.monthly_cost = f.monthly_cost_after = None
+    if d.before is None or d.after is None or d.figure is not None:
+        return False
+    f.unit_savings = [UnitSaving(unit, round(d.before, digits), round(d.after, digits))]
+    d.figure = unit_figure([(f.unit_savings[0], "", "")])
+    return True
 
 
 def in_other_regions(drafts: list[Draft], resources: list[Resource]) -> list[Draft]:
@@ -257,19 +265,16 @@ def in_other_regions(drafts: list[Draft], resources: list[Resource]) -> list[Dra
         d = _copy(d)
         f = d.finding
         elsewhere = set().union(*known) if known else set()
-        own = [e for e in f.fix if (e.span.path, e.span.start, e.span.end) not in elsewhere] or f.fix
+        own = [e for e in f.fix if _places([e]).isdisjoint(elsewhere)] or f.fix
         f.span, f.resource = own[0].span, variant.variant_of
         d.head = f"{variant.region}: {d.head}"
-        if d.before is not None and d.after is not None and d.figure is None:
-            units = [UnitSaving(f"month in {variant.region}", round(d.before, 2), round(d.after, 2))]
-            f.unit_savings = units
-            d.figure = unit_figure([(units[0], "", "")])
-        f.monthly_cost = f.monthly_cost_after = None
+        _per_unit(d, f"month in {variant.region}", 2)
         out.append(d)
     return out
 
 
 def _places(fix: list[TextEdit]) -> set[tuple[str, int, int]]:
+    """Where a fix's edits are (file, start, end)."""
     return {(e.span.path, e.span.start, e.span.end) for e in fix}
 
 
@@ -313,8 +318,8 @@ def _add_edits(total: Finding, f: Finding) -> None:
     if not f.fix:
         total.fix = []
         return
-    places = {(e.span.path, e.span.start, e.span.end) for e in total.fix}
-    extra = [e for e in f.fix if (e.span.path, e.span.start, e.span.end) not in places]
+    places = _places(total.fix)
+    extra = [e for e in f.fix if _places([e]).isdisjoint(places)]
     if extra:
         total.fix = [*total.fix, *extra]
 
