@@ -25,7 +25,15 @@ from advisor.pricing.catalog import Catalog
 from botocore.stub import Stubber  # type: ignore[import-untyped]
 from conftest import run_cli
 from test_pricing_refresh import cache, leftovers, price_item, run, stub  # noqa: F401
-from test_pricing_refresh_services import PUBLISHED, US_EAST_1, item, offer, queue
+from test_pricing_refresh_services import (
+    PUBLISHED,
+    US_EAST_1,
+    assert_maps,
+    item,
+    offer,
+    queue,
+    refresh_queued,
+)
 
 
 def backup(sku: str, usage: str, unit: str, usd: str) -> str:
@@ -60,18 +68,14 @@ CLOUDWATCH = [
 
 @pytest.fixture()
 def refreshed(stub: tuple[Any, Stubber], cache: Path) -> Iterator[tuple[Path, str]]:  # noqa: F811
-    client, stubber = stub
+    stubber = stub[1]
     queue(
         stubber,
         "backup",
         {"AWS Backup Storage": BACKUP, "Amazon DynamoDB Restore Data Size": DYNAMODB_RESTORE},
     )
     queue(stubber, "cloudwatch", {"": CLOUDWATCH})
-    code, out = run(client, ["us-east-1"], ["backup", "cloudwatch"])
-    assert code == 0, out
-    stubber.assert_no_pending_responses()
-    assert leftovers(cache) == []
-    yield cache, out
+    yield cache, refresh_queued(stub, cache, ["backup", "cloudwatch"])
 
 
 EXPECTED = {
@@ -173,11 +177,7 @@ def test_the_refreshed_figures_reach_advisor_cost(refreshed: tuple[Path, str], t
 def test_products_map_to_keys_or_to_nothing(
     service_name: str, family: str, usage: str, key: str | None
 ) -> None:
-    service = next(s for s in refresh.SERVICES if s.name == service_name)
-    target = service.mapper(offer(family, {"usagetype": usage}))
-    assert (target.key if target else None) == key
-    if key is not None:
-        assert any(key.startswith(p) for p in service.prefixes)
+    assert_maps(service_name, offer(family, {"usagetype": usage}), key)
 
 
 def tiered(
@@ -232,15 +232,11 @@ SECURITYHUB = {
 
 @pytest.fixture()
 def refreshed_security(stub: tuple[Any, Stubber], cache: Path) -> Iterator[tuple[Path, str]]:  # noqa: F811
-    client, stubber = stub
+    stubber = stub[1]
     queue(stubber, "cognito", {"": COGNITO})
     queue(stubber, "guardduty", {"": GUARDDUTY})
     queue(stubber, "securityhub", SECURITYHUB)
-    code, out = run(client, ["us-east-1"], ["cognito,guardduty", "security-hub"])
-    assert code == 0, out
-    stubber.assert_no_pending_responses()
-    assert leftovers(cache) == []
-    yield cache, out
+    yield cache, refresh_queued(stub, cache, ["cognito,guardduty", "security-hub"])
 
 
 SECURITY_EXPECTED = {
@@ -342,11 +338,7 @@ def test_the_refreshed_security_figures_reach_advisor_cost(
 def test_security_products_map_to_keys_or_to_nothing(
     service_name: str, family: str, attributes: dict[str, str], key: str | None
 ) -> None:
-    service = next(s for s in refresh.SERVICES if s.name == service_name)
-    target = service.mapper(offer(family, attributes))
-    assert (target.key if target else None) == key
-    if key is not None:
-        assert any(key.startswith(p) for p in service.prefixes)
+    assert_maps(service_name, offer(family, attributes), key)
 
 
 def test_guardduty_events_in_an_unexpected_unit_are_reported_not_stored() -> None:

@@ -24,7 +24,7 @@ from advisor.pricing.catalog import Catalog
 from botocore.stub import Stubber  # type: ignore[import-untyped]
 from conftest import run_cli
 from test_pricing_refresh import cache, leftovers, run, stub  # noqa: F401
-from test_pricing_refresh_services import item, offer, queue
+from test_pricing_refresh_services import assert_maps, item, offer, queue, refresh_queued
 
 HOURS = 730
 
@@ -123,7 +123,7 @@ EMR = [
 
 @pytest.fixture()
 def refreshed(stub: tuple[Any, Stubber], cache: Path) -> Iterator[tuple[Path, str]]:  # noqa: F811
-    client, stubber = stub
+    stubber = stub[1]
     queue(
         stubber,
         "fsx",
@@ -131,11 +131,7 @@ def refreshed(stub: tuple[Any, Stubber], cache: Path) -> Iterator[tuple[Path, st
     )
     queue(stubber, "memorydb", {"": MEMORYDB})
     queue(stubber, "emr", {"Elastic Map Reduce Instance": EMR})
-    code, out = run(client, ["us-east-1"], ["lustre", "memorydb,elasticmapreduce"])
-    assert code == 0, out
-    stubber.assert_no_pending_responses()
-    assert leftovers(cache) == []
-    yield cache, out
+    yield cache, refresh_queued(stub, cache, ["lustre", "memorydb,elasticmapreduce"])
 
 
 EXPECTED = {
@@ -272,11 +268,7 @@ resource "aws_memorydb_cluster" "cache" {
 def test_products_map_to_keys_or_to_nothing(
     mapper: str, family: str, attributes: dict[str, str], key: str | None
 ) -> None:
-    service = next(s for s in refresh.SERVICES if s.name == mapper)
-    target = service.mapper(offer(family, attributes))
-    assert (target.key if target else None) == key
-    if key is not None:
-        assert any(key.startswith(p) for p in service.prefixes)
+    assert_maps(mapper, offer(family, attributes), key)
 
 
 def test_fsx_throughput_in_an_unexpected_unit_is_reported_not_stored() -> None:

@@ -21,7 +21,7 @@ from advisor.pricing.catalog import Catalog
 from botocore.stub import Stubber  # type: ignore[import-untyped]
 from conftest import run_cli
 from test_pricing_refresh import cache, leftovers, run, stub  # noqa: F401
-from test_pricing_refresh_services import item, offer, queue
+from test_pricing_refresh_services import item, offer, queue, refresh_queued
 
 HOURS = 730
 
@@ -46,13 +46,9 @@ LIGHTSAIL = [
 
 @pytest.fixture()
 def refreshed(stub: tuple[Any, Stubber], cache: Path) -> Iterator[tuple[Path, str]]:  # noqa: F811
-    client, stubber = stub
+    stubber = stub[1]
     queue(stubber, "lightsail", {"Lightsail Instance": LIGHTSAIL})
-    code, out = run(client, ["us-east-1"], ["lightsail"])
-    assert code == 0, out
-    stubber.assert_no_pending_responses()
-    assert leftovers(cache) == []
-    yield cache, out
+    yield cache, refresh_queued(stub, cache, ["lightsail"])
 
 
 EXPECTED = {

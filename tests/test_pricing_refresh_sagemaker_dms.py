@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from advisor.pricing import refresh
 from advisor.pricing.catalog import Catalog
 from botocore.stub import Stubber  # type: ignore[import-untyped]
 from conftest import run_cli
 from test_pricing_refresh import cache, leftovers, run, stub  # noqa: F401
-from test_pricing_refresh_services import item, offer, queue
+from test_pricing_refresh_services import assert_maps, item, offer, queue, refresh_queued
 
 HOURS = 730
 
@@ -71,14 +70,10 @@ DMS = [
 
 @pytest.fixture()
 def refreshed(stub: tuple[Any, Stubber], cache: Path) -> Iterator[tuple[Path, str]]:  # noqa: F811
-    client, stubber = stub
+    stubber = stub[1]
     queue(stubber, "sagemaker", {"ML Instance": SAGEMAKER})
     queue(stubber, "dms", {"": DMS})
-    code, out = run(client, ["us-east-1"], ["sagemaker", "database-migration"])
-    assert code == 0, out
-    stubber.assert_no_pending_responses()
-    assert leftovers(cache) == []
-    yield cache, out
+    yield cache, refresh_queued(stub, cache, ["sagemaker", "database-migration"])
 
 
 EXPECTED = {
@@ -204,8 +199,4 @@ resource "aws_dms_replication_instance" "migration" {
 def test_products_map_to_keys_or_to_nothing(
     mapper: str, family: str, attributes: dict[str, str], key: str | None
 ) -> None:
-    service = next(s for s in refresh.SERVICES if s.name == mapper)
-    target = service.mapper(offer(family, attributes))
-    assert (target.key if target else None) == key
-    if key is not None:
-        assert any(key.startswith(p) for p in service.prefixes)
+    assert_maps(mapper, offer(family, attributes), key)

@@ -96,18 +96,34 @@ def queue(stubber: Stubber, name: str, by_family: dict[str, list[str]]) -> None:
         add_pages(stubber, query.service_code, "us-east-1", query.filters, [by_family.get(family, [])])
 
 
+def refresh_queued(stubbed: tuple[Any, Stubber], folder: Path, services: list[str]) -> str:
+    """Run the refresh of these services in us-east-1 over the queued answers: it succeeds, asks
+    every query it was answered and leaves no temporary file in `folder`; its output."""
+    client, stubber = stubbed
+    code, out = run(client, ["us-east-1"], services)
+    assert code == 0, out
+    stubber.assert_no_pending_responses()
+    assert leftovers(folder) == []
+    return out
+
+
+def assert_maps(service_name: str, product: dict[str, Any], key: str | None) -> None:
+    """The service maps the product to `key` (None: to nothing), a key of the prefixes it refreshes."""
+    service = next(s for s in refresh.SERVICES if s.name == service_name)
+    target = service.mapper(product)
+    assert (target.key if target else None) == key
+    if key is not None:
+        assert any(key.startswith(p) for p in service.prefixes)
+
+
 @pytest.fixture()
 def refreshed(stub: tuple[Any, Stubber], cache: Path) -> Iterator[tuple[Path, str]]:  # noqa: F811
-    client, stubber = stub
+    stubber = stub[1]
     queue(stubber, "msk", {"Managed Streaming for Apache Kafka (MSK)": MSK})
     queue(stubber, "fargate", {"Compute": FARGATE})
     queue(stubber, "docdb", DOCDB)
     queue(stubber, "redshift", {"Compute Instance": REDSHIFT})
-    code, out = run(client, ["us-east-1"], ["msk,fargate", "documentdb", "redshift"])
-    assert code == 0, out
-    stubber.assert_no_pending_responses()
-    assert leftovers(cache) == []
-    yield cache, out
+    yield cache, refresh_queued(stub, cache, ["msk,fargate", "documentdb", "redshift"])
 
 
 EXPECTED = {
@@ -212,11 +228,7 @@ def offer(family: str, attributes: dict[str, str], unit: str = "Hrs") -> Offer:
 def test_products_of_the_other_services_map_to_their_keys(
     mapper: str, family: str, attributes: dict[str, str], key: str | None
 ) -> None:
-    service = next(s for s in refresh.SERVICES if s.name == mapper)
-    target = service.mapper(offer(family, attributes))
-    assert (target.key if target else None) == key
-    if key is not None:
-        assert any(key.startswith(p) for p in service.prefixes)
+    assert_maps(mapper, offer(family, attributes), key)
 
 
 def test_every_refreshed_key_is_a_key_the_snapshot_carries() -> None:
