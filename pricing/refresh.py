@@ -1622,14 +1622,8 @@ def _build(
 ) -> int:
     """Copy the data in use into `tmp` and apply each service and region that passes its checks.
     Returns the number of price rows in the base, for the final check."""
-    conn = sqlite3.connect(tmp)
+    conn = copy_in_use(tmp, base, immutable)
     try:
-        source = snapshot_db.connect_readonly(base, immutable=immutable)
-        try:
-            source.backup(conn)
-        finally:
-            source.close()
-        conn.execute("PRAGMA journal_mode = DELETE")
         problems = snapshot_db.validate(conn)
         if problems:
             raise RefreshError(f"the price data in use ({base}) is unusable: {'; '.join(problems)}")
@@ -1719,6 +1713,23 @@ def _remove_stale(target: Path) -> None:
                 _remove(path)
         except OSError:
             pass
+
+
+def copy_in_use(tmp: Path, base: Path, immutable: bool) -> sqlite3.Connection:
+    """A connection to `tmp` holding a copy of the price data in use (`base`), which a refresh
+    changes and then publishes in its place."""
+    conn = sqlite3.connect(tmp)
+    try:
+        source = snapshot_db.connect_readonly(base, immutable=immutable)
+        try:
+            source.backup(conn)
+        finally:
+            source.close()
+        conn.execute("PRAGMA journal_mode = DELETE")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def temporary_beside(target: Path) -> Path:

@@ -46,6 +46,7 @@ from .refresh import (
     _private_target,
     _remove,
     _sync_directory,
+    copy_in_use,
     temporary_beside,
 )
 from .snapshot_db import PriceRow, SourceRow
@@ -138,14 +139,8 @@ def refresh_spot(
     tmp = temporary_beside(target)
     failed: list[str] = []
     try:
-        conn = sqlite3.connect(tmp)
+        conn = copy_in_use(tmp, base, immutable)
         try:
-            source = snapshot_db.connect_readonly(base, immutable=immutable)
-            try:
-                source.backup(conn)
-            finally:
-                source.close()
-            conn.execute("PRAGMA journal_mode = DELETE")
             base_rows = int(conn.execute("SELECT count(*) FROM price").fetchone()[0])
             applied: list[str] = []
             for region in regions:
