@@ -38,7 +38,7 @@ from .lines import (
 )
 from .services_emr_batch import EMR_BATCH_ESTIMATORS
 from .services_instances import MANAGED_INSTANCE_ESTIMATORS, MANAGED_INSTANCE_FREE_TYPES
-from .services_ops import OPS_ESTIMATORS, fsx_file_system
+from .services_ops import OPS_ESTIMATORS, fsx_file_system, fsx_iops_above_included
 
 FARGATE_FREE_EPHEMERAL_GB = 20.0  # every Fargate task gets 20 GB of ephemeral storage at no charge
 OPENSEARCH_SMALL_GP3_GB = 170.0  # up to this size a gp3 volume includes 125 MiB/s
@@ -821,8 +821,6 @@ def _aws_mq_broker(ctx: _Ctx) -> None:
 
 # -- FSx file systems --------------------------------------------------------------------------------
 
-FSX_SSD_FREE_IOPS_PER_GB = 3.0  # FSx for Windows and OpenZFS include 3 SSD IOPS per GB of storage
-
 
 def _fsx_size(ctx: _Ctx, attr: str, what: str, maximum: float) -> _Number:
     value = ctx.number(ctx.resource.body, attr, minimum=0, maximum=maximum, what=what)
@@ -869,21 +867,16 @@ def _aws_fsx_windows_file_system(ctx: _Ctx) -> None:
         unit="MBps",
         note=mbps.note,
     )
-    iops_block = ctx.first_block("disk_iops_configuration")
-    mode, _ = ctx.text(iops_block, "mode")
-    if storage_type == "ssd" and mode == "user_provisioned":
-        iops = ctx.number(iops_block, "iops", minimum=0, what="disk_iops_configuration.iops")
-        free = None if gb.value is None else gb.value * FSX_SSD_FREE_IOPS_PER_GB
-        extra = None if iops.value is None or free is None else max(iops.value - free, 0.0)
-        if extra is None or extra > 0:
-            ctx.add(
-                "SSD IOPS (above 3 per GB)",
-                None,
-                extra,
-                unit="IOPS",
-                note=iops.note,
-                missing_note="FSx for Windows provisioned SSD IOPS are not in the catalog",
-            )
+    above = fsx_iops_above_included(ctx, gb) if storage_type == "ssd" else None
+    if above is not None:
+        ctx.add(
+            "SSD IOPS (above 3 per GB)",
+            None,
+            above[0],
+            unit="IOPS",
+            note=above[1],
+            missing_note="FSx for Windows provisioned SSD IOPS are not in the catalog",
+        )
     _fsx_backup(ctx, "fsx.windows.backup")
 
 
@@ -915,21 +908,16 @@ def _aws_fsx_openzfs_file_system(ctx: _Ctx) -> None:
         note=mbps.note,
         missing_note=missing,
     )
-    iops_block = ctx.first_block("disk_iops_configuration")
-    mode, _ = ctx.text(iops_block, "mode")
-    if mode == "user_provisioned":
-        iops = ctx.number(iops_block, "iops", minimum=0, what="disk_iops_configuration.iops")
-        free = None if gb.value is None else gb.value * FSX_SSD_FREE_IOPS_PER_GB
-        extra = None if iops.value is None or free is None else max(iops.value - free, 0.0)
-        if extra is None or extra > 0:
-            ctx.add(
-                "SSD IOPS (above 3 per GB)",
-                f"fsx.openzfs.{dep}.iops" if deployment else None,
-                extra,
-                unit="IOPS",
-                note=iops.note,
-                missing_note=missing,
-            )
+    above = fsx_iops_above_included(ctx, gb)
+    if above is not None:
+        ctx.add(
+            "SSD IOPS (above 3 per GB)",
+            f"fsx.openzfs.{dep}.iops" if deployment else None,
+            above[0],
+            unit="IOPS",
+            note=above[1],
+            missing_note=missing,
+        )
     _fsx_backup(ctx, "fsx.openzfs.backup")
 
 

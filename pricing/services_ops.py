@@ -16,9 +16,22 @@ from .lines import _Ctx, _fmt, _join, _Number
 
 COGNITO_FREE_MAUS = 10_000.0  # Lite and Essentials: the first 10,000 active users a month are free
 SECURITYHUB_FREE_FINDINGS = 10_000.0  # finding ingestion events free per account and region a month
-FSX_ONTAP_FREE_IOPS_PER_GB = 3.0  # FSx for ONTAP includes 3 SSD IOPS per GB of SSD storage
+FSX_FREE_IOPS_PER_GB = 3.0  # FSx (Windows, OpenZFS, ONTAP) includes 3 SSD IOPS per GB of SSD storage
 FSX_ONTAP_MAX_GB = 1_048_576.0  # 1 PiB: the largest SSD tier of a scale-out file system
 FSX_ONTAP_MAX_MBPS = 73_728.0  # 12 HA pairs of 6,144 MBps
+
+
+def fsx_iops_above_included(ctx: _Ctx, gb: _Number) -> tuple[float | None, str] | None:
+    """The SSD IOPS an FSx file system provisions (`disk_iops_configuration`, user-provisioned) above
+    the 3 per GB of storage it includes, and what is unknown of them; None when none are billed."""
+    block = ctx.first_block("disk_iops_configuration")
+    mode, _ = ctx.text(block, "mode")
+    if mode != "user_provisioned":
+        return None
+    iops = ctx.number(block, "iops", minimum=0, what="disk_iops_configuration.iops")
+    free = None if gb.value is None else gb.value * FSX_FREE_IOPS_PER_GB
+    extra = None if iops.value is None or free is None else max(iops.value - free, 0.0)
+    return None if extra == 0 else (extra, iops.note)
 
 
 def _usage_line(ctx: _Ctx, name: str, key: str, usage_key: str, *, unit: str = "", per: float = 1.0) -> None:
@@ -128,22 +141,18 @@ def _aws_fsx_ontap_file_system(ctx: _Ctx) -> None:
         missing_note=missing("throughput"),
         usage=False,
     )
-    iops_block = ctx.first_block("disk_iops_configuration")
-    mode, _ = ctx.text(iops_block, "mode")
-    if mode == "user_provisioned":
-        iops = ctx.number(iops_block, "iops", minimum=0, what="disk_iops_configuration.iops")
-        free = None if gb.value is None else gb.value * FSX_ONTAP_FREE_IOPS_PER_GB
-        extra = None if iops.value is None or free is None else max(iops.value - free, 0.0)
-        if extra is None or extra > 0:
-            ctx.add(
-                f"SSD IOPS above 3 per GB ({label})",
-                key("iops"),
-                extra,
-                unit="IOPS",
-                note=iops.note or ("" if extra is not None else gb.note),
-                missing_note=missing("iops"),
-                usage=False,
-            )
+    above = fsx_iops_above_included(ctx, gb)
+    if above is not None:
+        extra, iops_note = above
+        ctx.add(
+            f"SSD IOPS above 3 per GB ({label})",
+            key("iops"),
+            extra,
+            unit="IOPS",
+            note=iops_note or ("" if extra is not None else gb.note),
+            missing_note=missing("iops"),
+            usage=False,
+        )
     pool = ctx.usage_number("capacity_pool_storage_gb")
     ctx.add(
         f"Capacity pool storage ({label})",
