@@ -68,23 +68,24 @@ def merge(
         for f in o.findings:
             place = (f.span.path, f.span.start, f.span.end, f.span.line)
             # one place may hold several values (a module's `var.x`, set differently by each call)
-            fkey = (f.rule, *place, f.message if not f.resource else str(f.current))
+            at = (f.rule, *place)
+            fkey = (*at, f.message if not f.resource else str(f.current))
             roots = seen_findings.setdefault(fkey, set())
             if not f.resource and roots:
                 continue  # about the file itself (a syntax error, an unused ignore): said once
             if root not in roots:
                 roots.add(root)
-                roots_at.setdefault(fkey[:5], set()).add(root)
-                found.append((f, root, fkey))
+                roots_at.setdefault(at, set()).add(root)
+                found.append((f, root, at))
         for e in [*o.errors, *o.read_errors]:
             ekey = (e.path, e.message, e.span.line if e.span else -1)
             if ekey not in seen_errors:
                 seen_errors.add(ekey)
                 analysis.errors.append(e)
-    for f, root, fkey in found:
+    for f, root, at in found:
         # two roots with a finding at one place (whatever value each passes): each says whose it is;
         # a Terragrunt root says so itself
-        shared = len(roots_at[fkey[:5]]) > 1 and root not in terragrunt
+        shared = len(roots_at[at]) > 1 and root not in terragrunt
         analysis.findings.append(_as_called_by(f, root) if shared else f)
     listed = {f for f in files if is_terraform_file(f) or is_tfvars_file(f)}
     analysis.files = sorted({os.path.normpath(f) for f in seen_files | listed})  # `./main.tf` is `main.tf`
